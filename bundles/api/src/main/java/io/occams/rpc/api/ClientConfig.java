@@ -1,0 +1,197 @@
+package io.occams.rpc.api;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Settings of a client connection ({@code ClientStream}) and of the pools built on it. Defaults follow
+ * the Rust seed (spec §5.6). Immutable; build with {@link #builder()}.
+ *
+ * <pre>{@code
+ * ClientConfig cfg = ClientConfig.builder().taskTimeout(Duration.ofSeconds(5)).thresholds(256).build();
+ * }</pre>
+ */
+public final class ClientConfig {
+    /** 16 MiB: the default bound on any one frame's msg, blob or error body. */
+    public static final int DEFAULT_MAX_FRAME_BYTES = 16 << 20;
+
+    private final Duration taskTimeout;
+    private final Duration readTimeout;
+    private final Duration writeTimeout;
+    private final Duration idleTimeout;
+    private final Duration connectTimeout;
+    private final int thresholds;
+    private final int maxFrameBytes;
+    private final long clientId;
+    private final int maxConnections;
+
+    private ClientConfig(Builder b) {
+        this.taskTimeout = b.taskTimeout;
+        this.readTimeout = b.readTimeout;
+        this.writeTimeout = b.writeTimeout;
+        this.idleTimeout = b.idleTimeout;
+        this.connectTimeout = b.connectTimeout;
+        this.thresholds = b.thresholds;
+        this.maxFrameBytes = b.maxFrameBytes;
+        this.clientId = b.clientId;
+        this.maxConnections = b.maxConnections;
+    }
+
+    public static ClientConfig defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder starting from this configuration. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.taskTimeout = taskTimeout;
+        b.readTimeout = readTimeout;
+        b.writeTimeout = writeTimeout;
+        b.idleTimeout = idleTimeout;
+        b.connectTimeout = connectTimeout;
+        b.thresholds = thresholds;
+        b.maxFrameBytes = maxFrameBytes;
+        b.clientId = clientId;
+        b.maxConnections = maxConnections;
+        return b;
+    }
+
+    /** How long a call may wait for its reply before it fails with {@code rpc_timeout}; swept once a second. Default 20 s. */
+    public Duration taskTimeout() {
+        return taskTimeout;
+    }
+
+    /** How long the rest of a frame may take once its header arrived. Default 5 s. */
+    public Duration readTimeout() {
+        return readTimeout;
+    }
+
+    /** How long a write may stay blocked. Default 5 s. */
+    public Duration writeTimeout() {
+        return writeTimeout;
+    }
+
+    /** How long a pooled connection may stay unused before the pool closes it. Default 120 s. */
+    public Duration idleTimeout() {
+        return idleTimeout;
+    }
+
+    /** How long a connect may take. Default 10 s. */
+    public Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    /** The sliding window: how many calls one connection keeps in flight before the sender waits. Default 128. */
+    public int thresholds() {
+        return thresholds;
+    }
+
+    /** The largest msg, blob or error body accepted in one frame. Default 16 MiB. */
+    public int maxFrameBytes() {
+        return maxFrameBytes;
+    }
+
+    /** The client id written into every request header. Default 0. */
+    public long clientId() {
+        return clientId;
+    }
+
+    /** The most connections a pool opens to one address. Default 8. */
+    public int maxConnections() {
+        return maxConnections;
+    }
+
+    @Override
+    public String toString() {
+        return "ClientConfig{taskTimeout=" + taskTimeout + ", readTimeout=" + readTimeout + ", writeTimeout=" + writeTimeout
+                + ", idleTimeout=" + idleTimeout + ", connectTimeout=" + connectTimeout + ", thresholds=" + thresholds
+                + ", maxFrameBytes=" + maxFrameBytes + ", clientId=" + clientId + ", maxConnections=" + maxConnections + "}";
+    }
+
+    /** Builds a {@link ClientConfig}; not thread-safe. */
+    public static final class Builder {
+        private Duration taskTimeout = Duration.ofSeconds(20);
+        private Duration readTimeout = Duration.ofSeconds(5);
+        private Duration writeTimeout = Duration.ofSeconds(5);
+        private Duration idleTimeout = Duration.ofSeconds(120);
+        private Duration connectTimeout = Duration.ofSeconds(10);
+        private int thresholds = 128;
+        private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
+        private long clientId;
+        private int maxConnections = 8;
+
+        private Builder() {
+        }
+
+        public Builder taskTimeout(Duration d) {
+            this.taskTimeout = positive(d, "taskTimeout");
+            return this;
+        }
+
+        public Builder readTimeout(Duration d) {
+            this.readTimeout = positive(d, "readTimeout");
+            return this;
+        }
+
+        public Builder writeTimeout(Duration d) {
+            this.writeTimeout = positive(d, "writeTimeout");
+            return this;
+        }
+
+        public Builder idleTimeout(Duration d) {
+            this.idleTimeout = positive(d, "idleTimeout");
+            return this;
+        }
+
+        public Builder connectTimeout(Duration d) {
+            this.connectTimeout = positive(d, "connectTimeout");
+            return this;
+        }
+
+        /** The in-flight window; 0 means the default 128, as in the seed. */
+        public Builder thresholds(int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("thresholds must be >= 0: " + n);
+            }
+            this.thresholds = n == 0 ? 128 : n;
+            return this;
+        }
+
+        public Builder maxFrameBytes(int n) {
+            if (n < 64) {
+                throw new IllegalArgumentException("maxFrameBytes must be >= 64: " + n);
+            }
+            this.maxFrameBytes = n;
+            return this;
+        }
+
+        public Builder clientId(long id) {
+            this.clientId = id;
+            return this;
+        }
+
+        public Builder maxConnections(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("maxConnections must be >= 1: " + n);
+            }
+            this.maxConnections = n;
+            return this;
+        }
+
+        public ClientConfig build() {
+            return new ClientConfig(this);
+        }
+    }
+
+    static Duration positive(Duration d, String name) {
+        Objects.requireNonNull(d, name);
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name + " must be positive: " + d);
+        }
+        return d;
+    }
+}

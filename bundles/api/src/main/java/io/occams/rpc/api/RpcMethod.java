@@ -1,0 +1,23 @@
+package io.occams.rpc.api;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * Optional per-method settings of a service interface: the wire name (to interoperate with services
+ * written in other languages, e.g. {@code @RpcMethod("io_error") void ioError(String s)}) and whether
+ * the method is idempotent (then a failover pool may retry it after a timeout).
+ */
+@Documented
+@Retention(RetentionPolicy.RUNTIME)
+@Target(ElementType.METHOD)
+public @interface RpcMethod {
+    /** The method name on the wire; empty means the Java name. */
+    String value() default "";
+
+    /** Whether running the call twice is harmless, so a timed-out call may be retried elsewhere. */
+    boolean idempotent() default false;
+}

@@ -1,0 +1,132 @@
+package io.occams.rpc.api;
+
+import java.time.Duration;
+
+/**
+ * Settings of a server and its connections. Defaults follow the Rust seed (spec §6.1) where it has
+ * them. Immutable; build with {@link #builder()}.
+ */
+public final class ServerConfig {
+    private final Duration readTimeout;
+    private final Duration writeTimeout;
+    private final Duration idleTimeout;
+    private final Duration serverCloseWait;
+    private final Duration swapGrace;
+    private final int maxFrameBytes;
+    private final int maxActionBytes;
+
+    private ServerConfig(Builder b) {
+        this.readTimeout = b.readTimeout;
+        this.writeTimeout = b.writeTimeout;
+        this.idleTimeout = b.idleTimeout;
+        this.serverCloseWait = b.serverCloseWait;
+        this.swapGrace = b.swapGrace;
+        this.maxFrameBytes = b.maxFrameBytes;
+        this.maxActionBytes = b.maxActionBytes;
+    }
+
+    public static ServerConfig defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** How long the rest of a request may take once its header arrived. Default 5 s. */
+    public Duration readTimeout() {
+        return readTimeout;
+    }
+
+    /** How long a write may stay blocked. Default 5 s. */
+    public Duration writeTimeout() {
+        return writeTimeout;
+    }
+
+    /** How long a connection may wait for its next request before the server closes it. Default 120 s. */
+    public Duration idleTimeout() {
+        return idleTimeout;
+    }
+
+    /** How long a graceful shutdown waits for accepted calls to be answered. Default 90 s. */
+    public Duration serverCloseWait() {
+        return serverCloseWait;
+    }
+
+    /** How long a call waits for a replacement when the last provider of its service left. Default 5 s. */
+    public Duration swapGrace() {
+        return swapGrace;
+    }
+
+    /** The largest msg or blob accepted in one request. Default 16 MiB. */
+    public int maxFrameBytes() {
+        return maxFrameBytes;
+    }
+
+    /** The longest string action accepted. Default 1024 bytes. */
+    public int maxActionBytes() {
+        return maxActionBytes;
+    }
+
+    /** Builds a {@link ServerConfig}; not thread-safe. */
+    public static final class Builder {
+        private Duration readTimeout = Duration.ofSeconds(5);
+        private Duration writeTimeout = Duration.ofSeconds(5);
+        private Duration idleTimeout = Duration.ofSeconds(120);
+        private Duration serverCloseWait = Duration.ofSeconds(90);
+        private Duration swapGrace = Duration.ofSeconds(5);
+        private int maxFrameBytes = ClientConfig.DEFAULT_MAX_FRAME_BYTES;
+        private int maxActionBytes = 1024;
+
+        private Builder() {
+        }
+
+        public Builder readTimeout(Duration d) {
+            this.readTimeout = ClientConfig.positive(d, "readTimeout");
+            return this;
+        }
+
+        public Builder writeTimeout(Duration d) {
+            this.writeTimeout = ClientConfig.positive(d, "writeTimeout");
+            return this;
+        }
+
+        public Builder idleTimeout(Duration d) {
+            this.idleTimeout = ClientConfig.positive(d, "idleTimeout");
+            return this;
+        }
+
+        public Builder serverCloseWait(Duration d) {
+            this.serverCloseWait = ClientConfig.positive(d, "serverCloseWait");
+            return this;
+        }
+
+        public Builder swapGrace(Duration d) {
+            if (d.isNegative()) {
+                throw new IllegalArgumentException("swapGrace must be >= 0: " + d);
+            }
+            this.swapGrace = d;
+            return this;
+        }
+
+        public Builder maxFrameBytes(int n) {
+            if (n < 64) {
+                throw new IllegalArgumentException("maxFrameBytes must be >= 64: " + n);
+            }
+            this.maxFrameBytes = n;
+            return this;
+        }
+
+        public Builder maxActionBytes(int n) {
+            if (n < 1 || n > 0x7FFF_FFFF) {
+                throw new IllegalArgumentException("maxActionBytes out of range: " + n);
+            }
+            this.maxActionBytes = n;
+            return this;
+        }
+
+        public ServerConfig build() {
+            return new ServerConfig(this);
+        }
+    }
+}

@@ -1,0 +1,11 @@
+/**
+ * occams-rpc api: what users touch and the SPIs that bundles contribute. Exports agree with the
+ * bundle's Export-Package (checked by itests' ModuleManifestAgreementTest).
+ */
+module io.occams.rpc.api {
+    requires transitive io.netty.buffer;
+    requires static osgi.annotation;
+
+    exports io.occams.rpc.api;
+    exports io.occams.rpc.api.spi;
+}
