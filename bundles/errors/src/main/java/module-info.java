@@ -1,0 +1,11 @@
+/**
+ * occams-rpc errors: the error-codec registry that carries Java exceptions to and from error frames.
+ * Exports agree with the bundle's Export-Package (checked by itests' ModuleManifestAgreementTest).
+ */
+module io.occams.rpc.errors {
+    requires transitive io.occams.rpc.api;
+    requires org.slf4j;
+    requires static osgi.annotation;
+
+    exports io.occams.rpc.errors;
+}
