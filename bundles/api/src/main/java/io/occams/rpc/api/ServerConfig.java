@@ -14,6 +14,7 @@ public final class ServerConfig {
     private final Duration swapGrace;
     private final int maxFrameBytes;
     private final int maxActionBytes;
+    private final int maxCallsPerConnection;
 
     private ServerConfig(Builder b) {
         this.readTimeout = b.readTimeout;
@@ -23,6 +24,7 @@ public final class ServerConfig {
         this.swapGrace = b.swapGrace;
         this.maxFrameBytes = b.maxFrameBytes;
         this.maxActionBytes = b.maxActionBytes;
+        this.maxCallsPerConnection = b.maxCallsPerConnection;
     }
 
     public static ServerConfig defaults() {
@@ -68,6 +70,14 @@ public final class ServerConfig {
         return maxActionBytes;
     }
 
+    /**
+     * How many calls of one connection may be dispatched and unanswered at once; past it the server
+     * stops reading from that connection until some are answered (back-pressure). Default 4096.
+     */
+    public int maxCallsPerConnection() {
+        return maxCallsPerConnection;
+    }
+
     /** Builds a {@link ServerConfig}; not thread-safe. */
     public static final class Builder {
         private Duration readTimeout = Duration.ofSeconds(5);
@@ -77,6 +87,7 @@ public final class ServerConfig {
         private Duration swapGrace = Duration.ofSeconds(5);
         private int maxFrameBytes = ClientConfig.DEFAULT_MAX_FRAME_BYTES;
         private int maxActionBytes = 1024;
+        private int maxCallsPerConnection = 4096;
 
         private Builder() {
         }
@@ -122,6 +133,14 @@ public final class ServerConfig {
                 throw new IllegalArgumentException("maxActionBytes out of range: " + n);
             }
             this.maxActionBytes = n;
+            return this;
+        }
+
+        public Builder maxCallsPerConnection(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("maxCallsPerConnection must be >= 1: " + n);
+            }
+            this.maxCallsPerConnection = n;
             return this;
         }
 

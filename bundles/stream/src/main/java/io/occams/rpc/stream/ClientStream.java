@@ -1,0 +1,665 @@
+package io.occams.rpc.stream;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.util.collection.LongObjectHashMap;
+import io.occams.rpc.api.ClientConfig;
+import io.occams.rpc.api.RpcAddress;
+import io.occams.rpc.api.RpcCode;
+import io.occams.rpc.api.RpcException;
+import io.occams.rpc.api.spi.Connection;
+import io.occams.rpc.api.spi.ConnectionHandler;
+import io.occams.rpc.api.spi.Runtime;
+import io.occams.rpc.stream.internal.Cumulation;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection: the seed's {@code ClientStream} (spec §5.3), thread-safe.
+ *
+ * <p>Requests are pipelined: {@link #send} assigns the next sequence number (from 1), writes the frame
+ * into a batch buffer and returns; the batch goes out on {@link #flush()}, on {@code send(task, true)},
+ * when it grows large, or when the window fills. At most {@link ClientConfig#thresholds()} calls are
+ * in flight: a sender beyond that waits (the sliding window). Replies are matched by sequence number,
+ * in any order. Once a second a sweep fails the calls whose timeout passed with {@code rpc_timeout}.
+ *
+ * <p>Every task sent completes exactly once: with its reply, an error reply, {@code rpc_timeout}, or
+ * {@code rpc_io_err} when the connection is lost. {@link #close()} is graceful: calls in flight still
+ * get their replies (drain), then the connection closes.
+ *
+ * <p>Threading: send, flush, ping and close may be called from any thread. Completions run on the
+ * connection's reader (or the timer thread for timeouts) and must not block.
+ *
+ * <pre>{@code
+ * ClientStream s = ClientStream.connect(runtime, RpcAddress.parse("127.0.0.1:7000"), ClientConfig.defaults()).join();
+ * try (Reply r = s.call(1, msg, null).join()) { ... }
+ * s.close();
+ * }</pre>
+ */
+public final class ClientStream implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ClientStream.class);
+    private static final int OPEN = 0;
+    private static final int CLOSING = 1;
+    private static final int CLOSED = 2;
+    /** A batch this large is written out even without an explicit flush. */
+    private static final int BATCH_LIMIT = 64 * 1024;
+    /** Blobs at least this large are handed to the runtime as they are, not copied into the batch. */
+    private static final int BLOB_COPY_LIMIT = 4 * 1024;
+
+    private final Runtime runtime;
+    private final Connection connection;
+    private final ClientConfig config;
+    private final RpcAddress address;
+    private final Semaphore window;
+    private final long defaultTimeoutNanos;
+
+    private final ReentrantLock sendLock = new ReentrantLock();
+    /** The frames written since the last flush. @GuardedBy("sendLock") */
+    private ByteBuf batch;
+    /** Whether anything was handed to the connection since the last flush. @GuardedBy("sendLock") */
+    private boolean unflushed;
+    /** @GuardedBy("sendLock") */
+    private long nextSeq = 1;
+
+    /** Tasks sent and not yet completed, by seq. Whoever removes a task completes it. @GuardedBy("pending") */
+    private final LongObjectHashMap<ClientTask> pending = new LongObjectHashMap<>();
+
+    // Reader-confined: only the connection's handler callbacks touch these.
+    private final Cumulation cumulation;
+    private final ResponseDecoder decoder;
+
+    /** OPEN, CLOSING or CLOSED; written under sendLock, read anywhere. */
+    private volatile int state = OPEN;
+    private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
+    private volatile java.util.concurrent.ScheduledFuture<?> sweep;
+
+    private ClientStream(Runtime runtime, Connection connection, ClientConfig config, RpcAddress address) {
+        this.runtime = runtime;
+        this.connection = connection;
+        this.config = config;
+        this.address = address;
+        this.window = new Semaphore(config.thresholds());
+        this.defaultTimeoutNanos = config.taskTimeout().toNanos();
+        this.cumulation = new Cumulation(connection.alloc());
+        this.decoder = new ResponseDecoder(config.maxFrameBytes());
+    }
+
+    /**
+     * Connects to {@code address} through {@code runtime}. The future fails with an
+     * {@link RpcException} {@code rpc_unreachable} when the address cannot be reached.
+     */
+    public static CompletableFuture<ClientStream> connect(Runtime runtime, RpcAddress address, ClientConfig config) {
+        ClientStream[] made = new ClientStream[1];
+        CompletableFuture<Connection> c;
+        try {
+            c = runtime.connect(address, config.connectTimeout(), conn -> {
+                ClientStream s = new ClientStream(runtime, conn, config, address);
+                made[0] = s;
+                return s.handler();
+            });
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(new RpcException(RpcCode.UNREACHABLE, address + ": " + e.getMessage(), e));
+        }
+        return c.handle((conn, err) -> {
+            if (err != null) {
+                Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
+                throw new RpcException(RpcCode.UNREACHABLE, address + ": " + cause, cause);
+            }
+            ClientStream s = made[0];
+            s.startSweep();
+            return s;
+        });
+    }
+
+    private void startSweep() {
+        try {
+            sweep = runtime.scheduler().scheduleAtFixedRate(this::sweepTimeouts, 1, 1, TimeUnit.SECONDS);
+        } catch (RuntimeException e) {
+            LOG.warn("{}: cannot schedule the timeout sweep; closing", address, e);
+            connection.abort();
+        }
+    }
+
+    /** The address this stream is connected to. */
+    public RpcAddress address() {
+        return address;
+    }
+
+    /** The configuration in force. */
+    public ClientConfig config() {
+        return config;
+    }
+
+    /**
+     * Sends {@code task}: assigns its seq, writes its frame into the batch, and flushes when
+     * {@code flush} is true, the batch is large, or the window is full. Blocks while
+     * {@code thresholds} calls are in flight (after flushing, so they can complete). When the stream
+     * is closed or the task cannot be encoded, the task is completed with the failure instead.
+     */
+    public void send(ClientTask task, boolean flush) {
+        if (task.state != ClientTask.NEW) {
+            throw new IllegalStateException("task already sent");
+        }
+        task.state = ClientTask.SENT;
+        if (!window.tryAcquire()) {
+            flush();
+            try {
+                window.acquire();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                releaseBlob(task);
+                completeFailure(task, new RpcException(RpcCode.INTERNAL, "interrupted while waiting for the window"));
+                return;
+            }
+        }
+        sendLock.lock();
+        try {
+            if (state != OPEN) {
+                releaseBlob(task);
+                window.release();
+                completeFailure(task, new RpcException(RpcCode.IO, address + ": stream is closed"));
+                return;
+            }
+            ByteBuf out = batch();
+            int start = out.writerIndex();
+            ByteBuf blob = null;
+            int msgLength;
+            try {
+                blob = task.takeBlob();
+                int blobLength = blob == null ? 0 : blob.readableBytes();
+                long seq = nextSeq;
+                Frames.writeRequestHeader(out, task.rawAction, seq, config.clientId(), 0, blobLength);
+                if (task.actionBytes != null) {
+                    out.writeBytes(task.actionBytes);
+                }
+                int msgStart = out.writerIndex();
+                task.encodeMsg(out);
+                msgLength = out.writerIndex() - msgStart;
+                if ((long) msgLength + blobLength > config.maxFrameBytes()) {
+                    throw new RpcException(RpcCode.ENCODE, "msg " + msgLength + " + blob " + blobLength
+                            + " bytes exceed maxFrameBytes " + config.maxFrameBytes());
+                }
+                out.setIntLE(start + 24, msgLength);
+                nextSeq = seq + 1;
+                task.seq = seq;
+                long timeout = task.timeoutNanos > 0 ? task.timeoutNanos : defaultTimeoutNanos;
+                task.deadlineNanos = System.nanoTime() + timeout;
+            } catch (Throwable t) {
+                out.writerIndex(start);
+                if (blob != null) {
+                    blob.release();
+                }
+                window.release();
+                RpcException e = t instanceof RpcException ? (RpcException) t
+                        : new RpcException(RpcCode.ENCODE, "cannot encode the request: " + t, t);
+                completeFailure(task, e);
+                return;
+            }
+            synchronized (pending) {
+                pending.put(task.seq, task);
+            }
+            if (blob != null) {
+                if (blob.readableBytes() >= BLOB_COPY_LIMIT) {
+                    connection.write(batch);
+                    batch = null;
+                    connection.write(blob);
+                    unflushed = true;
+                } else {
+                    out.writeBytes(blob);
+                    blob.release();
+                }
+            }
+            if (flush || (batch != null && batch.readableBytes() >= BATCH_LIMIT) || window.availablePermits() == 0) {
+                flushLocked();
+            }
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    /** Sends everything written so far. */
+    public void flush() {
+        sendLock.lock();
+        try {
+            flushLocked();
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    /** @GuardedBy("sendLock") */
+    private void flushLocked() {
+        if (batch != null && batch.isReadable()) {
+            connection.write(batch);
+            batch = null;
+            unflushed = true;
+        }
+        if (unflushed) {
+            unflushed = false;
+            connection.flush();
+        }
+    }
+
+    /** @GuardedBy("sendLock") */
+    private ByteBuf batch() {
+        if (batch == null) {
+            batch = connection.alloc().ioBuffer(8 * 1024);
+        }
+        return batch;
+    }
+
+    /**
+     * Sends a request and flushes; the future completes with the {@link Reply} (which the caller
+     * closes), or exceptionally with an {@link RpcException}: the framework code, or for a user error
+     * {@link RpcException#errno()} / {@link RpcException#errorBytes()}.
+     *
+     * @param msg the structured message, taken (released by the stream); may be null
+     * @param blob the raw blob, taken; may be null
+     */
+    public CompletableFuture<Reply> call(int action, ByteBuf msg, ByteBuf blob) {
+        return call(new FutureTask(action, msg, blob));
+    }
+
+    /** {@link #call(int, ByteBuf, ByteBuf)} with a string action. */
+    public CompletableFuture<Reply> call(String action, ByteBuf msg, ByteBuf blob) {
+        return call(new FutureTask(action, msg, blob));
+    }
+
+    private CompletableFuture<Reply> call(FutureTask t) {
+        send(t, true);
+        return t.future;
+    }
+
+    /**
+     * Sends a ping and flushes. Unlike the seed, the pong is awaited: the future completes with the
+     * round-trip time when the peer answers, or fails with {@code rpc_timeout} / {@code rpc_io_err}.
+     * Pings use the same seq counter as calls and do not count in the window.
+     */
+    public CompletableFuture<Duration> ping() {
+        PingTask p = new PingTask();
+        p.state = ClientTask.SENT;
+        sendLock.lock();
+        try {
+            if (state != OPEN) {
+                p.future.completeExceptionally(new RpcException(RpcCode.IO, address + ": stream is closed"));
+                return p.future;
+            }
+            long seq = nextSeq++;
+            p.seq = seq;
+            p.sentNanos = System.nanoTime();
+            p.deadlineNanos = p.sentNanos + defaultTimeoutNanos;
+            synchronized (pending) {
+                pending.put(seq, p);
+            }
+            Frames.writePing(batch(), seq, config.clientId());
+            flushLocked();
+        } finally {
+            sendLock.unlock();
+        }
+        return p.future;
+    }
+
+    /** How many calls are in flight (sent, not completed), pings included. */
+    public int inFlight() {
+        synchronized (pending) {
+            return pending.size();
+        }
+    }
+
+    /** Whether a send would wait for the window now. */
+    public boolean windowFull() {
+        return window.availablePermits() == 0;
+    }
+
+    /** Whether the stream no longer accepts calls (closing or closed). */
+    public boolean isClosed() {
+        return state != OPEN;
+    }
+
+    /** Completes when the connection is closed and every call has completed. */
+    public CompletableFuture<Void> closeFuture() {
+        return closeFuture;
+    }
+
+    /**
+     * Graceful close: no new calls; what is written is flushed; the output is shut down; calls in
+     * flight still receive their replies (or time out); then the connection closes. Idempotent;
+     * returns at once (see {@link #closeFuture()}).
+     */
+    @Override
+    public void close() {
+        sendLock.lock();
+        try {
+            if (state != OPEN) {
+                return;
+            }
+            state = CLOSING;
+            flushLocked();
+        } finally {
+            sendLock.unlock();
+        }
+        window.release(1 << 20); // wake senders waiting for the window: they see CLOSING and fail fast
+        connection.shutdownOutput();
+        closeIfDrained();
+    }
+
+    /** Closes at once: every call in flight fails with {@code rpc_io_err}. Idempotent. */
+    public void abort() {
+        sendLock.lock();
+        try {
+            if (state == OPEN) {
+                state = CLOSING;
+            }
+        } finally {
+            sendLock.unlock();
+        }
+        window.release(1 << 20);
+        connection.abort();
+    }
+
+    private void closeIfDrained() {
+        if (state == CLOSING) {
+            boolean empty;
+            synchronized (pending) {
+                empty = pending.isEmpty();
+            }
+            if (empty) {
+                connection.close();
+            }
+        }
+    }
+
+    private void sweepTimeouts() {
+        long now = System.nanoTime();
+        List<ClientTask> expired = null;
+        synchronized (pending) {
+            if (pending.isEmpty()) {
+                return;
+            }
+            for (LongObjectHashMap.PrimitiveEntry<ClientTask> e : pending.entries()) {
+                ClientTask t = e.value();
+                if (now - t.deadlineNanos >= 0) {
+                    if (expired == null) {
+                        expired = new ArrayList<>();
+                    }
+                    expired.add(t);
+                }
+            }
+            if (expired != null) {
+                for (ClientTask t : expired) {
+                    pending.remove(t.seq);
+                }
+            }
+        }
+        if (expired != null) {
+            for (ClientTask t : expired) {
+                finishOne(t);
+                completeFailure(t, new RpcException(RpcCode.TIMEOUT, address + ": no reply to seq " + t.seq + " in time"));
+            }
+            closeIfDrained();
+        }
+    }
+
+    /** Accounting for a task taken out of {@code pending}: its window permit. */
+    private void finishOne(ClientTask t) {
+        if (!(t instanceof PingTask)) {
+            window.release();
+        }
+    }
+
+    private static void releaseBlob(ClientTask task) {
+        try {
+            ByteBuf b = task.takeBlob();
+            if (b != null) {
+                b.release();
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("takeBlob failed while failing a task", e);
+        }
+    }
+
+    private static void completeFailure(ClientTask t, RpcException e) {
+        t.state = ClientTask.DONE;
+        try {
+            t.onFailure(e);
+        } catch (Throwable x) {
+            LOG.warn("a task's onFailure threw", x);
+        }
+    }
+
+    private ConnectionHandler handler() {
+        return new Handler();
+    }
+
+    /** Runs on the connection's reader. */
+    private final class Handler implements ConnectionHandler {
+        @Override
+        public void onData(ByteBuf data) {
+            ByteBuf in = cumulation.add(data);
+            try {
+                while (decoder.next(in)) {
+                    ClientTask t;
+                    synchronized (pending) {
+                        t = pending.remove(decoder.seq());
+                    }
+                    if (t == null) {
+                        LOG.debug("{}: reply to unknown seq {} (timed out or stray); skipped", address, decoder.seq());
+                        continue;
+                    }
+                    finishOne(t);
+                    deliver(t);
+                }
+            } catch (FrameException e) {
+                LOG.warn("{}: closing the connection: {}", address, e.getMessage());
+                connection.abort();
+            } finally {
+                cumulation.discardRead();
+            }
+            if (state == CLOSING) {
+                closeIfDrained();
+            }
+        }
+
+        private void deliver(ClientTask t) {
+            t.state = ClientTask.DONE;
+            try {
+                switch (decoder.flag()) {
+                    case Frames.FLAG_OK:
+                        t.onReply(decoder.msg(), decoder.blob());
+                        break;
+                    case Frames.FLAG_ERRNO:
+                        t.onErrno(decoder.errno());
+                        break;
+                    default:
+                        RpcCode code = internalCode();
+                        if (code != null) {
+                            t.onFailure(new RpcException(code, "peer answered " + code.wireName()));
+                        } else {
+                            t.onErrorString(decoder.blob());
+                        }
+                }
+            } catch (Throwable x) {
+                LOG.warn("{}: a task's completion threw", address, x);
+            }
+        }
+
+        private RpcCode internalCode() {
+            if (decoder.blobLength() < 4 || decoder.blobLength() > 24) {
+                return null;
+            }
+            for (RpcCode c : CODES) {
+                if (decoder.errorTextEquals(CODE_BYTES[c.ordinal()])) {
+                    return c;
+                }
+            }
+            return null;
+        }
+
+        @Override
+        public void onReadComplete() {
+        }
+
+        @Override
+        public void onInputShutdown() {
+            // The peer will send no more replies: whatever is pending now can never complete.
+            connection.close();
+        }
+
+        @Override
+        public void onWritabilityChanged(boolean writable) {
+        }
+
+        @Override
+        public void onClosed(Throwable cause) {
+            sendLock.lock();
+            try {
+                state = CLOSED;
+                if (batch != null) {
+                    batch.release();
+                    batch = null;
+                }
+            } finally {
+                sendLock.unlock();
+            }
+            java.util.concurrent.ScheduledFuture<?> s = sweep;
+            if (s != null) {
+                s.cancel(false);
+            }
+            cumulation.release();
+            List<ClientTask> lost = new ArrayList<>();
+            synchronized (pending) {
+                for (LongObjectHashMap.PrimitiveEntry<ClientTask> e : pending.entries()) {
+                    lost.add(e.value());
+                }
+                pending.clear();
+            }
+            RpcException io = new RpcException(RpcCode.IO, address + ": connection closed"
+                    + (cause != null ? ": " + cause : ""), cause);
+            for (ClientTask t : lost) {
+                finishOne(t);
+                completeFailure(t, io);
+            }
+            window.release(1 << 20);
+            if (cause != null && !lost.isEmpty()) {
+                LOG.debug("{}: connection lost with {} calls in flight", address, lost.size(), cause);
+            }
+            closeFuture.complete(null);
+        }
+    }
+
+    private static final RpcCode[] CODES = RpcCode.values();
+    private static final byte[][] CODE_BYTES = new byte[CODES.length][];
+
+    static {
+        for (RpcCode c : CODES) {
+            CODE_BYTES[c.ordinal()] = c.wireBytes();
+        }
+    }
+
+    /** The task behind {@link #call}: completes a future with a {@link Reply}. */
+    private static final class FutureTask extends ClientTask {
+        final CompletableFuture<Reply> future = new CompletableFuture<>();
+        private ByteBuf msg;
+        private ByteBuf blob;
+
+        FutureTask(int action, ByteBuf msg, ByteBuf blob) {
+            super(action);
+            this.msg = msg;
+            this.blob = blob;
+        }
+
+        FutureTask(String action, ByteBuf msg, ByteBuf blob) {
+            super(action);
+            this.msg = msg;
+            this.blob = blob;
+        }
+
+        @Override
+        protected void encodeMsg(ByteBuf out) {
+            ByteBuf m = msg;
+            msg = null;
+            if (m != null) {
+                try {
+                    out.writeBytes(m, m.readerIndex(), m.readableBytes());
+                } finally {
+                    m.release();
+                }
+            }
+        }
+
+        @Override
+        protected ByteBuf takeBlob() {
+            ByteBuf b = blob;
+            blob = null;
+            if (msg != null) { // never encoded (the stream refused the task): release it too
+                msg.release();
+                msg = null;
+            }
+            return b;
+        }
+
+        @Override
+        protected void onReply(ByteBuf m, ByteBuf b) {
+            future.complete(new Reply(m.isReadable() ? m.retainedSlice() : Unpooled.EMPTY_BUFFER,
+                    b.isReadable() ? b.retainedSlice() : Unpooled.EMPTY_BUFFER));
+        }
+
+        @Override
+        protected void onErrno(int errno) {
+            future.completeExceptionally(RpcException.unmappedErrno(errno & 0xFFFF_FFFFL));
+        }
+
+        @Override
+        protected void onErrorString(ByteBuf text) {
+            byte[] b = new byte[text.readableBytes()];
+            text.getBytes(text.readerIndex(), b);
+            future.completeExceptionally(RpcException.unmappedString(b));
+        }
+
+        @Override
+        protected void onFailure(RpcException failure) {
+            if (msg != null) {
+                msg.release();
+                msg = null;
+            }
+            future.completeExceptionally(failure);
+        }
+    }
+
+    /** A ping: completes with the round-trip time. */
+    private static final class PingTask extends ClientTask {
+        final CompletableFuture<Duration> future = new CompletableFuture<>();
+        long sentNanos;
+
+        PingTask() {
+            super(Frames.PING_ACTION);
+        }
+
+        @Override
+        protected void onReply(ByteBuf msg, ByteBuf blob) {
+            future.complete(Duration.ofNanos(System.nanoTime() - sentNanos));
+        }
+
+        @Override
+        protected void onErrno(int errno) {
+            future.completeExceptionally(new RpcException(RpcCode.DECODE, "ping answered with errno " + errno));
+        }
+
+        @Override
+        protected void onErrorString(ByteBuf text) {
+            future.completeExceptionally(new RpcException(RpcCode.DECODE, "ping answered with an error string"));
+        }
+
+        @Override
+        protected void onFailure(RpcException failure) {
+            future.completeExceptionally(failure);
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package io.occams.rpc.stream;
+
+import io.netty.buffer.ByteBuf;
+import io.occams.rpc.api.RpcException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * One request sent through a {@link ClientStream}, and the receiver of its outcome: the seed's client
+ * task (spec §5.1) as one class. Subclass it to say what to send and what to do with the answer.
+ *
+ * <p>Call order: the stream assigns {@link #seq()}, calls {@link #encodeMsg} and {@link #takeBlob} once
+ * while sending, then calls <b>exactly one</b> of {@link #onReply}, {@link #onErrno},
+ * {@link #onErrorString} or {@link #onFailure}, exactly once: every task sent is completed, whatever
+ * happens to the connection (no silent drop, unlike spec §12.7).
+ *
+ * <p>Threading: the completion methods run on the connection's reader (or the timer, or the thread
+ * that closed the stream) and must not block; hand slow work to another thread. A task is used once.
+ *
+ * <pre>{@code
+ * final class Open extends ClientTask {
+ *     Open() { super(1); }                                      // numeric action 1
+ *     protected void encodeMsg(ByteBuf out) { OPEN_BINDING.encode(req, out); }
+ *     protected void onReply(ByteBuf msg, ByteBuf blob) { future.complete(null); }
+ *     protected void onErrno(int errno) { future.completeExceptionally(new ErrnoException(errno)); }
+ *     protected void onErrorString(ByteBuf text) { ... }
+ *     protected void onFailure(RpcException e) { future.completeExceptionally(e); }
+ * }
+ * }</pre>
+ */
+public abstract class ClientTask {
+    static final int NEW = 0;
+    static final int SENT = 1;
+    static final int DONE = 2;
+
+    final int rawAction;
+    final byte[] actionBytes;
+    // The fields below are written by the sending thread under the stream's send lock, before the task
+    // is published in the pending table (whose lock makes them visible to the reader and the timer).
+    long seq;
+    long deadlineNanos;
+    long timeoutNanos = -1;
+    int state = NEW;
+
+    /** A task with numeric action {@code action} (0 to 2^31-1). */
+    protected ClientTask(int action) {
+        this.rawAction = Frames.numericAction(action);
+        this.actionBytes = null;
+    }
+
+    /** A task with string action {@code action}, e.g. {@code "CalService.add"}. */
+    protected ClientTask(String action) {
+        this(action.getBytes(StandardCharsets.UTF_8), true);
+    }
+
+    /**
+     * A task with a string action given as UTF-8 bytes (kept, not copied: share one array per action
+     * to send without allocating).
+     */
+    protected ClientTask(byte[] utf8Action, boolean shared) {
+        this.actionBytes = shared ? utf8Action : utf8Action.clone();
+        this.rawAction = Frames.stringAction(utf8Action.length);
+    }
+
+    /** The sequence number, once sent; 0 before. */
+    public final long seq() {
+        return seq;
+    }
+
+    /**
+     * Sets this call's own timeout, instead of the stream's {@code taskTimeout}; call before sending.
+     * Like the task timeout it is checked by the once-a-second sweep.
+     */
+    public final ClientTask timeout(Duration timeout) {
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("timeout must be positive: " + timeout);
+        }
+        this.timeoutNanos = timeout.toNanos();
+        return this;
+    }
+
+    /** Appends the structured message to {@code out} (borrowed). Default: none. */
+    protected void encodeMsg(ByteBuf out) {
+    }
+
+    /**
+     * The raw blob to send after the msg, or null. Called once; the stream takes ownership and
+     * releases it after writing (or on failure). Default: none.
+     */
+    protected ByteBuf takeBlob() {
+        return null;
+    }
+
+    /** Success. {@code msg} and {@code blob} are borrowed, valid only during the call; retain to keep. */
+    protected abstract void onReply(ByteBuf msg, ByteBuf blob);
+
+    /** The peer answered with a user error number (an errno frame). */
+    protected abstract void onErrno(int errno);
+
+    /** The peer answered with a user error string (a string frame that is no {@code rpc_*} name); borrowed. */
+    protected abstract void onErrorString(ByteBuf text);
+
+    /** The call failed in the framework: timeout, connection loss, encode failure, or an {@code rpc_*} reply. */
+    protected abstract void onFailure(RpcException failure);
+}

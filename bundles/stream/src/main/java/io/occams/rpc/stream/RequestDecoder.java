@@ -1,0 +1,213 @@
+package io.occams.rpc.stream;
+
+import io.netty.buffer.ByteBuf;
+import io.occams.rpc.stream.FrameException.Reason;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Reads request frames (spec §2.2) out of a byte stream, a cursor over one frame at a time. Every
+ * length is checked against the limits as soon as the 32-byte header is readable, before waiting
+ * for, or allocating, anything it announces.
+ *
+ * <pre>{@code
+ * RequestDecoder d = new RequestDecoder(16 << 20, 1024);
+ * while (d.next(in)) {                 // a whole frame was readable; in's reader index moved past it
+ *     if (d.isPing()) { ... } else handle(d.seq(), d.action(), d.retainedMsg(), d.retainedBlob());
+ * }                                    // false: the rest of the frame has not arrived yet
+ * }</pre>
+ *
+ * <p>The accessors describe the frame returned by the last {@link #next} and read from the same
+ * buffer, so they are valid until that buffer's read bytes are discarded. Not thread-safe: one per
+ * connection, used by its reader.
+ */
+public final class RequestDecoder {
+    private static final int ACTION_CACHE_SIZE = 64;
+
+    private final int maxFrameBytes;
+    private final int maxActionBytes;
+    // A small cache of recently seen string actions, so a connection that calls the same methods
+    // over and over decodes no string and allocates nothing per frame.
+    private final byte[][] cachedActionBytes = new byte[ACTION_CACHE_SIZE][];
+    private final String[] cachedActions = new String[ACTION_CACHE_SIZE];
+    private CharsetDecoder utf8;
+
+    private ByteBuf buf;
+    private long seq;
+    private long clientId;
+    private int rawAction;
+    private int actionIndex;
+    private int actionLength;
+    private int msgIndex;
+    private int msgLength;
+    private int blobIndex;
+    private int blobLength;
+    private String action;
+
+    /**
+     * @param maxFrameBytes the largest msg + blob accepted
+     * @param maxActionBytes the longest string action accepted
+     */
+    public RequestDecoder(int maxFrameBytes, int maxActionBytes) {
+        if (maxFrameBytes < 0 || maxActionBytes <= 0) {
+            throw new IllegalArgumentException("limits must be positive");
+        }
+        this.maxFrameBytes = maxFrameBytes;
+        this.maxActionBytes = maxActionBytes;
+    }
+
+    /**
+     * Checks the header at {@code in}'s reader index (as soon as 32 bytes are there) and, when the whole
+     * frame is readable, moves the reader index past it and returns true. Returns false and leaves
+     * {@code in} as it was when more bytes are needed.
+     *
+     * @throws FrameException when the header is bad or a length exceeds a limit; the stream is then
+     *         out of step and must be closed
+     */
+    public boolean next(ByteBuf in) {
+        int readable = in.readableBytes();
+        if (readable < Frames.REQUEST_HEADER_LENGTH) {
+            return false;
+        }
+        Frames.checkMagicAndVersion(in);
+        int r = in.readerIndex();
+        int act = in.getIntLE(r + 4);
+        long msgLen = in.getUnsignedIntLE(r + 24);
+        long blobLen = in.getUnsignedIntLE(r + 28);
+        int actLen = 0;
+        if ((act & Frames.STRING_ACTION_FLAG) != 0) {
+            actLen = act & ~Frames.STRING_ACTION_FLAG;
+            if (actLen == 0 || actLen > maxActionBytes) {
+                throw new FrameException(Reason.ACTION_TOO_LONG, "string action of " + actLen + " bytes (limit " + maxActionBytes + ")");
+            }
+        }
+        if (blobLen > Integer.MAX_VALUE) {
+            throw new FrameException(Reason.NEGATIVE_LENGTH, "blob_len " + blobLen + " has the top bit set");
+        }
+        if (msgLen > maxFrameBytes) {
+            throw new FrameException(Reason.MSG_TOO_LONG, "msg_len " + msgLen + " exceeds maxFrameBytes " + maxFrameBytes);
+        }
+        if (msgLen + blobLen > maxFrameBytes) {
+            throw new FrameException(Reason.BLOB_TOO_LONG, "msg_len " + msgLen + " + blob_len " + blobLen + " exceeds maxFrameBytes " + maxFrameBytes);
+        }
+        long total = Frames.REQUEST_HEADER_LENGTH + (long) actLen + msgLen + blobLen;
+        if (readable < total) {
+            return false;
+        }
+        this.buf = in;
+        this.rawAction = act;
+        this.seq = in.getLongLE(r + 8);
+        this.clientId = in.getLongLE(r + 16);
+        this.actionIndex = r + Frames.REQUEST_HEADER_LENGTH;
+        this.actionLength = actLen;
+        this.msgIndex = actionIndex + actLen;
+        this.msgLength = (int) msgLen;
+        this.blobIndex = msgIndex + msgLength;
+        this.blobLength = (int) blobLen;
+        this.action = actLen == 0 ? null : decodeAction(in, actionIndex, actLen);
+        in.readerIndex((int) (r + total));
+        return true;
+    }
+
+    /** The frame's sequence number. */
+    public long seq() {
+        return seq;
+    }
+
+    /** The frame's client id (not used by the server, spec §2.2). */
+    public long clientId() {
+        return clientId;
+    }
+
+    /** Whether the frame is a ping: numeric action 0 with an empty msg (spec §2.5). */
+    public boolean isPing() {
+        return rawAction == Frames.PING_ACTION && msgLength == 0;
+    }
+
+    public boolean hasStringAction() {
+        return actionLength != 0;
+    }
+
+    /** The numeric action, or -1 for a string action. */
+    public int numericAction() {
+        return actionLength != 0 ? -1 : rawAction;
+    }
+
+    /** The string action (checked UTF-8), or null for a numeric action. */
+    public String action() {
+        return action;
+    }
+
+    public int msgLength() {
+        return msgLength;
+    }
+
+    public int blobLength() {
+        return blobLength;
+    }
+
+    /** The msg, borrowed from the decoded buffer. */
+    public ByteBuf msg() {
+        return buf.slice(msgIndex, msgLength);
+    }
+
+    /** The msg as a retained slice: the caller releases it. */
+    public ByteBuf retainedMsg() {
+        return buf.retainedSlice(msgIndex, msgLength);
+    }
+
+    /** The blob, borrowed from the decoded buffer. */
+    public ByteBuf blob() {
+        return buf.slice(blobIndex, blobLength);
+    }
+
+    /** The blob as a retained slice, no copy: the caller releases it. */
+    public ByteBuf retainedBlob() {
+        return buf.retainedSlice(blobIndex, blobLength);
+    }
+
+    private String decodeAction(ByteBuf in, int index, int length) {
+        int h = 1;
+        for (int i = 0; i < length; i++) {
+            h = 31 * h + in.getByte(index + i);
+        }
+        int slot = (h ^ (h >>> 16)) & (ACTION_CACHE_SIZE - 1);
+        byte[] known = cachedActionBytes[slot];
+        if (known != null && known.length == length && sameBytes(in, index, known)) {
+            return cachedActions[slot];
+        }
+        byte[] bytes = new byte[length];
+        in.getBytes(index, bytes);
+        String s = strictUtf8(bytes);
+        cachedActionBytes[slot] = bytes;
+        cachedActions[slot] = s;
+        return s;
+    }
+
+    private static boolean sameBytes(ByteBuf in, int index, byte[] known) {
+        for (int i = 0; i < known.length; i++) {
+            if (in.getByte(index + i) != known[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private String strictUtf8(byte[] bytes) {
+        if (utf8 == null) {
+            utf8 = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT);
+        }
+        try {
+            CharBuffer cb = utf8.reset().decode(ByteBuffer.wrap(bytes));
+            return cb.toString();
+        } catch (CharacterCodingException e) {
+            throw new FrameException(Reason.ACTION_NOT_UTF8, "string action is not valid UTF-8");
+        }
+    }
+}

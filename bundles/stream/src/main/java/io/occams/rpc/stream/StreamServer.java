@@ -1,0 +1,207 @@
+package io.occams.rpc.stream;
+
+import io.occams.rpc.api.RpcAddress;
+import io.occams.rpc.api.ServerConfig;
+import io.occams.rpc.api.spi.Dispatch;
+import io.occams.rpc.api.spi.Runtime;
+import io.occams.rpc.stream.internal.ServerConnection;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The server side of the stream layer: listeners on a {@link Runtime}, and for each accepted
+ * connection a reader and a writer that hand requests to a {@link Dispatch} (spec §6.2).
+ *
+ * <p>Pings are answered without dispatch. A request the dispatch cannot handle is answered with an
+ * {@code rpc_*} error and the connection stays open. A frame that breaks the protocol or a limit closes
+ * only its own connection, after the calls it already made are answered. Connections idle longer than
+ * {@code idleTimeout} are closed.
+ *
+ * <p>Lifecycle like {@code ExecutorService}: {@link #shutdown()} stops accepting and reading, answers
+ * every call already accepted, then closes each connection; {@link #awaitTermination} waits for that;
+ * {@link #shutdownNow()} closes at once; {@link #close()} is shutdown, a wait bounded by
+ * {@code serverCloseWait}, then shutdownNow. The runtime is not closed: it belongs to the caller.
+ *
+ * <p>Thread-safe.
+ *
+ * <pre>{@code
+ * StreamServer server = new StreamServer(runtime, ServerConfig.defaults(), call -> ...);
+ * RpcAddress bound = server.listen(RpcAddress.parse("127.0.0.1:0"));
+ * ...
+ * server.close();
+ * }</pre>
+ */
+public final class StreamServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(StreamServer.class);
+
+    private final Runtime runtime;
+    private final ServerConfig config;
+    private final Dispatch dispatch;
+    private final List<Runtime.Listener> listeners = new CopyOnWriteArrayList<>();
+    private final Set<ServerConnection> connections = ConcurrentHashMap.newKeySet();
+    private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+    private final Object lock = new Object();
+    /** Set once by shutdown(); read by the accept path. @GuardedBy("lock") for transitions. */
+    private volatile boolean shutdown;
+    private ScheduledFuture<?> sweep;
+
+    public StreamServer(Runtime runtime, ServerConfig config, Dispatch dispatch) {
+        this.runtime = runtime;
+        this.config = config;
+        this.dispatch = dispatch;
+    }
+
+    /**
+     * Binds {@code address} (TCP or Unix) and serves it; may be called several times.
+     *
+     * @return the bound address (with the real port when 0 was asked for)
+     */
+    public RpcAddress listen(RpcAddress address) throws IOException {
+        synchronized (lock) {
+            if (shutdown) {
+                throw new IllegalStateException("server is shut down");
+            }
+            Runtime.Listener l = runtime.listen(address, conn -> {
+                ServerConnection sc = new ServerConnection(conn, dispatch, config, runtime.blockingExecutor(), this::removed);
+                connections.add(sc);
+                if (shutdown) {
+                    sc.beginClose();
+                }
+                return sc;
+            });
+            listeners.add(l);
+            if (sweep == null) {
+                sweep = runtime.scheduler().scheduleAtFixedRate(this::sweep, 1, 1, TimeUnit.SECONDS);
+            }
+            LOG.debug("listening on {} ({})", l.localAddress(), runtime.name());
+            return l.localAddress();
+        }
+    }
+
+    /** The addresses listened on. */
+    public List<RpcAddress> addresses() {
+        List<RpcAddress> out = new ArrayList<>();
+        for (Runtime.Listener l : listeners) {
+            out.add(l.localAddress());
+        }
+        return out;
+    }
+
+    /** Open connections. */
+    public int connectionCount() {
+        return connections.size();
+    }
+
+    /** The runtime this server runs on. */
+    public Runtime runtime() {
+        return runtime;
+    }
+
+    private void sweep() {
+        long now = System.nanoTime();
+        for (ServerConnection c : connections) {
+            try {
+                c.sweep(now);
+            } catch (RuntimeException e) {
+                LOG.warn("sweep of {} failed", c, e);
+            }
+        }
+    }
+
+    private void removed(ServerConnection c) {
+        connections.remove(c);
+        if (shutdown && connections.isEmpty()) {
+            terminated.complete(null);
+        }
+    }
+
+    /** Stops accepting and reading; answers what was accepted; then closes the connections. Idempotent. */
+    public void shutdown() {
+        synchronized (lock) {
+            if (shutdown) {
+                return;
+            }
+            shutdown = true;
+        }
+        for (Runtime.Listener l : listeners) {
+            try {
+                l.close();
+            } catch (RuntimeException e) {
+                LOG.debug("closing listener {} failed", l.localAddress(), e);
+            }
+        }
+        for (ServerConnection c : connections) {
+            c.beginClose();
+        }
+        if (connections.isEmpty()) {
+            terminated.complete(null);
+        }
+        terminated.whenComplete((v, e) -> cancelSweep());
+    }
+
+    private void cancelSweep() {
+        synchronized (lock) {
+            if (sweep != null) {
+                sweep.cancel(false);
+            }
+        }
+    }
+
+    /** Shuts down and closes every connection at once. */
+    public void shutdownNow() {
+        shutdown();
+        for (ServerConnection c : connections) {
+            c.abort();
+        }
+    }
+
+    public boolean isShutdown() {
+        return shutdown;
+    }
+
+    /** Whether shutdown finished: every connection closed. */
+    public boolean isTerminated() {
+        return terminated.isDone();
+    }
+
+    /** Waits until every connection closed after {@link #shutdown()}; true if it happened in time. */
+    public boolean awaitTermination(Duration timeout) throws InterruptedException {
+        try {
+            terminated.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            return true;
+        }
+    }
+
+    /**
+     * Graceful close bounded by {@code serverCloseWait}: shutdown, wait, then shutdownNow. Restores the
+     * interrupt flag if interrupted while waiting.
+     */
+    @Override
+    public void close() {
+        shutdown();
+        try {
+            if (!awaitTermination(config.serverCloseWait())) {
+                LOG.warn("{} connections still busy after serverCloseWait {}; closing them", connections.size(), config.serverCloseWait());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        shutdownNow();
+    }
+}

@@ -1,0 +1,316 @@
+package io.occams.rpc.stream.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.occams.rpc.api.RpcCode;
+import io.occams.rpc.api.ServerConfig;
+import io.occams.rpc.api.spi.Connection;
+import io.occams.rpc.api.spi.ConnectionHandler;
+import io.occams.rpc.api.spi.Dispatch;
+import io.occams.rpc.stream.FrameException;
+import io.occams.rpc.stream.Frames;
+import io.occams.rpc.stream.RequestDecoder;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The server side of one connection: the seed's reader and writer (spec §6.2), on any runtime.
+ *
+ * <p>The reader ({@link #onData}, on the runtime's reader thread) decodes requests, answers pings at
+ * once and hands every other request to the {@link Dispatch}, which must not block. Replies come back
+ * from any thread; they are written into one batch buffer under {@link #outLock}: a reply made on the
+ * reader waits for the end of the read burst ({@link #onReadComplete}) so a burst of calls costs one
+ * flush; a reply made elsewhere flushes at once, taking along whatever other threads added.
+ *
+ * <p>Every accepted call is answered. A broken frame stops reading (the stream is out of step), the
+ * calls already accepted are still answered, then the connection closes.
+ */
+public final class ServerConnection implements ConnectionHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(ServerConnection.class);
+    private static final int BLOB_COPY_LIMIT = 4 * 1024;
+
+    private final Connection connection;
+    private final Dispatch dispatch;
+    private final ServerConfig config;
+    private final Executor executor;
+    private final Consumer<ServerConnection> onClosed;
+    private final String name;
+
+    // Reader-confined.
+    private final RequestDecoder decoder;
+    private final Cumulation cumulation;
+    private boolean broken;
+
+    private final ReentrantLock outLock = new ReentrantLock();
+    /** Replies written since the last flush. @GuardedBy("outLock") */
+    private ByteBuf out;
+    /** Whether buffers were handed to the connection since the last flush. @GuardedBy("outLock") */
+    private boolean unflushed;
+    /** Set by onClosed; replies after it are dropped (their buffers released). @GuardedBy("outLock") */
+    private boolean closed;
+
+    /** Calls dispatched and not yet answered. */
+    private final AtomicInteger inFlight = new AtomicInteger();
+    /** The thread inside onData right now, so replies made there are left for the burst's flush. */
+    private volatile Thread reader;
+    /** The peer shut its output, or the stream broke: no more requests will come. */
+    private volatile boolean inputDone;
+    /** The server is shutting down: read nothing more, answer what was accepted, close. */
+    private volatile boolean closing;
+    /** Reading stopped because too many calls are unanswered. Written under outLock or by the reader. */
+    private volatile boolean readPaused;
+    /** For the idle sweep: when the last bytes arrived. */
+    private volatile long lastReadNanos = System.nanoTime();
+    /** For the read-timeout sweep: since when a partial frame has been waiting, or 0. */
+    private volatile long partialSinceNanos;
+
+    public ServerConnection(Connection connection, Dispatch dispatch, ServerConfig config, Executor executor,
+            Consumer<ServerConnection> onClosed) {
+        this.connection = connection;
+        this.dispatch = dispatch;
+        this.config = config;
+        this.executor = executor;
+        this.onClosed = onClosed;
+        this.name = String.valueOf(connection.remoteAddress());
+        this.decoder = new RequestDecoder(config.maxFrameBytes(), config.maxActionBytes());
+        this.cumulation = new Cumulation(connection.alloc());
+    }
+
+    ByteBufAllocator alloc() {
+        return connection.alloc();
+    }
+
+    Executor executor() {
+        return executor;
+    }
+
+    /** Calls dispatched and not yet answered. */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    @Override
+    public void onData(ByteBuf data) {
+        if (broken || closing) {
+            data.release();
+            return;
+        }
+        lastReadNanos = System.nanoTime();
+        reader = Thread.currentThread();
+        ByteBuf in = cumulation.add(data);
+        try {
+            while (decoder.next(in)) {
+                if (decoder.isPing()) {
+                    writeResponse(decoder.seq(), Frames.FLAG_OK, 0, null, null, false);
+                } else {
+                    dispatchOne();
+                }
+            }
+        } catch (FrameException e) {
+            LOG.warn("closing connection from {}: {}", name, e.getMessage());
+            broken = true;
+            inputDone = true;
+            connection.setAutoRead(false);
+            cumulation.release();
+        } finally {
+            reader = null;
+            cumulation.discardRead();
+        }
+        partialSinceNanos = cumulation.size() == 0 ? 0 : (partialSinceNanos == 0 ? lastReadNanos : partialSinceNanos);
+        if (!readPaused && inFlight.get() >= config.maxCallsPerConnection()) {
+            readPaused = true;
+            connection.setAutoRead(false);
+        }
+        if (broken) {
+            closeWhenAnswered();
+        }
+    }
+
+    private void dispatchOne() {
+        ServerCallImpl call = new ServerCallImpl(this, decoder.seq(), decoder.numericAction(), decoder.action(),
+                decoder.retainedMsg(), decoder.retainedBlob());
+        inFlight.incrementAndGet();
+        try {
+            dispatch.dispatch(call);
+        } catch (Throwable t) {
+            LOG.warn("dispatch of seq {} from {} threw; answering {}", call.seq(), name, RpcCode.INTERNAL, t);
+            if (!call.isAnswered()) {
+                try {
+                    call.replyError(RpcCode.INTERNAL);
+                } catch (IllegalStateException raced) {
+                    // answered concurrently by the dispatch's own thread: that answer stands
+                }
+            }
+        }
+    }
+
+    @Override
+    public void onReadComplete() {
+        flush();
+    }
+
+    @Override
+    public void onInputShutdown() {
+        inputDone = true;
+        if (cumulation.size() > 0) {
+            LOG.debug("{} closed its output inside a frame ({} bytes dropped)", name, cumulation.size());
+        }
+        closeWhenAnswered();
+    }
+
+    @Override
+    public void onWritabilityChanged(boolean writable) {
+        // A peer that does not read its replies must not make us buffer without bound: stop reading
+        // its requests until the replies drain.
+        if (!closing && !broken && !readPaused) {
+            connection.setAutoRead(writable);
+        }
+    }
+
+    @Override
+    public void onClosed(Throwable cause) {
+        outLock.lock();
+        try {
+            closed = true;
+            if (out != null) {
+                out.release();
+                out = null;
+            }
+        } finally {
+            outLock.unlock();
+        }
+        cumulation.release();
+        if (cause != null) {
+            LOG.debug("connection from {} closed: {}", name, cause.toString());
+        }
+        onClosed.accept(this);
+    }
+
+    /**
+     * Writes a reply; takes ownership of {@code msg} and {@code body} (either may be null).
+     *
+     * @param counted whether this answers a dispatched call (pings are not counted)
+     */
+    void writeResponse(long seq, int flag, int word, ByteBuf msg, ByteBuf body, boolean counted) {
+        outLock.lock();
+        try {
+            if (closed) {
+                release(msg);
+                release(body);
+                msg = null;
+                body = null;
+            } else {
+                int msgLength = msg == null ? 0 : msg.readableBytes();
+                int bodyLength = body == null ? 0 : body.readableBytes();
+                ByteBuf o = out();
+                Frames.writeResponseHeader(o, flag, flag == Frames.FLAG_OK ? msgLength : word, seq, bodyLength);
+                if (msgLength > 0) {
+                    o.writeBytes(msg, msg.readerIndex(), msgLength);
+                }
+                if (bodyLength >= BLOB_COPY_LIMIT) {
+                    connection.write(o);
+                    out = null;
+                    connection.write(body);
+                    body = null;
+                    unflushed = true;
+                } else if (bodyLength > 0) {
+                    o.writeBytes(body, body.readerIndex(), bodyLength);
+                }
+            }
+        } finally {
+            outLock.unlock();
+            release(msg);
+            release(body);
+        }
+        int left = counted ? inFlight.decrementAndGet() : inFlight.get();
+        if (Thread.currentThread() != reader) {
+            flush();
+        }
+        if (readPaused && left <= config.maxCallsPerConnection() / 2 && !closing && !broken) {
+            readPaused = false;
+            connection.setAutoRead(true);
+        }
+        if (left == 0 && (inputDone || closing)) {
+            closeWhenAnswered();
+        }
+    }
+
+    /** @GuardedBy("outLock") */
+    private ByteBuf out() {
+        if (out == null) {
+            out = connection.alloc().ioBuffer(4 * 1024);
+        }
+        return out;
+    }
+
+    /** Hands the batch to the connection and flushes it. */
+    public void flush() {
+        outLock.lock();
+        try {
+            if (out != null && out.isReadable()) {
+                connection.write(out);
+                out = null;
+                unflushed = true;
+            }
+            if (unflushed) {
+                unflushed = false;
+                connection.flush();
+            }
+        } finally {
+            outLock.unlock();
+        }
+    }
+
+    /** Server shutdown: stop reading, answer what was accepted, then close. */
+    public void beginClose() {
+        closing = true;
+        connection.setAutoRead(false);
+        closeWhenAnswered();
+    }
+
+    /** Closes at once; calls still running find their replies dropped. */
+    public void abort() {
+        connection.abort();
+    }
+
+    private void closeWhenAnswered() {
+        if (inFlight.get() == 0) {
+            flush();
+            connection.close();
+        }
+    }
+
+    /**
+     * Called once a second by the server: closes a connection idle longer than {@code idleTimeout},
+     * or one whose partial frame waited longer than {@code readTimeout}.
+     */
+    public void sweep(long now) {
+        long partial = partialSinceNanos;
+        if (partial != 0 && now - partial > config.readTimeout().toNanos()) {
+            LOG.warn("closing connection from {}: a frame stayed incomplete longer than readTimeout {}", name, config.readTimeout());
+            broken = true;
+            inputDone = true;
+            connection.setAutoRead(false);
+            closeWhenAnswered();
+        } else if (inFlight.get() == 0 && partial == 0 && now - lastReadNanos > config.idleTimeout().toNanos()) {
+            LOG.debug("closing connection from {}: idle longer than {}", name, config.idleTimeout());
+            inputDone = true;
+            closeWhenAnswered();
+        }
+    }
+
+    private static void release(ByteBuf b) {
+        if (b != null) {
+            b.release();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ServerConnection[" + name + "]";
+    }
+}
