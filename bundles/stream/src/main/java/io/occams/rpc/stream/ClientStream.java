@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * s.close();
  * }</pre>
  */
-public final class ClientStream implements AutoCloseable {
+public final class ClientStream implements Caller, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ClientStream.class);
     private static final int OPEN = 0;
     private static final int CLOSING = 1;
@@ -67,6 +67,12 @@ public final class ClientStream implements AutoCloseable {
     private boolean unflushed;
     /** @GuardedBy("sendLock") */
     private long nextSeq = 1;
+
+    /** Tasks submitted while the window was full, oldest first. @GuardedBy("sendLock") */
+    private final java.util.ArrayDeque<ClientTask> overflow = new java.util.ArrayDeque<>();
+
+    /** Whether {@link #overflow} may be non-empty; lets the reader skip the lock when it is not. */
+    private volatile boolean hasOverflow;
 
     /** Tasks sent and not yet completed, by seq. Whoever removes a task completes it. @GuardedBy("pending") */
     private final LongObjectHashMap<ClientTask> pending = new LongObjectHashMap<>();
@@ -167,61 +173,122 @@ public final class ClientStream implements AutoCloseable {
                 completeFailure(task, new RpcException(RpcCode.IO, address + ": stream is closed"));
                 return;
             }
-            ByteBuf out = batch();
-            int start = out.writerIndex();
-            ByteBuf blob = null;
-            int msgLength;
-            try {
-                blob = task.takeBlob();
-                int blobLength = blob == null ? 0 : blob.readableBytes();
-                long seq = nextSeq;
-                Frames.writeRequestHeader(out, task.rawAction, seq, config.clientId(), 0, blobLength);
-                if (task.actionBytes != null) {
-                    out.writeBytes(task.actionBytes);
-                }
-                int msgStart = out.writerIndex();
-                task.encodeMsg(out);
-                msgLength = out.writerIndex() - msgStart;
-                if ((long) msgLength + blobLength > config.maxFrameBytes()) {
-                    throw new RpcException(RpcCode.ENCODE, "msg " + msgLength + " + blob " + blobLength
-                            + " bytes exceed maxFrameBytes " + config.maxFrameBytes());
-                }
-                out.setIntLE(start + 24, msgLength);
-                nextSeq = seq + 1;
-                task.seq = seq;
-                long timeout = task.timeoutNanos > 0 ? task.timeoutNanos : defaultTimeoutNanos;
-                task.deadlineNanos = System.nanoTime() + timeout;
-            } catch (Throwable t) {
-                out.writerIndex(start);
-                if (blob != null) {
-                    blob.release();
-                }
-                window.release();
-                RpcException e = t instanceof RpcException ? (RpcException) t
-                        : new RpcException(RpcCode.ENCODE, "cannot encode the request: " + t, t);
-                completeFailure(task, e);
+            writeLocked(task, flush);
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    /**
+     * Writes one task's frame into the batch and registers it; the caller holds {@code sendLock} and a
+     * window permit, which this gives back if the task fails to encode.
+     */
+    private void writeLocked(ClientTask task, boolean flush) {
+        ByteBuf out = batch();
+        int start = out.writerIndex();
+        ByteBuf blob = null;
+        int msgLength;
+        try {
+            blob = task.takeBlob();
+            int blobLength = blob == null ? 0 : blob.readableBytes();
+            long seq = nextSeq;
+            Frames.writeRequestHeader(out, task.rawAction, seq, config.clientId(), 0, blobLength);
+            if (task.actionBytes != null) {
+                out.writeBytes(task.actionBytes);
+            }
+            int msgStart = out.writerIndex();
+            task.encodeMsg(out);
+            msgLength = out.writerIndex() - msgStart;
+            if ((long) msgLength + blobLength > config.maxFrameBytes()) {
+                throw new RpcException(RpcCode.ENCODE, "msg " + msgLength + " + blob " + blobLength
+                        + " bytes exceed maxFrameBytes " + config.maxFrameBytes());
+            }
+            out.setIntLE(start + 24, msgLength);
+            nextSeq = seq + 1;
+            task.seq = seq;
+            long timeout = task.timeoutNanos > 0 ? task.timeoutNanos : defaultTimeoutNanos;
+            task.deadlineNanos = System.nanoTime() + timeout;
+        } catch (Throwable t) {
+            out.writerIndex(start);
+            if (blob != null) {
+                blob.release();
+            }
+            window.release();
+            RpcException e = t instanceof RpcException ? (RpcException) t
+                    : new RpcException(RpcCode.ENCODE, "cannot encode the request: " + t, t);
+            completeFailure(task, e);
+            return;
+        }
+        synchronized (pending) {
+            pending.put(task.seq, task);
+        }
+        if (blob != null) {
+            if (blob.readableBytes() >= BLOB_COPY_LIMIT) {
+                connection.write(batch);
+                batch = null;
+                connection.write(blob);
+                unflushed = true;
+            } else {
+                out.writeBytes(blob);
+                blob.release();
+            }
+        }
+        if (flush || (batch != null && batch.readableBytes() >= BATCH_LIMIT) || window.availablePermits() == 0) {
+            flushLocked();
+        }
+    }
+
+    /**
+     * Sends {@code task} without ever blocking: when the window is full it waits in a queue and goes
+     * out as replies free the window. Flushes unless other threads are already waiting to send, so
+     * that concurrent callers share one flush (the last one flushes for all).
+     */
+    @Override
+    public void submit(ClientTask task) {
+        if (task.state != ClientTask.NEW) {
+            throw new IllegalStateException("task already sent");
+        }
+        task.state = ClientTask.SENT;
+        sendLock.lock();
+        try {
+            if (state != OPEN) {
+                releaseBlob(task);
+                completeFailure(task, new RpcException(RpcCode.IO, address + ": stream is closed"));
                 return;
             }
-            synchronized (pending) {
-                pending.put(task.seq, task);
+            if (!overflow.isEmpty() || !window.tryAcquire()) {
+                overflow.addLast(task);
+                hasOverflow = true;
+                flushLocked();
+                return;
             }
-            if (blob != null) {
-                if (blob.readableBytes() >= BLOB_COPY_LIMIT) {
-                    connection.write(batch);
-                    batch = null;
-                    connection.write(blob);
-                    unflushed = true;
-                } else {
-                    out.writeBytes(blob);
-                    blob.release();
-                }
+            writeLocked(task, !sendLock.hasQueuedThreads());
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    /** Moves queued tasks into the window as it frees up; called after completions. */
+    private void drainOverflow() {
+        sendLock.lock();
+        try {
+            boolean wrote = false;
+            while (!overflow.isEmpty() && state == OPEN && window.tryAcquire()) {
+                writeLocked(overflow.pollFirst(), false);
+                wrote = true;
             }
-            if (flush || (batch != null && batch.readableBytes() >= BATCH_LIMIT) || window.availablePermits() == 0) {
+            hasOverflow = !overflow.isEmpty();
+            if (wrote) {
                 flushLocked();
             }
         } finally {
             sendLock.unlock();
         }
+    }
+
+    @Override
+    public boolean isHealthy() {
+        return state == OPEN;
     }
 
     /** Sends everything written so far. */
@@ -342,6 +409,7 @@ public final class ClientStream implements AutoCloseable {
             }
             state = CLOSING;
             flushLocked();
+            failOverflowLocked("stream closed before the call was sent");
         } finally {
             sendLock.unlock();
         }
@@ -357,11 +425,22 @@ public final class ClientStream implements AutoCloseable {
             if (state == OPEN) {
                 state = CLOSING;
             }
+            failOverflowLocked("stream aborted before the call was sent");
         } finally {
             sendLock.unlock();
         }
         window.release(1 << 20);
         connection.abort();
+    }
+
+    /** @GuardedBy("sendLock") */
+    private void failOverflowLocked(String why) {
+        ClientTask t;
+        while ((t = overflow.pollFirst()) != null) {
+            releaseBlob(t);
+            completeFailure(t, new RpcException(RpcCode.IO, address + ": " + why));
+        }
+        hasOverflow = false;
     }
 
     private void closeIfDrained() {
@@ -403,6 +482,9 @@ public final class ClientStream implements AutoCloseable {
                 finishOne(t);
                 completeFailure(t, new RpcException(RpcCode.TIMEOUT, address + ": no reply to seq " + t.seq + " in time"));
             }
+            if (hasOverflow) {
+                drainOverflow();
+            }
             closeIfDrained();
         }
     }
@@ -443,6 +525,7 @@ public final class ClientStream implements AutoCloseable {
         @Override
         public void onData(ByteBuf data) {
             ByteBuf in = cumulation.add(data);
+            boolean completed = false;
             try {
                 while (decoder.next(in)) {
                     ClientTask t;
@@ -455,12 +538,16 @@ public final class ClientStream implements AutoCloseable {
                     }
                     finishOne(t);
                     deliver(t);
+                    completed = true;
                 }
             } catch (FrameException e) {
                 LOG.warn("{}: closing the connection: {}", address, e.getMessage());
                 connection.abort();
             } finally {
                 cumulation.discardRead();
+            }
+            if (completed && hasOverflow) {
+                drainOverflow();
             }
             if (state == CLOSING) {
                 closeIfDrained();
@@ -521,6 +608,7 @@ public final class ClientStream implements AutoCloseable {
             sendLock.lock();
             try {
                 state = CLOSED;
+                failOverflowLocked("connection closed before the call was sent");
                 if (batch != null) {
                     batch.release();
                     batch = null;
@@ -582,7 +670,7 @@ public final class ClientStream implements AutoCloseable {
         }
 
         @Override
-        protected void encodeMsg(ByteBuf out) {
+        public void encodeMsg(ByteBuf out) {
             ByteBuf m = msg;
             msg = null;
             if (m != null) {
@@ -595,7 +683,7 @@ public final class ClientStream implements AutoCloseable {
         }
 
         @Override
-        protected ByteBuf takeBlob() {
+        public ByteBuf takeBlob() {
             ByteBuf b = blob;
             blob = null;
             if (msg != null) { // never encoded (the stream refused the task): release it too
@@ -606,25 +694,25 @@ public final class ClientStream implements AutoCloseable {
         }
 
         @Override
-        protected void onReply(ByteBuf m, ByteBuf b) {
+        public void onReply(ByteBuf m, ByteBuf b) {
             future.complete(new Reply(m.isReadable() ? m.retainedSlice() : Unpooled.EMPTY_BUFFER,
                     b.isReadable() ? b.retainedSlice() : Unpooled.EMPTY_BUFFER));
         }
 
         @Override
-        protected void onErrno(int errno) {
+        public void onErrno(int errno) {
             future.completeExceptionally(RpcException.unmappedErrno(errno & 0xFFFF_FFFFL));
         }
 
         @Override
-        protected void onErrorString(ByteBuf text) {
+        public void onErrorString(ByteBuf text) {
             byte[] b = new byte[text.readableBytes()];
             text.getBytes(text.readerIndex(), b);
             future.completeExceptionally(RpcException.unmappedString(b));
         }
 
         @Override
-        protected void onFailure(RpcException failure) {
+        public void onFailure(RpcException failure) {
             if (msg != null) {
                 msg.release();
                 msg = null;
@@ -643,22 +731,22 @@ public final class ClientStream implements AutoCloseable {
         }
 
         @Override
-        protected void onReply(ByteBuf msg, ByteBuf blob) {
+        public void onReply(ByteBuf msg, ByteBuf blob) {
             future.complete(Duration.ofNanos(System.nanoTime() - sentNanos));
         }
 
         @Override
-        protected void onErrno(int errno) {
+        public void onErrno(int errno) {
             future.completeExceptionally(new RpcException(RpcCode.DECODE, "ping answered with errno " + errno));
         }
 
         @Override
-        protected void onErrorString(ByteBuf text) {
+        public void onErrorString(ByteBuf text) {
             future.completeExceptionally(new RpcException(RpcCode.DECODE, "ping answered with an error string"));
         }
 
         @Override
-        protected void onFailure(RpcException failure) {
+        public void onFailure(RpcException failure) {
             future.completeExceptionally(failure);
         }
     }

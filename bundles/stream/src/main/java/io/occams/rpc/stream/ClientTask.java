@@ -14,13 +14,17 @@ import java.time.Duration;
  * {@link #onErrorString} or {@link #onFailure}, exactly once: every task sent is completed, whatever
  * happens to the connection (no silent drop, unlike spec §12.7).
  *
+ * <p>The methods are public so that wrappers (a failover pool's retry) can delegate; only the
+ * framework calls them. A wrapper may call {@link #encodeMsg} once per attempt, so it must write the
+ * same bytes each time.
+ *
  * <p>Threading: the completion methods run on the connection's reader (or the timer, or the thread
  * that closed the stream) and must not block; hand slow work to another thread. A task is used once.
  *
  * <pre>{@code
  * final class Open extends ClientTask {
  *     Open() { super(1); }                                      // numeric action 1
- *     protected void encodeMsg(ByteBuf out) { OPEN_BINDING.encode(req, out); }
+ *     public void encodeMsg(ByteBuf out) { OPEN_BINDING.encode(req, out); }
  *     protected void onReply(ByteBuf msg, ByteBuf blob) { future.complete(null); }
  *     protected void onErrno(int errno) { future.completeExceptionally(new ErrnoException(errno)); }
  *     protected void onErrorString(ByteBuf text) { ... }
@@ -41,6 +45,7 @@ public abstract class ClientTask {
     long deadlineNanos;
     long timeoutNanos = -1;
     int state = NEW;
+    private boolean idempotent;
 
     /** A task with numeric action {@code action} (0 to 2^31-1). */
     protected ClientTask(int action) {
@@ -79,27 +84,46 @@ public abstract class ClientTask {
         return this;
     }
 
-    /** Appends the structured message to {@code out} (borrowed). Default: none. */
-    protected void encodeMsg(ByteBuf out) {
+    /** This call's own timeout, or null when the stream's {@code taskTimeout} applies. */
+    public final Duration timeout() {
+        return timeoutNanos > 0 ? Duration.ofNanos(timeoutNanos) : null;
+    }
+
+    /**
+     * Marks the call idempotent: running it twice is harmless, so a failover pool may retry it after a
+     * timeout (it never retries a timed-out call otherwise). Call before submitting.
+     */
+    public final ClientTask idempotent(boolean idempotent) {
+        this.idempotent = idempotent;
+        return this;
+    }
+
+    public final boolean isIdempotent() {
+        return idempotent;
+    }
+
+    /**
+     * Appends the structured message to {@code out} (borrowed). Default: none. */
+    public void encodeMsg(ByteBuf out) {
     }
 
     /**
      * The raw blob to send after the msg, or null. Called once; the stream takes ownership and
      * releases it after writing (or on failure). Default: none.
      */
-    protected ByteBuf takeBlob() {
+    public ByteBuf takeBlob() {
         return null;
     }
 
     /** Success. {@code msg} and {@code blob} are borrowed, valid only during the call; retain to keep. */
-    protected abstract void onReply(ByteBuf msg, ByteBuf blob);
+    public abstract void onReply(ByteBuf msg, ByteBuf blob);
 
     /** The peer answered with a user error number (an errno frame). */
-    protected abstract void onErrno(int errno);
+    public abstract void onErrno(int errno);
 
     /** The peer answered with a user error string (a string frame that is no {@code rpc_*} name); borrowed. */
-    protected abstract void onErrorString(ByteBuf text);
+    public abstract void onErrorString(ByteBuf text);
 
     /** The call failed in the framework: timeout, connection loss, encode failure, or an {@code rpc_*} reply. */
-    protected abstract void onFailure(RpcException failure);
+    public abstract void onFailure(RpcException failure);
 }
