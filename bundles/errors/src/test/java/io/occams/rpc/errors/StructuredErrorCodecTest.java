@@ -10,7 +10,6 @@ import io.occams.rpc.errors.TestErrors.Conflict;
 import io.occams.rpc.errors.TestErrors.QuotaExceeded;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Structured errors through {@link StringOnlyCodec}, a test codec that writes strings as msgpack does. */
@@ -19,14 +18,6 @@ class StructuredErrorCodecTest {
     private final StructuredErrorCodec<Conflict, String> conflicts =
             new StructuredErrorCodec<>(Conflict.class, String.class, Throwable::getMessage, Conflict::new);
     private final ErrorCodecRegistry registry = ErrorCodecRegistry.withBuiltins();
-
-    /** Netty's leak detector (paranoid in tests) reports through SLF4J, which {@link CapturedLog} keeps. */
-    @AfterEach
-    void noBufferLeaked() {
-        System.gc();
-        io.netty.buffer.Unpooled.buffer().release();   // the detector reports on allocation
-        assertThat(CapturedLog.containing("LEAK")).isEmpty();
-    }
 
     @Test
     void encodesThePayloadWithTheCallsCodec() {
