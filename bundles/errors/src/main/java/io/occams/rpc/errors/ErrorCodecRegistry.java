@@ -160,7 +160,7 @@ public final class ErrorCodecRegistry {
 
     /**
      * The error frame that answers a call whose handler threw {@code thrown} (server side). Never
-     * throws (short of a {@link VirtualMachineError}) and never returns {@code null}:
+     * throws (short of a {@link VirtualMachineError} other than a stack overflow) and never returns {@code null}:
      * <ol>
      * <li>an {@link RpcException} with a {@link RpcException#code() code} goes out as the code's
      *     {@code rpc_*} name;</li>
@@ -241,8 +241,8 @@ public final class ErrorCodecRegistry {
 
     /**
      * The exception that an error frame stands for (client side), for a method that declares
-     * {@code declared}. Never throws (short of a {@link VirtualMachineError}) and never returns
-     * {@code null}:
+     * {@code declared}. Never throws (short of a {@link VirtualMachineError} other than a stack
+     * overflow) and never returns {@code null}:
      * <ol>
      * <li>a string frame whose bytes are exactly one of the nine {@code rpc_*} names is
      *     {@code new RpcException(code)};</li>
@@ -357,8 +357,13 @@ public final class ErrorCodecRegistry {
         }
     }
 
+    /**
+     * A codec's failure is an answer, not our caller's problem, except when the JVM itself is in trouble.
+     * A stack overflow is not: it is what a codec does with a hostile, deeply nested frame, and the stack
+     * is unwound by the time we see it.
+     */
     private static void rethrowIfFatal(Throwable t) {
-        if (t instanceof VirtualMachineError) {
+        if (t instanceof VirtualMachineError && !(t instanceof StackOverflowError)) {
             throw (VirtualMachineError) t;
         }
     }

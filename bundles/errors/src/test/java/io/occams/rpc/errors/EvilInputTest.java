@@ -145,4 +145,28 @@ class EvilInputTest {
             return false;
         }
     }
+
+    @Test
+    void aCodecThatOverflowsTheStackOnAHostileFrameCountsAsNotItsFrame() {
+        registry.register(new io.occams.rpc.api.spi.ErrorCodec<TestErrors.Conflict>() {
+            @Override
+            public Class<TestErrors.Conflict> type() {
+                return TestErrors.Conflict.class;
+            }
+
+            @Override
+            public WireError encode(TestErrors.Conflict e, Codec c) {
+                throw new StackOverflowError();
+            }
+
+            @Override
+            public TestErrors.Conflict decode(WireError w, Codec c) {
+                throw new StackOverflowError();
+            }
+        });
+
+        assertThat(registry.decode(WireError.text("deep"), List.of(TestErrors.Conflict.class, MessageException.class), codec))
+                .isExactlyInstanceOf(MessageException.class);
+        assertThat(registry.encode(new TestErrors.Conflict("c"), codec)).isEqualTo(WireError.text("rpc_internal_err"));
+    }
 }
