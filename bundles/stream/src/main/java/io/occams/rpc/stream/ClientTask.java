@@ -25,10 +25,10 @@ import java.time.Duration;
  * final class Open extends ClientTask {
  *     Open() { super(1); }                                      // numeric action 1
  *     public void encodeMsg(ByteBuf out) { OPEN_BINDING.encode(req, out); }
- *     protected void onReply(ByteBuf msg, ByteBuf blob) { future.complete(null); }
- *     protected void onErrno(int errno) { future.completeExceptionally(new ErrnoException(errno)); }
- *     protected void onErrorString(ByteBuf text) { ... }
- *     protected void onFailure(RpcException e) { future.completeExceptionally(e); }
+ *     public void onReply(ByteBuf msg, ByteBuf blob) { future.complete(null); }
+ *     public void onErrno(int errno) { future.completeExceptionally(new ErrnoException(errno)); }
+ *     public void onErrorString(ByteBuf text) { ... }
+ *     public void onFailure(RpcException e) { future.completeExceptionally(e); }
  * }
  * }</pre>
  */

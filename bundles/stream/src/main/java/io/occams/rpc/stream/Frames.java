@@ -111,7 +111,7 @@ public final class Frames {
         out.writerIndex(w + RESPONSE_HEADER_LENGTH);
     }
 
-    /** Checks magic and version at {@code in}'s reader index (at least 4 bytes readable). */
+    /** Checks magic and version at {@code in}'s reader index (at least 3 bytes readable). */
     static void checkMagicAndVersion(ByteBuf in) {
         int r = in.readerIndex();
         int magic = in.getUnsignedShortLE(r);

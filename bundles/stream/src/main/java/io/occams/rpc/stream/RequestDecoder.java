@@ -71,6 +71,9 @@ public final class RequestDecoder {
     public boolean next(ByteBuf in) {
         int readable = in.readableBytes();
         if (readable < Frames.REQUEST_HEADER_LENGTH) {
+            if (readable >= 3) {
+                Frames.checkMagicAndVersion(in); // refuse garbage without waiting for a whole header
+            }
             return false;
         }
         Frames.checkMagicAndVersion(in);

@@ -38,6 +38,9 @@ public final class ResponseDecoder {
     public boolean next(ByteBuf in) {
         int readable = in.readableBytes();
         if (readable < Frames.RESPONSE_HEADER_LENGTH) {
+            if (readable >= 3) {
+                Frames.checkMagicAndVersion(in); // refuse garbage without waiting for a whole header
+            }
             return false;
         }
         Frames.checkMagicAndVersion(in);

@@ -126,4 +126,11 @@ class EvilFramesTest {
         ResponseDecoder d = new ResponseDecoder(LIMIT);
         assertRefused(() -> d.next(response(0, 0, 0).setByte(1, 0)), Reason.BAD_MAGIC);
     }
+
+    @Test
+    void garbageIsRefusedBeforeAWholeHeaderArrives() {
+        RequestDecoder d = new RequestDecoder(LIMIT, 1024);
+        assertRefused(() -> d.next(Unpooled.wrappedBuffer("GET / HTTP/1.1\r\n".getBytes())), Reason.BAD_MAGIC);
+        assertThat(d.next(Unpooled.wrappedBuffer(new byte[] {0x25, 0x4d}))).isFalse();
+    }
 }
