@@ -1,0 +1,533 @@
+package io.occams.rpc.runtime.vthreads;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.occams.rpc.api.RpcAddress;
+import io.occams.rpc.api.spi.Connection;
+import io.occams.rpc.api.spi.ConnectionHandler;
+import io.occams.rpc.api.spi.Runtime;
+import io.occams.rpc.runtime.vthreads.internal.Settings;
+import io.occams.rpc.runtime.vthreads.internal.VtConnection;
+import io.occams.rpc.runtime.vthreads.internal.VtListener;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.SocketTimeoutException;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link Runtime} on virtual threads, like the seed's coroutines: blocking {@link SocketChannel}s
+ * (TCP with TCP_NODELAY, and Unix-domain sockets), one virtual accept thread per listener, and per
+ * connection one virtual reader thread and one virtual writer thread. Needs Java 21.
+ *
+ * <p><b>Reading.</b> The reader reads into a buffer from {@link #allocator()} (direct when the
+ * allocator can) and hands it to {@link ConnectionHandler#onData} (ownership passes), then calls
+ * {@link ConnectionHandler#onReadComplete}: every read is one burst. The read size adapts between
+ * 512 bytes and {@link Builder#readBufferSize(int)}. {@code setAutoRead(false)} parks the reader after
+ * the read in progress until reading is resumed.
+ *
+ * <p><b>Writing.</b> {@link Connection#write} queues, {@link Connection#flush} wakes the writer, which
+ * sends everything flushed with one gathering write (up to 1024 buffers per system call) and releases
+ * each buffer once it is sent. A connection turns unwritable when more than the high water mark is
+ * queued and writable again below the low one. A write that makes no progress for the write timeout
+ * (the peer does not read) aborts the connection; {@code close()} drains for at most that long.
+ *
+ * <p><b>Threads.</b> Handler callbacks never run concurrently for one connection (writability changes
+ * are delivered under the same lock as the reader's callbacks). Thread names:
+ * {@code "occams-vt-accept [address]"}, {@code "occams-vt-connect [address]"},
+ * {@code "occams-vt-reader [peer]-N"}, {@code "occams-vt-writer [peer]-N"} (N numbers the
+ * connections of a runtime), {@code "occams-vt-handler-N"} for {@link #blockingExecutor()} and one
+ * daemon platform thread {@code "occams-vt-timer"} for {@link #scheduler()}.
+ *
+ * <p><b>Lifecycle</b>, as {@link ExecutorService}: {@link #shutdown()} closes the listeners and closes
+ * every connection gracefully; {@link #shutdownNow()} aborts them; {@link #awaitTermination} waits
+ * until every connection has delivered {@code onClosed}; {@link #close()} does all three (bounded by
+ * the write timeout) and is idempotent. The runtime is thread-safe.
+ *
+ * <pre>{@code
+ * try (VirtualThreadRuntime rt = VirtualThreadRuntime.builder().writeTimeout(Duration.ofSeconds(2)).build()) {
+ *     Runtime.Listener l = rt.listen(RpcAddress.parse("127.0.0.1:0"), conn -> new EchoHandler(conn));
+ *     Connection c = rt.connect(l.localAddress(), Duration.ofSeconds(1), conn -> new ClientHandler()).join();
+ *     c.writeAndFlush(c.alloc().buffer().writeLong(42));
+ * }
+ * }</pre>
+ *
+ * <p>On the module path it is found through {@link java.util.ServiceLoader} (the public no-argument
+ * constructor gives the defaults).
+ */
+public final class VirtualThreadRuntime implements Runtime {
+    /** What {@link #name()} returns. */
+    public static final String NAME = "vthreads";
+    /** The default of {@link Builder#readBufferSize(int)}: 64 KiB. */
+    public static final int DEFAULT_READ_BUFFER_SIZE = 64 * 1024;
+    /** The default low water mark: 512 KiB. */
+    public static final int DEFAULT_WRITE_LOW_WATER_MARK = 512 * 1024;
+    /** The default high water mark: 1 MiB. */
+    public static final int DEFAULT_WRITE_HIGH_WATER_MARK = 1024 * 1024;
+    /** The default write timeout: 5 s, the seed's {@code write_timeout}. */
+    public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(5);
+
+    private static final Logger LOG = LoggerFactory.getLogger(VirtualThreadRuntime.class);
+    private static final int RUNNING = 0;
+    private static final int SHUTDOWN = 1;
+    private static final int TERMINATED = 2;
+
+    private final Settings settings;
+    private final ScheduledThreadPoolExecutor timer;
+    private final ExecutorService blocking;
+    private final AtomicLong connectionIds = new AtomicLong();
+    /** Live connections (until their reader delivered onClosed); added under stateLock, read by the timer. */
+    private final Set<VtConnection> connections = ConcurrentHashMap.newKeySet();
+    /** Open listeners; added under stateLock. */
+    private final Set<VtListener> listeners = ConcurrentHashMap.newKeySet();
+
+    private final ReentrantLock stateLock = new ReentrantLock();
+    /** Signalled when the state reaches TERMINATED. */
+    private final Condition terminated = stateLock.newCondition();
+    /** RUNNING, SHUTDOWN or TERMINATED; only moves forward. @GuardedBy("stateLock") */
+    private int state = RUNNING;
+
+    /** A runtime with the defaults; what {@link java.util.ServiceLoader} calls. */
+    public VirtualThreadRuntime() {
+        this(new Builder());
+    }
+
+    private VirtualThreadRuntime(Builder b) {
+        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread th = new Thread(r, "occams-vt-timer");
+            th.setDaemon(true);
+            return th;
+        });
+        t.setRemoveOnCancelPolicy(true);
+        t.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.timer = t;
+        this.blocking = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("occams-vt-handler-", 1).factory());
+        this.settings = new Settings(b.allocator, b.readBufferSize, b.lowWaterMark, b.highWaterMark,
+                b.writeTimeout.toNanos(), t);
+        // Checks for writes blocked past the timeout; a quarter of it apart, within [10 ms, 1 s].
+        long period = Math.max(TimeUnit.MILLISECONDS.toNanos(10),
+                Math.min(TimeUnit.SECONDS.toNanos(1), settings.writeTimeoutNanos() / 4));
+        t.scheduleAtFixedRate(this::checkWriteTimeouts, period, period, TimeUnit.NANOSECONDS);
+    }
+
+    /** A builder with the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public ByteBufAllocator allocator() {
+        return settings.allocator();
+    }
+
+    /** The write timeout: how long a write may make no progress, and how long {@code close()} drains. */
+    public Duration writeTimeout() {
+        return Duration.ofNanos(settings.writeTimeoutNanos());
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Connecting (name resolution included) runs on a virtual thread
+     * {@code "occams-vt-connect [address]"}; the future completes there, after the factory made the
+     * handler. Fails with {@link IllegalStateException} once the runtime is shut down.
+     *
+     * @throws IllegalArgumentException when {@code timeout} is not positive
+     */
+    @Override
+    public CompletableFuture<Connection> connect(RpcAddress address, Duration timeout, ConnectionHandler.Factory factory) {
+        Objects.requireNonNull(address, "address");
+        Objects.requireNonNull(timeout, "timeout");
+        Objects.requireNonNull(factory, "factory");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("timeout must be positive: " + timeout);
+        }
+        CompletableFuture<Connection> result = new CompletableFuture<>();
+        if (isShutdown()) {
+            result.completeExceptionally(new IllegalStateException("runtime is shut down"));
+            return result;
+        }
+        Thread.ofVirtual().name("occams-vt-connect [" + address + "]")
+                .start(() -> doConnect(address, timeout, factory, result));
+        return result;
+    }
+
+    private void doConnect(RpcAddress address, Duration timeout, ConnectionHandler.Factory factory,
+            CompletableFuture<Connection> result) {
+        SocketChannel ch = null;
+        ScheduledFuture<?> deadline = null;
+        AtomicBoolean timedOut = new AtomicBoolean();
+        try {
+            SocketAddress sa = address.toSocketAddress();
+            ch = address.isUnix() ? SocketChannel.open(StandardProtocolFamily.UNIX) : SocketChannel.open();
+            SocketChannel toClose = ch;
+            // A blocking connect has no timeout of its own: closing the channel ends it.
+            deadline = timer.schedule(() -> {
+                timedOut.set(true);
+                closeQuietly(toClose);
+            }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+            ch.connect(sa);
+            if (!deadline.cancel(false)) {
+                throw new SocketTimeoutException("connect to " + address + " timed out after " + timeout);
+            }
+            VtConnection conn = register(ch, factory);
+            try {
+                conn.opened().join();
+            } catch (CompletionException e) {
+                throw e.getCause();
+            }
+            if (!result.complete(conn)) {
+                conn.abort(); // the caller gave up (cancelled) meanwhile
+            }
+        } catch (Throwable e) {
+            if (deadline != null) {
+                deadline.cancel(false);
+            }
+            closeQuietly(ch);
+            Throwable cause = timedOut.get()
+                    ? new SocketTimeoutException("connect to " + address + " timed out after " + timeout)
+                    : e;
+            result.completeExceptionally(cause);
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The accept loop runs on a virtual thread {@code "occams-vt-accept [address]"}. A Unix path that
+     * exists as a socket is replaced (anything else there fails the bind with a
+     * {@link java.net.BindException}); closing the listener deletes the socket file it made.
+     *
+     * @throws IllegalStateException once the runtime is shut down
+     */
+    @Override
+    public Listener listen(RpcAddress address, ConnectionHandler.Factory factory) throws IOException {
+        Objects.requireNonNull(factory, "factory");
+        VtListener l = VtListener.bind(address, ch -> acceptConnection(ch, factory), this::listenerClosed);
+        stateLock.lock();
+        try {
+            if (state == RUNNING) {
+                listeners.add(l);
+                return l;
+            }
+        } finally {
+            stateLock.unlock();
+        }
+        l.close();
+        throw new IllegalStateException("runtime is shut down");
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One daemon platform thread, {@code "occams-vt-timer"}, that also runs this runtime's own
+     * timers. Owned by the runtime: do not shut it down; {@link #close()} does.
+     */
+    @Override
+    public ScheduledExecutorService scheduler() {
+        return timer;
+    }
+
+    /** {@inheritDoc} <p>A new virtual thread per task, named {@code "occams-vt-handler-N"}. */
+    @Override
+    public Executor blockingExecutor() {
+        return blocking;
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    /**
+     * Starts an orderly shutdown: closes every listener, and closes every connection (each flushes what
+     * is queued, for at most the write timeout). New connects and listens fail. Does not wait; see
+     * {@link #awaitTermination}. Idempotent.
+     */
+    public void shutdown() {
+        List<VtListener> ls;
+        List<VtConnection> cs;
+        stateLock.lock();
+        try {
+            if (state != RUNNING) {
+                return;
+            }
+            state = SHUTDOWN;
+            ls = new ArrayList<>(listeners);
+            cs = new ArrayList<>(connections);
+        } finally {
+            stateLock.unlock();
+        }
+        for (VtListener l : ls) {
+            l.close();
+        }
+        for (VtConnection c : cs) {
+            c.close();
+        }
+        stateLock.lock();
+        try {
+            tryTerminate();
+        } finally {
+            stateLock.unlock();
+        }
+    }
+
+    /**
+     * Shuts down and aborts every connection at once (queued writes are dropped), stops the timer and
+     * interrupts the tasks of {@link #blockingExecutor()}. Does not wait. Idempotent.
+     */
+    public void shutdownNow() {
+        shutdown();
+        for (VtConnection c : new ArrayList<>(connections)) {
+            c.abort();
+        }
+        timer.shutdownNow();
+        blocking.shutdownNow();
+    }
+
+    /** Whether {@link #shutdown()} (or close) was called. */
+    public boolean isShutdown() {
+        stateLock.lock();
+        try {
+            return state != RUNNING;
+        } finally {
+            stateLock.unlock();
+        }
+    }
+
+    /** Whether, after a shutdown, every listener closed and every connection delivered {@code onClosed}. */
+    public boolean isTerminated() {
+        stateLock.lock();
+        try {
+            return state == TERMINATED;
+        } finally {
+            stateLock.unlock();
+        }
+    }
+
+    /**
+     * Waits until the runtime is terminated (after a shutdown) or the timeout passes.
+     *
+     * @return whether it terminated
+     */
+    public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+        long nanos = unit.toNanos(timeout);
+        stateLock.lock();
+        try {
+            while (state != TERMINATED) {
+                if (nanos <= 0) {
+                    return false;
+                }
+                nanos = terminated.awaitNanos(nanos);
+            }
+            return true;
+        } finally {
+            stateLock.unlock();
+        }
+    }
+
+    /**
+     * {@link #shutdown()}, waits up to the write timeout (plus a second) for the connections to drain
+     * and close, then {@link #shutdownNow()}. Idempotent. When interrupted while waiting it aborts what
+     * is left and restores the interrupt flag. Do not call it from a handler callback: it waits for
+     * those callbacks' connections to close.
+     */
+    @Override
+    public void close() {
+        shutdown();
+        boolean interrupted = false;
+        try {
+            if (!awaitTermination(settings.writeTimeoutNanos() + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS)) {
+                LOG.warn("{}: connections did not close within the write timeout; aborting them", this);
+            }
+        } catch (InterruptedException e) {
+            interrupted = true;
+        }
+        shutdownNow();
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "VirtualThreadRuntime[" + connections.size() + " connections, " + listeners.size() + " listeners]";
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    /** On an accept thread. */
+    private void acceptConnection(SocketChannel ch, ConnectionHandler.Factory factory) {
+        try {
+            register(ch, factory);
+        } catch (IOException | IllegalStateException e) {
+            LOG.debug("dropping an accepted connection: {}", e.toString());
+            closeQuietly(ch);
+        }
+    }
+
+    /** Makes, registers and starts a connection on a connected channel; closes it when shut down. */
+    private VtConnection register(SocketChannel ch, ConnectionHandler.Factory factory) throws IOException {
+        if (ch.getRemoteAddress() instanceof InetSocketAddress) {
+            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        }
+        VtConnection conn = new VtConnection(ch, settings, factory, connectionIds.incrementAndGet(),
+                this::connectionTerminated);
+        stateLock.lock();
+        try {
+            if (state != RUNNING) {
+                throw new IllegalStateException("runtime is shut down");
+            }
+            connections.add(conn);
+        } finally {
+            stateLock.unlock();
+        }
+        conn.start();
+        return conn;
+    }
+
+    /** On the connection's reader, after onClosed. */
+    private void connectionTerminated(VtConnection c) {
+        stateLock.lock();
+        try {
+            connections.remove(c);
+            tryTerminate();
+        } finally {
+            stateLock.unlock();
+        }
+    }
+
+    private void listenerClosed(VtListener l) {
+        stateLock.lock();
+        try {
+            listeners.remove(l);
+            tryTerminate();
+        } finally {
+            stateLock.unlock();
+        }
+    }
+
+    /** @GuardedBy("stateLock") */
+    private void tryTerminate() {
+        if (state == SHUTDOWN && connections.isEmpty() && listeners.isEmpty()) {
+            state = TERMINATED;
+            timer.shutdown();
+            blocking.shutdown();
+            terminated.signalAll();
+        }
+    }
+
+    /** On the timer. */
+    private void checkWriteTimeouts() {
+        try {
+            long now = System.nanoTime();
+            for (VtConnection c : connections) {
+                c.checkWriteTimeout(now);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("write timeout check failed", e); // keep the periodic task alive
+        }
+    }
+
+    private static void closeQuietly(SocketChannel ch) {
+        if (ch != null) {
+            try {
+                ch.close();
+            } catch (IOException e) {
+                LOG.debug("error closing a channel", e);
+            }
+        }
+    }
+
+    /**
+     * Builds a {@link VirtualThreadRuntime}. Not thread-safe; each {@link #build()} makes a new runtime.
+     *
+     * <pre>{@code
+     * VirtualThreadRuntime rt = VirtualThreadRuntime.builder()
+     *         .readBufferSize(128 * 1024)
+     *         .writeBufferWaterMark(256 * 1024, 512 * 1024)
+     *         .writeTimeout(Duration.ofSeconds(3))
+     *         .build();
+     * }</pre>
+     */
+    public static final class Builder {
+        private ByteBufAllocator allocator = PooledByteBufAllocator.DEFAULT;
+        private int readBufferSize = DEFAULT_READ_BUFFER_SIZE;
+        private int lowWaterMark = DEFAULT_WRITE_LOW_WATER_MARK;
+        private int highWaterMark = DEFAULT_WRITE_HIGH_WATER_MARK;
+        private Duration writeTimeout = DEFAULT_WRITE_TIMEOUT;
+
+        private Builder() {}
+
+        /** The allocator for read buffers and {@code Connection.alloc()}; default {@link PooledByteBufAllocator#DEFAULT}. */
+        public Builder allocator(ByteBufAllocator allocator) {
+            this.allocator = Objects.requireNonNull(allocator, "allocator");
+            return this;
+        }
+
+        /** The most bytes one read asks for (at least 64); default 64 KiB. */
+        public Builder readBufferSize(int bytes) {
+            if (bytes < 64) {
+                throw new IllegalArgumentException("readBufferSize must be at least 64: " + bytes);
+            }
+            this.readBufferSize = bytes;
+            return this;
+        }
+
+        /**
+         * The write water marks: a connection turns unwritable when more than {@code high} bytes are
+         * queued unsent, and writable again below {@code low}. Defaults 512 KiB and 1 MiB.
+         */
+        public Builder writeBufferWaterMark(int low, int high) {
+            if (low < 0 || high <= 0 || low > high) {
+                throw new IllegalArgumentException("need 0 <= low <= high and high > 0: low " + low + ", high " + high);
+            }
+            this.lowWaterMark = low;
+            this.highWaterMark = high;
+            return this;
+        }
+
+        /**
+         * How long a write may stay blocked before the connection is aborted, and how long
+         * {@code close()} may drain queued writes; positive; default 5 s.
+         */
+        public Builder writeTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("writeTimeout must be positive: " + timeout);
+            }
+            this.writeTimeout = timeout;
+            return this;
+        }
+
+        /** A new runtime; it starts its timer thread at once. */
+        public VirtualThreadRuntime build() {
+            return new VirtualThreadRuntime(this);
+        }
+    }
+}

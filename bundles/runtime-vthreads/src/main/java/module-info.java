@@ -1,0 +1,13 @@
+/**
+ * occams-rpc runtime-vthreads: blocking channels on virtual threads (Java 21). Exports agree with the
+ * bundle's Export-Package (checked by itests' ModuleManifestAgreementTest).
+ */
+module io.occams.rpc.runtime.vthreads {
+    requires transitive io.occams.rpc.api;
+    requires org.slf4j;
+    requires static osgi.annotation;
+
+    exports io.occams.rpc.runtime.vthreads;
+
+    provides io.occams.rpc.api.spi.Runtime with io.occams.rpc.runtime.vthreads.VirtualThreadRuntime;
+}
