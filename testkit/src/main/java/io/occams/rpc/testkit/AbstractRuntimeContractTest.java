@@ -81,6 +81,15 @@ public abstract class AbstractRuntimeContractTest {
         return true;
     }
 
+    /**
+     * Whether the peer's end of stream on a Unix socket reaches the handler as
+     * {@code onInputShutdown} with the connection still writable; when not (a known transport
+     * limitation the subclass must test for itself), the half-close tests skip Unix sockets.
+     */
+    protected boolean halfClosesUnixSockets() {
+        return true;
+    }
+
     @BeforeEach
     void createRuntime() throws IOException {
         dir = Files.createTempDirectory(Path.of("/tmp"), "occ");
@@ -260,6 +269,7 @@ public abstract class AbstractRuntimeContractTest {
     @ParameterizedTest
     @EnumSource(Transport.class)
     void shutdownOutputLetsThePeerReadEndOfStreamWhileThisSideStillReads(Transport transport) throws Exception {
+        assumeHalfClose(transport);
         RawServer raw = rawServer(transport);
         RecordingFactory clientSide = factory(false, false);
         Connection c = connect(raw.address(), clientSide);
@@ -287,6 +297,7 @@ public abstract class AbstractRuntimeContractTest {
     @ParameterizedTest
     @EnumSource(Transport.class)
     void peersEndOfStreamBecomesOnInputShutdownAndThisSideCanStillWrite(Transport transport) throws Exception {
+        assumeHalfClose(transport);
         RawServer raw = rawServer(transport);
         RecordingFactory clientSide = factory(false, false);
         Connection c = connect(raw.address(), clientSide);
@@ -540,15 +551,21 @@ public abstract class AbstractRuntimeContractTest {
         assertThat(c.isWritable()).isTrue();
         int chunk = 64 * 1024;
         long written = 0;
-        while (c.isWritable()) {
-            c.write(buf(c, bytes(chunk, (int) (written / chunk))));
-            c.flush();
-            written += chunk;
-            if (written > 512L * 1024 * 1024) {
-                fail("still writable after 512 MiB queued to a peer that does not read");
+        while (true) {
+            while (c.isWritable()) {
+                c.write(buf(c, bytes(chunk, (int) (written / chunk))));
+                c.flush();
+                written += chunk;
+                if (written > 512L * 1024 * 1024) {
+                    fail("still writable after 512 MiB queued to a peer that does not read");
+                }
+            }
+            // Unwritable: wait until the handler hears it, or until the socket took the queue after all.
+            eventually().until(() -> client.writabilityChanges().contains(false) || c.isWritable());
+            if (!c.isWritable() && client.writabilityChanges().contains(false)) {
+                break;
             }
         }
-        eventually().untilAsserted(() -> assertThat(client.writabilityChanges()).contains(false));
 
         long read = 0;
         while (read < written) {
@@ -558,7 +575,11 @@ public abstract class AbstractRuntimeContractTest {
             assertThat(c.isWritable()).isTrue();
             assertThat(client.writabilityChanges()).last().isEqualTo(true);
         });
-        assertThat(client.writabilityChanges()).containsExactly(false, true);
+        List<Boolean> changes = client.writabilityChanges();
+        for (int i = 0; i < changes.size(); i++) {
+            assertThat(changes.get(i)).as("change %d of %s alternates, starting unwritable", i, changes)
+                    .isEqualTo(i % 2 == 1);
+        }
         c.close();
         awaitClosed(client);
     }
@@ -682,6 +703,14 @@ public abstract class AbstractRuntimeContractTest {
     protected void assumeTransport(Transport transport) {
         if (transport == Transport.UNIX) {
             org.junit.jupiter.api.Assumptions.assumeTrue(supportsUnixSockets(), "no Unix sockets in this runtime");
+        }
+    }
+
+    /** Skips the test when the runtime cannot half-close {@code transport}. */
+    protected void assumeHalfClose(Transport transport) {
+        assumeTransport(transport);
+        if (transport == Transport.UNIX) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(halfClosesUnixSockets(), "no half-close on Unix sockets");
         }
     }
 
