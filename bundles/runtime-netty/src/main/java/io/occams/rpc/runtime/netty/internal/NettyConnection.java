@@ -1,0 +1,302 @@
+package io.occams.rpc.runtime.netty.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.util.ReferenceCountUtil;
+import io.occams.rpc.api.RpcAddress;
+import io.occams.rpc.api.spi.Connection;
+import io.occams.rpc.api.spi.ConnectionHandler;
+import java.nio.channels.ClosedChannelException;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Netty channel as a {@link Connection}, and the pipeline handler that turns the channel's
+ * events into calls on the stream layer's {@link ConnectionHandler}.
+ *
+ * <p>Threading: the {@code Connection} methods may be called from any thread; writes go through
+ * {@link Channel#write}, which keeps the order of calls made from one thread (a write from another
+ * thread becomes a task on the event loop). The handler is called on the channel's event loop only,
+ * so its calls never overlap; {@code onClosed} comes once, from {@code channelInactive}, after the
+ * last {@code channelRead}.
+ *
+ * <p>Ownership: a written buffer belongs to Netty, which releases it once written or when the channel
+ * closes first; a buffer written once {@link #close()} or {@link #abort()} was called is released at
+ * once. Inbound buffers are handed to the handler, which releases them.
+ */
+public final class NettyConnection implements Connection {
+    private static final Logger LOG = LoggerFactory.getLogger(NettyConnection.class);
+
+    private final Channel channel;
+    private final Transport transport;
+    private final long writeTimeoutNanos;
+    private final ConnectionHandler.Factory factory;
+    private final Set<NettyConnection> registry;
+    /** Completed when the handler is in place; null for an accepted connection. */
+    private final CompletableFuture<Connection> connected;
+    /** Written by close() and abort() on any thread, read by write() on any thread: new writes are then released. */
+    private volatile boolean closing;
+    private final AtomicBoolean closeRequested = new AtomicBoolean();
+    private final AtomicBoolean outputShutdownRequested = new AtomicBoolean();
+    /** Set on the event loop at channelActive, read from any thread. */
+    private volatile RpcAddress localAddress;
+    /** Set on the event loop at channelActive (or at construction when known), read from any thread. */
+    private volatile RpcAddress remoteAddress;
+
+    // Confined to the channel's event loop.
+    private ConnectionHandler handler;
+    private boolean closedReported;
+    private boolean lastWritable = true;
+    private Throwable cause;
+
+    /**
+     * A connection over {@code channel}, not yet active; {@code knownLocal} and {@code knownRemote}
+     * (either may be null) replace what the channel reports, which for Unix sockets is often empty.
+     */
+    public NettyConnection(Channel channel, Transport transport, long writeTimeoutNanos,
+            ConnectionHandler.Factory factory, Set<NettyConnection> registry,
+            CompletableFuture<Connection> connected, RpcAddress knownLocal, RpcAddress knownRemote) {
+        this.channel = channel;
+        this.transport = transport;
+        this.writeTimeoutNanos = writeTimeoutNanos;
+        this.factory = factory;
+        this.registry = registry;
+        this.connected = connected;
+        this.localAddress = knownLocal;
+        this.remoteAddress = knownRemote;
+        if (connected != null) {
+            // A caller that gave up on the connection does not want it.
+            connected.whenComplete((c, e) -> {
+                if (connected.isCancelled()) {
+                    abort();
+                }
+            });
+        }
+    }
+
+    /** The handler to add to the channel's pipeline (last). */
+    public ChannelHandler bridge() {
+        return new Bridge();
+    }
+
+    /** Completes when the channel is closed. */
+    public ChannelFuture closeFuture() {
+        return channel.closeFuture();
+    }
+
+    @Override
+    public ByteBufAllocator alloc() {
+        return channel.alloc();
+    }
+
+    @Override
+    public RpcAddress remoteAddress() {
+        RpcAddress a = remoteAddress;
+        return a != null ? a : transport.rpcAddress(channel.remoteAddress());
+    }
+
+    @Override
+    public RpcAddress localAddress() {
+        RpcAddress a = localAddress;
+        return a != null ? a : transport.rpcAddress(channel.localAddress());
+    }
+
+    @Override
+    public void write(ByteBuf buf) {
+        if (closing) {
+            ReferenceCountUtil.safeRelease(buf);
+            return;
+        }
+        // Netty releases the buffer once written, or when the channel closes (or its loop stops) first.
+        channel.write(buf, channel.voidPromise());
+    }
+
+    @Override
+    public void flush() {
+        if (!closing) {
+            channel.flush();
+        }
+    }
+
+    @Override
+    public boolean isWritable() {
+        return channel.isWritable();
+    }
+
+    @Override
+    public void setAutoRead(boolean autoRead) {
+        channel.config().setAutoRead(autoRead);
+    }
+
+    @Override
+    public void shutdownOutput() {
+        if (closing || !outputShutdownRequested.compareAndSet(false, true)) {
+            return;
+        }
+        // The empty write completes after every write queued before it: then the FIN goes out.
+        channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
+            if (channel instanceof DuplexChannel && channel.isActive()) {
+                ((DuplexChannel) channel).shutdownOutput();
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        closing = true;
+        if (!closeRequested.compareAndSet(false, true) || !channel.isOpen()) {
+            return;
+        }
+        channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> channel.close());
+        try {
+            var timeout = channel.eventLoop().schedule(() -> {
+                if (channel.isOpen()) {
+                    LOG.debug("{}: queued writes not sent within the write timeout; closing anyway", channel);
+                    channel.close();
+                }
+            }, writeTimeoutNanos, TimeUnit.NANOSECONDS);
+            channel.closeFuture().addListener(f -> timeout.cancel(false));
+        } catch (RejectedExecutionException loopStopped) {
+            channel.close();
+        }
+    }
+
+    @Override
+    public void abort() {
+        closing = true;
+        channel.close();
+    }
+
+    @Override
+    public boolean isOpen() {
+        return channel.isOpen();
+    }
+
+    @Override
+    public String toString() {
+        return "netty connection " + localAddress() + " -> " + remoteAddress();
+    }
+
+    /** Runs on the channel's event loop only. */
+    private final class Bridge extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            if (localAddress == null) {
+                localAddress = transport.rpcAddress(channel.localAddress());
+            }
+            if (remoteAddress == null) {
+                remoteAddress = transport.rpcAddress(channel.remoteAddress());
+            }
+            registry.add(NettyConnection.this);
+            ConnectionHandler h;
+            try {
+                h = factory.open(NettyConnection.this);
+                if (h == null) {
+                    throw new NullPointerException("the connection handler factory returned null");
+                }
+            } catch (RuntimeException | Error e) {
+                LOG.warn("{}: the connection handler factory failed; closing", channel, e);
+                if (connected != null) {
+                    connected.completeExceptionally(e);
+                }
+                abort();
+                return;
+            }
+            handler = h;
+            if (connected != null && !connected.complete(NettyConnection.this)) {
+                abort(); // cancelled meanwhile
+            }
+            ctx.fireChannelActive();
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (handler == null || closedReported || !(msg instanceof ByteBuf)) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            ByteBuf data = (ByteBuf) msg;
+            if (!data.isReadable()) {
+                data.release();
+                return;
+            }
+            handler.onData(data); // ownership passes
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            if (handler != null && !closedReported) {
+                handler.onReadComplete();
+            }
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt == ChannelInputShutdownEvent.INSTANCE) {
+                if (handler != null && !closedReported) {
+                    handler.onInputShutdown();
+                }
+                return;
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            // Netty fires this once per transition of the unwritable bit, but a transition made on
+            // another thread is fired later, as a task: by then the state may have flipped back.
+            // Reading isWritable() here could report the same state twice and lose a transition, so
+            // each event toggles: the handler hears every transition, alternating, ending in the
+            // channel's state.
+            lastWritable = !lastWritable;
+            if (handler != null && !closedReported) {
+                handler.onWritabilityChanged(lastWritable);
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            closing = true;
+            registry.remove(NettyConnection.this);
+            if (connected != null) {
+                connected.completeExceptionally(new ClosedChannelException());
+            }
+            if (handler != null && !closedReported) {
+                closedReported = true;
+                try {
+                    handler.onClosed(cause);
+                } catch (RuntimeException | Error e) {
+                    LOG.warn("{}: onClosed threw", channel, e);
+                }
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable t) {
+            if (closedReported) {
+                LOG.trace("{}: after close", channel, t); // e.g. a write to the closed channel
+                return;
+            }
+            if (cause == null) {
+                cause = t;
+                LOG.debug("{}: closing on error", channel, t);
+            } else {
+                cause.addSuppressed(t);
+            }
+            abort();
+        }
+    }
+}
