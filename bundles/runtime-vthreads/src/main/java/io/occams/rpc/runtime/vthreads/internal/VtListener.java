@@ -149,6 +149,10 @@ public final class VtListener implements Runtime.Listener {
         }
     }
 
+    /**
+     * Stops accepting and returns once the socket is closed (new connects are refused); connections
+     * already accepted are not touched. Idempotent.
+     */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
@@ -159,10 +163,31 @@ public final class VtListener implements Runtime.Listener {
         } catch (IOException e) {
             LOG.debug("{}: error closing", this, e);
         }
+        // With the accept thread blocked in accept(), the JDK only wakes it and the socket is really
+        // closed when that thread leaves accept(); until then the kernel would still complete new
+        // connections. Wait for it, so that "closed" means "refuses connections".
+        if (Thread.currentThread() != acceptor) {
+            awaitAcceptor();
+        }
         if (unixFileKey != null) {
             deleteOwnSocketFile();
         }
         onClosed.accept(this);
+    }
+
+    private void awaitAcceptor() {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                acceptor.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true; // the accept thread leaves at once: finish waiting, then restore
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void deleteOwnSocketFile() {
