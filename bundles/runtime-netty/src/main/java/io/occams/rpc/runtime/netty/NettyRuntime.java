@@ -57,6 +57,12 @@ import org.slf4j.LoggerFactory;
  * connection pass the high-water mark and true again below the low-water mark.
  * {@link Connection#close()} waits at most the write timeout for queued writes to go out, then closes.
  *
+ * <p>{@link #connect} completes its future on the connection's I/O thread, right after the handler
+ * factory ran: dependent stages that run there must not block. On the module path, epoll is used only
+ * when its modules are resolved ({@code --add-modules io.netty.transport.classes.epoll,}
+ * {@code io.netty.transport.epoll.linux.x86_64}); otherwise, and in OSGi without the epoll bundles, NIO.
+ * NIO Unix sockets close on the peer's end of stream instead of half-closing (a Netty 4.2.18 limit).
+ *
  * <p>Thread-safe. Lifecycle: build, use, {@link #close()} (idempotent, blocking, bounded) which closes
  * listeners, then connections (flushing each, bounded by the write timeout), then stops its threads.
  *
