@@ -234,7 +234,9 @@ class VirtualThreadRuntimeTest {
             assertThat(opened.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
             Thread reader = readerThread.get();
             assertThat(reader.isVirtual()).isTrue();
-            assertThat(reader.getName()).matches("occams-vt-reader \\[127\\.0\\.0\\.1:\\d+\\]-\\d+");
+            // Named after the peer, as the peer sees itself.
+            String peerAddress = RpcAddress.of(peer.channel().getLocalAddress()).toString();
+            assertThat(reader.getName()).matches("occams-vt-reader \\[" + peerAddress.replace(".", "\\.") + "\\]-\\d+");
         }
 
         List<String> names = new CopyOnWriteArrayList<>();

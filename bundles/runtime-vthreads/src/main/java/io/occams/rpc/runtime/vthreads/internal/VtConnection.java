@@ -68,6 +68,8 @@ public final class VtConnection implements Connection {
     private static final Logger LOG = LoggerFactory.getLogger(VtConnection.class);
     /** Buffers (more exactly, NIO buffers) per gathering write; Linux's IOV_MAX. */
     static final int MAX_GATHER = 1024;
+    /** The gathering arrays' first size; they double up to {@link #MAX_GATHER} when a batch needs it. */
+    private static final int INITIAL_GATHER = 16;
     /** The smallest read the adaptive read size shrinks to. */
     private static final int MIN_READ = 512;
     /** The first read's size. */
@@ -350,7 +352,7 @@ public final class VtConnection implements Connection {
             deadline.cancel(false);
         }
         for (ByteBuf b : dropped) {
-            b.release();
+            release(b);
         }
         try {
             channel.close(); // wakes a reader blocked in read() and a writer blocked in write()
@@ -549,8 +551,9 @@ public final class VtConnection implements Connection {
     // ------------------------------------------------------------------ writer
 
     private void writeLoop() {
-        ByteBuf[] bufs = new ByteBuf[MAX_GATHER];
-        ByteBuffer[] nios = new ByteBuffer[MAX_GATHER];
+        // Small at first, grown up to MAX_GATHER under load: thousands of idle connections stay cheap.
+        ByteBuf[] bufs = new ByteBuf[INITIAL_GATHER];
+        ByteBuffer[] nios = new ByteBuffer[INITIAL_GATHER];
         try {
             for (;;) {
                 int count = 0;
@@ -572,6 +575,9 @@ public final class VtConnection implements Connection {
                         }
                         queue.pollFirst();
                         flushable--;
+                        if (count == bufs.length) {
+                            bufs = Arrays.copyOf(bufs, Math.min(count * 2, MAX_GATHER));
+                        }
                         bufs[count++] = b;
                         nioCount += c;
                         batchBytes += b.readableBytes();
@@ -587,7 +593,7 @@ public final class VtConnection implements Connection {
                     nios = writeBatch(bufs, count, nios, batchBytes);
                 } finally {
                     for (int i = 0; i < count; i++) {
-                        bufs[i].release();
+                        release(bufs[i]);
                         bufs[i] = null;
                     }
                 }
@@ -659,6 +665,15 @@ public final class VtConnection implements Connection {
             Arrays.fill(nios, 0, n, null);
         }
         return nios;
+    }
+
+    /** Releases a buffer we were given; a caller's double release is logged, not allowed to stop the others. */
+    private void release(ByteBuf b) {
+        try {
+            b.release();
+        } catch (RuntimeException e) {
+            LOG.warn("{}: a written buffer was already released by its writer", this, e);
+        }
     }
 
     /** Half-closes after the drain; closes too when close() asked or the input already ended. */
