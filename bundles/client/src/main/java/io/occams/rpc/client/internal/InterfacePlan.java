@@ -1,0 +1,57 @@
+package io.occams.rpc.client.internal;
+
+import io.occams.rpc.api.MethodContract;
+import io.occams.rpc.api.ServiceContract;
+import io.occams.rpc.api.spi.Codec;
+import java.lang.reflect.Method;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The call plans of one service interface for one codec: built once (every binding looked up here, so a
+ * call does no reflection and no codec lookup), then shared by every proxy of that interface. Immutable.
+ */
+public final class InterfacePlan {
+    private final ServiceContract contract;
+    private final Map<Method, MethodPlan> byMethod;
+
+    private InterfacePlan(ServiceContract contract, Map<Method, MethodPlan> byMethod) {
+        this.contract = contract;
+        this.byMethod = byMethod;
+    }
+
+    /**
+     * The plan of {@code type}.
+     *
+     * @throws IllegalArgumentException when {@code type} is no {@code @RpcService} interface or the codec
+     *         cannot bind one of its types (the codec's failure is the cause)
+     */
+    public static InterfacePlan build(Class<?> type, Codec codec) {
+        ServiceContract c = ServiceContract.of(type);
+        Map<Method, MethodPlan> m = new HashMap<>();
+        for (MethodContract mc : c.methods()) {
+            try {
+                m.put(mc.method(), new MethodPlan(mc, codec));
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException(type.getName() + ": the codec cannot bind the types of " + mc.method()
+                        + ": " + e.getMessage(), e);
+            }
+        }
+        return new InterfacePlan(c, m);
+    }
+
+    /** The interface. */
+    public Class<?> type() {
+        return contract.type();
+    }
+
+    /** The service contract. */
+    public ServiceContract contract() {
+        return contract;
+    }
+
+    /** The plan of interface method {@code m}, or null when it is not part of the contract. */
+    MethodPlan plan(Method m) {
+        return byMethod.get(m);
+    }
+}

@@ -1,0 +1,151 @@
+package io.occams.rpc.client.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.occams.rpc.api.RpcCode;
+import io.occams.rpc.api.RpcException;
+import io.occams.rpc.api.spi.Codec;
+import io.occams.rpc.api.spi.WireError;
+import io.occams.rpc.errors.ErrorCodecRegistry;
+import io.occams.rpc.stream.ClientTask;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+
+/**
+ * One proxy call on the wire: encodes the arguments when the connection sends it, and turns whatever
+ * ends it (reply, errno frame, string frame, framework failure, our own deadline) into the outcome of
+ * {@link #future}, exactly once; whatever comes second is dropped.
+ *
+ * <p>Threading: {@link #encodeMsg} runs on the sending thread; the completions on the connection's
+ * reader, the stream's timer, the thread that closed the stream, or the deadline timer. Replies are
+ * decoded where they arrive (the buffers are borrowed); an async call's future then completes on the
+ * completion executor when there is one.
+ */
+final class ProxyCall extends ClientTask implements Runnable {
+    private final MethodPlan plan;
+    private final Object[] args;
+    private final ErrorCodecRegistry errors;
+    private final Codec codec;
+    /** Where the future completes; null: where the outcome arrives. */
+    private final Executor completion;
+    final CompletableFuture<Object> future = new CompletableFuture<>();
+    /**
+     * The deadline timer, if any; written before the task is submitted (the caller's hand-over publishes
+     * it), read by whoever completes the call.
+     */
+    private ScheduledFuture<?> deadline;
+    private long budgetNanos;
+
+    ProxyCall(MethodPlan plan, Object[] args, ErrorCodecRegistry errors, Codec codec, Executor completion) {
+        super(plan.actionBytes, true);
+        this.plan = plan;
+        this.args = args;
+        this.errors = errors;
+        this.codec = codec;
+        this.completion = completion;
+    }
+
+    /** Fails the call with {@code rpc_timeout} after {@code nanos}, unless it ended before; call before submitting. */
+    void arm(DeadlineTimer timer, long nanos) {
+        budgetNanos = nanos;
+        timeout(Duration.ofNanos(nanos));
+        deadline = timer.schedule(this, nanos);
+    }
+
+    /** The deadline passed: runs on the timer. */
+    @Override
+    public void run() {
+        if (!future.isDone()) {
+            finish(null, new RpcException(RpcCode.TIMEOUT, plan.action + ": no reply within " + Duration.ofNanos(budgetNanos)));
+        }
+    }
+
+    @Override
+    public void encodeMsg(ByteBuf out) {
+        plan.arguments.encode(args, out);
+    }
+
+    @Override
+    public void onReply(ByteBuf msg, ByteBuf blob) {
+        if (future.isDone()) {
+            return; // timed out meanwhile: nobody waits for this value
+        }
+        if (blob.isReadable()) {
+            finish(null, new RpcException(RpcCode.DECODE, plan.action + ": the reply carries a blob of " + blob.readableBytes()
+                    + " bytes; the remote API never uses blobs (spec 7.1)"));
+            return;
+        }
+        Object value;
+        if (plan.result == null) {
+            value = null; // void: whatever the message, there is nothing to return
+        } else if (!msg.isReadable()) {
+            value = plan.emptyValue; // msg_len 0: the seed's Resp::default()
+        } else {
+            try {
+                value = plan.result.decode(msg);
+            } catch (RuntimeException | StackOverflowError e) {
+                finish(null, new RpcException(RpcCode.DECODE, plan.action + ": cannot decode the reply as "
+                        + plan.contract.resultType().getTypeName() + ": " + e.getMessage(), e));
+                return;
+            }
+            if (value == null && plan.primitive != null) {
+                finish(null, new RpcException(RpcCode.DECODE, plan.action + ": the reply is nil, but the result is a " + plan.primitive));
+                return;
+            }
+        }
+        finish(value, null);
+    }
+
+    @Override
+    public void onErrno(int errno) {
+        if (!future.isDone()) {
+            finish(null, errors.decode(WireError.errno(errno), plan.declaredErrors, codec));
+        }
+    }
+
+    @Override
+    public void onErrorString(ByteBuf text) {
+        if (!future.isDone()) {
+            byte[] b = new byte[text.readableBytes()];
+            text.getBytes(text.readerIndex(), b);
+            finish(null, errors.decode(WireError.wrap(b), plan.declaredErrors, codec));
+        }
+    }
+
+    @Override
+    public void onFailure(RpcException failure) {
+        finish(null, failure);
+    }
+
+    private void finish(Object value, Throwable error) {
+        ScheduledFuture<?> d = deadline;
+        if (d != null) {
+            d.cancel(false);
+        }
+        Executor e = completion;
+        if (e != null) {
+            try {
+                e.execute(() -> complete(value, error));
+                return;
+            } catch (RejectedExecutionException rejected) {
+                // the executor is shut down or full: complete here rather than never
+            }
+        }
+        complete(value, error);
+    }
+
+    private void complete(Object value, Throwable error) {
+        if (error == null) {
+            future.complete(value);
+        } else {
+            future.completeExceptionally(error);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ProxyCall[" + plan.action + " seq " + seq() + "]";
+    }
+}

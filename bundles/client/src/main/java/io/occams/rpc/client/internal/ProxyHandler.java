@@ -1,0 +1,137 @@
+package io.occams.rpc.client.internal;
+
+import io.occams.rpc.api.RpcCode;
+import io.occams.rpc.api.RpcException;
+import io.occams.rpc.api.spi.Codec;
+import io.occams.rpc.client.CallOptions;
+import io.occams.rpc.errors.ErrorCodecRegistry;
+import io.occams.rpc.stream.Caller;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.Method;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+
+/**
+ * The invocation handler behind every proxy: finds the method's prebuilt {@link MethodPlan}, submits one
+ * {@link ProxyCall} to the {@link Caller}, and either returns the call's future (async methods) or waits
+ * for it (blocking methods). {@code equals}, {@code hashCode} and {@code toString} are answered locally
+ * (identity; the proxy's interface and caller), default methods run their own body. Immutable, thread-safe.
+ */
+public final class ProxyHandler implements InvocationHandler {
+    private static final Object[] NO_ARGS = new Object[0];
+
+    private final InterfacePlan plan;
+    private final Caller caller;
+    private final CallOptions options;
+    private final ErrorCodecRegistry errors;
+    private final Codec codec;
+    private final Executor completion;
+    private final DeadlineTimer timer;
+
+    public ProxyHandler(InterfacePlan plan, Caller caller, CallOptions options, ErrorCodecRegistry errors, Codec codec,
+            Executor completion, DeadlineTimer timer) {
+        this.plan = plan;
+        this.caller = caller;
+        this.options = options;
+        this.errors = errors;
+        this.codec = codec;
+        this.completion = completion;
+        this.timer = timer;
+    }
+
+    /** The interface's plan. */
+    public InterfacePlan plan() {
+        return plan;
+    }
+
+    /** The options bound to this proxy. */
+    public CallOptions options() {
+        return options;
+    }
+
+    /** The same handler with other options. */
+    public ProxyHandler withOptions(CallOptions o) {
+        return new ProxyHandler(plan, caller, o, errors, codec, completion, timer);
+    }
+
+    @Override
+    public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+        MethodPlan p = plan.plan(method);
+        if (p == null) {
+            return local(proxy, method, args);
+        }
+        CallOptions o = options;
+        CallOptions scoped = CallOptions.current();
+        if (scoped != CallOptions.none()) {
+            o = o.overriddenBy(scoped);
+        }
+        ProxyCall call = new ProxyCall(p, args == null ? NO_ARGS : args, errors, codec, p.async ? completion : null);
+        call.idempotent(o.idempotent().orElse(p.idempotent));
+        long budget = o.remainingNanos();
+        if (budget <= 0) {
+            call.onFailure(new RpcException(RpcCode.TIMEOUT, p.action + ": the deadline passed before the call was sent"));
+        } else {
+            if (budget != Long.MAX_VALUE) {
+                call.arm(timer, budget);
+            }
+            submit(call);
+        }
+        return p.async ? call.future : await(call, p);
+    }
+
+    private void submit(ProxyCall call) {
+        try {
+            caller.submit(call);
+        } catch (RuntimeException e) {
+            call.onFailure(e instanceof RpcException && ((RpcException) e).code() != null ? (RpcException) e
+                    : new RpcException(RpcCode.INTERNAL, "the caller refused the call: " + e, e));
+        }
+    }
+
+    private static Object await(ProxyCall call, MethodPlan p) throws Throwable {
+        try {
+            return call.future.get();
+        } catch (ExecutionException e) {
+            Throwable t = e.getCause();
+            if (!p.mayThrow(t)) {
+                throw new RpcException(RpcCode.INTERNAL, p.action + ": the error " + t + " is not declared by " + p.contract.method(), t);
+            }
+            // The exception was made on the connection's reader; this records where the call was made.
+            t.addSuppressed(new CallSite(p.action));
+            throw t;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RpcException(RpcCode.INTERNAL, p.action + ": interrupted while waiting for the reply"
+                    + " (the call may still run on the server)", e);
+        }
+    }
+
+    private Object local(Object proxy, Method method, Object[] args) throws Throwable {
+        if (method.getDeclaringClass() == Object.class) {
+            switch (method.getName()) {
+                case "equals":
+                    return proxy == args[0];
+                case "hashCode":
+                    return System.identityHashCode(proxy);
+                case "toString":
+                    return plan.contract().name() + " proxy over " + caller
+                            + (options == CallOptions.none() ? "" : " with " + options);
+                default:
+                    break;
+            }
+        }
+        if (method.isDefault()) {
+            return InvocationHandler.invokeDefault(proxy, method, args);
+        }
+        throw new UnsupportedOperationException(method + " is not part of the service contract " + plan.contract());
+    }
+
+    /** Where a blocking call was made, attached to the exception it throws. */
+    static final class CallSite extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        CallSite(String action) {
+            super("the call " + action + " was made here");
+        }
+    }
+}
