@@ -71,6 +71,9 @@ public final class ClientStream implements Caller, AutoCloseable {
     /** Tasks submitted while the window was full, oldest first. @GuardedBy("sendLock") */
     private final java.util.ArrayDeque<ClientTask> overflow = new java.util.ArrayDeque<>();
 
+    /** The thread inside the handler's onData right now, or null: submits made there flush at the burst's end. */
+    private volatile Thread reader;
+
     /** Whether {@link #overflow} may be non-empty; lets the reader skip the lock when it is not. */
     private volatile boolean hasOverflow;
 
@@ -256,13 +259,19 @@ public final class ClientStream implements Caller, AutoCloseable {
                 completeFailure(task, new RpcException(RpcCode.IO, address + ": stream is closed"));
                 return;
             }
+            boolean onReader = Thread.currentThread() == reader;
             if (!overflow.isEmpty() || !window.tryAcquire()) {
                 overflow.addLast(task);
                 hasOverflow = true;
-                flushLocked();
+                if (!onReader) {
+                    flushLocked();
+                }
                 return;
             }
-            writeLocked(task, !sendLock.hasQueuedThreads());
+            // A call made from a completion (on the reader) waits for the end of the read burst, so a
+            // closed loop of calls costs one flush per burst; elsewhere the last of the threads queued
+            // on the lock flushes for all of them.
+            writeLocked(task, !onReader && !sendLock.hasQueuedThreads());
         } finally {
             sendLock.unlock();
         }
@@ -524,6 +533,7 @@ public final class ClientStream implements Caller, AutoCloseable {
     private final class Handler implements ConnectionHandler {
         @Override
         public void onData(ByteBuf data) {
+            reader = Thread.currentThread();
             ByteBuf in = cumulation.add(data);
             boolean completed = false;
             try {
@@ -546,8 +556,12 @@ public final class ClientStream implements Caller, AutoCloseable {
             } finally {
                 cumulation.discardRead();
             }
+            reader = null;
             if (completed && hasOverflow) {
                 drainOverflow();
+            }
+            if (completed) {
+                flush(); // what completions sent during the burst
             }
             if (state == CLOSING) {
                 closeIfDrained();

@@ -1,0 +1,290 @@
+package io.occams.rpc.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.netty.buffer.ByteBuf;
+import io.occams.rpc.api.RpcException;
+import io.occams.rpc.api.spi.Runtime;
+import io.occams.rpc.stream.ClientStream;
+import io.occams.rpc.stream.ClientTask;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.HistogramIterationValue;
+import org.HdrHistogram.Recorder;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code occams bench}: closed-loop load. Each of {@code --connections} connections keeps
+ * {@code --inflight} calls outstanding for {@code --duration} seconds (after a warm-up); every answer
+ * sends the next call. Latencies go into an HdrHistogram; a progress line every second; then a summary
+ * (calls/s, percentiles, errors by code), optionally as JSON and as a latency-by-percentile chart (PNG).
+ */
+@Command(name = "bench", description = "Closed-loop load against a server; prints calls/s, latency percentiles and errors.")
+final class BenchCommand implements Callable<Integer> {
+    @Mixin
+    Target target;
+
+    @Option(names = {"-c", "--connections"}, description = "Connections (default: 4).")
+    int connections = 4;
+
+    @Option(names = {"-w", "--inflight"}, description = "Calls in flight per connection (default: 100).")
+    int inflight = 100;
+
+    @Option(names = {"-d", "--duration"}, description = "Measured seconds (default: 10).")
+    int duration = 10;
+
+    @Option(names = "--warmup", description = "Warm-up seconds, not measured (default: 2).")
+    int warmup = 2;
+
+    @Option(names = {"-p", "--payload"}, description = "Size in bytes of the string argument sent (default: 8).")
+    int payload = 8;
+
+    @Option(names = {"-m", "--method"}, description = "Service.method to call with the payload string (default: EchoService.repeat).")
+    String method = "EchoService.repeat";
+
+    @Option(names = "--arg", description = "JSON argument(s) to send instead of the payload string; repeat for several.")
+    List<String> args = new ArrayList<>();
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Write the summary as JSON.")
+    File json;
+
+    @Option(names = "--plot", paramLabel = "FILE", description = "Write a latency-by-percentile chart (PNG).")
+    File plot;
+
+    private final Recorder recorder = new Recorder(TimeUnit.MINUTES.toNanos(1), 3);
+    private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+    private final LongAdder okCalls = new LongAdder();
+    private final AtomicInteger outstanding = new AtomicInteger();
+    private volatile boolean measuring;
+    private volatile boolean stopping;
+    private byte[] msg;
+
+    @Override
+    public Integer call() throws Exception {
+        if (connections < 1 || inflight < 1 || duration < 1 || warmup < 0 || payload < 0) {
+            System.err.println("error: connections, inflight and duration must be positive");
+            return 64;
+        }
+        msg = JsonMsgpack.encodeArgs(args.isEmpty() ? List.of(jsonString(payload)) : args);
+        System.out.printf("bench %s at %s: %d connections x %d in flight, %d s (+%d s warm-up), %s runtime%n",
+                method, target.address, connections, inflight, duration, warmup, target.runtime);
+        try (Runtime rt = target.newRuntime()) {
+            List<ClientStream> streams = new ArrayList<>();
+            for (int i = 0; i < connections; i++) {
+                streams.add(target.connect(rt, inflight));
+            }
+            for (ClientStream s : streams) {
+                for (int i = 0; i < inflight; i++) {
+                    outstanding.incrementAndGet();
+                    s.submit(new Call(s));
+                }
+            }
+            Histogram total = run();
+            stopping = true;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos((long) target.timeoutSeconds + 2);
+            while (outstanding.get() > 0 && System.nanoTime() < deadline) {
+                LockSupport.parkNanos(1_000_000);
+            }
+            for (ClientStream s : streams) {
+                s.close();
+            }
+            return summarize(total);
+        } catch (CompletionException e) {
+            return CallCommand.report(e.getCause() != null ? e.getCause() : e);
+        }
+    }
+
+    private Histogram run() {
+        long start = System.nanoTime();
+        long warmEnd = start + TimeUnit.SECONDS.toNanos(warmup);
+        long end = warmEnd + TimeUnit.SECONDS.toNanos(duration);
+        Histogram total = new Histogram(TimeUnit.MINUTES.toNanos(1), 3);
+        Histogram interval = null;
+        long next = start;
+        boolean tty = System.console() != null;
+        while (true) {
+            next += TimeUnit.SECONDS.toNanos(1);
+            long now;
+            while ((now = System.nanoTime()) < Math.min(next, end)) {
+                LockSupport.parkNanos(Math.min(next, end) - now);
+            }
+            if (!measuring && now >= warmEnd) {
+                recorder.getIntervalHistogram(); // drop what the warm-up recorded
+                okCalls.reset();
+                errors.clear();
+                measuring = true;
+                start = now;
+                continue;
+            }
+            interval = recorder.getIntervalHistogram(interval);
+            if (measuring) {
+                total.add(interval);
+            }
+            double secs = (now - start) / 1e9;
+            String line = String.format(Locale.ROOT, "%s %5.1fs %,12.0f calls/s  p50 %8.3f ms  p99 %8.3f ms  errors %d",
+                    measuring ? "     " : "warm ", secs, interval.getTotalCount() / 1.0, interval.getValueAtPercentile(50) / 1e6,
+                    interval.getValueAtPercentile(99) / 1e6, errorCount());
+            System.out.print(tty ? "\r" + line : line + "\n");
+            System.out.flush();
+            if (now >= end) {
+                if (tty) {
+                    System.out.println();
+                }
+                return total;
+            }
+        }
+    }
+
+    private long errorCount() {
+        long n = 0;
+        for (LongAdder a : errors.values()) {
+            n += a.sum();
+        }
+        return n;
+    }
+
+    private int summarize(Histogram h) throws IOException {
+        double rate = h.getTotalCount() / (double) duration;
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("method", method);
+        s.put("address", target.address);
+        s.put("runtime", target.runtime.name());
+        s.put("connections", connections);
+        s.put("inflight", inflight);
+        s.put("durationSeconds", duration);
+        s.put("payloadBytes", payload);
+        s.put("calls", h.getTotalCount());
+        s.put("callsPerSecond", Math.round(rate));
+        Map<String, Double> lat = new LinkedHashMap<>();
+        for (double p : new double[] {50, 90, 99, 99.9}) {
+            lat.put("p" + (p == Math.rint(p) ? String.valueOf((int) p) : String.valueOf(p)), h.getValueAtPercentile(p) / 1e6);
+        }
+        lat.put("max", h.getMaxValue() / 1e6);
+        lat.put("mean", h.getMean() / 1e6);
+        s.put("latencyMillis", lat);
+        Map<String, Long> errs = new LinkedHashMap<>();
+        errors.forEach((k, v) -> errs.put(k, v.sum()));
+        s.put("errors", errs);
+
+        System.out.printf(Locale.ROOT, "%n%,d calls in %d s: %,.0f calls/s%n", h.getTotalCount(), duration, rate);
+        System.out.printf(Locale.ROOT, "latency ms: p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f%n",
+                lat.get("p50"), lat.get("p90"), lat.get("p99"), lat.get("p99.9"), lat.get("max"));
+        System.out.println(errs.isEmpty() ? "errors: none" : "errors: " + errs);
+        if (json != null) {
+            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json, s);
+            System.out.println("summary written to " + json);
+        }
+        if (plot != null) {
+            writePlot(h, rate);
+            System.out.println("chart written to " + plot);
+        }
+        return errs.isEmpty() ? 0 : 1;
+    }
+
+    private void writePlot(Histogram h, double rate) throws IOException {
+        List<Double> xs = new ArrayList<>();
+        List<Double> ys = new ArrayList<>();
+        for (HistogramIterationValue v : h.percentiles(5)) {
+            double p = v.getPercentileLevelIteratedTo();
+            if (p >= 100.0) {
+                break;
+            }
+            xs.add(1.0 / (1.0 - p / 100.0));
+            ys.add(v.getValueIteratedTo() / 1e6);
+        }
+        XYChart chart = new XYChartBuilder().width(1000).height(600)
+                .title(String.format(Locale.ROOT, "%s: %,.0f calls/s, %d x %d in flight, %s runtime",
+                        method, rate, connections, inflight, target.runtime))
+                .xAxisTitle("percentile").yAxisTitle("latency (ms)").build();
+        chart.getStyler().setXAxisLogarithmic(true);
+        chart.getStyler().setLegendVisible(true);
+        chart.getStyler().setMarkerSize(4);
+        chart.getStyler().setxAxisTickLabelsFormattingFunction(x -> {
+            double pct = 100.0 * (1.0 - 1.0 / x);
+            return pct < 99.5 ? String.format(Locale.ROOT, "%.0f%%", pct) : String.format(Locale.ROOT, "%.3g%%", pct);
+        });
+        XYSeries series = chart.addSeries(String.format(Locale.ROOT, "p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms",
+                h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(99) / 1e6, h.getValueAtPercentile(99.9) / 1e6), xs, ys);
+        series.setMarker(org.knowm.xchart.style.markers.SeriesMarkers.CIRCLE);
+        String name = plot.getPath();
+        BitmapEncoder.saveBitmap(chart, name.endsWith(".png") ? name.substring(0, name.length() - 4) : name, BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    private static String jsonString(int n) {
+        StringBuilder b = new StringBuilder(n + 2).append('"');
+        for (int i = 0; i < n; i++) {
+            b.append((char) ('a' + i % 26));
+        }
+        return b.append('"').toString();
+    }
+
+    /** One call; its completion records the latency and sends the next call on the same stream. */
+    private final class Call extends ClientTask {
+        private final ClientStream stream;
+        private final long started = System.nanoTime();
+
+        Call(ClientStream stream) {
+            super(method);
+            this.stream = stream;
+        }
+
+        @Override
+        public void encodeMsg(ByteBuf out) {
+            out.writeBytes(msg);
+        }
+
+        @Override
+        public void onReply(ByteBuf m, ByteBuf b) {
+            done(null);
+        }
+
+        @Override
+        public void onErrno(int errno) {
+            done("errno " + Integer.toUnsignedString(errno));
+        }
+
+        @Override
+        public void onErrorString(ByteBuf text) {
+            done("error \"" + text.toString(StandardCharsets.UTF_8) + "\"");
+        }
+
+        @Override
+        public void onFailure(RpcException e) {
+            done(e.code() != null ? e.code().wireName() : e.getMessage());
+        }
+
+        private void done(String error) {
+            recorder.recordValue(Math.min(System.nanoTime() - started, TimeUnit.MINUTES.toNanos(1)));
+            if (error != null) {
+                errors.computeIfAbsent(error, k -> new LongAdder()).increment();
+            } else {
+                okCalls.increment();
+            }
+            if (stopping || stream.isClosed()) {
+                outstanding.decrementAndGet();
+            } else {
+                stream.submit(new Call(stream));
+            }
+        }
+    }
+}
