@@ -1,0 +1,235 @@
+package io.occams.rpc.codec.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import org.msgpack.core.MessageFormat;
+import org.msgpack.core.MessageIntegerOverflowException;
+import org.msgpack.core.MessagePack;
+import org.msgpack.core.MessageUnpacker;
+import org.msgpack.core.buffer.MessageBuffer;
+import org.msgpack.core.buffer.MessageBufferInput;
+import org.msgpack.value.ValueType;
+
+/**
+ * One decoding in progress: a msgpack-core unpacker over the readable bytes of a {@link ByteBuf}.
+ *
+ * <p>The unpacker reads the buffer's memory in place (its array, or its one NIO buffer); only a
+ * composite buffer is copied. Because the whole input is known up front, {@link #remaining()} is
+ * exact, and every length header is checked against it before anything is allocated: a str, bin,
+ * array or map header that claims more than the bytes that follow fails at once.
+ *
+ * <p>Pooled ({@link Pool}) and used by one thread at a time: {@link #begin} to {@link #end}.
+ */
+final class In implements MessageBufferInput {
+    private static final MessagePack.UnpackerConfig CONFIG = new MessagePack.UnpackerConfig()
+            .withBufferSize(64);
+    private static final int SCRATCH = 256;
+    private static final int KEEP_AT_MOST = 64 * 1024;
+
+    final MessageUnpacker unpacker;
+    int maxDepth;
+    private MessageBuffer pending;
+    private long limit;
+    /** Holds str payloads and map keys while they are matched or turned into a String. */
+    private byte[] scratch = new byte[SCRATCH];
+
+    In() {
+        unpacker = CONFIG.newUnpacker(this);
+    }
+
+    void begin(ByteBuf in, int maxDepth) throws IOException {
+        this.maxDepth = maxDepth;
+        int len = in.readableBytes();
+        int from = in.readerIndex();
+        MessageBuffer mb;
+        if (in.hasArray()) {
+            mb = MessageBuffer.wrap(in.array(), in.arrayOffset() + from, len);
+        } else if (in.nioBufferCount() == 1) {
+            mb = MessageBuffer.wrap(in.nioBuffer(from, len));
+        } else {
+            mb = MessageBuffer.wrap(ByteBufUtil.getBytes(in, from, len, false));
+        }
+        limit = len;
+        pending = mb;
+        unpacker.reset(this);
+    }
+
+    /** How many bytes the decoding consumed. */
+    long consumed() {
+        return unpacker.getTotalReadBytes();
+    }
+
+    void end() throws IOException {
+        pending = null;
+        unpacker.reset(this);
+        if (scratch.length > KEEP_AT_MOST) {
+            scratch = new byte[SCRATCH];
+        }
+    }
+
+    @Override
+    public MessageBuffer next() {
+        MessageBuffer b = pending;
+        pending = null;
+        return b;
+    }
+
+    @Override
+    public void close() {
+    }
+
+    long remaining() {
+        return limit - unpacker.getTotalReadBytes();
+    }
+
+    void checkDepth(int depth) {
+        if (depth >= maxDepth) {
+            throw CodecFailure.decode("value nested deeper than " + maxDepth + " levels");
+        }
+    }
+
+    MessageFormat peek() throws IOException {
+        if (remaining() <= 0) {
+            throw CodecFailure.decode("truncated: a value was expected after byte " + consumed());
+        }
+        MessageFormat f = unpacker.getNextFormat();
+        if (f == MessageFormat.NEVER_USED) {
+            throw CodecFailure.decode("byte 0xc1 at offset " + consumed() + " is not msgpack");
+        }
+        return f;
+    }
+
+    static CodecFailure mismatch(String expected, MessageFormat got) {
+        return CodecFailure.decode("expected " + expected + ", got " + describe(got));
+    }
+
+    static String describe(MessageFormat f) {
+        switch (f.getValueType()) {
+            case NIL:
+                return "nil";
+            case BOOLEAN:
+                return "bool";
+            case INTEGER:
+                return "integer";
+            case FLOAT:
+                return "float";
+            case STRING:
+                return "str";
+            case BINARY:
+                return "bin";
+            case ARRAY:
+                return "array";
+            case MAP:
+                return "map";
+            default:
+                return "ext";
+        }
+    }
+
+    /** Reads any msgpack integer as a long; {@code target} names the Java type for messages. */
+    long readLong(MessageFormat f, String target) throws IOException {
+        if (f.getValueType() != ValueType.INTEGER) {
+            throw mismatch(target, f);
+        }
+        try {
+            return unpacker.unpackLong();
+        } catch (MessageIntegerOverflowException e) {
+            throw CodecFailure.decode("integer " + e.getBigInteger() + " out of range for " + target);
+        }
+    }
+
+    /** Reads an integer and checks it against {@code [min, max]}. */
+    long readLong(MessageFormat f, String target, long min, long max) throws IOException {
+        long v = readLong(f, target);
+        if (v < min || v > max) {
+            throw CodecFailure.decode("integer " + v + " out of range for " + target);
+        }
+        return v;
+    }
+
+    double readDouble(MessageFormat f, String target) throws IOException {
+        switch (f.getValueType()) {
+            case FLOAT:
+                return unpacker.unpackDouble();
+            case INTEGER:
+                return readLong(f, target);
+            default:
+                throw mismatch(target, f);
+        }
+    }
+
+    /** An array header, checked against the bytes left (every element takes at least one). */
+    int arrayHeader() throws IOException {
+        int n = unpacker.unpackArrayHeader();
+        claim(n, 1, "array");
+        return n;
+    }
+
+    /** A map header, checked against the bytes left (every entry takes at least two). */
+    int mapHeader() throws IOException {
+        int n = unpacker.unpackMapHeader();
+        claim(n, 2, "map");
+        return n;
+    }
+
+    /** A str or bin header (either is accepted), checked against the bytes left. */
+    int rawHeader(MessageFormat f, String target) throws IOException {
+        int n;
+        switch (f.getValueType()) {
+            case STRING:
+                n = unpacker.unpackRawStringHeader();
+                claim(n, 1, "str");
+                return n;
+            case BINARY:
+                n = unpacker.unpackBinaryHeader();
+                claim(n, 1, "bin");
+                return n;
+            default:
+                throw mismatch(target, f);
+        }
+    }
+
+    private void claim(long n, int bytesEach, String what) {
+        long left = remaining();
+        if (n * bytesEach > left) {
+            throw CodecFailure.decode(what + " header claims " + n + (what.equals("str") || what.equals("bin") ? " bytes" : " elements")
+                    + " but only " + left + " bytes follow");
+        }
+    }
+
+    /** Reads {@code n} payload bytes (already checked by a header method) into the scratch array. */
+    byte[] readToScratch(int n) throws IOException {
+        if (scratch.length < n) {
+            scratch = new byte[Math.max(n, scratch.length * 2)];
+        }
+        unpacker.readPayload(scratch, 0, n);
+        return scratch;
+    }
+
+    /** A str (or bin) as a String; strict UTF-8. */
+    String readString(MessageFormat f, String target) throws IOException {
+        int n = rawHeader(f, target);
+        if (n == 0) {
+            return "";
+        }
+        byte[] b = readToScratch(n);
+        if (!Utf8.isValid(b, 0, n)) {
+            throw CodecFailure.decode("str of " + n + " bytes is not valid UTF-8");
+        }
+        return new String(b, 0, n, StandardCharsets.UTF_8);
+    }
+
+    /** A bin (or str) as a fresh byte array. */
+    byte[] readBytes(MessageFormat f, String target) throws IOException {
+        int n = rawHeader(f, target);
+        byte[] b = new byte[n];
+        unpacker.readPayload(b, 0, n);
+        return b;
+    }
+
+    void skip() throws IOException {
+        unpacker.skipValue();
+    }
+}

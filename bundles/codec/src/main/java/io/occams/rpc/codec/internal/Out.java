@@ -1,0 +1,94 @@
+package io.occams.rpc.codec.internal;
+
+import io.netty.buffer.ByteBuf;
+import java.io.IOException;
+import org.msgpack.core.MessagePack;
+import org.msgpack.core.MessagePacker;
+import org.msgpack.core.buffer.MessageBuffer;
+import org.msgpack.core.buffer.MessageBufferOutput;
+
+/**
+ * One encoding in progress: a msgpack-core packer whose output is the caller's {@link ByteBuf}.
+ *
+ * <p>The packer fills a small array owned by this session and copies it into the buffer when it
+ * flushes; payloads above the flush threshold go to the buffer directly. Sessions are pooled
+ * ({@link Pool}) and used by one thread at a time: {@link #begin} to {@link #end}.
+ */
+final class Out implements MessageBufferOutput {
+    private static final int BUFFER = 8192;
+    /** A session that grew its array for one long string gives it back before returning to the pool. */
+    private static final int KEEP_AT_MOST = 64 * 1024;
+    private static final MessagePack.PackerConfig CONFIG = new MessagePack.PackerConfig()
+            .withBufferSize(BUFFER)
+            .withBufferFlushThreshold(BUFFER)
+            .withStr8FormatSupport(true);
+
+    final MessagePacker packer;
+    int maxDepth;
+    private ByteBuf target;
+    private byte[] array = new byte[BUFFER];
+    private MessageBuffer chunk = MessageBuffer.wrap(array);
+
+    Out() {
+        packer = CONFIG.newPacker(this);
+    }
+
+    void begin(ByteBuf target, int maxDepth) {
+        this.target = target;
+        this.maxDepth = maxDepth;
+        packer.clear();
+    }
+
+    /** Writes what the packer still holds into the target. */
+    void finish() throws IOException {
+        packer.flush();
+    }
+
+    void end() {
+        packer.clear();
+        target = null;
+        if (array.length > KEEP_AT_MOST) {
+            array = new byte[BUFFER];
+            chunk = MessageBuffer.wrap(array);
+        }
+    }
+
+    void checkDepth(int depth) {
+        if (depth >= maxDepth) {
+            throw CodecFailure.encode("value nested deeper than " + maxDepth + " levels (a cycle?)");
+        }
+    }
+
+    @Override
+    public MessageBuffer next(int minimumSize) {
+        if (array.length < minimumSize) {
+            array = new byte[minimumSize];
+            chunk = MessageBuffer.wrap(array);
+        }
+        return chunk;
+    }
+
+    @Override
+    public void writeBuffer(int length) {
+        target.writeBytes(array, 0, length);
+    }
+
+    @Override
+    public void write(byte[] buffer, int offset, int length) {
+        target.writeBytes(buffer, offset, length);
+    }
+
+    @Override
+    public void add(byte[] buffer, int offset, int length) {
+        // add() may keep a reference; a copy into the target is always safe.
+        target.writeBytes(buffer, offset, length);
+    }
+
+    @Override
+    public void flush() {
+    }
+
+    @Override
+    public void close() {
+    }
+}
