@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.occams.rpc.api.spi.Binding;
+import io.occams.rpc.api.spi.Codec;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
 
@@ -48,6 +49,14 @@ final class Wire {
         } finally {
             buf.release();
         }
+    }
+
+    static <T> T decode(Codec codec, Class<T> type, String hex) {
+        return decode(codec.<T>binding(type), hex);
+    }
+
+    static <T> T roundTrip(Codec codec, Class<T> type, T value) {
+        return roundTrip(codec.<T>binding(type), value);
     }
 
     static <T> T roundTrip(Binding<T> b, T value) {

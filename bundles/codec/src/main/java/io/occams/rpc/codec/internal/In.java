@@ -1,8 +1,8 @@
 package io.occams.rpc.codec.internal;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.msgpack.core.MessageFormat;
 import org.msgpack.core.MessageIntegerOverflowException;
@@ -15,8 +15,9 @@ import org.msgpack.value.ValueType;
 /**
  * One decoding in progress: a msgpack-core unpacker over the readable bytes of a {@link ByteBuf}.
  *
- * <p>The unpacker reads the buffer's memory in place (its array, or its one NIO buffer); only a
- * composite buffer is copied. Because the whole input is known up front, {@link #remaining()} is
+ * <p>The unpacker reads a heap buffer's array in place, and a direct buffer's memory in place where
+ * msgpack-core may (see {@link #probeDirect}); anything else (direct buffers by default, composite
+ * buffers) is copied through one reused {@value #CHUNK}-byte array, never whole. Because the whole input is known up front, {@link #remaining()} is
  * exact, and every length header is checked against it before anything is allocated: a str, bin,
  * array or map header that claims more than the bytes that follow fails at once.
  *
@@ -26,11 +27,20 @@ final class In implements MessageBufferInput {
     private static final MessagePack.UnpackerConfig CONFIG = new MessagePack.UnpackerConfig()
             .withBufferSize(64);
     private static final int SCRATCH = 256;
+    private static final int CHUNK = 8192;
+    private static final boolean DIRECT_IN_PLACE = probeDirect();
     private static final int KEEP_AT_MOST = 64 * 1024;
 
     final MessageUnpacker unpacker;
     int maxDepth;
+    /** The whole input, when msgpack-core reads it in place (heap buffers, and direct ones where allowed). */
     private MessageBuffer pending;
+    /** Otherwise the input is copied chunk by chunk from here. */
+    private ByteBuf source;
+    private int sourcePos;
+    private int sourceEnd;
+    private final byte[] chunk = new byte[CHUNK];
+    private final MessageBuffer fullChunk = MessageBuffer.wrap(chunk);
     private long limit;
     /** Holds str payloads and map keys while they are matched or turned into a String. */
     private byte[] scratch = new byte[SCRATCH];
@@ -43,16 +53,16 @@ final class In implements MessageBufferInput {
         this.maxDepth = maxDepth;
         int len = in.readableBytes();
         int from = in.readerIndex();
-        MessageBuffer mb;
-        if (in.hasArray()) {
-            mb = MessageBuffer.wrap(in.array(), in.arrayOffset() + from, len);
-        } else if (in.nioBufferCount() == 1) {
-            mb = MessageBuffer.wrap(in.nioBuffer(from, len));
-        } else {
-            mb = MessageBuffer.wrap(ByteBufUtil.getBytes(in, from, len, false));
-        }
         limit = len;
-        pending = mb;
+        if (in.hasArray()) {
+            pending = MessageBuffer.wrap(in.array(), in.arrayOffset() + from, len);
+        } else if (DIRECT_IN_PLACE && in.nioBufferCount() == 1) {
+            pending = MessageBuffer.wrap(in.nioBuffer(from, len));
+        } else {
+            source = in;
+            sourcePos = from;
+            sourceEnd = from + len;
+        }
         unpacker.reset(this);
     }
 
@@ -63,6 +73,7 @@ final class In implements MessageBufferInput {
 
     void end() throws IOException {
         pending = null;
+        source = null;
         unpacker.reset(this);
         if (scratch.length > KEEP_AT_MOST) {
             scratch = new byte[SCRATCH];
@@ -72,8 +83,33 @@ final class In implements MessageBufferInput {
     @Override
     public MessageBuffer next() {
         MessageBuffer b = pending;
-        pending = null;
-        return b;
+        if (b != null) {
+            pending = null;
+            return b;
+        }
+        if (source == null || sourcePos >= sourceEnd) {
+            return null;
+        }
+        // The unpacker copies what it still needs of a chunk before it asks for the next one,
+        // so one array serves every chunk.
+        int n = Math.min(CHUNK, sourceEnd - sourcePos);
+        source.getBytes(sourcePos, chunk, 0, n);
+        sourcePos += n;
+        return n == CHUNK ? fullChunk : MessageBuffer.wrap(chunk, 0, n);
+    }
+
+    /**
+     * Whether msgpack-core can read a direct NIO buffer in place. It needs {@code sun.nio.ch} opened
+     * to it ({@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED}, or to {@code msgpack.core} on the
+     * module path); without that, direct buffers are copied through {@link #CHUNK}-byte chunks.
+     */
+    private static boolean probeDirect() {
+        try {
+            MessageBuffer.wrap(ByteBuffer.allocateDirect(1));
+            return true;
+        } catch (LinkageError | RuntimeException e) {
+            return false;
+        }
     }
 
     @Override
