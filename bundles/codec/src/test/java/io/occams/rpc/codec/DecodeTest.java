@@ -179,7 +179,7 @@ class DecodeTest {
         assertThat(roundTrip(wild, List.of(new Point(5, 6)))).containsExactly(new Point(5, 6));
 
         Binding<List<String>[]> arrays = codec.binding(new Wire.TypeOf<List<String>[]>() { }.type);
-        @SuppressWarnings("unchecked")
+        @SuppressWarnings({"unchecked", "rawtypes"})
         List<String>[] a = new List[] {List.of("x")};
         assertThat(roundTrip(arrays, a)[0]).containsExactly("x");
     }

@@ -62,7 +62,7 @@ class EvilInputTest {
         assertDecodeFails(codec.binding(List.class), "dd 00 0f 42 40 01 02 03 04 05",
                 "array header claims 1000000 elements but only 5 bytes follow");
         assertDecodeFails(codec.binding(Map.class), "de 00 03 01 02 03 04 05",
-                "map header claims 3 elements but only 5 bytes follow");
+                "map header claims 3 entries but only 5 bytes follow");
         assertDecodeFails(codec.binding(Holder.class), "81 a1 62 c6 7f ff ff ff 00", "Holder.b: bin header claims");
     }
 

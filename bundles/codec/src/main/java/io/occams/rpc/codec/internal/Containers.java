@@ -306,7 +306,7 @@ final class Containers {
         }
         try {
             return factory.create(n);
-        } catch (CodecFailure f) {
+        } catch (CodecFailure | Error f) {
             throw f;
         } catch (Throwable t) {
             throw new CodecFailure(io.occams.rpc.api.RpcCode.DECODE, "creating a " + node.describe() + " failed: " + t, t);

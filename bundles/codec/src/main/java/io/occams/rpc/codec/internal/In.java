@@ -230,8 +230,8 @@ final class In implements MessageBufferInput {
     private void claim(long n, int bytesEach, String what) {
         long left = remaining();
         if (n * bytesEach > left) {
-            throw CodecFailure.decode(what + " header claims " + n + (what.equals("str") || what.equals("bin") ? " bytes" : " elements")
-                    + " but only " + left + " bytes follow");
+            String unit = bytesEach == 2 ? " entries" : what.equals("array") ? " elements" : " bytes";
+            throw CodecFailure.decode(what + " header claims " + n + unit + " but only " + left + " bytes follow");
         }
     }
 
