@@ -48,7 +48,9 @@ public final class FileService implements Dispatch {
         calls.incrementAndGet();
         switch (call.hasStringAction() ? -1 : call.numericAction()) {
             case OPEN:
-                OPEN_REQ.decode(call.msg());
+                if (OPEN_REQ.decode(call.msg()).path() == null) {
+                    throw new IllegalStateException("Open without a path");
+                }
                 if (openErrno != 0) {
                     call.replyErrno(openErrno);
                 } else if (openGate != null) {
@@ -62,12 +64,17 @@ public final class FileService implements Dispatch {
                 }
                 break;
             case WRITE:
-                IO_REQ.decode(call.msg());
+                if (IO_REQ.decode(call.msg()).len() != call.blob().readableBytes()) {
+                    call.replyErrno(22);
+                    return;
+                }
                 stored = ByteBufUtil.getBytes(call.blob());
                 call.reply(resp(call, stored.length), null);
                 break;
             case READ:
-                IO_REQ.decode(call.msg());
+                if (IO_REQ.decode(call.msg()) == null) {
+                    throw new IllegalStateException("Read without a request");
+                }
                 if (ioGate != null) {
                     CountDownLatch g = ioGate;
                     call.executor().execute(() -> {

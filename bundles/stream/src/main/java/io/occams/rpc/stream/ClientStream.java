@@ -700,10 +700,6 @@ public final class ClientStream implements Caller, AutoCloseable {
         public ByteBuf takeBlob() {
             ByteBuf b = blob;
             blob = null;
-            if (msg != null) { // never encoded (the stream refused the task): release it too
-                msg.release();
-                msg = null;
-            }
             return b;
         }
 
