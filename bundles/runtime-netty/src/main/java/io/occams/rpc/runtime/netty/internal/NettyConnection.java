@@ -146,12 +146,13 @@ public final class NettyConnection implements Connection {
         if (closing || !outputShutdownRequested.compareAndSet(false, true)) {
             return;
         }
-        // The empty write completes after every write queued before it: then the FIN goes out.
-        channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
+        // Through the loop's task queue, so writes other threads made before this call (still queued as
+        // tasks) go first; the empty write then completes after all of them, and the FIN goes out.
+        inLoopOrder(() -> channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
             if (channel instanceof DuplexChannel && channel.isActive()) {
                 ((DuplexChannel) channel).shutdownOutput();
             }
-        });
+        }));
     }
 
     @Override
@@ -160,7 +161,8 @@ public final class NettyConnection implements Connection {
         if (!closeRequested.compareAndSet(false, true) || !channel.isOpen()) {
             return;
         }
-        channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> channel.close());
+        // As in shutdownOutput: queued behind the write tasks of other threads, never ahead of them.
+        inLoopOrder(() -> channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> channel.close()));
         try {
             var timeout = channel.eventLoop().schedule(() -> {
                 if (channel.isOpen()) {
@@ -183,6 +185,18 @@ public final class NettyConnection implements Connection {
     @Override
     public boolean isOpen() {
         return channel.isOpen();
+    }
+
+    /**
+     * Runs {@code action} as a task of the channel's event loop, even when called on it: a write made by
+     * another thread is itself a queued task, and an action run at once would overtake it.
+     */
+    private void inLoopOrder(Runnable action) {
+        try {
+            channel.eventLoop().execute(action);
+        } catch (RejectedExecutionException loopStopped) {
+            channel.close();
+        }
     }
 
     @Override
