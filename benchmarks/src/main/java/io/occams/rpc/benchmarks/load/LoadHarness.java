@@ -1,0 +1,356 @@
+package io.occams.rpc.benchmarks.load;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The side-by-side load harness. In one invocation it starts one server JVM per contender (on
+ * 127.0.0.1), then for every shape runs a fresh client JVM per contender, alternating
+ * {@code A B C ... A B C ...} for {@code --reps} rounds so that machine drift hits every contender
+ * alike, and writes the medians and ratios as Markdown and CSV.
+ *
+ * <p>Contenders: {@code occams-netty} and {@code occams-vthreads} (stream-level pipelined client and
+ * echo server on each runtime), {@code grpc} (grpc-java 1.79 unary, AsyncServer/AsyncClient as
+ * published, defaults), {@code grpc-tuned} (the same with {@code --directexecutor
+ * --transport=netty_epoll}) and {@code raw} (the plain java.nio ceiling, {@link RawServer}).
+ *
+ * <p>Options: {@code --quick} (1 round, 1+2 s per run), {@code --reps N}, {@code --warmup S},
+ * {@code --duration S}, {@code --out DIR} (default {@code benchmarks/target/load}),
+ * {@code --contenders a,b,..}, {@code --shapes 1x1,1x10,4x100,blob1x16}, {@code --grpc-lib DIR},
+ * {@code --jfr} (a JFR recording of every occams JVM into {@code DIR/jfr}).
+ */
+public final class LoadHarness {
+    private static final int SMALL = 8;
+    private static final int BLOB = 64 * 1024;
+
+    record Shape(String name, int conns, int inflight, int payload, int blob) {
+    }
+
+    static final List<Shape> SHAPES = List.of(
+            new Shape("1x1", 1, 1, SMALL, 0),
+            new Shape("1x10", 1, 10, SMALL, 0),
+            new Shape("4x100", 4, 100, SMALL, 0),
+            new Shape("blob1x16", 1, 16, 0, BLOB));
+
+    static final List<String> CONTENDERS = List.of("occams-netty", "occams-vthreads", "grpc", "grpc-tuned", "raw");
+
+    record Run(String contender, Shape shape, int rep, double callsPerSec, double p50us, double p99us, long errors) {
+        double mbPerSec() {
+            return shape.blob == 0 ? 0 : callsPerSec * shape.blob / 1e6;
+        }
+    }
+
+    private final String javaBin = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+    private final String classpath = System.getProperty("java.class.path");
+    private final Path out;
+    private final Path grpcLib;
+    private final boolean jfr;
+    private final double warmup;
+    private final double duration;
+    private final int reps;
+    private final List<String> contenders;
+    private final List<Shape> shapes;
+    private final Map<String, Process> servers = new LinkedHashMap<>();
+    private final Map<String, Integer> ports = new LinkedHashMap<>();
+    private final List<Run> runs = new ArrayList<>();
+    private final String startLoad = loadAverage();
+    private final ZonedDateTime started = ZonedDateTime.now();
+
+    private LoadHarness(String[] args) {
+        List<String> a = Arrays.asList(args);
+        boolean quick = a.contains("--quick");
+        this.jfr = a.contains("--jfr");
+        this.reps = Integer.parseInt(Measure.opt(args, "reps", quick ? "1" : "3"));
+        this.warmup = Double.parseDouble(Measure.opt(args, "warmup", quick ? "1" : "2"));
+        this.duration = Double.parseDouble(Measure.opt(args, "duration", quick ? "2" : "3"));
+        this.out = Paths.get(Measure.opt(args, "out", defaultDir().resolve("load").toString()));
+        this.grpcLib = Paths.get(Measure.opt(args, "grpc-lib", defaultDir().resolve("grpc-lib").toString()));
+        this.contenders = List.of(Measure.opt(args, "contenders", String.join(",", CONTENDERS)).split(","));
+        List<String> wanted = List.of(Measure.opt(args, "shapes", "1x1,1x10,4x100,blob1x16").split(","));
+        this.shapes = SHAPES.stream().filter(s -> wanted.contains(s.name)).toList();
+    }
+
+    /** benchmarks/target, found from where our classes were loaded (target/classes). */
+    private static Path defaultDir() {
+        try {
+            Path p = Paths.get(LoadHarness.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return p.getParent();
+        } catch (Exception e) {
+            return Paths.get("benchmarks", "target");
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        new LoadHarness(args).run();
+    }
+
+    private void run() throws Exception {
+        Files.createDirectories(out.resolve("logs"));
+        if (jfr) {
+            Files.createDirectories(out.resolve("jfr"));
+        }
+        for (String c : contenders) {
+            if (c.startsWith("grpc") && !Files.isDirectory(grpcLib)) {
+                throw new IllegalStateException("no gRPC class path at " + grpcLib + ": build benchmarks/grpc first (benchmarks/run does)");
+            }
+        }
+        int total = shapes.size() * reps * contenders.size();
+        System.out.printf(Locale.ROOT, "load harness: %d contenders x %d shapes x %d rounds, %.0f+%.0f s per run (%d runs); load %s%n",
+                contenders.size(), shapes.size(), reps, warmup, duration, total, startLoad);
+        try {
+            for (String c : contenders) {
+                startServer(c);
+            }
+            int i = 0;
+            for (Shape s : shapes) {
+                for (int rep = 1; rep <= reps; rep++) {
+                    for (String c : contenders) {
+                        Run r = client(c, s, rep);
+                        runs.add(r);
+                        i++;
+                        System.out.printf(Locale.ROOT, "[%3d/%d] %-8s %-16s round %d: %,12.0f calls/s  p50 %8.1f us  p99 %9.1f us%s%s%n",
+                                i, total, s.name, c, rep, r.callsPerSec, r.p50us, r.p99us,
+                                s.blob > 0 ? String.format(Locale.ROOT, "  %,8.0f MB/s", r.mbPerSec()) : "",
+                                r.errors > 0 ? "  errors " + r.errors : "");
+                    }
+                }
+            }
+        } finally {
+            for (Process p : servers.values()) {
+                p.getOutputStream().close();
+                p.destroy();
+            }
+            for (Process p : servers.values()) {
+                if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            }
+        }
+        write();
+    }
+
+    private List<String> jvm(String role, String contender) {
+        List<String> cmd = new ArrayList<>(List.of(javaBin, "-Xms1g", "-Xmx1g", "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
+        if (jfr && contender.startsWith("occams")) {
+            cmd.add("-XX:StartFlightRecording=settings=profile,filename="
+                    + out.resolve("jfr").resolve(contender + "-" + role + "-" + System.nanoTime() + ".jfr"));
+        }
+        cmd.add("-cp");
+        cmd.add(contender.startsWith("grpc") ? grpcLib.resolve("*").toString() : classpath);
+        return cmd;
+    }
+
+    private void startServer(String c) throws IOException {
+        int port = freePort();
+        List<String> cmd = jvm("server", c);
+        boolean tuned = c.equals("grpc-tuned");
+        switch (c) {
+            case "occams-netty", "occams-vthreads" -> cmd.addAll(List.of(OccamsServer.class.getName(),
+                    "--runtime", c.substring("occams-".length()), "--port", String.valueOf(port)));
+            case "raw" -> cmd.addAll(List.of(RawServer.class.getName(), "--port", String.valueOf(port)));
+            case "grpc", "grpc-tuned" -> {
+                cmd.addAll(List.of("io.grpc.benchmarks.qps.AsyncServer", "--address=127.0.0.1:" + port));
+                if (tuned) {
+                    cmd.addAll(List.of("--directexecutor", "--transport=netty_epoll"));
+                }
+            }
+            default -> throw new IllegalArgumentException("unknown contender " + c);
+        }
+        Process p = new ProcessBuilder(cmd).redirectError(out.resolve("logs").resolve(c + "-server.err").toFile()).start();
+        servers.put(c, p);
+        ports.put(c, port);
+        BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        String line;
+        while ((line = r.readLine()) != null) {
+            if (line.startsWith("READY") || line.contains("Server started")) {
+                break;
+            }
+        }
+        if (line == null) {
+            throw new IllegalStateException(c + " server did not start; see " + out.resolve("logs"));
+        }
+        // Keep draining its stdout so it never blocks on a full pipe.
+        Thread drain = new Thread(() -> {
+            try {
+                while (r.readLine() != null) {
+                    // discard
+                }
+            } catch (IOException e) {
+                // gone
+            }
+        });
+        drain.setDaemon(true);
+        drain.start();
+    }
+
+    private Run client(String c, Shape s, int rep) throws Exception {
+        List<String> cmd = jvm("client", c);
+        int port = ports.get(c);
+        if (c.startsWith("grpc")) {
+            cmd.addAll(List.of("io.grpc.benchmarks.qps.AsyncClient", "--address=127.0.0.1:" + port,
+                    "--channels=" + s.conns, "--outstanding_rpcs=" + s.inflight,
+                    "--client_payload=" + (s.blob > 0 ? s.blob : s.payload), "--server_payload=" + (s.blob > 0 ? 0 : s.payload),
+                    "--warmup_duration=" + Math.max(1, Math.round(warmup)), "--duration=" + Math.max(1, Math.round(duration))));
+            if (c.equals("grpc-tuned")) {
+                cmd.addAll(List.of("--directexecutor", "--transport=netty_epoll"));
+            }
+        } else {
+            cmd.add(c.equals("raw") ? RawClient.class.getName() : OccamsClient.class.getName());
+            if (c.startsWith("occams-")) {
+                cmd.addAll(List.of("--runtime", c.substring("occams-".length())));
+            }
+            cmd.addAll(List.of("--port", String.valueOf(port), "--conns", String.valueOf(s.conns),
+                    "--inflight", String.valueOf(s.inflight), "--payload", String.valueOf(s.payload),
+                    "--blob", String.valueOf(s.blob), "--warmup", String.valueOf(warmup), "--duration", String.valueOf(duration)));
+        }
+        Path err = out.resolve("logs").resolve(c + "-" + s.name + "-" + rep + ".err");
+        Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
+        List<String> lines = new ArrayList<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String l;
+                while ((l = r.readLine()) != null) {
+                    synchronized (lines) {
+                        lines.add(l);
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        reader.start();
+        if (!p.waitFor((long) (warmup + duration + 40), TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+        }
+        reader.join(5000);
+        String all;
+        synchronized (lines) {
+            all = String.join("\n", lines);
+        }
+        return c.startsWith("grpc") ? parseGrpc(c, s, rep, all) : parseOurs(c, s, rep, all);
+    }
+
+    private static final Pattern RESULT = Pattern.compile(
+            "RESULT calls=(\\d+) secs=([\\d.]+) p50us=([\\d.]+) p99us=([\\d.]+) errors=(\\d+)");
+
+    private static Run parseOurs(String c, Shape s, int rep, String output) {
+        Matcher m = RESULT.matcher(output);
+        if (!m.find()) {
+            return new Run(c, s, rep, Double.NaN, Double.NaN, Double.NaN, -1);
+        }
+        return new Run(c, s, rep, Long.parseLong(m.group(1)) / Double.parseDouble(m.group(2)),
+                Double.parseDouble(m.group(3)), Double.parseDouble(m.group(4)), Long.parseLong(m.group(5)));
+    }
+
+    private static Run parseGrpc(String c, Shape s, int rep, String output) {
+        return new Run(c, s, rep, grpcNumber(output, "QPS:"), grpcNumber(output, "50%ile Latency (in micros):"),
+                grpcNumber(output, "99%ile Latency (in micros):"), 0);
+    }
+
+    private static double grpcNumber(String output, String label) {
+        for (String line : output.split("\n")) {
+            if (line.startsWith(label)) {
+                return Double.parseDouble(line.substring(label.length()).trim());
+            }
+        }
+        return Double.NaN;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    static String loadAverage() {
+        try {
+            String[] f = Files.readString(Paths.get("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    static double median(List<Double> xs) {
+        double[] v = xs.stream().filter(d -> !d.isNaN()).mapToDouble(Double::doubleValue).sorted().toArray();
+        if (v.length == 0) {
+            return Double.NaN;
+        }
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    record Row(String contender, Shape shape, double calls, double p50, double p99, double mb, long errors, int n) {
+    }
+
+    private Row row(String c, Shape s) {
+        List<Run> rs = runs.stream().filter(r -> r.contender.equals(c) && r.shape.equals(s)).toList();
+        return new Row(c, s, median(rs.stream().map(Run::callsPerSec).toList()), median(rs.stream().map(Run::p50us).toList()),
+                median(rs.stream().map(Run::p99us).toList()), median(rs.stream().map(Run::mbPerSec).toList()),
+                rs.stream().mapToLong(Run::errors).sum(), (int) rs.stream().filter(r -> !Double.isNaN(r.callsPerSec)).count());
+    }
+
+    private void write() throws IOException {
+        String endLoad = loadAverage();
+        StringBuilder csvRuns = new StringBuilder("contender,shape,round,calls_per_s,p50_us,p99_us,mb_per_s,errors\n");
+        for (Run r : runs) {
+            csvRuns.append(String.format(Locale.ROOT, "%s,%s,%d,%.0f,%.1f,%.1f,%.1f,%d%n", r.contender, r.shape.name, r.rep,
+                    r.callsPerSec, r.p50us, r.p99us, r.mbPerSec(), r.errors));
+        }
+        StringBuilder csv = new StringBuilder("shape,contender,calls_per_s,p50_us,p99_us,mb_per_s,x_grpc_tuned,of_ceiling,runs,errors\n");
+        StringBuilder md = new StringBuilder();
+        md.append(String.format(Locale.ROOT, "Load harness, %s. Machine: %d cores, %s, JDK %s (%s). Load average at start %s, at end %s. "
+                        + "%d round(s) alternating, %.0f s warm-up + %.0f s measured per run; medians over rounds; "
+                        + "client and server in separate JVMs on 127.0.0.1.%n%n",
+                started.format(DateTimeFormatter.ISO_OFFSET_DATE_TIME).substring(0, 16).replace('T', ' '),
+                Runtime.getRuntime().availableProcessors(), osName(), System.getProperty("java.version"),
+                System.getProperty("java.vm.name"), startLoad, endLoad, reps, warmup, duration));
+        md.append("| shape | contender | calls/s | p50 us | p99 us | MB/s | x gRPC tuned | of ceiling |\n");
+        md.append("|---|---|---:|---:|---:|---:|---:|---:|\n");
+        for (Shape s : shapes) {
+            Row tuned = contenders.contains("grpc-tuned") ? row("grpc-tuned", s) : null;
+            Row raw = contenders.contains("raw") ? row("raw", s) : null;
+            for (String c : contenders) {
+                Row r = row(c, s);
+                double metric = s.blob > 0 ? r.mb : r.calls;
+                double vsGrpc = tuned == null ? Double.NaN : metric / (s.blob > 0 ? tuned.mb : tuned.calls);
+                double vsRaw = raw == null ? Double.NaN : metric / (s.blob > 0 ? raw.mb : raw.calls);
+                csv.append(String.format(Locale.ROOT, "%s,%s,%.0f,%.1f,%.1f,%.1f,%.3f,%.3f,%d,%d%n", s.name, c, r.calls, r.p50, r.p99,
+                        r.mb, vsGrpc, vsRaw, r.n, r.errors));
+                md.append(String.format(Locale.ROOT, "| %s | %s | %,.0f | %,.1f | %,.1f | %s | %s | %s |%n", s.name, c, r.calls, r.p50,
+                        r.p99, s.blob > 0 ? String.format(Locale.ROOT, "%,.0f", r.mb) : "",
+                        Double.isNaN(vsGrpc) ? "" : String.format(Locale.ROOT, "%.2fx", vsGrpc),
+                        Double.isNaN(vsRaw) ? "" : String.format(Locale.ROOT, "%.0f%%", 100 * vsRaw)));
+            }
+        }
+        Files.writeString(out.resolve("results.md"), md);
+        Files.writeString(out.resolve("results.csv"), csv);
+        Files.writeString(out.resolve("runs.csv"), csvRuns);
+        System.out.println();
+        System.out.print(md);
+        System.out.println();
+        System.out.println("written: " + out.resolve("results.md") + ", results.csv, runs.csv");
+    }
+
+    private static String osName() {
+        return System.getProperty("os.name") + " " + System.getProperty("os.arch");
+    }
+}

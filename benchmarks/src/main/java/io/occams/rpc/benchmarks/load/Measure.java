@@ -1,0 +1,55 @@
+package io.occams.rpc.benchmarks.load;
+
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * The measuring half every Java client of the harness shares, so that occams and the raw ceiling are
+ * timed the same way: latencies go into a wait-free HdrHistogram {@link Recorder} (nanoseconds),
+ * whatever the warm-up recorded is dropped, and the measured window ends with one {@code RESULT} line
+ * on stdout that {@link LoadHarness} parses.
+ */
+final class Measure {
+    static final long HIGHEST_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+    final Recorder recorder = new Recorder(HIGHEST_NANOS, 2);
+    final LongAdder errors = new LongAdder();
+    volatile boolean stop;
+
+    void record(long startNanos) {
+        long d = System.nanoTime() - startNanos;
+        recorder.recordValue(d < 1 ? 1 : Math.min(d, HIGHEST_NANOS));
+    }
+
+    /** Sleeps through the warm-up, then measures for {@code seconds} and prints the RESULT line. */
+    void run(double warmupSeconds, double seconds) throws InterruptedException {
+        Thread.sleep((long) (warmupSeconds * 1000));
+        recorder.getIntervalHistogram(); // drop the warm-up
+        errors.reset();
+        long t0 = System.nanoTime();
+        Thread.sleep((long) (seconds * 1000));
+        Histogram h = recorder.getIntervalHistogram();
+        long t1 = System.nanoTime();
+        stop = true;
+        double secs = (t1 - t0) / 1e9;
+        System.out.printf(Locale.ROOT, "RESULT calls=%d secs=%.3f p50us=%.1f p99us=%.1f errors=%d%n",
+                h.getTotalCount(), secs, h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3, errors.sum());
+        System.out.flush();
+    }
+
+    /** {@code --name value} options, all required to be present in {@code args}. */
+    static String opt(String[] args, String name, String dflt) {
+        for (int i = 0; i + 1 < args.length; i++) {
+            if (args[i].equals("--" + name)) {
+                return args[i + 1];
+            }
+        }
+        if (dflt == null) {
+            throw new IllegalArgumentException("missing --" + name);
+        }
+        return dflt;
+    }
+}
