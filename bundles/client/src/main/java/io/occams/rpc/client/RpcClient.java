@@ -187,15 +187,22 @@ public final class RpcClient {
         return c;
     }
 
+    /** The first format-0 codec; a provider that fails to load is logged and skipped, not fatal. */
     private static Codec find(ServiceLoader<Codec> loader) {
-        try {
-            for (Codec c : loader) {
+        java.util.Iterator<Codec> it = loader.iterator();
+        for (int failures = 0; failures < 100; ) {
+            try {
+                if (!it.hasNext()) {
+                    return null;
+                }
+                Codec c = it.next();
                 if (c.format() == Codec.MSGPACK) {
                     return c;
                 }
+            } catch (java.util.ServiceConfigurationError e) {
+                failures++;
+                org.slf4j.LoggerFactory.getLogger(RpcClient.class).warn("a Codec provider failed to load; skipped", e);
             }
-        } catch (java.util.ServiceConfigurationError e) {
-            org.slf4j.LoggerFactory.getLogger(RpcClient.class).warn("a Codec provider failed to load", e);
         }
         return null;
     }

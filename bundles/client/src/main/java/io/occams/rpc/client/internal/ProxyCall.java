@@ -72,28 +72,31 @@ final class ProxyCall extends ClientTask implements Runnable {
         if (future.isDone()) {
             return; // timed out meanwhile: nobody waits for this value
         }
-        if (blob.isReadable()) {
-            finish(null, new RpcException(RpcCode.DECODE, plan.action + ": the reply carries a blob of " + blob.readableBytes()
-                    + " bytes; the remote API never uses blobs (spec 7.1)"));
-            return;
-        }
         Object value;
-        if (plan.result == null) {
-            value = null; // void: whatever the message, there is nothing to return
-        } else if (!msg.isReadable()) {
-            value = plan.emptyValue; // msg_len 0: the seed's Resp::default()
-        } else {
-            try {
+        try {
+            if (blob.isReadable()) {
+                finish(null, new RpcException(RpcCode.DECODE, plan.action + ": the reply carries a blob of " + blob.readableBytes()
+                        + " bytes; the remote API never uses blobs (spec 7.1)"));
+                return;
+            }
+            if (plan.result == null) {
+                value = null; // void: whatever the message, there is nothing to return
+            } else if (!msg.isReadable()) {
+                value = plan.emptyValue; // msg_len 0: the seed's Resp::default()
+            } else {
                 value = plan.result.decode(msg);
-            } catch (RuntimeException | StackOverflowError e) {
-                finish(null, new RpcException(RpcCode.DECODE, plan.action + ": cannot decode the reply as "
-                        + plan.contract.resultType().getTypeName() + ": " + e.getMessage(), e));
-                return;
+                if (value == null && plan.primitive != null) {
+                    finish(null, new RpcException(RpcCode.DECODE, plan.action + ": the reply is nil, but the result is a " + plan.primitive));
+                    return;
+                }
             }
-            if (value == null && plan.primitive != null) {
-                finish(null, new RpcException(RpcCode.DECODE, plan.action + ": the reply is nil, but the result is a " + plan.primitive));
-                return;
-            }
+        } catch (Throwable t) {
+            // Whatever the codec throws (an exception, a stack overflow on a hostile frame, a linkage error),
+            // the call must still end, and with the cause: otherwise the caller would wait for ever.
+            finish(null, new RpcException(RpcCode.DECODE, plan.action + ": cannot decode the reply as "
+                    + plan.contract.resultType().getTypeName() + ": " + t, t));
+            rethrowIfFatal(t);
+            return;
         }
         finish(value, null);
     }
@@ -101,7 +104,7 @@ final class ProxyCall extends ClientTask implements Runnable {
     @Override
     public void onErrno(int errno) {
         if (!future.isDone()) {
-            finish(null, errors.decode(WireError.errno(errno), plan.declaredErrors, codec));
+            finishError(WireError.errno(errno));
         }
     }
 
@@ -110,13 +113,33 @@ final class ProxyCall extends ClientTask implements Runnable {
         if (!future.isDone()) {
             byte[] b = new byte[text.readableBytes()];
             text.getBytes(text.readerIndex(), b);
-            finish(null, errors.decode(WireError.wrap(b), plan.declaredErrors, codec));
+            finishError(WireError.wrap(b));
         }
     }
 
     @Override
     public void onFailure(RpcException failure) {
         finish(null, failure);
+    }
+
+    /** A user error: mapped through the registry (which never throws, but a call must end even if it did). */
+    private void finishError(WireError w) {
+        Throwable mapped;
+        try {
+            mapped = errors.decode(w, plan.declaredErrors, codec);
+        } catch (Throwable t) {
+            finish(null, new RpcException(RpcCode.DECODE, plan.action + ": cannot map the error " + w + ": " + t, t));
+            rethrowIfFatal(t);
+            return;
+        }
+        finish(null, mapped);
+    }
+
+    /** The JVM's own trouble (out of memory, internal error) is not ours to swallow: it goes on after the call ended. */
+    private static void rethrowIfFatal(Throwable t) {
+        if (t instanceof VirtualMachineError && !(t instanceof StackOverflowError)) {
+            throw (VirtualMachineError) t;
+        }
     }
 
     private void finish(Object value, Throwable error) {
