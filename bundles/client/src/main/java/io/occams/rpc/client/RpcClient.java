@@ -29,11 +29,12 @@ import org.osgi.annotation.versioning.ProviderType;
  *
  * <p><b>Errors.</b> A user error (an errno or a string frame) goes through the {@link ErrorCodecRegistry}
  * into one of the method's declared exceptions, thrown as it is (a blocking method) or completing the future
- * (an async one); one that no codec maps becomes an {@link io.occams.rpc.api.RpcException} with
+ * (an async one; declare its exceptions with {@code throws} all the same); one that no codec maps becomes an {@link io.occams.rpc.api.RpcException} with
  * {@code code() == null} that keeps the raw errno or bytes. A framework failure (timeout, connection lost,
  * unknown service or method, a reply that cannot be decoded, a reply carrying a blob, which the API never
  * uses) is an {@code RpcException} with its {@link io.occams.rpc.api.RpcCode}, and its cause when it has
- * one. A blocking method interrupted while waiting restores the interrupt flag and throws
+ * one (a blocking method throws a fresh one whose cause is the failure as the connection reported it,
+ * since that one may be shared by every call a lost connection failed). A blocking method interrupted while waiting restores the interrupt flag and throws
  * {@code RpcException(INTERNAL)} (the request may still run on the server).
  *
  * <p><b>{@code rpc_} strings (spec §12.17).</b> A string frame whose bytes are exactly one of the nine

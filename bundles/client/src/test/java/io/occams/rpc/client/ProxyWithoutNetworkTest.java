@@ -123,8 +123,13 @@ class ProxyWithoutNetworkTest {
                 return false;
             }
         };
-        assertThatThrownBy(() -> client.proxy(IdemService.class, failing).write(1)).isSameAs(lost)
-                .hasCauseInstanceOf(java.io.IOException.class);
+        assertThatThrownBy(() -> client.proxy(IdemService.class, failing).write(1)).isInstanceOfSatisfying(RpcException.class, e -> {
+            assertThat(e.code()).isEqualTo(RpcCode.IO);
+            assertThat(e.getCause()).as("the failure as the caller saw it, then its cause").isSameAs(lost);
+            assertThat(e).hasRootCauseInstanceOf(java.io.IOException.class).hasMessageContaining("gone");
+        });
+        CompletableFuture<Long> f = client.proxy(IdemService.class, failing).writeAsync(1);
+        assertThatThrownBy(f::join).cause().isSameAs(lost);
     }
 
     @Test

@@ -96,7 +96,13 @@ public final class ProxyHandler implements InvocationHandler {
             if (!p.mayThrow(t)) {
                 throw new RpcException(RpcCode.INTERNAL, p.action + ": the error " + t + " is not declared by " + p.contract.method(), t);
             }
-            // The exception was made on the connection's reader; this records where the call was made.
+            if (t instanceof RpcException && ((RpcException) t).code() != null) {
+                // A framework failure may be one instance shared by every call a lost connection fails: give
+                // this caller its own, with its own stack, and the shared one (and its cause) as the cause.
+                RpcException shared = (RpcException) t;
+                throw new RpcException(shared.code(), shared.getMessage(), shared);
+            }
+            // A user error is made for this call alone, on the connection's reader: record where the call was made.
             t.addSuppressed(new CallSite(p.action));
             throw t;
         } catch (InterruptedException e) {
