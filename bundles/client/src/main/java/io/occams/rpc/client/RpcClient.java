@@ -28,14 +28,15 @@ import org.osgi.annotation.versioning.ProviderType;
  * result; {@code void} methods ignore the reply's message.
  *
  * <p><b>Errors.</b> A user error (an errno or a string frame) goes through the {@link ErrorCodecRegistry}
- * into one of the method's declared exceptions, thrown as it is (a blocking method) or completing the future
- * (an async one; declare its exceptions with {@code throws} all the same); one that no codec maps becomes an {@link io.occams.rpc.api.RpcException} with
- * {@code code() == null} that keeps the raw errno or bytes. A framework failure (timeout, connection lost,
- * unknown service or method, a reply that cannot be decoded, a reply carrying a blob, which the API never
- * uses) is an {@code RpcException} with its {@link io.occams.rpc.api.RpcCode}, and its cause when it has
- * one (a blocking method throws a fresh one whose cause is the failure as the connection reported it,
- * since that one may be shared by every call a lost connection failed). A blocking method interrupted while waiting restores the interrupt flag and throws
- * {@code RpcException(INTERNAL)} (the request may still run on the server).
+ * into one of the method's declared exceptions, thrown as it is by a blocking method, completing the future
+ * of an async one (declare an async method's exceptions with {@code throws} all the same). One that no codec
+ * maps becomes an {@link io.occams.rpc.api.RpcException} with {@code code() == null} that keeps the raw
+ * errno or bytes. A framework failure (timeout, connection lost, unknown service or method, a reply that
+ * cannot be decoded, a reply carrying a blob, which the API never uses) is an {@code RpcException} with its
+ * {@link io.occams.rpc.api.RpcCode} and its cause. A blocking method throws a fresh one, with the caller's
+ * stack, whose cause is the failure as the connection reported it (that one may be shared by every call a
+ * lost connection failed). A blocking method interrupted while waiting restores the interrupt flag and
+ * throws {@code RpcException(INTERNAL)} (the request may still run on the server).
  *
  * <p><b>{@code rpc_} strings (spec §12.17).</b> A string frame whose bytes are exactly one of the nine
  * reserved names ({@code rpc_timeout}, {@code rpc_method_notfound}, ...) is always a framework failure: our
