@@ -236,7 +236,11 @@ public final class ClientStream implements Caller, AutoCloseable {
                 blob.release();
             }
         }
-        if (flush || (batch != null && batch.readableBytes() >= BATCH_LIMIT) || window.availablePermits() == 0) {
+        // A full window goes out at once so that its calls can complete, except on the reader: its read
+        // burst ends with a flush anyway, and flushing here would cost a write per call in a closed loop
+        // that keeps the window exactly full (a completion frees one permit, the next call takes it).
+        if (flush || (batch != null && batch.readableBytes() >= BATCH_LIMIT)
+                || (window.availablePermits() == 0 && Thread.currentThread() != reader)) {
             flushLocked();
         }
     }
