@@ -39,7 +39,9 @@ public final class OccamsClient {
                     blob.writeByte(i);
                 }
             }
-            ClientConfig cfg = ClientConfig.builder().thresholds(Math.max(inflight, 16)).build();
+            // The default window (128) unless told otherwise; never below what the shape keeps in flight.
+            int window = Integer.parseInt(Measure.opt(args, "window", "0"));
+            ClientConfig cfg = ClientConfig.builder().thresholds(window > 0 ? window : Math.max(inflight, 128)).build();
             List<ClientStream> streams = new ArrayList<>();
             for (int i = 0; i < conns; i++) {
                 streams.add(ClientStream.connect(runtime, RpcAddress.parse("127.0.0.1:" + port), cfg).join());
