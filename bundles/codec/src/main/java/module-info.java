@@ -8,6 +8,8 @@ module io.occams.rpc.codec {
     // file name (msgpack-core-0.9.12.jar -> msgpack.core).
     requires msgpack.core;
     requires static osgi.annotation;
+    // internal.osgi (the DS component, never loaded on the module path); compile-time annotations only.
+    requires static org.osgi.service.component.annotations;
 
     exports io.occams.rpc.codec;
 
