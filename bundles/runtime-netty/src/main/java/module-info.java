@@ -14,6 +14,9 @@ module io.occams.rpc.runtime.netty {
     requires static io.netty.transport.unix.common;
     requires org.slf4j;
     requires static osgi.annotation;
+    // internal.osgi (DS components, never loaded on the module path): compile time only.
+    requires static osgi.core;
+    requires static org.osgi.service.component.annotations;
 
     exports io.occams.rpc.runtime.netty;
 

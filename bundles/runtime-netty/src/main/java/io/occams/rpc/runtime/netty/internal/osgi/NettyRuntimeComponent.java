@@ -1,0 +1,133 @@
+package io.occams.rpc.runtime.netty.internal.osgi;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.occams.rpc.api.RpcAddress;
+import io.occams.rpc.api.spi.Connection;
+import io.occams.rpc.api.spi.ConnectionHandler;
+import io.occams.rpc.api.spi.Runtime;
+import io.occams.rpc.runtime.netty.NettyRuntime;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+
+/**
+ * The Netty runtime as an OSGi service: {@code Runtime} with {@code occams.runtime=netty}, built from
+ * the optional Configuration Admin PID {@code io.occams.rpc.runtime.netty} (without a configuration
+ * it runs with the defaults). A configuration change replaces the runtime: DS unregisters the service,
+ * its users move to another runtime, and the old one is closed.
+ *
+ * <table>
+ * <caption>Configuration (PID {@code io.occams.rpc.runtime.netty}); 0 or absent means the default</caption>
+ * <tr><th>property</th><th>type</th><th>default</th><th>meaning</th></tr>
+ * <tr><td>{@code ioThreads}</td><td>int</td><td>processors</td><td>event loop threads</td></tr>
+ * <tr><td>{@code blockingThreads}</td><td>int</td><td>64</td><td>threads of the blocking executor (synchronous service methods)</td></tr>
+ * <tr><td>{@code blockingQueue}</td><td>int</td><td>1024</td><td>tasks that may wait for a blocking thread</td></tr>
+ * <tr><td>{@code writeLowWaterMark}</td><td>int</td><td>524288</td><td>bytes below which a connection is writable again</td></tr>
+ * <tr><td>{@code writeHighWaterMark}</td><td>int</td><td>1048576</td><td>unsent bytes above which a connection is unwritable</td></tr>
+ * <tr><td>{@code writeTimeoutMillis}</td><td>long</td><td>10000</td><td>how long a close waits for queued writes</td></tr>
+ * <tr><td>{@code preferNative}</td><td>boolean</td><td>true</td><td>native epoll when available; false forces NIO</td></tr>
+ * <tr><td>{@code service.ranking}</td><td>int</td><td>0</td><td>servers and pools take the best ranked runtime</td></tr>
+ * </table>
+ *
+ * <p>Lifecycle: the service is unregistered before {@link #deactivate} runs, and unregistration returns
+ * only after every user heard of it; the occams server and pool components move their listeners and
+ * connections off the runtime (draining them, bounded) inside that notification. So when deactivate
+ * closes the runtime, its users have let go of it.
+ */
+@Component(service = Runtime.class, configurationPid = NettyRuntimeComponent.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL,
+        property = "occams.runtime=netty")
+public final class NettyRuntimeComponent implements Runtime {
+    /** The Configuration Admin PID of the Netty runtime. */
+    public static final String PID = "io.occams.rpc.runtime.netty";
+
+    /** The configuration, read by DS from the PID's properties. */
+    @interface Config {
+        int ioThreads() default 0;
+
+        int blockingThreads() default 0;
+
+        int blockingQueue() default 0;
+
+        int writeLowWaterMark() default 0;
+
+        int writeHighWaterMark() default 0;
+
+        long writeTimeoutMillis() default 0;
+
+        boolean preferNative() default true;
+    }
+
+    /** Set by activate, before the service is registered; read by every delegating method. */
+    private volatile NettyRuntime runtime;
+
+    @Activate
+    void activate(Config config) {
+        NettyRuntime.Builder b = NettyRuntime.builder().preferNative(config.preferNative());
+        if (config.ioThreads() > 0) {
+            b.ioThreads(config.ioThreads());
+        }
+        if (config.blockingThreads() > 0 || config.blockingQueue() > 0) {
+            b.blockingThreads(config.blockingThreads() > 0 ? config.blockingThreads() : 64,
+                    config.blockingQueue() > 0 ? config.blockingQueue() : 1024);
+        }
+        if (config.writeHighWaterMark() > 0) {
+            int low = config.writeLowWaterMark() > 0 ? config.writeLowWaterMark() : config.writeHighWaterMark() / 2;
+            b.writeBufferWaterMark(low, config.writeHighWaterMark());
+        }
+        if (config.writeTimeoutMillis() > 0) {
+            b.writeTimeout(Duration.ofMillis(config.writeTimeoutMillis()));
+        }
+        runtime = b.build();
+    }
+
+    @Deactivate
+    void deactivate() {
+        runtime.close();
+    }
+
+    @Override
+    public String name() {
+        return runtime.name();
+    }
+
+    @Override
+    public ByteBufAllocator allocator() {
+        return runtime.allocator();
+    }
+
+    @Override
+    public CompletableFuture<Connection> connect(RpcAddress address, Duration timeout, ConnectionHandler.Factory factory) {
+        return runtime.connect(address, timeout, factory);
+    }
+
+    @Override
+    public Listener listen(RpcAddress address, ConnectionHandler.Factory factory) throws IOException {
+        return runtime.listen(address, factory);
+    }
+
+    @Override
+    public ScheduledExecutorService scheduler() {
+        return runtime.scheduler();
+    }
+
+    @Override
+    public Executor blockingExecutor() {
+        return runtime.blockingExecutor();
+    }
+
+    /** Users never close a shared runtime; DS does, in {@link #deactivate}. */
+    @Override
+    public void close() {
+    }
+
+    @Override
+    public String toString() {
+        return "osgi:" + runtime;
+    }
+}
