@@ -28,11 +28,12 @@ import java.util.regex.Pattern;
  * alike, and writes the medians and ratios as Markdown and CSV.
  *
  * <p>Contenders: {@code occams-netty} and {@code occams-vthreads} (stream-level pipelined client and
- * echo server on each runtime), {@code grpc} (grpc-java 1.79 unary, AsyncServer/AsyncClient as
+ * echo server on each runtime), {@code occams-api-netty} (an {@code RpcClient} proxy, async, with the
+ * msgpack codec, against a codec-decoding dispatch: {@link ApiServer}; small shapes only), {@code grpc} (grpc-java 1.79 unary, AsyncServer/AsyncClient as
  * published, defaults), {@code grpc-tuned} (the same with {@code --directexecutor
  * --transport=netty_epoll}) and {@code raw} (the plain java.nio ceiling, {@link RawServer}).
  *
- * <p>Options: {@code --quick} (1 round, 1+2 s per run), {@code --reps N}, {@code --warmup S},
+ * <p>Options: {@code --quick} (1 round, 2+2 s per run; default 3 rounds, 3+3 s), {@code --reps N}, {@code --warmup S},
  * {@code --duration S}, {@code --out DIR} (default {@code benchmarks/target/load}),
  * {@code --contenders a,b,..}, {@code --shapes 1x1,1x10,4x100,blob1x16}, {@code --grpc-lib DIR},
  * {@code --jfr} (a JFR recording of every occams JVM into {@code DIR/jfr}).
@@ -50,7 +51,16 @@ public final class LoadHarness {
             new Shape("4x100", 4, 100, SMALL, 0),
             new Shape("blob1x16", 1, 16, 0, BLOB));
 
-    static final List<String> CONTENDERS = List.of("occams-netty", "occams-vthreads", "grpc", "grpc-tuned", "raw");
+    static final List<String> CONTENDERS = List.of("occams-netty", "occams-vthreads", "occams-api-netty", "grpc", "grpc-tuned", "raw");
+
+    /** The remote API never carries a blob: its contenders sit the blob shape out. */
+    static boolean runs(String contender, Shape s) {
+        return s.blob == 0 || !contender.startsWith("occams-api");
+    }
+
+    static String runtimeOf(String contender) {
+        return contender.substring(contender.lastIndexOf('-') + 1);
+    }
 
     record Run(String contender, Shape shape, int rep, double callsPerSec, double p50us, double p99us, long errors) {
         double mbPerSec() {
@@ -79,7 +89,7 @@ public final class LoadHarness {
         boolean quick = a.contains("--quick");
         this.jfr = a.contains("--jfr");
         this.reps = Integer.parseInt(Measure.opt(args, "reps", quick ? "1" : "3"));
-        this.warmup = Double.parseDouble(Measure.opt(args, "warmup", quick ? "1" : "2"));
+        this.warmup = Double.parseDouble(Measure.opt(args, "warmup", quick ? "2" : "3"));
         this.duration = Double.parseDouble(Measure.opt(args, "duration", quick ? "2" : "3"));
         this.out = Paths.get(Measure.opt(args, "out", defaultDir().resolve("load").toString()));
         this.grpcLib = Paths.get(Measure.opt(args, "grpc-lib", defaultDir().resolve("grpc-lib").toString()));
@@ -112,18 +122,33 @@ public final class LoadHarness {
                 throw new IllegalStateException("no gRPC class path at " + grpcLib + ": build benchmarks/grpc first (benchmarks/run does)");
             }
         }
-        int total = shapes.size() * reps * contenders.size();
+        int total = 0;
+        for (Shape s : shapes) {
+            for (String c : contenders) {
+                total += runs(c, s) ? reps : 0;
+            }
+        }
         System.out.printf(Locale.ROOT, "load harness: %d contenders x %d shapes x %d rounds, %.0f+%.0f s per run (%d runs); load %s%n",
                 contenders.size(), shapes.size(), reps, warmup, duration, total, startLoad);
+        System.out.flush();
         try {
             for (String c : contenders) {
                 startServer(c);
+            }
+            // Every server gets the same unrecorded 4x100 warm-up first, so no contender's first round
+            // pays for its server's JIT.
+            Shape warm = new Shape("warm-up", 4, 100, SMALL, 0);
+            for (String c : contenders) {
+                client(c, warm, 0, 1, 2);
             }
             int i = 0;
             for (Shape s : shapes) {
                 for (int rep = 1; rep <= reps; rep++) {
                     for (String c : contenders) {
-                        Run r = client(c, s, rep);
+                        if (!runs(c, s)) {
+                            continue;
+                        }
+                        Run r = client(c, s, rep, warmup, duration);
                         runs.add(r);
                         i++;
                         System.out.printf(Locale.ROOT, "[%3d/%d] %-8s %-16s round %d: %,12.0f calls/s  p50 %8.1f us  p99 %9.1f us%s%s%n",
@@ -165,7 +190,9 @@ public final class LoadHarness {
         boolean tuned = c.equals("grpc-tuned");
         switch (c) {
             case "occams-netty", "occams-vthreads" -> cmd.addAll(List.of(OccamsServer.class.getName(),
-                    "--runtime", c.substring("occams-".length()), "--port", String.valueOf(port)));
+                    "--runtime", runtimeOf(c), "--port", String.valueOf(port)));
+            case "occams-api-netty", "occams-api-vthreads" -> cmd.addAll(List.of(ApiServer.class.getName(),
+                    "--runtime", runtimeOf(c), "--port", String.valueOf(port)));
             case "raw" -> cmd.addAll(List.of(RawServer.class.getName(), "--port", String.valueOf(port)));
             case "grpc", "grpc-tuned" -> {
                 cmd.addAll(List.of("io.grpc.benchmarks.qps.AsyncServer", "--address=127.0.0.1:" + port));
@@ -202,7 +229,7 @@ public final class LoadHarness {
         drain.start();
     }
 
-    private Run client(String c, Shape s, int rep) throws Exception {
+    private Run client(String c, Shape s, int rep, double warmup, double duration) throws Exception {
         List<String> cmd = jvm("client", c);
         int port = ports.get(c);
         if (c.startsWith("grpc")) {
@@ -214,9 +241,10 @@ public final class LoadHarness {
                 cmd.addAll(List.of("--directexecutor", "--transport=netty_epoll"));
             }
         } else {
-            cmd.add(c.equals("raw") ? RawClient.class.getName() : OccamsClient.class.getName());
+            cmd.add(c.equals("raw") ? RawClient.class.getName()
+                    : c.startsWith("occams-api") ? ApiClient.class.getName() : OccamsClient.class.getName());
             if (c.startsWith("occams-")) {
-                cmd.addAll(List.of("--runtime", c.substring("occams-".length())));
+                cmd.addAll(List.of("--runtime", runtimeOf(c)));
             }
             cmd.addAll(List.of("--port", String.valueOf(port), "--conns", String.valueOf(s.conns),
                     "--inflight", String.valueOf(s.inflight), "--payload", String.valueOf(s.payload),
@@ -329,6 +357,9 @@ public final class LoadHarness {
             Row tuned = contenders.contains("grpc-tuned") ? row("grpc-tuned", s) : null;
             Row raw = contenders.contains("raw") ? row("raw", s) : null;
             for (String c : contenders) {
+                if (!runs(c, s)) {
+                    continue;
+                }
                 Row r = row(c, s);
                 double metric = s.blob > 0 ? r.mb : r.calls;
                 double vsGrpc = tuned == null ? Double.NaN : metric / (s.blob > 0 ? tuned.mb : tuned.calls);
