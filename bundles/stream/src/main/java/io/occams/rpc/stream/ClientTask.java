@@ -67,6 +67,16 @@ public abstract class ClientTask {
         this.rawAction = Frames.stringAction(utf8Action.length);
     }
 
+    /**
+     * A task with the same action as {@code other}, for wrappers that send another task's request
+     * (a failover pool sends one per attempt). The action bytes are shared, not copied; nothing else
+     * of {@code other} is taken: the wrapper delegates what it needs.
+     */
+    protected ClientTask(ClientTask other) {
+        this.rawAction = other.rawAction;
+        this.actionBytes = other.actionBytes;
+    }
+
     /** The sequence number, once sent; 0 before. */
     public final long seq() {
         return seq;
