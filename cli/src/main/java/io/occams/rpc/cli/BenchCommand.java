@@ -39,7 +39,7 @@ import picocli.CommandLine.Option;
  * sends the next call. Latencies go into an HdrHistogram; a progress line every second; then a summary
  * (calls/s, percentiles, errors by code), optionally as JSON and as a latency-by-percentile chart (PNG).
  */
-@Command(name = "bench", description = "Closed-loop load against a server; prints calls/s, latency percentiles and errors.")
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Closed-loop load against a server; prints calls/s, latency percentiles and errors.")
 final class BenchCommand implements Callable<Integer> {
     @Mixin
     Target target;

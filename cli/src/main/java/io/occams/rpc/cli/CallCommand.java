@@ -19,7 +19,7 @@ import picocli.CommandLine.Parameters;
  * Exit codes: 0 success, 1 the service answered with a user error, 2 a framework error
  * ({@code rpc_*}: unreachable, timeout, unknown service or method, ...).
  */
-@Command(name = "call", description = "Call Service.method once with JSON arguments; print the result as JSON.")
+@Command(name = "call", mixinStandardHelpOptions = true, description = "Call Service.method once with JSON arguments; print the result as JSON.")
 final class CallCommand implements Callable<Integer> {
     @Mixin
     Target target;

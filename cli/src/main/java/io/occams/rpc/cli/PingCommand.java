@@ -11,7 +11,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code occams ping}: round-trip times of protocol pings (the pong is awaited and checked). */
-@Command(name = "ping", description = "Send pings and print their round-trip times.")
+@Command(name = "ping", mixinStandardHelpOptions = true, description = "Send pings and print their round-trip times.")
 final class PingCommand implements Callable<Integer> {
     @Mixin
     Target target;

@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
  * {@code etc/io.occams.rpc.server-default.cfg} substitutes, so what runs is always what etc/ says.
  * SIGTERM or Ctrl-C stops the framework, which shuts the server down gracefully, and the command exits 0.
  */
-@Command(name = "serve", description = {
+@Command(name = "serve", mixinStandardHelpOptions = true, description = {
         "Run the occams-rpc server (embedded Felix) in the foreground, serving the example services and "
                 + "whatever is dropped into deploy/. SIGTERM or Ctrl-C stops it gracefully."})
 final class ServeCommand implements Callable<Integer> {
