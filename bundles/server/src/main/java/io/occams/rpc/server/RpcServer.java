@@ -1,0 +1,216 @@
+package io.occams.rpc.server;
+
+import io.occams.rpc.api.RpcAddress;
+import io.occams.rpc.api.ServerConfig;
+import io.occams.rpc.api.spi.Codec;
+import io.occams.rpc.api.spi.Runtime;
+import io.occams.rpc.errors.ErrorCodecRegistry;
+import io.occams.rpc.stream.StreamServer;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * A remote-API server: listeners on a {@link Runtime} (TCP and Unix sockets, as many as wanted) whose calls
+ * a {@link ServiceDispatcher} routes to registered service implementations (spec §6.2, §7.3).
+ *
+ * <p>Call order: build, register services (before or after listening; they may come and go at any time),
+ * {@link #listen} one or more addresses, and at the end {@link #close()} (or {@link #shutdown()} plus
+ * {@link #awaitTermination}). The lifecycle is {@code ExecutorService}'s: {@code shutdown} stops accepting
+ * and reading, answers every call already accepted, then closes each connection;
+ * {@code shutdownNow} closes at once; {@code close} is a shutdown bounded by
+ * {@link ServerConfig#serverCloseWait()}, then shutdownNow, and restores the interrupt flag. The runtime
+ * belongs to the caller and is not closed.
+ *
+ * <p>Threading: requests are read on the runtime's reader threads; synchronous service methods run on the
+ * runtime's {@linkplain Runtime#blockingExecutor() blocking executor} (virtual threads on
+ * {@code runtime-vthreads}, a bounded pool on {@code runtime-netty}), asynchronous ones are invoked on the
+ * reader and must not block (see {@link ServiceDispatcher}). Thread-safe: every method may be called from
+ * any thread.
+ *
+ * <pre>{@code
+ * try (RpcServer server = RpcServer.builder().runtime(runtime).build()) {
+ *     server.register(CalService.class, new CalServiceImpl());
+ *     RpcAddress tcp = server.listen(RpcAddress.parse("127.0.0.1:0"));        // the real port
+ *     RpcAddress unix = server.listen(RpcAddress.parse("/tmp/occams.sock"));
+ *     ...
+ * }
+ * }</pre>
+ */
+@ProviderType
+public final class RpcServer implements AutoCloseable {
+    private final Runtime runtime;
+    private final ServerConfig config;
+    private final ServiceDispatcher dispatcher;
+    private final StreamServer stream;
+
+    private RpcServer(Runtime runtime, ServerConfig config, ServiceDispatcher dispatcher) {
+        this.runtime = runtime;
+        this.config = config;
+        this.dispatcher = dispatcher;
+        this.stream = new StreamServer(runtime, config, dispatcher);
+    }
+
+    /** A builder; {@link Builder#runtime} is required. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Binds {@code address} (TCP {@code host:port}, port 0 for a free one, or a Unix path) and serves it.
+     * May be called several times, for TCP and Unix at once.
+     *
+     * @return the bound address, with the real port
+     * @throws IOException when the address cannot be bound
+     * @throws IllegalStateException after {@link #shutdown()}
+     */
+    public RpcAddress listen(RpcAddress address) throws IOException {
+        return stream.listen(address);
+    }
+
+    /** {@link #listen(RpcAddress)} of {@link RpcAddress#parse(String) RpcAddress.parse(address)}. */
+    public RpcAddress listen(String address) throws IOException {
+        return listen(RpcAddress.parse(address));
+    }
+
+    /** The bound addresses, in the order listened. */
+    public List<RpcAddress> addresses() {
+        return stream.addresses();
+    }
+
+    /** The dispatcher: register and unregister services here, at any time. */
+    public ServiceDispatcher dispatcher() {
+        return dispatcher;
+    }
+
+    /** Shorthand for {@code dispatcher().register(serviceInterface, impl)}. */
+    public <T> ServiceDispatcher.Registration register(Class<T> serviceInterface, T impl) {
+        return dispatcher.register(serviceInterface, impl);
+    }
+
+    /** Shorthand for {@code dispatcher().register(serviceInterface, impl, ranking)}. */
+    public <T> ServiceDispatcher.Registration register(Class<T> serviceInterface, T impl, int ranking) {
+        return dispatcher.register(serviceInterface, impl, ranking);
+    }
+
+    public Runtime runtime() {
+        return runtime;
+    }
+
+    public ServerConfig config() {
+        return config;
+    }
+
+    /** Connections open now. */
+    public int connectionCount() {
+        return stream.connectionCount();
+    }
+
+    /** Stops accepting and reading; answers what was accepted; then closes the connections. Idempotent. */
+    public void shutdown() {
+        stream.shutdown();
+    }
+
+    /** Shuts down and closes every connection at once; replies not yet written are lost. */
+    public void shutdownNow() {
+        stream.shutdownNow();
+    }
+
+    public boolean isShutdown() {
+        return stream.isShutdown();
+    }
+
+    /** Whether shutdown finished: every connection closed. */
+    public boolean isTerminated() {
+        return stream.isTerminated();
+    }
+
+    /** Waits until every connection closed after {@link #shutdown()}; true if that happened in time. */
+    public boolean awaitTermination(Duration timeout) throws InterruptedException {
+        return stream.awaitTermination(timeout);
+    }
+
+    /** Graceful close bounded by {@link ServerConfig#serverCloseWait()}; idempotent; keeps the interrupt flag. */
+    @Override
+    public void close() {
+        stream.close();
+    }
+
+    @Override
+    public String toString() {
+        return "RpcServer" + addresses() + " on " + runtime.name() + " serving " + dispatcher.serviceNames();
+    }
+
+    /**
+     * Builds an {@link RpcServer}; not thread-safe. Either give a {@link #dispatcher} (shared, e.g. by
+     * several servers, with its own codec and error registry), or let the server make one from
+     * {@link #codec}, {@link #errors} and {@link ServerConfig#swapGrace()}.
+     */
+    @ProviderType
+    public static final class Builder {
+        private Runtime runtime;
+        private ServerConfig config = ServerConfig.defaults();
+        private Codec codec;
+        private ErrorCodecRegistry errors;
+        private ServiceDispatcher dispatcher;
+
+        private Builder() {
+        }
+
+        /** The runtime that owns sockets and threads; required. */
+        public Builder runtime(Runtime runtime) {
+            this.runtime = Objects.requireNonNull(runtime, "runtime");
+            return this;
+        }
+
+        /** Limits and timeouts; default {@link ServerConfig#defaults()}. */
+        public Builder config(ServerConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+            return this;
+        }
+
+        /** The codec; default: the format-0 codec that ServiceLoader finds. Not with {@link #dispatcher}. */
+        public Builder codec(Codec codec) {
+            this.codec = Objects.requireNonNull(codec, "codec");
+            return this;
+        }
+
+        /** The error-codec registry; default {@link ErrorCodecRegistry#withBuiltins()}. Not with {@link #dispatcher}. */
+        public Builder errors(ErrorCodecRegistry errors) {
+            this.errors = Objects.requireNonNull(errors, "errors");
+            return this;
+        }
+
+        /** A dispatcher to use instead of a new one. */
+        public Builder dispatcher(ServiceDispatcher dispatcher) {
+            this.dispatcher = Objects.requireNonNull(dispatcher, "dispatcher");
+            return this;
+        }
+
+        /**
+         * @throws IllegalStateException without a runtime, with a dispatcher and a codec or registry too, or
+         *         when no codec was given and ServiceLoader finds none
+         */
+        public RpcServer build() {
+            if (runtime == null) {
+                throw new IllegalStateException("a runtime is required");
+            }
+            ServiceDispatcher d = dispatcher;
+            if (d == null) {
+                ServiceDispatcher.Builder b = ServiceDispatcher.builder().swapGrace(config.swapGrace());
+                if (codec != null) {
+                    b.codec(codec);
+                }
+                if (errors != null) {
+                    b.errors(errors);
+                }
+                d = b.build();
+            } else if (codec != null || errors != null) {
+                throw new IllegalStateException("give either a dispatcher or a codec and error registry; the dispatcher has its own");
+            }
+            return new RpcServer(runtime, config, d);
+        }
+    }
+}

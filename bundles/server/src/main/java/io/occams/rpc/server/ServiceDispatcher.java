@@ -1,0 +1,732 @@
+package io.occams.rpc.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.occams.rpc.api.RpcCode;
+import io.occams.rpc.api.RpcException;
+import io.occams.rpc.api.RpcService;
+import io.occams.rpc.api.ServerConfig;
+import io.occams.rpc.api.ServiceContract;
+import io.occams.rpc.api.spi.Codec;
+import io.occams.rpc.api.spi.Dispatch;
+import io.occams.rpc.api.spi.ServerCall;
+import io.occams.rpc.api.spi.WireError;
+import io.occams.rpc.errors.ErrorCodecRegistry;
+import io.occams.rpc.server.internal.Codecs;
+import io.occams.rpc.server.internal.MethodInvoker;
+import io.occams.rpc.server.internal.Provider;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.osgi.annotation.versioning.ProviderType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The remote-API {@link Dispatch}: routes each call {@code "<Service>.<method>"} to the current provider
+ * of that service, decodes the arguments, runs the method and answers with its result or its exception.
+ *
+ * <p><b>Routing</b> (spec §7.3, with §12.18 fixed). The string action is split at the first dot. A
+ * numeric action or one without a dot is answered {@code rpc_decode}; a service name no provider serves,
+ * {@code rpc_service_notfound}; a method the service lacks, {@code rpc_method_notfound}; arguments that do
+ * not decode (or leave bytes over), {@code rpc_decode}. The connection stays open in every case, and a
+ * service served alone still checks its name. Arguments are the Rust seed's single argument: none is nil,
+ * one is the value, several are an array ({@code add(10, 20)} arrives as {@code 92 0a 14}). The result is
+ * encoded by the codec's binding of the result type; {@code void} answers nil {@code c0}.
+ *
+ * <p><b>Threading.</b> {@link #dispatch} runs on the connection's reader and never blocks. A synchronous
+ * method runs on the {@linkplain Builder#executor executor} ({@link ServerCall#executor()} by default:
+ * virtual threads on the vthreads runtime, a bounded pool on netty), so a slow method never stalls the
+ * connection. A method returning {@link CompletableFuture} or {@link CompletionStage} is invoked
+ * <em>on the reader</em> and must therefore return at once, without blocking; it is answered when its
+ * future completes, on whatever thread completes it.
+ *
+ * <p><b>Errors.</b> An exception thrown by a method, or a future that fails, goes through the
+ * {@link ErrorCodecRegistry}: an errno frame ({@code ErrnoException}), a string frame
+ * ({@code MessageException}, codec-encoded errors) or {@code rpc_internal_err} for what no codec maps. An
+ * {@link RpcException} with a code answers that code. Every call is answered exactly once.
+ *
+ * <p><b>Providers and hot swap</b> (DESIGN.md, "Hot swap, precisely"). Several providers may serve one
+ * name; they are ordered by ranking, then newest first, and new calls go to the first. The table is an
+ * immutable snapshot replaced on every change (copy on write), so the call path reads it without a lock. A
+ * call counts itself in flight on the provider it picked and finishes there even if the provider leaves
+ * meanwhile. {@link Registration#close()} removes a provider at once (new calls go to the next one) and
+ * then waits, at most the {@linkplain Builder#drainTimeout drain timeout}, for the calls it still runs. When
+ * the last provider of a name leaves, calls for that name that arrive within
+ * {@linkplain Builder#swapGrace swapGrace} of its leaving are parked, not answered and not blocking any
+ * thread: a registration of the name releases them to the new provider; at the end of the grace they are
+ * answered {@code rpc_service_notfound}. A name that never had a provider is answered at once.
+ *
+ * <p><b>ServiceLoader.</b> {@link #registerAll(Class)} registers every provider of an interface that
+ * {@link ServiceLoader} finds (a {@code provides} clause on the module path, {@code META-INF/services} on the
+ * class path). The dispatcher's module declares {@code uses} for them at run time
+ * ({@link Module#addUses}), so service modules need not be known when this bundle is built.
+ *
+ * <p><b>Thread safety.</b> All methods may be called from any thread. Registrations and unregistrations are
+ * serialized on an internal lock that the call path takes only for names without a provider.
+ *
+ * <p><b>Ownership.</b> The dispatcher keeps the implementations until their registration is closed. It
+ * borrows the call's msg and never keeps it past the answer.
+ *
+ * <pre>{@code
+ * ServiceDispatcher dispatcher = ServiceDispatcher.create();           // ServiceLoader's msgpack codec
+ * ServiceDispatcher.Registration r = dispatcher.register(CalService.class, new CalServiceImpl());
+ * dispatcher.registerAll(EchoService.class);                           // what ServiceLoader provides
+ * StreamServer server = new StreamServer(runtime, ServerConfig.defaults(), dispatcher);
+ * ...
+ * r.close();   // new calls go elsewhere (or wait swapGrace); returns when r's calls have finished
+ * }</pre>
+ */
+@ProviderType
+public final class ServiceDispatcher implements Dispatch {
+    private static final Logger LOG = LoggerFactory.getLogger(ServiceDispatcher.class);
+    /** The default bound on how long an unregistration waits for its provider's calls. */
+    public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
+
+    private final Codec codec;
+    private final ErrorCodecRegistry errors;
+    private final Duration swapGrace;
+    private final Duration drainTimeout;
+    /** Null: run synchronous methods on each call's own executor. */
+    private final Executor executor;
+    /** Null: schedule the grace deadlines through CompletableFuture.delayedExecutor. */
+    private final ScheduledExecutorService scheduler;
+    private final AtomicLong serials = new AtomicLong();
+
+    private final Object lock = new Object();
+    /**
+     * The provider table: service name to its providers, best first, never empty. Immutable; replaced as a
+     * whole under {@link #lock}; volatile so that the readers (every connection's reader thread) see the
+     * latest table without a lock.
+     */
+    private volatile Map<String, Provider[]> table = Map.of();
+    /** Names whose last provider left less than swapGrace ago, with the calls parked for them. @GuardedBy("lock") */
+    private final Map<String, Vacancy> vacancies = new HashMap<>();
+
+    private ServiceDispatcher(Builder b) {
+        this.codec = b.codec != null ? b.codec : Codecs.loadDefault();
+        this.errors = b.errors != null ? b.errors : ErrorCodecRegistry.withBuiltins();
+        this.swapGrace = b.swapGrace;
+        this.drainTimeout = b.drainTimeout;
+        this.executor = b.executor;
+        this.scheduler = b.scheduler;
+    }
+
+    /**
+     * A dispatcher with the defaults: the format-0 {@link Codec} that {@link ServiceLoader} finds, the
+     * built-in error codecs, the default swapGrace of {@link ServerConfig}, a drain timeout of 30 s, and
+     * each call's own executor.
+     *
+     * @throws IllegalStateException when no msgpack codec is found
+     */
+    public static ServiceDispatcher create() {
+        return builder().build();
+    }
+
+    /** A builder starting from the defaults of {@link #create()}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The codec that decodes arguments and encodes results. */
+    public Codec codec() {
+        return codec;
+    }
+
+    /** The registry that turns exceptions into error frames. */
+    public ErrorCodecRegistry errors() {
+        return errors;
+    }
+
+    /** How long calls for a name whose last provider left wait for a replacement. */
+    public Duration swapGrace() {
+        return swapGrace;
+    }
+
+    /** How long {@link Registration#close()} waits for the provider's calls in flight. */
+    public Duration drainTimeout() {
+        return drainTimeout;
+    }
+
+    /**
+     * Registers {@code impl} as a provider of {@code serviceInterface} with ranking 0. Binds every method
+     * now (method handles, codec bindings), so calls do no reflection. Calls parked for the name are
+     * released to it.
+     *
+     * @throws IllegalArgumentException when the interface is no {@link RpcService} interface, {@code impl}
+     *         does not implement it, or the codec cannot bind one of its types
+     */
+    public <T> Registration register(Class<T> serviceInterface, T impl) {
+        return register(serviceInterface, impl, 0);
+    }
+
+    /**
+     * Registers {@code impl} as a provider of {@code serviceInterface} with {@code ranking} (as OSGi's
+     * {@code service.ranking}: higher wins; among equals the newest wins). New calls go to it at once when
+     * it ranks first; calls already running on another provider finish there.
+     *
+     * @throws IllegalArgumentException as {@link #register(Class, Object)}
+     */
+    public <T> Registration register(Class<T> serviceInterface, T impl, int ranking) {
+        Objects.requireNonNull(serviceInterface, "serviceInterface");
+        Objects.requireNonNull(impl, "impl");
+        if (!serviceInterface.isInstance(impl)) {
+            throw new IllegalArgumentException(impl.getClass().getName() + " does not implement " + serviceInterface.getName());
+        }
+        ServiceContract contract = ServiceContract.of(serviceInterface);
+        Provider p = new Provider(contract, impl, ranking, serials.incrementAndGet(), codec);
+        String name = contract.name();
+        List<Parked> released;
+        synchronized (lock) {
+            Map<String, Provider[]> next = new HashMap<>(table);
+            Provider[] old = next.get(name);
+            next.put(name, insert(old, p));
+            table = Collections.unmodifiableMap(next);
+            Vacancy v = vacancies.remove(name);
+            released = v == null ? List.of() : v.parked;
+        }
+        LOG.debug("registered {}", p);
+        for (Parked pc : released) {
+            route(pc.call, pc.service, pc.method);
+        }
+        return new Reg(p);
+    }
+
+    /**
+     * Registers every provider of {@code serviceInterface} that {@link ServiceLoader} finds through the
+     * thread's context class loader (the class path, and the named modules of the boot layer on the
+     * module path). See {@link #registerAll(Class, ClassLoader)}.
+     */
+    public <T> List<Registration> registerAll(Class<T> serviceInterface) {
+        return registerAll(serviceInterface, Thread.currentThread().getContextClassLoader());
+    }
+
+    /**
+     * Registers every provider of {@code serviceInterface} that {@link ServiceLoader#load(Class, ClassLoader)}
+     * finds through {@code loader}, with ranking 0. Before loading, this bundle's module declares that it
+     * uses the interface ({@link Module#addUses}), so on the module path a service module only needs
+     * {@code provides CalService with CalServiceImpl;}, and on the class path a
+     * {@code META-INF/services/<interface>} file. The first provider found ranks first (the others are
+     * registered before it, so it is the newest). A provider that fails to load is logged and skipped.
+     *
+     * @return the registrations, in the order found; empty when none was found
+     * @throws IllegalArgumentException when the interface is no {@link RpcService} interface
+     */
+    public <T> List<Registration> registerAll(Class<T> serviceInterface, ClassLoader loader) {
+        ServiceContract.of(serviceInterface);
+        Module self = ServiceDispatcher.class.getModule();
+        if (self.isNamed() && !self.canUse(serviceInterface)) {
+            self.addUses(serviceInterface);
+        }
+        if (self.isNamed() && !self.canRead(serviceInterface.getModule())) {
+            self.addReads(serviceInterface.getModule());
+        }
+        List<T> found = new ArrayList<>();
+        Iterator<T> it = ServiceLoader.load(serviceInterface, loader).iterator();
+        for (int failures = 0; failures < 100; ) {
+            try {
+                if (!it.hasNext()) {
+                    break;
+                }
+                found.add(it.next());
+            } catch (ServiceConfigurationError e) {
+                failures++;
+                LOG.warn("a provider of {} failed to load; skipped", serviceInterface.getName(), e);
+            }
+        }
+        Registration[] regs = new Registration[found.size()];
+        for (int i = found.size() - 1; i >= 0; i--) {
+            regs[i] = register(serviceInterface, found.get(i));
+        }
+        return List.of(regs);
+    }
+
+    /** The names that have at least one provider now. */
+    public Set<String> serviceNames() {
+        return Collections.unmodifiableSet(new TreeSet<>(table.keySet()));
+    }
+
+    /** Whether {@code serviceName} has a provider now. */
+    public boolean serves(String serviceName) {
+        return table.containsKey(serviceName);
+    }
+
+    /**
+     * Handles one call. Runs on the connection's reader; never blocks.
+     */
+    @Override
+    public void dispatch(ServerCall call) {
+        String action = call.stringAction();
+        int dot = action == null ? -1 : action.indexOf('.');
+        if (dot < 0) {
+            answer(call, RpcCode.DECODE);
+            return;
+        }
+        route(call, action.substring(0, dot), action.substring(dot + 1));
+    }
+
+    private void route(ServerCall call, String service, String method) {
+        for (;;) {
+            Provider[] providers = table.get(service);
+            if (providers == null) {
+                if (park(call, service, method)) {
+                    return;
+                }
+                continue; // a provider arrived while we looked
+            }
+            Provider p = providers[0];
+            MethodInvoker m = p.method(method);
+            if (m == null) {
+                answer(call, RpcCode.METHOD_NOT_FOUND);
+                return;
+            }
+            if (!p.acquire()) {
+                continue; // it is leaving; the table no longer holds it
+            }
+            start(call, p, m);
+            return;
+        }
+    }
+
+    /** Parks or answers a call for a name without provider; false when a provider turned up meanwhile. */
+    private boolean park(ServerCall call, String service, String method) {
+        synchronized (lock) {
+            if (table.containsKey(service)) {
+                return false;
+            }
+            Vacancy v = vacancies.get(service);
+            if (v != null && v.deadline - System.nanoTime() > 0) {
+                v.parked.add(new Parked(call, service, method));
+                return true;
+            }
+        }
+        answer(call, RpcCode.SERVICE_NOT_FOUND);
+        return true;
+    }
+
+    /** Runs with the call counted in flight on {@code p}; releases it when answered. */
+    private void start(ServerCall call, Provider p, MethodInvoker m) {
+        Object[] args;
+        try {
+            args = m.decodeArguments(call.msg());
+        } catch (RuntimeException e) {
+            LOG.debug("seq {}: {}", call.seq(), e.getMessage());
+            answer(call, RpcCode.DECODE);
+            p.release();
+            return;
+        }
+        if (m.isAsync()) {
+            invokeAsync(call, p, m, args);
+            return;
+        }
+        Executor ex = executor != null ? executor : call.executor();
+        try {
+            ex.execute(() -> invokeSync(call, p, m, args));
+        } catch (RejectedExecutionException e) {
+            LOG.warn("{}: the executor refused seq {} ({}); answering {}", m, call.seq(), e.getMessage(), RpcCode.INTERNAL);
+            answer(call, RpcCode.INTERNAL);
+            p.release();
+        }
+    }
+
+    private void invokeSync(ServerCall call, Provider p, MethodInvoker m, Object[] args) {
+        try {
+            Object result;
+            try {
+                result = m.invoke(args);
+            } catch (Throwable t) {
+                answerThrown(call, m, t);
+                return;
+            }
+            answerResult(call, m, result);
+        } finally {
+            p.release();
+        }
+    }
+
+    private void invokeAsync(ServerCall call, Provider p, MethodInvoker m, Object[] args) {
+        CompletionStage<?> stage;
+        try {
+            stage = (CompletionStage<?>) m.invoke(args);
+        } catch (Throwable t) {
+            try {
+                answerThrown(call, m, t);
+            } finally {
+                p.release();
+            }
+            return;
+        }
+        if (stage == null) {
+            LOG.warn("{} returned a null future; answering {}", m, RpcCode.INTERNAL);
+            answer(call, RpcCode.INTERNAL);
+            p.release();
+            return;
+        }
+        stage.whenComplete((result, failure) -> {
+            try {
+                if (failure != null) {
+                    answerThrown(call, m, unwrap(failure));
+                } else {
+                    answerResult(call, m, result);
+                }
+            } finally {
+                p.release();
+            }
+        });
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private void answerResult(ServerCall call, MethodInvoker m, Object result) {
+        ByteBuf out = call.alloc().buffer();
+        try {
+            m.encodeResult(result, out);
+        } catch (Throwable t) {
+            out.release();
+            LOG.warn("{}: the result of seq {} could not be encoded; answering {}", m, call.seq(), RpcCode.ENCODE, t);
+            answer(call, RpcCode.ENCODE);
+            return;
+        }
+        try {
+            call.reply(out, null);
+        } catch (IllegalStateException e) {
+            LOG.warn("{}: seq {} was answered twice", m, call.seq(), e);
+        }
+    }
+
+    private void answerThrown(ServerCall call, MethodInvoker m, Throwable t) {
+        if (t instanceof RpcException && ((RpcException) t).code() != null) {
+            answer(call, ((RpcException) t).code());
+            return;
+        }
+        WireError w;
+        try {
+            w = errors.encode(t, codec);
+        } catch (Throwable e) {
+            LOG.warn("{}: encoding {} failed; answering {}", m, t, RpcCode.INTERNAL, e);
+            answer(call, RpcCode.INTERNAL);
+            return;
+        }
+        try {
+            if (w.isErrno()) {
+                call.replyErrno(w.errno());
+            } else {
+                call.replyError(Unpooled.wrappedBuffer(w.unsafeBytes()));
+            }
+        } catch (IllegalStateException e) {
+            LOG.warn("{}: seq {} was answered twice", m, call.seq(), e);
+        }
+    }
+
+    private static void answer(ServerCall call, RpcCode code) {
+        try {
+            call.replyError(code);
+        } catch (IllegalStateException e) {
+            LOG.warn("seq {} was answered twice", call.seq(), e);
+        }
+    }
+
+    private static Provider[] insert(Provider[] old, Provider p) {
+        int n = old == null ? 0 : old.length;
+        Provider[] next = new Provider[n + 1];
+        int j = 0;
+        boolean placed = false;
+        for (int i = 0; i < n; i++) {
+            if (!placed && p.before(old[i])) {
+                next[j++] = p;
+                placed = true;
+            }
+            next[j++] = old[i];
+        }
+        if (!placed) {
+            next[j] = p;
+        }
+        return next;
+    }
+
+    /** Removes {@code p} from the table; opens a vacancy when it was the name's last provider. */
+    private boolean remove(Provider p) {
+        String name = p.contract().name();
+        Vacancy opened = null;
+        synchronized (lock) {
+            Provider[] old = table.get(name);
+            int idx = -1;
+            for (int i = 0; old != null && i < old.length; i++) {
+                if (old[i] == p) {
+                    idx = i;
+                }
+            }
+            if (idx < 0) {
+                return false;
+            }
+            Map<String, Provider[]> next = new HashMap<>(table);
+            if (old.length == 1) {
+                next.remove(name);
+                if (!swapGrace.isZero()) {
+                    opened = new Vacancy(System.nanoTime() + swapGrace.toNanos());
+                    vacancies.put(name, opened);
+                }
+            } else {
+                Provider[] rest = new Provider[old.length - 1];
+                System.arraycopy(old, 0, rest, 0, idx);
+                System.arraycopy(old, idx + 1, rest, idx, old.length - idx - 1);
+                next.put(name, rest);
+            }
+            table = Collections.unmodifiableMap(next);
+        }
+        if (opened != null) {
+            Vacancy v = opened;
+            Runnable expire = () -> expire(name, v);
+            if (scheduler != null) {
+                scheduler.schedule(expire, swapGrace.toNanos(), TimeUnit.NANOSECONDS);
+            } else {
+                CompletableFuture.delayedExecutor(swapGrace.toNanos(), TimeUnit.NANOSECONDS).execute(expire);
+            }
+        }
+        LOG.debug("unregistered {}", p);
+        return true;
+    }
+
+    /** The grace of {@code v} is over: answer its parked calls, unless a registration took them. */
+    private void expire(String name, Vacancy v) {
+        List<Parked> failed;
+        synchronized (lock) {
+            if (vacancies.get(name) != v) {
+                return;
+            }
+            vacancies.remove(name);
+            failed = v.parked;
+        }
+        if (!failed.isEmpty()) {
+            LOG.debug("no provider of {} came back within {}; answering {} to {} calls", name, swapGrace, RpcCode.SERVICE_NOT_FOUND, failed.size());
+        }
+        for (Parked pc : failed) {
+            answer(pc.call, RpcCode.SERVICE_NOT_FOUND);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ServiceDispatcher" + serviceNames();
+    }
+
+    /** A name's last provider left; calls for it park here until {@code deadline} (System.nanoTime). */
+    private static final class Vacancy {
+        final long deadline;
+        /** @GuardedBy("lock") */
+        final List<Parked> parked = new ArrayList<>();
+
+        Vacancy(long deadline) {
+            this.deadline = deadline;
+        }
+    }
+
+    private static final class Parked {
+        final ServerCall call;
+        final String service;
+        final String method;
+
+        Parked(ServerCall call, String service, String method) {
+            this.call = call;
+            this.service = service;
+            this.method = method;
+        }
+    }
+
+    /**
+     * One provider in a {@link ServiceDispatcher}. Closing it unregisters the provider: new calls go to the
+     * next provider of the name (or park for swapGrace), and {@link #close()} returns once the provider's
+     * calls in flight have finished, or after the drain timeout.
+     *
+     * <p>Thread-safe; closing twice is harmless.
+     */
+    @ProviderType
+    public interface Registration extends AutoCloseable {
+        /** The service name on the wire. */
+        String serviceName();
+
+        /** The service interface. */
+        Class<?> serviceInterface();
+
+        /** The implementation. */
+        Object implementation();
+
+        /** The ranking given at registration. */
+        int ranking();
+
+        /** Calls this provider runs now. */
+        int inFlight();
+
+        /** Whether the provider is still registered. */
+        boolean isActive();
+
+        /**
+         * Unregisters at once, without waiting: new calls no longer reach this provider. The future completes
+         * when its calls in flight have finished. Idempotent: later calls return the same future.
+         */
+        CompletableFuture<Void> unregister();
+
+        /**
+         * Unregisters and waits for the calls in flight, at most the dispatcher's drain timeout (a warning is
+         * logged when they do not finish in time; they still run and are still answered). If interrupted
+         * while waiting, returns at once with the interrupt flag set.
+         */
+        @Override
+        void close();
+    }
+
+    private final class Reg implements Registration {
+        private final Provider p;
+
+        Reg(Provider p) {
+            this.p = p;
+        }
+
+        @Override
+        public String serviceName() {
+            return p.contract().name();
+        }
+
+        @Override
+        public Class<?> serviceInterface() {
+            return p.contract().type();
+        }
+
+        @Override
+        public Object implementation() {
+            return p.impl();
+        }
+
+        @Override
+        public int ranking() {
+            return p.ranking();
+        }
+
+        @Override
+        public int inFlight() {
+            return p.inFlight();
+        }
+
+        @Override
+        public boolean isActive() {
+            return !p.isClosed();
+        }
+
+        @Override
+        public CompletableFuture<Void> unregister() {
+            // Order matters (see Provider): out of the table first, then closed.
+            remove(p);
+            return p.close().copy();
+        }
+
+        @Override
+        public void close() {
+            CompletableFuture<Void> drained = unregister();
+            try {
+                drained.get(drainTimeout.toNanos(), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                LOG.warn("{}: {} calls still running after the drain timeout {}; unregistered anyway", p, p.inFlight(), drainTimeout);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "Registration[" + p + (p.isClosed() ? ", closed" : "") + "]";
+        }
+    }
+
+    /** Builds a {@link ServiceDispatcher}; not thread-safe. */
+    @ProviderType
+    public static final class Builder {
+        private Codec codec;
+        private ErrorCodecRegistry errors;
+        private Duration swapGrace = ServerConfig.defaults().swapGrace();
+        private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
+        private Executor executor;
+        private ScheduledExecutorService scheduler;
+
+        private Builder() {
+        }
+
+        /** The codec of arguments and results; default: the format-0 codec ServiceLoader finds. */
+        public Builder codec(Codec codec) {
+            this.codec = Objects.requireNonNull(codec, "codec");
+            return this;
+        }
+
+        /** The error-codec registry; default: {@link ErrorCodecRegistry#withBuiltins()}. */
+        public Builder errors(ErrorCodecRegistry errors) {
+            this.errors = Objects.requireNonNull(errors, "errors");
+            return this;
+        }
+
+        /** How long calls wait for a replacement after a name's last provider left; 0 answers at once. Default 5 s. */
+        public Builder swapGrace(Duration swapGrace) {
+            if (swapGrace.isNegative()) {
+                throw new IllegalArgumentException("swapGrace must be >= 0: " + swapGrace);
+            }
+            this.swapGrace = swapGrace;
+            return this;
+        }
+
+        /** How long {@link Registration#close()} waits for the provider's calls. Default 30 s. */
+        public Builder drainTimeout(Duration drainTimeout) {
+            if (drainTimeout.isNegative()) {
+                throw new IllegalArgumentException("drainTimeout must be >= 0: " + drainTimeout);
+            }
+            this.drainTimeout = drainTimeout;
+            return this;
+        }
+
+        /**
+         * Where synchronous methods run; default (null): each call's {@link ServerCall#executor()}, the
+         * runtime's blocking executor. A rejected task is answered {@code rpc_internal_err}.
+         */
+        public Builder executor(Executor executor) {
+            this.executor = executor;
+            return this;
+        }
+
+        /**
+         * The scheduler of the swapGrace deadlines (tasks are short and never block); default (null):
+         * {@link CompletableFuture#delayedExecutor}.
+         */
+        public Builder scheduler(ScheduledExecutorService scheduler) {
+            this.scheduler = scheduler;
+            return this;
+        }
+
+        /** @throws IllegalStateException when no codec was given and ServiceLoader finds none */
+        public ServiceDispatcher build() {
+            return new ServiceDispatcher(this);
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package io.occams.rpc.server.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.occams.rpc.api.MethodContract;
+import io.occams.rpc.api.RpcCode;
+import io.occams.rpc.api.RpcException;
+import io.occams.rpc.api.spi.Binding;
+import io.occams.rpc.api.spi.Codec;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.Method;
+
+/**
+ * One method of one provider, bound once at registration: a {@link MethodHandle} on the implementation
+ * taking the argument array, the codec's argument binding and its result binding. Calls do no
+ * reflection lookups. Immutable and thread-safe.
+ */
+public final class MethodInvoker {
+    private static final MethodType SPREAD = MethodType.methodType(Object.class, Object[].class);
+
+    private final MethodContract contract;
+    private final MethodHandle handle;
+    private final Binding<Object[]> arguments;
+    private final Binding<Object> result;
+
+    private MethodInvoker(MethodContract contract, MethodHandle handle, Binding<Object[]> arguments, Binding<Object> result) {
+        this.contract = contract;
+        this.handle = handle;
+        this.arguments = arguments;
+        this.result = result;
+    }
+
+    /**
+     * Binds {@code contract}'s method to {@code impl} and to {@code codec}.
+     *
+     * @throws IllegalArgumentException when the method cannot be reached or a type cannot be bound
+     */
+    public static MethodInvoker bind(MethodContract contract, Object impl, Codec codec) {
+        Method m = contract.method();
+        MethodHandle mh;
+        try {
+            mh = unreflect(m);
+        } catch (IllegalAccessException | RuntimeException e) {
+            throw new IllegalArgumentException("cannot call " + m + " of " + impl.getClass().getName() + ": " + e.getMessage(), e);
+        }
+        mh = mh.bindTo(impl).asSpreader(Object[].class, m.getParameterCount()).asType(SPREAD);
+        Binding<Object[]> args;
+        Binding<Object> res;
+        try {
+            args = codec.argumentsBinding(contract.parameterTypes());
+            res = codec.binding(contract.resultType());
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(contract.action() + ": the codec cannot bind its types: " + e.getMessage(), e);
+        }
+        return new MethodInvoker(contract, mh, args, res);
+    }
+
+    private static MethodHandle unreflect(Method m) throws IllegalAccessException {
+        Module self = MethodInvoker.class.getModule();
+        Module target = m.getDeclaringClass().getModule();
+        if (self.isNamed() && !self.canRead(target)) {
+            // A service interface in a module we do not require statically (it was registered at run time).
+            self.addReads(target);
+        }
+        try {
+            return MethodHandles.lookup().unreflect(m);
+        } catch (IllegalAccessException notPublic) {
+            // A non-public interface (package-private, or in a package exported to nobody): callable when
+            // its module is open to us, as the class path is.
+            if (m.trySetAccessible()) {
+                return MethodHandles.lookup().unreflect(m);
+            }
+            throw notPublic;
+        }
+    }
+
+    public MethodContract contract() {
+        return contract;
+    }
+
+    /** Whether the method returns a future (invoked on the reader, answered on completion). */
+    public boolean isAsync() {
+        return contract.isAsync();
+    }
+
+    /**
+     * Decodes the arguments from {@code msg} (borrowed; its indexes are left as they are).
+     *
+     * @throws RpcException with {@code DECODE} when the bytes are not this method's arguments, or leave
+     *         bytes over
+     */
+    public Object[] decodeArguments(ByteBuf msg) {
+        ByteBuf in = msg.duplicate();
+        Object[] args;
+        try {
+            args = arguments.decode(in);
+        } catch (RpcException e) {
+            throw e.code() == RpcCode.DECODE ? e : new RpcException(RpcCode.DECODE, e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw new RpcException(RpcCode.DECODE, contract.action() + ": " + e, e);
+        }
+        if (in.isReadable()) {
+            throw new RpcException(RpcCode.DECODE, contract.action() + ": " + in.readableBytes() + " bytes left after the arguments");
+        }
+        Class<?>[] types = contract.method().getParameterTypes();
+        for (int i = 0; i < types.length; i++) {
+            if (args[i] == null && types[i].isPrimitive()) {
+                throw new RpcException(RpcCode.DECODE, contract.action() + ": argument " + i + " is nil for a " + types[i]);
+            }
+        }
+        return args;
+    }
+
+    /** Calls the method; throws what it throws. */
+    public Object invoke(Object[] args) throws Throwable {
+        return (Object) handle.invokeExact(args);
+    }
+
+    /** Appends the encoding of {@code value} as the method's result to {@code out} (borrowed). */
+    public void encodeResult(Object value, ByteBuf out) {
+        result.encode(value, out);
+    }
+
+    @Override
+    public String toString() {
+        return contract.action();
+    }
+}

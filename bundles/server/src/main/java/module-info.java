@@ -1,0 +1,17 @@
+/**
+ * occams-rpc server: {@code RpcServer} and the {@code ServiceDispatcher} that routes remote-API calls to
+ * ranked, hot-swappable providers. Exports agree with the bundle's Export-Package (checked by itests'
+ * ModuleManifestAgreementTest).
+ */
+module io.occams.rpc.server {
+    requires transitive io.occams.rpc.stream;
+    requires transitive io.occams.rpc.errors;
+    requires org.slf4j;
+    requires static osgi.annotation;
+
+    exports io.occams.rpc.server;
+
+    // The default codec is the format-0 Codec that ServiceLoader finds. Service interfaces found by
+    // ServiceDispatcher.registerAll are added at run time with Module.addUses.
+    uses io.occams.rpc.api.spi.Codec;
+}
