@@ -8,6 +8,9 @@ module io.occams.rpc.server {
     requires transitive io.occams.rpc.errors;
     requires org.slf4j;
     requires static osgi.annotation;
+    // internal.osgi (DS components, never loaded on the module path): compile time only.
+    requires static osgi.core;
+    requires static org.osgi.service.component.annotations;
 
     exports io.occams.rpc.server;
 

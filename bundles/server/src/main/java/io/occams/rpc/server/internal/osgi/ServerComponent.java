@@ -1,0 +1,344 @@
+package io.occams.rpc.server.internal.osgi;
+
+import io.occams.rpc.api.RpcAddress;
+import io.occams.rpc.api.ServerConfig;
+import io.occams.rpc.api.spi.Codec;
+import io.occams.rpc.api.spi.Runtime;
+import io.occams.rpc.errors.ErrorCodecRegistry;
+import io.occams.rpc.server.RpcServer;
+import io.occams.rpc.server.ServiceDispatcher;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One occams-rpc server per factory configuration of {@value #PID}: it listens where the configuration
+ * says, on the runtime it names, and serves every {@code @RpcService} OSGi service of the framework (the
+ * whiteboard, see {@link ServiceWhiteboard}). The properties are listed in the server bundle's package
+ * documentation ({@code io.occams.rpc.server}).
+ *
+ * <p>While it listens, the server is itself registered as an {@link RpcServer} service carrying the
+ * configuration's properties plus {@code occams.server.addresses} (the bound addresses, with the real
+ * port when 0 was asked for) and {@code occams.runtime} (the runtime in use).
+ *
+ * <p><b>Generations.</b> What listens is a <em>generation</em>: an {@link RpcServer} on one runtime. A
+ * runtime that leaves, or a configuration that changes, replaces the generation without dropping an
+ * accepted call: the old one stops accepting and reading (which frees its addresses), the new one binds
+ * them (the same port when 0 was asked for, so clients reconnect to the address they know), and the old
+ * one answers every call it accepted before its connections close (bounded by {@code serverCloseWait}).
+ * A change of the whiteboard settings ({@code swapGrace}, {@code drainTimeout}) also replaces the
+ * dispatcher and its whiteboard.
+ *
+ * <p><b>Runtimes</b> are taken from the registry ({@code Runtime} services, dynamic, greedy). The
+ * {@code runtime} property lists acceptable names in order of preference; empty takes the best ranked
+ * one. The server stays on its runtime until it leaves, or until a runtime it prefers arrives. All of this
+ * happens inside the runtime service's unbind, so the runtime bundle's stop waits until the server let go.
+ *
+ * <p>Threading: DS callbacks come from any thread; they are serialized on {@link #lock}.
+ */
+@Component(configurationPid = ServerComponent.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, service = {})
+public final class ServerComponent {
+    /** The factory PID of servers. */
+    public static final String PID = "io.occams.rpc.server";
+    static final String ADDRESSES = "occams.server.addresses";
+    static final String RUNTIME = "occams.runtime";
+    private static final Logger LOG = LoggerFactory.getLogger(ServerComponent.class);
+
+    private final Object lock = new Object();
+    /** The runtimes in the registry, best ranked first. @GuardedBy("lock") */
+    private final Map<ServiceReference<Runtime>, Runtime> runtimes = new TreeMap<>((a, b) -> b.compareTo(a));
+
+    @Reference(target = "(occams.codec.format=0)")
+    private Codec codec;
+    @Reference
+    private ErrorCodecRegistry errors;
+    private BundleContext context;
+
+    /** @GuardedBy("lock") */
+    private ServerSettings settings;
+    /** @GuardedBy("lock") */
+    private ServiceDispatcher dispatcher;
+    /** @GuardedBy("lock") */
+    private ServiceWhiteboard whiteboard;
+    /** The generation listening now, or null. @GuardedBy("lock") */
+    private RpcServer server;
+    /** @GuardedBy("lock") */
+    private ServiceRegistration<?> registration;
+    /** Between activate and deactivate. @GuardedBy("lock") */
+    private boolean active;
+
+    @Activate
+    void activate(BundleContext context, Map<String, Object> properties) {
+        synchronized (lock) {
+            this.context = context;
+            settings = ServerSettings.from(properties);
+            startWhiteboard();
+            active = true;
+            moveTo(pick(null), null);
+        }
+    }
+
+    @Modified
+    void modified(Map<String, Object> properties) {
+        synchronized (lock) {
+            ServerSettings next = ServerSettings.from(properties);
+            ServerSettings before = settings;
+            settings = next;
+            ServiceDispatcher oldDispatcher = dispatcher;
+            ServiceWhiteboard oldWhiteboard = whiteboard;
+            boolean newDispatcher = !next.sameDispatcher(before);
+            if (newDispatcher) {
+                startWhiteboard();
+            }
+            // A new generation even when only a limit changed: ServerConfig is fixed per StreamServer.
+            moveTo(pick(null), null);
+            if (newDispatcher) {
+                oldWhiteboard.close();
+                LOG.debug("retired dispatcher {}", oldDispatcher);
+            }
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        synchronized (lock) {
+            active = false;
+            unregister();
+            if (server != null) {
+                retire(server);
+                server = null;
+            }
+            whiteboard.close();
+        }
+    }
+
+    @Reference(service = Runtime.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void addRuntime(ServiceReference<Runtime> reference, Runtime runtime) {
+        synchronized (lock) {
+            runtimes.put(reference, runtime);
+            if (!active) {
+                return;
+            }
+            Runtime best = pick(null);
+            if (server == null || (best != server.runtime() && settings.prefers(best.name(), server.runtime().name()))) {
+                moveTo(best, null);
+            }
+        }
+    }
+
+    void removeRuntime(ServiceReference<Runtime> reference, Runtime runtime) {
+        synchronized (lock) {
+            runtimes.remove(reference);
+            if (active && server != null && server.runtime() == runtime) {
+                LOG.info("runtime {} is leaving; moving {} to {}", runtime.name(), settings.name(), describe(pick(runtime)));
+                moveTo(pick(runtime), runtime);
+            }
+        }
+    }
+
+    /** The runtime to serve on: the most preferred acceptable one, never {@code leaving}; null when none. */
+    private Runtime pick(Runtime leaving) {
+        Runtime best = null;
+        for (Runtime r : runtimes.values()) {
+            if (r == leaving || !settings.accepts(r.name())) {
+                continue;
+            }
+            if (best == null || settings.prefers(r.name(), best.name())) {
+                best = r;
+            }
+        }
+        return best;
+    }
+
+    private void startWhiteboard() {
+        dispatcher = ServiceDispatcher.builder().codec(codec).errors(errors).swapGrace(settings.swapGrace)
+                .drainTimeout(settings.drainTimeout).build();
+        whiteboard = new ServiceWhiteboard(context, dispatcher);
+        whiteboard.open();
+    }
+
+    /**
+     * Replaces the generation with one on {@code runtime} (null: none, the server waits for a runtime).
+     * The old one stops accepting first, so that the new one can bind the same addresses; then it drains.
+     */
+    private void moveTo(Runtime runtime, Runtime leaving) {
+        RpcServer old = server;
+        server = null;
+        unregister();
+        List<RpcAddress> addresses = settings.addresses;
+        if (old != null) {
+            addresses = sameAddresses(old);
+            old.shutdown();
+        }
+        if (runtime == null) {
+            if (active) {
+                LOG.warn("server {}: no runtime {} in the registry; not listening until one arrives", settings.name(),
+                        settings.runtimes.isEmpty() ? "" : settings.runtimes);
+            }
+        } else {
+            server = start(runtime, addresses);
+        }
+        if (old != null) {
+            retire(old);
+        }
+    }
+
+    /** The addresses a new generation binds: those of {@code old}, except that a port 0 becomes the real one. */
+    private List<RpcAddress> sameAddresses(RpcServer old) {
+        List<RpcAddress> bound = old.addresses();
+        List<RpcAddress> out = new ArrayList<>();
+        for (int i = 0; i < settings.addresses.size(); i++) {
+            RpcAddress want = settings.addresses.get(i);
+            boolean sameAsBefore = i < bound.size() && !want.isUnix() && want.port() == 0 && !bound.get(i).isUnix();
+            out.add(sameAsBefore ? RpcAddress.tcp(want.host(), bound.get(i).port()) : want);
+        }
+        return out;
+    }
+
+    private RpcServer start(Runtime runtime, List<RpcAddress> addresses) {
+        RpcServer s = RpcServer.builder().runtime(runtime).config(settings.config).dispatcher(dispatcher).build();
+        List<String> bound = new ArrayList<>();
+        for (RpcAddress a : addresses) {
+            try {
+                bound.add(s.listen(a).toString());
+            } catch (IOException | RuntimeException e) {
+                LOG.error("server {}: cannot listen on {} ({}): {}", settings.name(), a, runtime.name(), e.toString());
+            }
+        }
+        if (bound.isEmpty()) {
+            s.shutdownNow();
+            return null;
+        }
+        LOG.info("server {} listening on {} ({} runtime)", settings.name(), bound, runtime.name());
+        Hashtable<String, Object> props = new Hashtable<>(settings.serviceProperties);
+        props.put(ADDRESSES, bound.toArray(String[]::new));
+        props.put(RUNTIME, runtime.name());
+        registration = context.registerService(RpcServer.class, s, props);
+        return s;
+    }
+
+    /** Answers what {@code old} accepted (bounded by serverCloseWait), then closes what is left. */
+    private void retire(RpcServer old) {
+        old.shutdown();
+        try {
+            if (!old.awaitTermination(settings.config.serverCloseWait())) {
+                LOG.warn("server {}: {} connections still busy after serverCloseWait {}; closing them", settings.name(),
+                        old.connectionCount(), settings.config.serverCloseWait());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        old.shutdownNow();
+    }
+
+    private void unregister() {
+        if (registration != null) {
+            try {
+                registration.unregister();
+            } catch (IllegalStateException alreadyGone) {
+                // the bundle is stopping: the framework unregistered it
+            }
+            registration = null;
+        }
+    }
+
+    private static String describe(Runtime r) {
+        return r == null ? "no runtime" : r.name();
+    }
+
+    /** The configuration of one server, read once per change. Immutable. */
+    static final class ServerSettings {
+        final String name;
+        final List<RpcAddress> addresses;
+        final List<String> runtimes;
+        final ServerConfig config;
+        final Duration swapGrace;
+        final Duration drainTimeout;
+        final Map<String, Object> serviceProperties;
+
+        private ServerSettings(Map<String, Object> p) {
+            Props props = new Props(p);
+            this.name = props.string("name", props.string(Constants.SERVICE_PID, PID));
+            List<RpcAddress> a = new ArrayList<>();
+            String host = props.string("host", "127.0.0.1");
+            int port = props.integer("port", -1);
+            if (port >= 0) {
+                a.add(RpcAddress.tcp(host, port));
+            }
+            String unix = props.string("unix", "");
+            if (!unix.isEmpty()) {
+                a.add(RpcAddress.parse(unix));
+            }
+            for (String s : props.strings("addresses")) {
+                a.add(RpcAddress.parse(s));
+            }
+            if (a.isEmpty()) {
+                throw new IllegalArgumentException("server configuration " + name + " has no port, unix path or addresses");
+            }
+            this.addresses = List.copyOf(a);
+            this.runtimes = List.copyOf(props.strings("runtime"));
+            ServerConfig.Builder b = ServerConfig.builder();
+            props.ifDuration("readTimeout", b::readTimeout);
+            props.ifDuration("writeTimeout", b::writeTimeout);
+            props.ifDuration("idleTimeout", b::idleTimeout);
+            props.ifDuration("serverCloseWait", b::serverCloseWait);
+            props.ifDuration("swapGrace", b::swapGrace);
+            props.ifInteger("maxFrameBytes", b::maxFrameBytes);
+            props.ifInteger("maxActionBytes", b::maxActionBytes);
+            props.ifInteger("maxCallsPerConnection", b::maxCallsPerConnection);
+            this.config = b.build();
+            this.swapGrace = config.swapGrace();
+            this.drainTimeout = props.duration("drainTimeout", ServiceDispatcher.DEFAULT_DRAIN_TIMEOUT);
+            this.serviceProperties = props.publicProperties();
+        }
+
+        static ServerSettings from(Map<String, Object> properties) {
+            return new ServerSettings(properties);
+        }
+
+        boolean sameDispatcher(ServerSettings o) {
+            return o != null && swapGrace.equals(o.swapGrace) && drainTimeout.equals(o.drainTimeout);
+        }
+
+        boolean accepts(String runtime) {
+            return runtimes.isEmpty() || runtimes.contains(runtime);
+        }
+
+        /** Whether {@code a} comes before {@code b} in the configured preference (never, without one). */
+        boolean prefers(String a, String b) {
+            int ia = runtimes.indexOf(a);
+            int ib = runtimes.indexOf(b);
+            return ia >= 0 && (ib < 0 || ia < ib);
+        }
+
+        String name() {
+            return name;
+        }
+
+        @Override
+        public String toString() {
+            return name + addresses + " runtime " + runtimes;
+        }
+    }
+
+}
