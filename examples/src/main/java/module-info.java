@@ -5,6 +5,8 @@
 module io.occams.rpc.examples {
     requires transitive io.occams.rpc.api;
     requires static osgi.annotation;
+    // internal.osgi (the DS components, never loaded on the module path): compile-time annotations only.
+    requires static org.osgi.service.component.annotations;
 
     exports io.occams.rpc.examples;
 
