@@ -1,0 +1,279 @@
+package io.occams.rpc.pool;
+
+import io.occams.rpc.api.ClientConfig;
+import io.occams.rpc.api.RpcAddress;
+import io.occams.rpc.api.RpcCode;
+import io.occams.rpc.api.RpcException;
+import io.occams.rpc.api.spi.Runtime;
+import io.occams.rpc.pool.internal.RetryingCall;
+import io.occams.rpc.pool.internal.Tasks;
+import io.occams.rpc.stream.Caller;
+import io.occams.rpc.stream.ClientTask;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.osgi.annotation.versioning.ProviderType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Calls spread over several addresses, one {@link ClientPool} each, with retries that are safe: the
+ * seed's {@code FailoverPool} (spec §5.5) without its blind retry of timeouts (§12.10).
+ *
+ * <p><b>Selection.</b> {@link Selection#ROUND_ROBIN} starts each call at the next address in turn;
+ * {@link Selection#FIRST_HEALTHY} always starts at the first. Either way the call goes to the first
+ * {@linkplain ClientPool#isHealthy() healthy} pool from there. When no pool is healthy the call fails at
+ * once with {@code rpc_unreachable}; since pools reconnect in the background and recover, calls succeed
+ * again as soon as one address is back.
+ *
+ * <p><b>Retry.</b> A call that fails with {@code rpc_unreachable} or {@code rpc_io_err} is sent again to
+ * the next healthy address after the one that failed, up to {@code retryLimit} times (at most
+ * {@code retryLimit + 1} attempts). A call that failed with {@code rpc_timeout} is retried only when its
+ * task is {@linkplain ClientTask#idempotent(boolean) marked idempotent}: otherwise it may have run, and
+ * running it twice is not ours to decide. User errors and every other {@code rpc_*} code are final. An
+ * attempt that failed before its frame was written (a pool down or closing, a full connect queue)
+ * never reached a server, so it is re-routed without counting against {@code retryLimit}. When the
+ * retries run out or no address is healthy, the call completes with the last failure.
+ *
+ * <p><b>Tasks and ownership.</b> Each attempt is an internal {@link ClientTask} that delegates to the
+ * submitted one: {@link ClientTask#encodeMsg} is called once per attempt (so it must write the same bytes
+ * each time), the blob is taken once and sent as a retained duplicate per attempt, then released once;
+ * the task's own {@link ClientTask#timeout() timeout} applies to every attempt. The submitted task
+ * itself completes exactly once.
+ *
+ * <p><b>Addresses.</b> {@link #updateAddresses} replaces the list at run time: pools of addresses still
+ * listed are kept (with their connections), new addresses get new pools, and pools of removed addresses
+ * are closed gracefully: their calls in flight still get replies, and calls that had not gone out yet
+ * are re-routed to the remaining addresses. No call is lost.
+ *
+ * <p><b>Threading.</b> Thread-safe; {@link #submit} never blocks. Retries run on the thread that
+ * completed the failed attempt (a connection's reader, a timer) and never block. Completions follow the
+ * {@link ClientPool} rules: they must not block.
+ *
+ * <p><b>Lifecycle.</b> Construct, submit, {@link #close()} (graceful; closes every pool). The runtime
+ * belongs to the caller.
+ *
+ * <pre>{@code
+ * List<RpcAddress> addrs = List.of(RpcAddress.parse("10.0.0.7:7000"), RpcAddress.parse("10.0.0.8:7000"));
+ * try (FailoverPool pool = new FailoverPool(runtime, addrs, ClientConfig.defaults(), FailoverPool.Selection.ROUND_ROBIN, 3)) {
+ *     pool.submit(new MyTask(...).idempotent(true));   // a timed-out attempt may then be retried
+ *     ...
+ *     pool.updateAddresses(List.of(RpcAddress.parse("10.0.0.8:7000"), RpcAddress.parse("10.0.0.9:7000")));
+ * }
+ * }</pre>
+ */
+@ProviderType
+public final class FailoverPool implements Caller, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(FailoverPool.class);
+    private static final ClientPool[] NONE = new ClientPool[0];
+
+    /** Where a new call starts looking for a healthy address. */
+    public enum Selection {
+        /** Each call starts at the next address in turn, so healthy addresses share the load evenly. */
+        ROUND_ROBIN,
+        /** Each call starts at the first address: the others are standbys. */
+        FIRST_HEALTHY
+    }
+
+    private final Runtime runtime;
+    private final ClientConfig config;
+    private final Selection selection;
+    private final int retryLimit;
+    private final Object lock = new Object();
+    /** The pools in address order, copy-on-write: read by every submit, replaced under the lock. */
+    private volatile ClientPool[] pools;
+    /** Set once under the lock; read by every submit. */
+    private volatile boolean closed;
+    private final AtomicInteger turn = new AtomicInteger();
+    private final RetryingCall.Router router = this::nextAfter;
+    private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+    /** Close futures of pools removed by updateAddresses, still draining. @GuardedBy("lock") */
+    private final List<CompletableFuture<Void>> draining = new ArrayList<>();
+
+    /**
+     * A failover pool over {@code addresses} (duplicates ignored; may be empty, then every call fails with
+     * {@code rpc_unreachable} until {@link #updateAddresses} gives some).
+     *
+     * @param runtime where connections and timers come from; not closed by the pool
+     * @param config the settings of every {@link ClientPool}
+     * @param retryLimit how many times a failed call may be sent again (0: never)
+     */
+    public FailoverPool(Runtime runtime, List<RpcAddress> addresses, ClientConfig config, Selection selection, int retryLimit) {
+        this.runtime = Objects.requireNonNull(runtime, "runtime");
+        this.config = Objects.requireNonNull(config, "config");
+        this.selection = Objects.requireNonNull(selection, "selection");
+        if (retryLimit < 0) {
+            throw new IllegalArgumentException("retryLimit must be >= 0: " + retryLimit);
+        }
+        this.retryLimit = retryLimit;
+        List<ClientPool> made = new ArrayList<>();
+        for (RpcAddress a : new LinkedHashSet<>(addresses)) {
+            made.add(new ClientPool(runtime, a, config));
+        }
+        this.pools = made.toArray(NONE);
+    }
+
+    /**
+     * Sends {@code task} to a healthy address, retrying as described above; fails it at once with
+     * {@code rpc_unreachable} when no address is healthy, and with {@code rpc_io_err} once closed.
+     * Never blocks.
+     */
+    @Override
+    public void submit(ClientTask task) {
+        Objects.requireNonNull(task, "task");
+        if (closed) {
+            Tasks.fail(task, new RpcException(RpcCode.IO, "failover pool is closed"));
+            return;
+        }
+        ClientPool[] ps = pools;
+        int n = ps.length;
+        int start = selection == Selection.ROUND_ROBIN && n > 1 ? Math.floorMod(turn.getAndIncrement(), n) : 0;
+        ClientPool first = firstHealthy(ps, start);
+        if (first == null) {
+            Tasks.fail(task, new RpcException(RpcCode.UNREACHABLE, "no healthy address among " + addressesOf(ps)));
+            return;
+        }
+        new RetryingCall(task, router, retryLimit).start(first);
+    }
+
+    /** The router of retries: the first healthy pool after {@code last}, or from the start when it was removed. */
+    private ClientPool nextAfter(ClientPool last) {
+        ClientPool[] ps = pools;
+        int start = 0;
+        for (int i = 0; i < ps.length; i++) {
+            if (ps[i] == last) {
+                start = i + 1;
+                break;
+            }
+        }
+        return firstHealthy(ps, start);
+    }
+
+    private static ClientPool firstHealthy(ClientPool[] ps, int start) {
+        int n = ps.length;
+        for (int i = 0; i < n; i++) {
+            ClientPool p = ps[(start + i) % n];
+            if (p.isHealthy()) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** Whether some address is healthy now (false once closed). */
+    @Override
+    public boolean isHealthy() {
+        if (closed) {
+            return false;
+        }
+        return firstHealthy(pools, 0) != null;
+    }
+
+    /** Whether {@code address} is in the list and its pool is healthy now. */
+    public boolean isHealthy(RpcAddress address) {
+        for (ClientPool p : pools) {
+            if (p.address().equals(address)) {
+                return p.isHealthy();
+            }
+        }
+        return false;
+    }
+
+    /** The current addresses, in order. */
+    public List<RpcAddress> addresses() {
+        return addressesOf(pools);
+    }
+
+    /** The selection mode. */
+    public Selection selection() {
+        return selection;
+    }
+
+    /** How many times a failed call may be sent again. */
+    public int retryLimit() {
+        return retryLimit;
+    }
+
+    /**
+     * Replaces the address list (duplicates ignored): keeps the pools of addresses still listed, opens
+     * pools for new ones, and closes the pools of removed ones gracefully (calls in flight complete;
+     * calls not yet sent are re-routed). Safe under load, from any thread.
+     *
+     * @throws IllegalStateException when the pool is closed
+     */
+    public void updateAddresses(List<RpcAddress> addresses) {
+        List<ClientPool> removed;
+        synchronized (lock) {
+            if (closed) {
+                throw new IllegalStateException("failover pool is closed");
+            }
+            Map<RpcAddress, ClientPool> old = new LinkedHashMap<>();
+            for (ClientPool p : pools) {
+                old.put(p.address(), p);
+            }
+            List<ClientPool> next = new ArrayList<>();
+            for (RpcAddress a : new LinkedHashSet<>(addresses)) {
+                ClientPool p = old.remove(a);
+                next.add(p != null ? p : new ClientPool(runtime, a, config));
+            }
+            pools = next.toArray(NONE);
+            removed = new ArrayList<>(old.values());
+            draining.removeIf(CompletableFuture::isDone);
+            for (ClientPool p : removed) {
+                draining.add(p.closeFuture());
+            }
+        }
+        for (ClientPool p : removed) {
+            LOG.debug("address {} removed; draining its pool", p.address());
+            p.close();
+        }
+    }
+
+    /** Whether {@link #close()} was called. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** Completes once closed and every pool's connections have closed. */
+    public CompletableFuture<Void> closeFuture() {
+        return terminated;
+    }
+
+    /** Graceful close of every pool (see {@link ClientPool#close()}); returns at once; idempotent. */
+    @Override
+    public void close() {
+        ClientPool[] ps;
+        List<CompletableFuture<Void>> fs;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            ps = pools;
+            fs = new ArrayList<>(draining);
+        }
+        for (ClientPool p : ps) {
+            p.close();
+            fs.add(p.closeFuture());
+        }
+        CompletableFuture.allOf(fs.toArray(new CompletableFuture<?>[0])).whenComplete((v, e) -> terminated.complete(null));
+    }
+
+    @Override
+    public String toString() {
+        return "FailoverPool[" + selection + ", retryLimit " + retryLimit + ", " + addresses() + "]";
+    }
+
+    private static List<RpcAddress> addressesOf(ClientPool[] ps) {
+        List<RpcAddress> out = new ArrayList<>(ps.length);
+        for (ClientPool p : ps) {
+            out.add(p.address());
+        }
+        return out;
+    }
+}

@@ -1,0 +1,163 @@
+package io.occams.rpc.pool.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.occams.rpc.api.RpcCode;
+import io.occams.rpc.api.RpcException;
+import io.occams.rpc.pool.ClientPool;
+import io.occams.rpc.stream.ClientTask;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One user call through a failover pool: sends an {@link Attempt} (a fresh {@link ClientTask} with the
+ * user task's action, msg and timeout) to a pool, and on a failure that is safe to retry sends another
+ * to the next healthy pool; completes the user task exactly once.
+ *
+ * <p>What is retried: {@code rpc_unreachable} and {@code rpc_io_err} up to {@code retryLimit} times
+ * ({@code retryLimit + 1} attempts at most); {@code rpc_timeout} only when the task is
+ * {@link ClientTask#isIdempotent() idempotent}; never a user error or another code. An attempt that
+ * failed before its frame was written (the pool was down, closed, or its queue full; the connection
+ * closed while the call waited for the window) never reached any server, so it is re-routed without
+ * counting, at most {@value #MAX_REROUTES} times.
+ *
+ * <p>Ownership: the user task's blob is taken once, at construction; each attempt sends a retained
+ * duplicate; the original is released once, when the call completes.
+ *
+ * <p>Threading: one attempt is out at a time; each completion runs on a connection's reader, a timer or
+ * a closing thread, and decides the next step there (never blocking). The fields are handed from one
+ * attempt to the next through the pools' and streams' locks, which order them.
+ */
+public final class RetryingCall {
+    private static final Logger LOG = LoggerFactory.getLogger(RetryingCall.class);
+    static final int MAX_REROUTES = 16;
+
+    /** Where the next attempt goes. */
+    public interface Router {
+        /** The first healthy pool after {@code last} (from the start when {@code last} was removed), or null. */
+        ClientPool next(ClientPool last);
+    }
+
+    private final ClientTask task;
+    private final Router router;
+    private final int retryLimit;
+    private final Duration timeout;
+    private ByteBuf blob;
+    private ClientPool last;
+    private int retries;
+    private int reroutes;
+
+    /** Takes {@code task}'s blob; send with {@link #start}. */
+    public RetryingCall(ClientTask task, Router router, int retryLimit) {
+        this.task = task;
+        this.router = router;
+        this.retryLimit = retryLimit;
+        this.timeout = task.timeout();
+        this.blob = task.takeBlob();
+    }
+
+    /** Sends the first attempt to {@code first}. */
+    public void start(ClientPool first) {
+        send(first);
+    }
+
+    private void send(ClientPool pool) {
+        last = pool;
+        pool.submit(new Attempt());
+    }
+
+    private void failed(Attempt attempt, RpcException e) {
+        RpcCode code = e.code();
+        boolean unsent = !attempt.encoded && (code == RpcCode.UNREACHABLE || code == RpcCode.IO);
+        ClientPool next = null;
+        if (unsent && reroutes < MAX_REROUTES) {
+            reroutes++;
+            next = router.next(last);
+        } else if (!unsent && retryable(code) && retries < retryLimit) {
+            retries++;
+            next = router.next(last);
+        }
+        if (next == null) {
+            finish(e);
+            return;
+        }
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("{} on {}; {} on {}", code, last.address(), unsent ? "re-routing" : "retry " + retries, next.address());
+        }
+        send(next);
+    }
+
+    private boolean retryable(RpcCode code) {
+        return code == RpcCode.UNREACHABLE || code == RpcCode.IO || (code == RpcCode.TIMEOUT && task.isIdempotent());
+    }
+
+    private void releaseBlob() {
+        ByteBuf b = blob;
+        blob = null;
+        if (b != null) {
+            b.release();
+        }
+    }
+
+    private void finish(RpcException e) {
+        releaseBlob();
+        try {
+            task.onFailure(e);
+        } catch (Throwable t) {
+            LOG.warn("a task's onFailure threw", t);
+        }
+    }
+
+    /** One attempt: delegates to the user task; each is sent once. */
+    private final class Attempt extends ClientTask {
+        /** Whether the stream began writing this attempt's frame (then it may have reached the server). */
+        boolean encoded;
+        boolean blobTaken;
+
+        Attempt() {
+            super(task);
+            if (timeout != null) {
+                timeout(timeout);
+            }
+            idempotent(task.isIdempotent());
+        }
+
+        @Override
+        public void encodeMsg(ByteBuf out) {
+            encoded = true;
+            task.encodeMsg(out);
+        }
+
+        @Override
+        public ByteBuf takeBlob() {
+            if (blobTaken || blob == null) {
+                return null;
+            }
+            blobTaken = true;
+            return blob.retainedDuplicate();
+        }
+
+        @Override
+        public void onReply(ByteBuf msg, ByteBuf replyBlob) {
+            releaseBlob();
+            task.onReply(msg, replyBlob);
+        }
+
+        @Override
+        public void onErrno(int errno) {
+            releaseBlob();
+            task.onErrno(errno);
+        }
+
+        @Override
+        public void onErrorString(ByteBuf text) {
+            releaseBlob();
+            task.onErrorString(text);
+        }
+
+        @Override
+        public void onFailure(RpcException failure) {
+            failed(this, failure);
+        }
+    }
+}

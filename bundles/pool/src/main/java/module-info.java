@@ -1,0 +1,11 @@
+/**
+ * occams-rpc pool: {@code ClientPool} (connections to one address) and {@code FailoverPool} (several
+ * addresses, safe retries). Exports agree with the bundle's Export-Package.
+ */
+module io.occams.rpc.pool {
+    requires transitive io.occams.rpc.stream;
+    requires org.slf4j;
+    requires static osgi.annotation;
+
+    exports io.occams.rpc.pool;
+}
