@@ -1,0 +1,355 @@
+package io.occams.rpc.features;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Our features repository in a real Apache Karaf 4.4.10 on the machine's JDK 17 (Karaf 4.4 does not run on
+ * 24+): {@code feature:repo-add} by its Maven coordinates, {@code feature:install}, every bundle Active and our
+ * components enabled, then {@code shutdown -f} and the process gone. Skipped only when {@code bin/jdk17} finds
+ * no JDK 17.
+ *
+ * <p>The Karaf is the tar.gz the build unpacked into {@code target/karaf-dist}; each run copies it to a fresh
+ * {@code target/karaf-instance} (no {@code data/} cache survives a run), enables the {@code karaf} user for the
+ * client, moves ssh and the RMI ports to free ones, and points pax-url-mvn at the build's local repository and
+ * Central only. Commands go through {@code bin/client -b} (batch mode, commands on stdin).
+ */
+@Timeout(value = 170, unit = TimeUnit.SECONDS)
+class KarafFeaturesIT {
+    private static final Pattern ANSI = Pattern.compile("\u001B\\[[;\\d]*m");
+    /** A row of {@code bundle:list -s -t 0}: id | state | level | version | symbolic name. */
+    private static final Pattern BUNDLE_ROW =
+            Pattern.compile("(?m)^\\s*(\\d+)\\s*\\|\\s*(\\w+)\\s*\\|\\s*\\d+\\s*\\|\\s*\\S+\\s*\\|\\s*(\\S+)\\s*$");
+    private static final String[] OUR_BUNDLES = {
+        "io.occams.rpc.api", "io.occams.rpc.codec", "io.occams.rpc.errors", "io.occams.rpc.stream",
+        "io.occams.rpc.client", "io.occams.rpc.runtime.netty"
+    };
+    private static final String[] THIRD_PARTY = {
+        "io.netty.buffer", "io.netty.common", "io.netty.resolver", "io.netty.transport",
+        "io.netty.transport-classes-epoll", "io.netty.transport-native-unix-common", "org.msgpack.msgpack-core",
+        "org.apache.felix.scr"
+    };
+    private static final String[] OUR_COMPONENTS = {
+        "io.occams.rpc.codec.internal.osgi.MsgpackCodecComponent",
+        "io.occams.rpc.errors.internal.osgi.ErrorCodecWhiteboard",
+        "io.occams.rpc.runtime.netty.internal.osgi.NettyRuntimeComponent"
+    };
+
+    @Test
+    void featuresInstallInKarafOnJdk17() throws Exception {
+        Path jdk17 = jdk17();
+        Karaf karaf = new Karaf(
+                Path.of(property("occams.karaf.dist")), Path.of(property("occams.karaf.instance")), jdk17);
+        long t0 = System.nanoTime();
+        try {
+            karaf.prepare(Path.of(property("occams.karaf.localRepository")));
+            karaf.start();
+            await("Karaf's ssh console answering").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
+                    .until(karaf::consoleAnswers);
+            log("Karaf up (ssh %d) after %d ms", karaf.sshPort, ms(t0));
+
+            String url = property("occams.karaf.features");
+            karaf.shellOk("feature:repo-add " + url);
+            long t1 = System.nanoTime();
+            karaf.shellOk("feature:install occams-rpc occams-rpc-netty");
+            log("feature:install took %d ms", ms(t1));
+
+            String features = karaf.shellOk("feature:list -i");
+            assertThat(features).contains("occams-rpc ", "occams-rpc-netty ");
+
+            Map<String, String> states = bundleStates(karaf.shellOk("bundle:list -s -t 0"));
+            log("bundles: %s", states);
+            for (String bsn : OUR_BUNDLES) {
+                assertThat(states).as("state of " + bsn).containsEntry(bsn, "Active");
+            }
+            for (String bsn : THIRD_PARTY) {
+                assertThat(states).as("state of " + bsn).containsEntry(bsn, "Active");
+            }
+            // A fragment (the epoll native library) is Resolved, attached to its host.
+            assertThat(states).containsEntry("io.netty.transport-native-epoll.linux-x86_64", "Resolved");
+            // Java 21 only: not in the features we installed, so it must not be there at all.
+            assertThat(states).doesNotContainKey("io.occams.rpc.runtime.vthreads");
+            // slf4j comes from Karaf's pax-logging, not from a bundle of ours.
+            assertThat(states).doesNotContainKey("slf4j.api");
+            assertThat(states.values()).as("no bundle left Installed or failed").allMatch(
+                    s -> s.equals("Active") || s.equals("Resolved"));
+
+            // scr:list prints nothing in batch mode unless piped (it sizes itself to a terminal).
+            String components = karaf.shellOk("scr:list | grep -v '^$'");
+            log("components:%n%s", components);
+            for (String component : OUR_COMPONENTS) {
+                assertThat(components).containsPattern(Pattern.quote(component)
+                        + " in bundle \\d+ \\([^)]*\\) enabled, 1 instance\\.\\s+Id: \\d+, State:(ACTIVE|SATISFIED)");
+            }
+
+            karaf.shell("shutdown -f");
+            assertThat(karaf.process.waitFor(60, TimeUnit.SECONDS)).as("Karaf exits after shutdown -f").isTrue();
+            log("Karaf stopped; whole run %d ms", ms(t0));
+        } finally {
+            karaf.kill();
+        }
+        assertThat(karaf.process.isAlive()).isFalse();
+        assertThat(listening(karaf.sshPort)).as("nothing listens on the ssh port any more").isFalse();
+    }
+
+    /** The JDK 17 home printed by bin/jdk17; the test is skipped (only) when that script finds none. */
+    private static Path jdk17() throws IOException, InterruptedException {
+        Path script = Path.of(property("occams.karaf.jdk17"));
+        assertThat(script).as("bin/jdk17").isRegularFile();
+        Process p = new ProcessBuilder(script.toString()).redirectErrorStream(false).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        Assumptions.assumeTrue(p.exitValue() == 0 && !out.isEmpty(),
+                () -> "SKIPPED: Apache Karaf 4.4 needs a JDK 17 and none was found (" + err + ")");
+        return Path.of(out);
+    }
+
+    static Map<String, String> bundleStates(String bundleList) {
+        Map<String, String> states = new LinkedHashMap<>();
+        Matcher m = BUNDLE_ROW.matcher(bundleList);
+        while (m.find()) {
+            states.put(m.group(3), m.group(2));
+        }
+        return states;
+    }
+
+    private static boolean listening(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static String property(String name) {
+        String value = System.getProperty(name);
+        assertThat(value).as("system property " + name + " (set by the failsafe configuration)").isNotBlank();
+        return value;
+    }
+
+    private static long ms(long since) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since);
+    }
+
+    static void log(String format, Object... args) {
+        System.out.printf("[karaf-it] " + format + "%n", args);
+    }
+
+    /** One Karaf instance: its files, its process, its console. */
+    static final class Karaf {
+        final Path dist;
+        final Path home;
+        final Path javaHome;
+        final int sshPort = freePort();
+        final int rmiRegistryPort = freePort();
+        final int rmiServerPort = freePort();
+        Process process;
+
+        Karaf(Path dist, Path home, Path javaHome) {
+            this.dist = dist;
+            this.home = home;
+            this.javaHome = javaHome;
+        }
+
+        /** A fresh copy of the distribution, configured for headless use on free ports. */
+        void prepare(Path localRepository) throws IOException {
+            assertThat(dist.resolve("bin/karaf")).as("the unpacked Karaf distribution").isExecutable();
+            deleteTree(home);
+            copyTree(dist, home);
+            edit("etc/users.properties", s -> s
+                    .replace("#karaf = karaf,_g_:admingroup", "karaf = karaf,_g_:admingroup")
+                    .replace("#_g_\\:admingroup = ", "_g_\\:admingroup = "));
+            edit("etc/org.apache.karaf.shell.cfg", s -> s
+                    .replace("sshPort = 8101", "sshPort = " + sshPort)
+                    .replace("sshHost = 0.0.0.0", "sshHost = 127.0.0.1"));
+            edit("etc/org.apache.karaf.management.cfg", s -> s
+                    .replace("rmiRegistryPort = 1099", "rmiRegistryPort = " + rmiRegistryPort)
+                    .replace("rmiServerPort = 44444", "rmiServerPort = " + rmiServerPort));
+            // Only Central (the Apache and Sonatype snapshot repositories cannot be reached from here), and the
+            // local repository the build uses, where our bundles and the features XML were installed.
+            edit("etc/org.ops4j.pax.url.mvn.cfg", s -> replaceProperty(s, "org.ops4j.pax.url.mvn.repositories",
+                    "https://repo1.maven.org/maven2@id=central")
+                    + "\norg.ops4j.pax.url.mvn.localRepository = " + localRepository.toAbsolutePath() + "\n");
+            String mvnCfg = Files.readString(home.resolve("etc/org.ops4j.pax.url.mvn.cfg"));
+            assertThat(mvnCfg.lines().filter(l -> !l.startsWith("#")))
+                    .noneMatch(l -> l.contains("oss.sonatype.org") || l.contains("repository.apache.org"));
+        }
+
+        void start() throws IOException {
+            ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/karaf").toString(), "server")
+                    .directory(home.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(home.resolve("console.log").toFile());
+            environment(pb);
+            process = pb.start();
+            log("started Karaf (pid %d) on %s", process.pid(), javaHome);
+        }
+
+        /** True once a client session runs a command; fails at once if Karaf died. */
+        boolean consoleAnswers() throws IOException, InterruptedException {
+            if (!process.isAlive()) {
+                throw new AssertionError("Karaf exited (" + process.exitValue() + "):\n" + tail("console.log"));
+            }
+            Result r = shell("feature:list -i | grep -c Started");
+            return r.rc == 0 && !r.out.contains("Error");
+        }
+
+        String shellOk(String commands) throws IOException, InterruptedException {
+            Result r = shell(commands);
+            assertThat(r.rc).as("exit status of '%s', output:%n%s%nkaraf.log:%n%s", commands, r.out, tail("data/log/karaf.log"))
+                    .isZero();
+            assertThat(r.out).as("output of '%s'", commands).doesNotContain("Error executing command");
+            return r.out;
+        }
+
+        /** Runs the commands (one a line) in one client session, in batch mode. */
+        Result shell(String commands) throws IOException, InterruptedException {
+            Path out = Files.createTempFile(home, "client-", ".out");
+            ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/client").toString(),
+                    "-u", "karaf", "-p", "karaf", "-h", "127.0.0.1", "-a", Integer.toString(sshPort), "-b")
+                    .directory(home.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(out.toFile());
+            environment(pb);
+            Process client = pb.start();
+            try (var stdin = client.getOutputStream()) {
+                stdin.write((commands + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+            try {
+                if (!client.waitFor(60, TimeUnit.SECONDS)) {
+                    throw new AssertionError("bin/client did not finish '" + commands + "' within 60 s");
+                }
+            } finally {
+                destroyTree(client);
+            }
+            String text = ANSI.matcher(Files.readString(out)).replaceAll("");
+            Files.delete(out);
+            return new Result(client.exitValue(), text);
+        }
+
+        private void environment(ProcessBuilder pb) {
+            Map<String, String> env = pb.environment();
+            env.keySet().removeIf(k -> k.startsWith("KARAF_") || k.equals("EXTRA_JAVA_OPTS") || k.equals("JAVA_OPTS"));
+            env.put("JAVA_HOME", javaHome.toString());
+            env.put("PATH", javaHome.resolve("bin") + ":" + env.getOrDefault("PATH", "/usr/bin:/bin"));
+            env.put("JAVA_MIN_MEM", "128M");
+            env.put("JAVA_MAX_MEM", "512M");
+        }
+
+        /** Always: the Karaf process and everything it started are gone when this returns. */
+        void kill() throws InterruptedException {
+            if (process == null) {
+                return;
+            }
+            destroyTree(process);
+            if (process.isAlive()) {
+                log("Karaf still alive after kill; console:%n%s", tail("console.log"));
+            }
+        }
+
+        private String tail(String file) {
+            try {
+                String s = Files.readString(home.resolve(file));
+                return s.length() > 6000 ? s.substring(s.length() - 6000) : s;
+            } catch (IOException e) {
+                return "(" + file + ": " + e + ")";
+            }
+        }
+
+        private void edit(String file, java.util.function.UnaryOperator<String> change) throws IOException {
+            Path p = home.resolve(file);
+            String before = Files.readString(p);
+            String after = change.apply(before);
+            assertThat(after).as("edit of " + file).isNotEqualTo(before);
+            Files.writeString(p, after);
+        }
+    }
+
+    record Result(int rc, String out) {
+    }
+
+    /** Kills the process and all its descendants (listed first: once it is dead, they are reparented). */
+    static void destroyTree(Process p) throws InterruptedException {
+        var all = new java.util.ArrayList<>(p.descendants().toList());
+        all.add(p.toHandle());
+        all.forEach(ProcessHandle::destroyForcibly);
+        for (ProcessHandle h : all) {
+            h.onExit().completeOnTimeout(h, 20, TimeUnit.SECONDS).join();
+        }
+        p.waitFor(20, TimeUnit.SECONDS);
+    }
+
+    /** Replaces a property of a .cfg file, continuation lines (ending in a backslash) included. */
+    static String replaceProperty(String cfg, String key, String value) {
+        StringBuilder out = new StringBuilder();
+        boolean inValue = false;
+        boolean replaced = false;
+        for (String line : cfg.split("\n", -1)) {
+            if (inValue) {
+                inValue = line.endsWith("\\");
+                continue;
+            }
+            if (line.matches("\\s*" + Pattern.quote(key) + "\\s*[=:].*")) {
+                out.append(key).append(" = ").append(value).append('\n');
+                inValue = line.endsWith("\\");
+                replaced = true;
+                continue;
+            }
+            out.append(line).append('\n');
+        }
+        assertThat(replaced).as(key + " in the .cfg").isTrue();
+        return out.toString();
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static void copyTree(Path from, Path to) throws IOException {
+        try (var paths = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) paths::iterator) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (var paths = Files.walk(root)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
