@@ -2,6 +2,7 @@ package io.occams.rpc.stream.internal;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.occams.rpc.api.RpcCode;
 import io.occams.rpc.api.ServerConfig;
 import io.occams.rpc.api.spi.Connection;
@@ -131,8 +132,10 @@ public final class ServerConnection implements ConnectionHandler {
     }
 
     private void dispatchOne() {
+        // Most calls carry no blob (the remote API never does): the shared empty buffer then, not a
+        // retained slice, which costs a pooled object and two reference-count updates per call.
         ServerCallImpl call = new ServerCallImpl(this, decoder.seq(), decoder.numericAction(), decoder.action(),
-                decoder.retainedMsg(), decoder.retainedBlob());
+                decoder.retainedMsg(), decoder.blobLength() == 0 ? Unpooled.EMPTY_BUFFER : decoder.retainedBlob());
         inFlight.incrementAndGet();
         try {
             dispatch.dispatch(call);
