@@ -35,9 +35,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * whose dispatch echoes the 8-byte msg, on each runtime.
  *
  * <ul>
- * <li>{@code pipelined100}: 100 calls submitted at once, then waited for; time and bytes per call.
- *     The stream path's own garbage is {@code gc.alloc.rate.norm} minus the task object the caller
- *     makes per call (an {@code Echo}: 56 bytes with compressed oops).
+ * <li>{@code pipelined100}: 100 calls written with {@code send(task, false)} and one {@code flush()},
+ *     then waited for; time and bytes per call. The stream path's own garbage is
+ *     {@code gc.alloc.rate.norm} minus the task object the caller makes per call (an {@code Echo}:
+ *     56 bytes with compressed oops).
+ * <li>{@code submitted100}: the same 100 calls through {@code submit}, which (off the reader, with no
+ *     other sender queued) flushes each call: what a lone thread pays without batching.
  * <li>{@code oneCall}: a single call, waited for: the loopback latency of one call.
  * <li>{@code callJoin}: {@link ClientStream#call} with its {@code CompletableFuture} and {@link Reply}.
  * </ul>
@@ -83,12 +86,18 @@ public class RoundTripBench {
     @Benchmark
     @OperationsPerInvocation(100)
     public void pipelined100() {
-        calls(100);
+        calls(100, true);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(100)
+    public void submitted100() {
+        calls(100, false);
     }
 
     @Benchmark
     public void oneCall() {
-        calls(1);
+        calls(1, true);
     }
 
     @Benchmark
@@ -98,11 +107,15 @@ public class RoundTripBench {
         }
     }
 
-    private void calls(int n) {
+    private void calls(int n, boolean batch) {
         waiter = Thread.currentThread();
         remaining.set(n);
         for (int i = 0; i < n; i++) {
-            stream.submit(new Echo(this));
+            if (batch) {
+                stream.send(new Echo(this), i == n - 1);
+            } else {
+                stream.submit(new Echo(this));
+            }
         }
         while (remaining.get() > 0) {
             LockSupport.park(this);

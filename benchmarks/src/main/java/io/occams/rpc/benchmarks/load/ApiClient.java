@@ -35,7 +35,7 @@ public final class ApiClient {
                 streams.add(s);
                 BenchService proxy = client.proxy(BenchService.class, s);
                 for (int k = 0; k < inflight; k++) {
-                    call(proxy, s, m, 0x0102030405060708L);
+                    call(proxy, s, m, 0x0102030405060708L, System.nanoTime());
                 }
             }
             m.run(warmup, duration);
@@ -46,16 +46,17 @@ public final class ApiClient {
         System.exit(0);
     }
 
-    static void call(BenchService proxy, ClientStream s, Measure m, long x) {
-        long start = System.nanoTime();
+    static void call(BenchService proxy, ClientStream s, Measure m, long x, long start) {
         proxy.echo(x).whenComplete((r, e) -> {
+            long now;
             if (e != null || r != x) {
                 m.errors.increment();
+                now = System.nanoTime();
             } else {
-                m.record(start);
+                now = m.record(start);
             }
             if (!m.stop && (e == null || s.isHealthy())) {
-                call(proxy, s, m, x);
+                call(proxy, s, m, x, now);
             }
         });
     }

@@ -19,9 +19,15 @@ final class Measure {
     final LongAdder errors = new LongAdder();
     volatile boolean stop;
 
-    void record(long startNanos) {
-        long d = System.nanoTime() - startNanos;
+    /**
+     * Records the latency of a call started at {@code startNanos}; returns the time now, for the next
+     * call's start (one clock read per call, the same for every client: on this VM it costs ~25 ns).
+     */
+    long record(long startNanos) {
+        long now = System.nanoTime();
+        long d = now - startNanos;
         recorder.recordValue(d < 1 ? 1 : Math.min(d, HIGHEST_NANOS));
+        return now;
     }
 
     /** Sleeps through the warm-up, then measures for {@code seconds} and prints the RESULT line. */

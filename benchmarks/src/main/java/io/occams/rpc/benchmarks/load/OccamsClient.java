@@ -49,7 +49,7 @@ public final class OccamsClient {
             long word = 0x0102030405060708L;
             for (ClientStream s : streams) {
                 for (int i = 0; i < inflight; i++) {
-                    s.submit(new Call(s, m, payload, word, blob));
+                    s.submit(new Call(s, m, payload, word, blob, System.nanoTime()));
                 }
             }
             m.run(warmup, duration);
@@ -67,15 +67,16 @@ public final class OccamsClient {
         private final int payload;
         private final long word;
         private final ByteBuf blob;
-        private final long start = System.nanoTime();
+        private final long start;
 
-        Call(ClientStream stream, Measure m, int payload, long word, ByteBuf blob) {
+        Call(ClientStream stream, Measure m, int payload, long word, ByteBuf blob, long start) {
             super(1);
             this.stream = stream;
             this.m = m;
             this.payload = payload;
             this.word = word;
             this.blob = blob;
+            this.start = start;
         }
 
         @Override
@@ -99,33 +100,32 @@ public final class OccamsClient {
 
         @Override
         public void onReply(ByteBuf msg, ByteBuf b) {
-            m.record(start);
-            next();
+            next(m.record(start));
         }
 
         @Override
         public void onErrno(int errno) {
             m.errors.increment();
-            next();
+            next(System.nanoTime());
         }
 
         @Override
         public void onErrorString(ByteBuf text) {
             m.errors.increment();
-            next();
+            next(System.nanoTime());
         }
 
         @Override
         public void onFailure(RpcException failure) {
             m.errors.increment();
             if (!m.stop && stream.isHealthy()) {
-                next();
+                next(System.nanoTime());
             }
         }
 
-        private void next() {
+        private void next(long now) {
             if (!m.stop) {
-                stream.submit(new Call(stream, m, payload, word, blob));
+                stream.submit(new Call(stream, m, payload, word, blob, now));
             }
         }
     }

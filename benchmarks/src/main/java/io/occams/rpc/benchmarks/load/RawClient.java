@@ -55,7 +55,7 @@ public final class RawClient {
         try (ch) {
             int n = 0;
             for (int i = 0; i < inflight; i++) {
-                n = request(heads, blobs, gather, n, sent, mask, seq++, payload, blobBytes);
+                n = request(heads, blobs, gather, n, sent, mask, seq++, payload, blobBytes, System.nanoTime());
             }
             writeAll(ch, gather, n);
             while (!m.stop) {
@@ -73,8 +73,8 @@ public final class RawClient {
                         break;
                     }
                     in.position(p + total);
-                    m.record(sent[(int) (firstUnanswered++ & mask)]);
-                    n = request(heads, blobs, gather, n, sent, mask, seq++, payload, blobBytes);
+                    long now = m.record(sent[(int) (firstUnanswered++ & mask)]);
+                    n = request(heads, blobs, gather, n, sent, mask, seq++, payload, blobBytes, now);
                 }
                 in.compact();
                 writeAll(ch, gather, n);
@@ -87,7 +87,7 @@ public final class RawClient {
     }
 
     private static int request(ByteBuffer[] heads, ByteBuffer[] blobs, ByteBuffer[] gather, int n, long[] sent,
-            int mask, long seq, int payload, int blobBytes) {
+            int mask, long seq, int payload, int blobBytes, long now) {
         int slot = (int) (seq & mask);
         ByteBuffer h = heads[slot].clear();
         h.putShort((short) 0x4D25).put((byte) 1).put((byte) 0).putInt(1).putLong(seq).putLong(0)
@@ -99,7 +99,7 @@ public final class RawClient {
         if (blobBytes > 0) {
             gather[n++] = blobs[slot].clear();
         }
-        sent[slot] = System.nanoTime();
+        sent[slot] = now;
         return n;
     }
 
