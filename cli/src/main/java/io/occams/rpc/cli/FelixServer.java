@@ -49,6 +49,9 @@ import org.osgi.framework.launch.FrameworkFactory;
 final class FelixServer {
     /** The service the server component registers; looked up by name, its class lives in a bundle. */
     static final String SERVER_CLASS = "io.occams.rpc.server.RpcServer";
+    /** Service properties of a listening server (see the server bundle's ServerComponent). */
+    static final String ADDRESSES_PROPERTY = "occams.server.addresses";
+    static final String RUNTIME_PROPERTY = "occams.runtime";
     private static final String FILEINSTALL = "org.apache.felix.fileinstall";
 
     private final Path bundleDir;
@@ -170,8 +173,9 @@ final class FelixServer {
 
     /**
      * The addresses of the servers registered in the framework, as soon as at least {@code expected}
-     * are known or the deadline passes. The server is a service of a bundle's class, read reflectively:
-     * this launcher shares no class with the bundles but the OSGi API.
+     * are known or the deadline passes. The server component registers each listening server as an
+     * {@code RpcServer} service with {@code occams.server.addresses} (the bound addresses, the real port
+     * when 0 was asked for) and {@code occams.runtime}: read from the properties, no class is shared.
      */
     private List<String> awaitAddresses(BundleContext ctx, long deadline, int expected) {
         Set<String> found = new LinkedHashSet<>();
@@ -180,21 +184,13 @@ final class FelixServer {
             try {
                 ServiceReference<?>[] refs = ctx.getServiceReferences(SERVER_CLASS, null);
                 for (ServiceReference<?> ref : refs == null ? new ServiceReference<?>[0] : refs) {
-                    Object server = ctx.getService(ref);
-                    if (server == null) {
-                        continue;
-                    }
-                    try {
-                        String runtime = runtimeName(server);
-                        for (Object a : (List<?>) server.getClass().getMethod("addresses").invoke(server)) {
-                            found.add(a + (runtime != null ? " (" + runtime + " runtime)" : ""));
-                        }
-                    } finally {
-                        ctx.ungetService(ref);
+                    Object runtime = ref.getProperty(RUNTIME_PROPERTY);
+                    for (String a : strings(ref.getProperty(ADDRESSES_PROPERTY))) {
+                        found.add(a + (runtime != null ? " (" + runtime + " runtime)" : ""));
                     }
                 }
-            } catch (InvalidSyntaxException | ReflectiveOperationException | RuntimeException e) {
-                // not there yet, or changing under us: look again
+            } catch (InvalidSyntaxException e) {
+                throw new IllegalStateException(e);
             }
             if (found.size() >= expected || System.nanoTime() - deadline >= 0) {
                 return new ArrayList<>(found);
@@ -204,13 +200,16 @@ final class FelixServer {
         return new ArrayList<>(found);
     }
 
-    private static String runtimeName(Object server) {
-        try {
-            Object rt = server.getClass().getMethod("runtime").invoke(server);
-            return rt == null ? null : (String) rt.getClass().getMethod("name").invoke(rt);
-        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-            return null;
+    private static List<String> strings(Object value) {
+        List<String> out = new ArrayList<>();
+        if (value instanceof String[] a) {
+            out.addAll(List.of(a));
+        } else if (value instanceof Iterable<?> it) {
+            it.forEach(v -> out.add(String.valueOf(v)));
+        } else if (value != null) {
+            out.add(value.toString());
         }
+        return out;
     }
 
     /** One line per bundle that comes, changes or goes through deploy/. */
