@@ -28,8 +28,8 @@ import java.util.regex.Pattern;
  * alike, and writes the medians and ratios as Markdown and CSV.
  *
  * <p>Contenders: {@code occams-netty} and {@code occams-vthreads} (stream-level pipelined client and
- * echo server on each runtime), {@code occams-api-netty} (an {@code RpcClient} proxy, async, with the
- * msgpack codec, against a codec-decoding dispatch: {@link ApiServer}; small shapes only), {@code grpc} (grpc-java 1.79 unary, AsyncServer/AsyncClient as
+ * echo server on each runtime), {@code occams-api-netty} (an {@code RpcClient} proxy, async, msgpack, against an
+ * {@code RpcServer} with its {@code ServiceDispatcher}: {@link ApiServer}; small shapes only), {@code grpc} (grpc-java 1.79 unary, AsyncServer/AsyncClient as
  * published, defaults), {@code grpc-tuned} (the same with {@code --directexecutor
  * --transport=netty_epoll}) and {@code raw} (the plain java.nio ceiling, {@link RawServer}).
  *
