@@ -1,8 +1,17 @@
 package io.occams.rpc.features;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.occams.rpc.api.ClientConfig;
+import io.occams.rpc.api.MessageException;
+import io.occams.rpc.api.RpcAddress;
+import io.occams.rpc.client.RpcClient;
+import io.occams.rpc.examples.CalService;
+import io.occams.rpc.examples.EchoService;
+import io.occams.rpc.runtime.netty.NettyRuntime;
+import io.occams.rpc.stream.ClientStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -23,9 +32,10 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Our features repository in a real Apache Karaf 4.4.10 on the machine's JDK 17 (Karaf 4.4 does not run on
- * 24+): {@code feature:repo-add} by its Maven coordinates, {@code feature:install}, every bundle Active and our
- * components enabled, then {@code shutdown -f} and the process gone. Skipped only when {@code bin/jdk17} finds
- * no JDK 17.
+ * 24+): {@code feature:repo-add} by its Maven coordinates, {@code feature:install occams-rpc occams-rpc-netty
+ * occams-rpc-examples}, every bundle Active and our components enabled, the default server of the examples
+ * feature listening on the Netty runtime, the examples called from this JVM through our client, then
+ * {@code shutdown -f} and the process gone. Skipped only when {@code bin/jdk17} finds no JDK 17.
  *
  * <p>The Karaf is the tar.gz the build unpacked into {@code target/karaf-dist}; each run copies it to a fresh
  * {@code target/karaf-instance} (no {@code data/} cache survives a run), enables the {@code karaf} user for the
@@ -40,7 +50,8 @@ class KarafFeaturesIT {
             Pattern.compile("(?m)^\\s*(\\d+)\\s*\\|\\s*(\\w+)\\s*\\|\\s*\\d+\\s*\\|\\s*\\S+\\s*\\|\\s*(\\S+)\\s*$");
     private static final String[] OUR_BUNDLES = {
         "io.occams.rpc.api", "io.occams.rpc.codec", "io.occams.rpc.errors", "io.occams.rpc.stream",
-        "io.occams.rpc.client", "io.occams.rpc.runtime.netty"
+        "io.occams.rpc.client", "io.occams.rpc.pool", "io.occams.rpc.server", "io.occams.rpc.runtime.netty",
+        "io.occams.rpc.examples"
     };
     private static final String[] THIRD_PARTY = {
         "io.netty.buffer", "io.netty.common", "io.netty.resolver", "io.netty.transport",
@@ -50,7 +61,10 @@ class KarafFeaturesIT {
     private static final String[] OUR_COMPONENTS = {
         "io.occams.rpc.codec.internal.osgi.MsgpackCodecComponent",
         "io.occams.rpc.errors.internal.osgi.ErrorCodecWhiteboard",
-        "io.occams.rpc.runtime.netty.internal.osgi.NettyRuntimeComponent"
+        "io.occams.rpc.runtime.netty.internal.osgi.NettyRuntimeComponent",
+        "io.occams.rpc.server.internal.osgi.ServerComponent",
+        "io.occams.rpc.examples.internal.osgi.CalServiceComponent",
+        "io.occams.rpc.examples.internal.osgi.EchoServiceComponent"
     };
 
     @Test
@@ -69,14 +83,18 @@ class KarafFeaturesIT {
             String url = property("occams.karaf.features");
             karaf.shellOk("feature:repo-add " + url);
             long t1 = System.nanoTime();
-            karaf.shellOk("feature:install occams-rpc occams-rpc-netty");
+            karaf.shellOk("feature:install occams-rpc occams-rpc-netty occams-rpc-examples");
             log("feature:install took %d ms", ms(t1));
 
             String features = karaf.shellOk("feature:list -i");
-            assertThat(features).contains("occams-rpc ", "occams-rpc-netty ");
+            assertThat(features).contains("occams-rpc ", "occams-rpc-netty ", "occams-rpc-examples ");
 
             Map<String, String> states = bundleStates(karaf.shellOk("bundle:list -s -t 0"));
-            log("bundles: %s", states);
+            states.forEach((bsn, state) -> {
+                if (bsn.startsWith("io.occams") || bsn.startsWith("io.netty") || bsn.startsWith("org.msgpack")) {
+                    log("bundle %-45s %s", bsn, state);
+                }
+            });
             for (String bsn : OUR_BUNDLES) {
                 assertThat(states).as("state of " + bsn).containsEntry(bsn, "Active");
             }
@@ -100,6 +118,20 @@ class KarafFeaturesIT {
                         + " in bundle \\d+ \\([^)]*\\) enabled, 1 instance\\.\\s+Id: \\d+, State:(ACTIVE|SATISFIED)");
             }
 
+            // The examples feature's default server: its configuration (port from -Doccams.rpc.port, through the
+            // interpolation plugin), listening, on the Netty runtime.
+            String config = karaf.shellOk("config:list '(service.factoryPid=io.occams.rpc.server)'");
+            assertThat(config).contains("port = " + karaf.rpcPort);
+            long t2 = System.nanoTime();
+            await("the examples' server listening on " + karaf.rpcPort).atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(100)).until(() -> listening(karaf.rpcPort));
+            log("server listening on %d, %d ms after the install returned", karaf.rpcPort, ms(t2));
+            String servers = karaf.shellOk("service:list io.occams.rpc.server.RpcServer");
+            log("RpcServer service:%n%s", servers);
+            assertThat(servers).containsPattern("occams\\.runtime = netty");
+
+            callTheExamples(karaf.rpcPort);
+
             karaf.shell("shutdown -f");
             assertThat(karaf.process.waitFor(60, TimeUnit.SECONDS)).as("Karaf exits after shutdown -f").isTrue();
             log("Karaf stopped; whole run %d ms", ms(t0));
@@ -110,6 +142,33 @@ class KarafFeaturesIT {
         assertThat(listening(karaf.sshPort)).as("nothing listens on the ssh port any more").isFalse();
     }
 
+    /** CalService and EchoService from this JVM, through our client on the Netty runtime. */
+    private static void callTheExamples(int port) throws Exception {
+        NettyRuntime runtime = new NettyRuntime();
+        try {
+            ClientStream stream = ClientStream.connect(runtime, RpcAddress.tcp("127.0.0.1", port), ClientConfig.defaults())
+                    .get(10, TimeUnit.SECONDS);
+            try {
+                RpcClient client = RpcClient.create();
+                CalService cal = client.proxy(CalService.class, stream);
+                EchoService echo = client.proxy(EchoService.class, stream);
+                long sum = cal.add(10, 20);
+                log("CalService.add(10, 20) = %d", sum);
+                assertThat(sum).isEqualTo(30L);
+                assertThat(cal.inc(41)).isEqualTo(42L);
+                assertThat(cal.div(10, 2)).isEqualTo(5L);
+                assertThatThrownBy(() -> cal.div(10, 0)).satisfies(e -> log("CalService.div(10, 0) threw %s", e))
+                        .isExactlyInstanceOf(MessageException.class).hasMessage("divide by zero");
+                assertThat(echo.repeat("Hello, Karaf!")).isEqualTo("Hello, Karaf!");
+            } finally {
+                stream.close();
+                stream.closeFuture().get(10, TimeUnit.SECONDS);
+            }
+        } finally {
+            runtime.close();
+        }
+    }
+
     /** The JDK 17 home printed by bin/jdk17; the test is skipped (only) when that script finds none. */
     private static Path jdk17() throws IOException, InterruptedException {
         Path script = Path.of(property("occams.karaf.jdk17"));
@@ -118,8 +177,11 @@ class KarafFeaturesIT {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        Assumptions.assumeTrue(p.exitValue() == 0 && !out.isEmpty(),
-                () -> "SKIPPED: Apache Karaf 4.4 needs a JDK 17 and none was found (" + err + ")");
+        if (p.exitValue() != 0 || out.isEmpty()) {
+            String why = "SKIPPED: Apache Karaf 4.4 needs a JDK 17 and none was found (" + err + ")";
+            log("%s", why);
+            Assumptions.abort(why);
+        }
         return Path.of(out);
     }
 
@@ -163,6 +225,7 @@ class KarafFeaturesIT {
         final int sshPort = freePort();
         final int rmiRegistryPort = freePort();
         final int rmiServerPort = freePort();
+        final int rpcPort = freePort();
         Process process;
 
         Karaf(Path dist, Path home, Path javaHome) {
@@ -201,6 +264,8 @@ class KarafFeaturesIT {
                     .redirectErrorStream(true)
                     .redirectOutput(home.resolve("console.log").toFile());
             environment(pb);
+            // The examples feature's server port ($[prop:occams.rpc.port] in its configuration).
+            pb.environment().put("EXTRA_JAVA_OPTS", "-Doccams.rpc.port=" + rpcPort);
             process = pb.start();
             log("started Karaf (pid %d) on %s", process.pid(), javaHome);
         }
