@@ -25,6 +25,11 @@ public interface AsyncCalService {
     /** {@code a + b}. */
     CompletableFuture<Long> add(long a, long b);
 
-    /** {@code a / b}; fails with {@link MessageException} {@code "divide by zero"} when {@code b} is 0. */
-    CompletableFuture<Long> div(long a, long b);
+    /**
+     * {@code a / b}; fails with {@link MessageException} {@code "divide by zero"} when {@code b} is 0.
+     *
+     * @throws MessageException never thrown: it completes the future. Declared because a client proxy maps
+     *         a string error frame only into the exceptions a method declares, async ones included
+     */
+    CompletableFuture<Long> div(long a, long b) throws MessageException;
 }
