@@ -1,0 +1,357 @@
+package io.occams.rpc.testsuite;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.occams.rpc.api.ClientConfig;
+import io.occams.rpc.api.ErrnoException;
+import io.occams.rpc.api.MessageException;
+import io.occams.rpc.api.RpcAddress;
+import io.occams.rpc.api.RpcCode;
+import io.occams.rpc.api.RpcException;
+import io.occams.rpc.api.RpcService;
+import io.occams.rpc.api.spi.Runtime;
+import io.occams.rpc.client.RpcClient;
+import io.occams.rpc.examples.AsyncCalService;
+import io.occams.rpc.examples.CalService;
+import io.occams.rpc.examples.EchoService;
+import io.occams.rpc.pool.ClientPool;
+import io.occams.rpc.pool.FailoverPool;
+import io.occams.rpc.server.RpcServer;
+import io.occams.rpc.server.ServiceDispatcher;
+import io.occams.rpc.stream.Caller;
+import io.occams.rpc.stream.ClientStream;
+import io.occams.rpc.testkit.Transport;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The remote API end to end: a real {@link RpcServer} serving the example implementations (found through
+ * {@code ServiceLoader}) and a real {@link RpcClient} proxy over each kind of {@link Caller} (one
+ * {@link ClientStream}, a {@link ClientPool}, a {@link FailoverPool} of two servers). Spec §10 A1 and what the
+ * remote API adds (issue 5): async proxies, blocking calls from many threads, framework failures as
+ * {@link RpcException} codes, a slow method not delaying a fast one. Written once, run by a subclass per
+ * runtime (client and server on that runtime), each over TCP and a Unix socket.
+ */
+@ExtendWith(LeakCheck.class)
+public abstract class AbstractRemoteApiContractTest {
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    /** How the proxy reaches the server. */
+    enum Via {
+        /** One connection. */
+        STREAM,
+        /** A pool of connections to one server. */
+        CLIENT_POOL,
+        /** A failover pool over two servers, round robin. */
+        FAILOVER_POOL
+    }
+
+    /** A service no server here serves. */
+    @RpcService("NoSuchService")
+    public interface NoSuchService {
+        long inc(long x);
+    }
+
+    /** {@code CalService} as a client that believes it has a {@code mul} sees it. */
+    @RpcService("CalService")
+    public interface CalServiceWithMul {
+        long inc(long x);
+
+        long mul(long a, long b);
+    }
+
+    /** The async view of {@link CalServiceWithMul}'s missing method. */
+    @RpcService("CalService")
+    public interface AsyncCalServiceWithMul {
+        CompletableFuture<Long> mul(long a, long b);
+    }
+
+    /** A service with a slow and a fast synchronous method. */
+    @RpcService("SlowFast")
+    public interface SlowFast {
+        String slow(String s);
+
+        long fast(long x);
+    }
+
+    /** {@link SlowFast} seen through futures by the client. */
+    @RpcService("SlowFast")
+    public interface AsyncSlowFast {
+        CompletableFuture<String> slow(String s);
+    }
+
+    /** {@link SlowFast}: {@code slow} says it has started, then waits for the gate. */
+    static final class SlowFastImpl implements SlowFast {
+        final CountDownLatch entered = new CountDownLatch(1);
+        final CountDownLatch gate = new CountDownLatch(1);
+
+        @Override
+        public String slow(String s) {
+            entered.countDown();
+            try {
+                gate.await(WAIT.toSeconds(), TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return s;
+        }
+
+        @Override
+        public long fast(long x) {
+            return x + 1;
+        }
+    }
+
+    @TempDir
+    Path dir;
+
+    protected Runtime runtime;
+    private final RpcClient client = RpcClient.create();
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+
+    /** A fresh runtime for one test; closed after it. */
+    protected abstract Runtime newRuntime();
+
+    @BeforeEach
+    void start() {
+        runtime = newRuntime();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            closeables.get(i).close();
+        }
+        runtime.close();
+    }
+
+    static Stream<Arguments> transportsAndCallers() {
+        List<Arguments> all = new ArrayList<>();
+        for (Transport t : Transport.values()) {
+            for (Via v : Via.values()) {
+                all.add(Arguments.of(t, v));
+            }
+        }
+        return all.stream();
+    }
+
+    /** A server on {@code t} serving what ServiceLoader finds of the examples' CalService and EchoService. */
+    private RpcServer server(Transport t) throws Exception {
+        RpcServer s = RpcServer.builder().runtime(runtime).build();
+        closeables.add(s::shutdownNow);
+        ServiceDispatcher d = s.dispatcher();
+        assertThat(d.registerAll(CalService.class)).as("CalService through ServiceLoader").hasSize(1);
+        assertThat(d.registerAll(EchoService.class)).as("EchoService through ServiceLoader").hasSize(1);
+        s.listen(t.freshAddress(dir));
+        return s;
+    }
+
+    private ClientStream stream(RpcAddress a) {
+        ClientStream c = ClientStream.connect(runtime, a, ClientConfig.defaults()).join();
+        closeables.add(c::abort);
+        return c;
+    }
+
+    /** A caller of kind {@code via} to {@code first} (and to a second server of its own for a failover pool). */
+    private Caller caller(Via via, Transport t, RpcServer first) throws Exception {
+        RpcAddress a = first.addresses().get(0);
+        switch (via) {
+            case STREAM:
+                return stream(a);
+            case CLIENT_POOL: {
+                ClientPool p = new ClientPool(runtime, a, ClientConfig.defaults());
+                closeables.add(p::close);
+                return p;
+            }
+            case FAILOVER_POOL: {
+                RpcAddress b = server(t).addresses().get(0);
+                FailoverPool p = new FailoverPool(runtime, List.of(a, b), ClientConfig.defaults(), FailoverPool.Selection.ROUND_ROBIN, 2);
+                closeables.add(p::close);
+                return p;
+            }
+            default:
+                throw new AssertionError(via);
+        }
+    }
+
+    private Caller caller(Via via, Transport t) throws Exception {
+        return caller(via, t, server(t));
+    }
+
+    private static <T> T get(CompletableFuture<T> f) throws Exception {
+        return f.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    }
+
+    private static Throwable failure(CompletableFuture<?> f) throws Exception {
+        try {
+            f.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            return e.getCause();
+        }
+        throw new AssertionError("the call should have failed");
+    }
+
+    // A1
+    @ParameterizedTest(name = "{0} via {1}")
+    @MethodSource("transportsAndCallers")
+    void theReferenceServicesAnswerAsTheRustSuiteExpects(Transport t, Via via) throws Exception {
+        Caller caller = caller(via, t);
+        CalService cal = client.proxy(CalService.class, caller);
+        EchoService echo = client.proxy(EchoService.class, caller);
+        assertThat(cal.inc(41)).isEqualTo(42);
+        assertThat(cal.add(10, 20)).isEqualTo(30);
+        assertThat(cal.div(10, 2)).isEqualTo(5);
+        assertThatThrownBy(() -> cal.div(10, 0)).isExactlyInstanceOf(MessageException.class).hasMessage("divide by zero");
+        assertThat(echo.repeat("Hello, world!")).isEqualTo("Hello, world!");
+        assertThat(echo.repeat("")).isEmpty();
+        assertThat(echo.repeat("ünïcødé ✓")).isEqualTo("ünïcødé ✓");
+        assertThatThrownBy(() -> echo.ioError("x")).isExactlyInstanceOf(ErrnoException.class)
+                .satisfies(e -> assertThat(((ErrnoException) e).errno()).isEqualTo(ErrnoException.EIO));
+        // errors leave the caller usable
+        assertThat(cal.inc(-1)).isZero();
+    }
+
+    @ParameterizedTest(name = "{0} via {1}")
+    @MethodSource("transportsAndCallers")
+    void theAsyncCalServiceGetsTheSameAnswersThroughFutures(Transport t, Via via) throws Exception {
+        AsyncCalService cal = client.proxy(AsyncCalService.class, caller(via, t));
+        CompletableFuture<Long> inc = cal.inc(41);
+        CompletableFuture<Long> add = cal.add(10, 20);
+        CompletableFuture<Long> div = cal.div(10, 2);
+        CompletableFuture<Long> divByZero = cal.div(10, 0);
+        assertThat(get(inc)).isEqualTo(42);
+        assertThat(get(add)).isEqualTo(30);
+        assertThat(get(div)).isEqualTo(5);
+        assertThat(failure(divByZero)).isExactlyInstanceOf(MessageException.class).hasMessage("divide by zero");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void aServerImplementingTheAsyncCalServiceAnswersTheBlockingProxy(Transport t) throws Exception {
+        RpcServer s = RpcServer.builder().runtime(runtime).build();
+        closeables.add(s::shutdownNow);
+        assertThat(s.dispatcher().registerAll(AsyncCalService.class)).hasSize(1);
+        CalService cal = client.proxy(CalService.class, stream(s.listen(t.freshAddress(dir))));
+        assertThat(cal.inc(41)).isEqualTo(42);
+        assertThat(cal.add(10, 20)).isEqualTo(30);
+        assertThat(cal.div(10, 2)).isEqualTo(5);
+        assertThatThrownBy(() -> cal.div(10, 0)).isExactlyInstanceOf(MessageException.class).hasMessage("divide by zero");
+    }
+
+    @ParameterizedTest(name = "{0} via {1}")
+    @MethodSource("transportsAndCallers")
+    void manyThreadsMakingBlockingCallsAtOnceEachGetTheirOwnAnswers(Transport t, Via via) throws Exception {
+        Caller caller = caller(via, t);
+        CalService cal = client.proxy(CalService.class, caller);
+        EchoService echo = client.proxy(EchoService.class, caller);
+        int threads = 8;
+        int calls = 200;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<Integer>> done = new ArrayList<>();
+            for (int n = 0; n < threads; n++) {
+                long id = n;
+                done.add(pool.submit(() -> {
+                    go.await();
+                    int ok = 0;
+                    for (long i = 0; i < calls; i++) {
+                        assertThat(cal.add(id * 1_000_000, i)).isEqualTo(id * 1_000_000 + i);
+                        assertThat(echo.repeat(id + "/" + i)).isEqualTo(id + "/" + i);
+                        if (i % 50 == 0) {
+                            long a = i;
+                            assertThatThrownBy(() -> cal.div(a, 0)).isInstanceOf(MessageException.class);
+                        }
+                        ok++;
+                    }
+                    return ok;
+                }));
+            }
+            go.countDown();
+            for (Future<Integer> f : done) {
+                assertThat(f.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(calls);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @ParameterizedTest(name = "{0} via {1}")
+    @MethodSource("transportsAndCallers")
+    void anUnknownServiceOrMethodReachesTheCallerAsAnRpcExceptionAndTheCallerStaysUsable(Transport t, Via via) throws Exception {
+        Caller caller = caller(via, t);
+        NoSuchService missing = client.proxy(NoSuchService.class, caller);
+        CalServiceWithMul cal = client.proxy(CalServiceWithMul.class, caller);
+        AsyncCalServiceWithMul async = client.proxy(AsyncCalServiceWithMul.class, caller);
+        assertThatThrownBy(() -> missing.inc(1)).isInstanceOfSatisfying(RpcException.class,
+                e -> assertThat(e.code()).isEqualTo(RpcCode.SERVICE_NOT_FOUND));
+        assertThatThrownBy(() -> cal.mul(6, 7)).isInstanceOfSatisfying(RpcException.class,
+                e -> assertThat(e.code()).isEqualTo(RpcCode.METHOD_NOT_FOUND));
+        assertThat(failure(async.mul(6, 7))).isInstanceOfSatisfying(RpcException.class,
+                e -> assertThat(e.code()).isEqualTo(RpcCode.METHOD_NOT_FOUND));
+        assertThat(cal.inc(41)).isEqualTo(42);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void aSlowSynchronousMethodDoesNotDelayAFastOneOnTheSameConnection(Transport t) throws Exception {
+        RpcServer s = server(t);
+        SlowFastImpl impl = new SlowFastImpl();
+        s.register(SlowFast.class, impl);
+        ClientStream one = stream(s.addresses().get(0));
+        AsyncSlowFast async = client.proxy(AsyncSlowFast.class, one);
+        SlowFast sync = client.proxy(SlowFast.class, one);
+        CompletableFuture<String> slow = async.slow("slow");
+        try {
+            assertThat(impl.entered.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            for (int i = 0; i < 10; i++) {
+                assertThat(sync.fast(i)).isEqualTo(i + 1);
+            }
+            assertThat(slow).isNotDone();
+        } finally {
+            impl.gate.countDown();
+        }
+        assertThat(get(slow)).isEqualTo("slow");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void whenOneOfTwoServersStopsTheFailoverPoolCarriesOnWithTheOther(Transport t) throws Exception {
+        RpcServer first = server(t);
+        RpcServer second = server(t);
+        FailoverPool pool = new FailoverPool(runtime, List.of(first.addresses().get(0), second.addresses().get(0)),
+                ClientConfig.defaults(), FailoverPool.Selection.ROUND_ROBIN, 2);
+        closeables.add(pool::close);
+        CalService cal = client.proxy(CalService.class, pool);
+        for (int i = 0; i < 10; i++) {
+            assertThat(cal.inc(i)).isEqualTo(i + 1);
+        }
+        await().atMost(WAIT).until(() -> first.connectionCount() > 0 && second.connectionCount() > 0);
+        first.shutdownNow();
+        assertThat(first.awaitTermination(WAIT)).isTrue();
+        for (int i = 0; i < 20; i++) {
+            assertThat(cal.add(i, 1)).isEqualTo(i + 1);
+        }
+        assertThat(pool.isHealthy()).isTrue();
+    }
+}
