@@ -6,6 +6,9 @@ module io.occams.rpc.pool {
     requires transitive io.occams.rpc.stream;
     requires org.slf4j;
     requires static osgi.annotation;
+    // internal.osgi (the DS component, never loaded on the module path): compile time only.
+    requires static osgi.core;
+    requires static org.osgi.service.component.annotations;
 
     exports io.occams.rpc.pool;
 }

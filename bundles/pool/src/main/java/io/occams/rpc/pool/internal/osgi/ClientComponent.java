@@ -1,0 +1,328 @@
+package io.occams.rpc.pool.internal.osgi;
+
+import io.netty.buffer.ByteBuf;
+import io.occams.rpc.api.ClientConfig;
+import io.occams.rpc.api.RpcAddress;
+import io.occams.rpc.api.RpcCode;
+import io.occams.rpc.api.RpcException;
+import io.occams.rpc.api.spi.Runtime;
+import io.occams.rpc.pool.FailoverPool;
+import io.occams.rpc.pool.internal.Tasks;
+import io.occams.rpc.stream.Caller;
+import io.occams.rpc.stream.ClientTask;
+import java.util.ArrayList;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client per factory configuration of {@value #PID}: a {@link FailoverPool} over the configured
+ * addresses, registered as a {@link Caller} service (with the configuration's properties, plus
+ * {@code occams.client.addresses} and {@code occams.runtime}), so that any bundle can make proxies over it
+ * with {@code RpcClient}. The properties are listed in the pool bundle's package documentation.
+ *
+ * <p>The registered {@code Caller} is one object for the life of the configuration; behind it sits the
+ * pool of the current <em>generation</em> (a pool on one runtime). A runtime that leaves, or a
+ * configuration change other than the address list, starts a new generation: new calls go to the new
+ * pool at once, the old pool closes gracefully (its calls in flight get their replies), and a call that
+ * the old pool gave back unsent, or lost with its connection ({@code rpc_io_err}, {@code rpc_unreachable},
+ * the failures the pool itself retries), is sent again through the new one. A change of the address list
+ * alone is handed to {@link FailoverPool#updateAddresses}, which drains removed addresses without losing a
+ * call. A runtime's departure is handled inside its unbind, so the runtime closes only after the pool let
+ * go of it.
+ *
+ * <p>Threading: DS callbacks come from any thread and are serialized on {@link #lock}; {@code submit} takes
+ * no lock.
+ */
+@Component(configurationPid = ClientComponent.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, service = {})
+public final class ClientComponent {
+    /** The factory PID of client pools. */
+    public static final String PID = "io.occams.rpc.client";
+    private static final Logger LOG = LoggerFactory.getLogger(ClientComponent.class);
+
+    private final Object lock = new Object();
+    /** The runtimes in the registry, best ranked first. @GuardedBy("lock") */
+    private final Map<ServiceReference<Runtime>, Runtime> runtimes = new TreeMap<>((a, b) -> b.compareTo(a));
+    private final SwitchingCaller caller = new SwitchingCaller();
+    private BundleContext context;
+    /** @GuardedBy("lock") */
+    private Settings settings;
+    /** @GuardedBy("lock") */
+    private Runtime runtime;
+    /** @GuardedBy("lock") */
+    private ServiceRegistration<Caller> registration;
+    /** @GuardedBy("lock") */
+    private boolean active;
+
+    @Activate
+    void activate(BundleContext context, Map<String, Object> properties) {
+        synchronized (lock) {
+            this.context = context;
+            this.settings = new Settings(properties);
+            active = true;
+            moveTo(pick(null));
+        }
+    }
+
+    @Modified
+    void modified(Map<String, Object> properties) {
+        synchronized (lock) {
+            Settings next = new Settings(properties);
+            Settings before = settings;
+            settings = next;
+            FailoverPool pool = caller.current;
+            if (pool != null && next.sameExceptAddresses(before) && runtime != null && next.accepts(runtime.name())) {
+                pool.updateAddresses(next.addresses);
+                publish();
+            } else {
+                moveTo(pick(null));
+            }
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        synchronized (lock) {
+            active = false;
+            if (registration != null) {
+                registration.unregister();
+                registration = null;
+            }
+            caller.retire(null);
+        }
+    }
+
+    @Reference(service = Runtime.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void addRuntime(ServiceReference<Runtime> reference, Runtime r) {
+        synchronized (lock) {
+            runtimes.put(reference, r);
+            if (active && (runtime == null || (r != runtime && settings.prefers(r.name(), runtime.name())))) {
+                moveTo(pick(null));
+            }
+        }
+    }
+
+    void removeRuntime(ServiceReference<Runtime> reference, Runtime r) {
+        synchronized (lock) {
+            runtimes.remove(reference);
+            if (active && r == runtime) {
+                moveTo(pick(r));
+            }
+        }
+    }
+
+    private Runtime pick(Runtime leaving) {
+        Runtime best = null;
+        for (Runtime r : runtimes.values()) {
+            if (r != leaving && settings.accepts(r.name()) && (best == null || settings.prefers(r.name(), best.name()))) {
+                best = r;
+            }
+        }
+        return best;
+    }
+
+    /** A new generation on {@code next} (null: none; calls fail with rpc_unreachable until a runtime comes). */
+    private void moveTo(Runtime next) {
+        runtime = next;
+        FailoverPool pool = next == null ? null
+                : new FailoverPool(next, settings.addresses, settings.config, settings.selection, settings.retryLimit);
+        caller.retire(pool);
+        LOG.debug("client {} on {}", settings.name, next == null ? "no runtime" : next.name());
+        publish();
+    }
+
+    /** Registers the Caller, or updates its properties. */
+    private void publish() {
+        Hashtable<String, Object> props = new Hashtable<>(settings.serviceProperties);
+        List<String> addresses = new ArrayList<>();
+        for (RpcAddress a : settings.addresses) {
+            addresses.add(a.toString());
+        }
+        props.put("occams.client.addresses", addresses.toArray(String[]::new));
+        if (runtime != null) {
+            props.put("occams.runtime", runtime.name());
+        }
+        if (registration == null) {
+            registration = context.registerService(Caller.class, caller, props);
+        } else {
+            registration.setProperties(props);
+        }
+    }
+
+    /**
+     * The registered Caller: the current generation's pool, and a second chance through the new pool for a
+     * call that a retired pool gave back unsent or lost with its connection.
+     */
+    static final class SwitchingCaller implements Caller {
+        /** The pool new calls go to; null without a runtime. Written under the component's lock. */
+        volatile FailoverPool current;
+
+        /** Makes {@code next} current and closes the pool it replaces, gracefully. */
+        void retire(FailoverPool next) {
+            FailoverPool old = current;
+            current = next;
+            if (old != null) {
+                old.close();
+            }
+        }
+
+        @Override
+        public void submit(ClientTask task) {
+            FailoverPool pool = current;
+            if (pool == null) {
+                Tasks.fail(task, new RpcException(RpcCode.UNREACHABLE, "no runtime for this client: none of the configured runtimes is there"));
+                return;
+            }
+            pool.submit(new Rerouted(task, pool, this));
+        }
+
+        @Override
+        public boolean isHealthy() {
+            FailoverPool pool = current;
+            return pool != null && pool.isHealthy();
+        }
+    }
+
+    /**
+     * One call through a generation's pool. When that pool is retired and gives the call back with a failure
+     * the pool would have retried itself, the call goes once more through the current pool (unless its blob,
+     * which is sent once, is gone already).
+     */
+    static final class Rerouted extends ClientTask {
+        private final ClientTask task;
+        private final FailoverPool pool;
+        private final SwitchingCaller caller;
+        private boolean blobTaken;
+
+        Rerouted(ClientTask task, FailoverPool pool, SwitchingCaller caller) {
+            super(task);
+            this.task = task;
+            this.pool = pool;
+            this.caller = caller;
+            if (task.timeout() != null) {
+                timeout(task.timeout());
+            }
+            idempotent(task.isIdempotent());
+        }
+
+        @Override
+        public void encodeMsg(ByteBuf out) {
+            task.encodeMsg(out);
+        }
+
+        @Override
+        public ByteBuf takeBlob() {
+            ByteBuf b = task.takeBlob();
+            blobTaken = b != null;
+            return b;
+        }
+
+        @Override
+        public void onReply(ByteBuf msg, ByteBuf blob) {
+            task.onReply(msg, blob);
+        }
+
+        @Override
+        public void onErrno(int errno) {
+            task.onErrno(errno);
+        }
+
+        @Override
+        public void onErrorString(ByteBuf text) {
+            task.onErrorString(text);
+        }
+
+        @Override
+        public void onFailure(RpcException failure) {
+            FailoverPool now = caller.current;
+            boolean retired = now != pool && pool.isClosed();
+            boolean again = failure.code() == RpcCode.IO || failure.code() == RpcCode.UNREACHABLE;
+            if (retired && again && now != null && !blobTaken) {
+                now.submit(new Rerouted(task, now, caller));
+            } else {
+                task.onFailure(failure);
+            }
+        }
+    }
+
+    /** The configuration of one client. Immutable. */
+    static final class Settings {
+        final String name;
+        final List<RpcAddress> addresses;
+        final List<String> runtimes;
+        final ClientConfig config;
+        final FailoverPool.Selection selection;
+        final int retryLimit;
+        final Map<String, Object> serviceProperties;
+
+        Settings(Map<String, Object> p) {
+            Props props = new Props(p);
+            this.name = props.string("name", props.string(Constants.SERVICE_PID, PID));
+            List<RpcAddress> a = new ArrayList<>();
+            for (String s : props.strings("addresses")) {
+                a.add(RpcAddress.parse(s));
+            }
+            if (a.isEmpty()) {
+                throw new IllegalArgumentException("client configuration " + name + " has no addresses");
+            }
+            this.addresses = List.copyOf(a);
+            this.runtimes = List.copyOf(props.strings("runtime"));
+            ClientConfig.Builder b = ClientConfig.builder();
+            props.ifDuration("taskTimeout", b::taskTimeout);
+            props.ifDuration("readTimeout", b::readTimeout);
+            props.ifDuration("writeTimeout", b::writeTimeout);
+            props.ifDuration("idleTimeout", b::idleTimeout);
+            props.ifDuration("connectTimeout", b::connectTimeout);
+            props.ifInteger("thresholds", b::thresholds);
+            props.ifInteger("maxFrameBytes", b::maxFrameBytes);
+            props.ifInteger("maxConnections", b::maxConnections);
+            String id = props.string("clientId", null);
+            if (id != null) {
+                b.clientId(Long.parseLong(id));
+            }
+            this.config = b.build();
+            String sel = props.string("selection", "round_robin").toUpperCase(Locale.ROOT).replace('-', '_');
+            try {
+                this.selection = FailoverPool.Selection.valueOf(sel);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("selection must be round_robin or first_healthy: " + sel, e);
+            }
+            this.retryLimit = props.integer("retryLimit", 2);
+            this.serviceProperties = props.publicProperties();
+        }
+
+        /** Whether only the address list may differ (what {@link FailoverPool#updateAddresses} can apply). */
+        boolean sameExceptAddresses(Settings o) {
+            return o != null && runtimes.equals(o.runtimes) && config.toString().equals(o.config.toString())
+                    && selection == o.selection && retryLimit == o.retryLimit;
+        }
+
+        boolean accepts(String runtime) {
+            return runtimes.isEmpty() || runtimes.contains(runtime);
+        }
+
+        boolean prefers(String a, String b) {
+            int ia = runtimes.indexOf(a);
+            int ib = runtimes.indexOf(b);
+            return ia >= 0 && (ib < 0 || ia < ib);
+        }
+    }
+}
