@@ -127,6 +127,21 @@ public final class StreamServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops accepting: closes the listeners and leaves the open connections serving. For a server that
+     * moves, to bind the same addresses elsewhere before it {@link #shutdown() drains} these connections
+     * (their clients then reconnect to a listener that is already there). Idempotent.
+     */
+    public void stopAccepting() {
+        for (Runtime.Listener l : listeners) {
+            try {
+                l.close();
+            } catch (RuntimeException e) {
+                LOG.debug("closing listener {} failed", l.localAddress(), e);
+            }
+        }
+    }
+
     /** Stops accepting and reading; answers what was accepted; then closes the connections. Idempotent. */
     public void shutdown() {
         synchronized (lock) {
