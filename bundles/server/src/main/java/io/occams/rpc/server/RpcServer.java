@@ -108,6 +108,14 @@ public final class RpcServer implements AutoCloseable {
         return stream.connectionCount();
     }
 
+    /**
+     * Stops accepting (closes the listeners) and leaves the open connections serving, so that another
+     * server can bind the same addresses before this one {@link #shutdown() drains}. Idempotent.
+     */
+    public void stopAccepting() {
+        stream.stopAccepting();
+    }
+
     /** Stops accepting and reading; answers what was accepted; then closes the connections. Idempotent. */
     public void shutdown() {
         stream.shutdown();

@@ -42,9 +42,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Generations.</b> What listens is a <em>generation</em>: an {@link RpcServer} on one runtime. A
  * runtime that leaves, or a configuration that changes, replaces the generation without dropping an
- * accepted call: the old one stops accepting and reading (which frees its addresses), the new one binds
- * them (the same port when 0 was asked for, so clients reconnect to the address they know), and the old
- * one answers every call it accepted before its connections close (bounded by {@code serverCloseWait}).
+ * accepted call: the old one stops accepting (which frees its addresses), the new one binds them (the same
+ * port when 0 was asked for, so clients reconnect to the address they know), and only then does the old
+ * one stop reading, answer every call it accepted and close its connections (bounded by
+ * {@code serverCloseWait}): a client that reconnects finds the new listener there.
  * A change of the whiteboard settings ({@code swapGrace}, {@code drainTimeout}) also replaces the
  * dispatcher and its whiteboard.
  *
@@ -188,7 +189,7 @@ public final class ServerComponent {
         List<RpcAddress> addresses = settings.addresses;
         if (old != null) {
             addresses = sameAddresses(old);
-            old.shutdown();
+            old.stopAccepting(); // frees the addresses; its connections drain only once the new listeners are up
         }
         if (runtime == null) {
             if (active) {
