@@ -42,8 +42,11 @@ import org.slf4j.LoggerFactory;
  * pool of the current <em>generation</em> (a pool on one runtime). A runtime that leaves, or a
  * configuration change other than the address list, starts a new generation: new calls go to the new
  * pool at once, the old pool closes gracefully (its calls in flight get their replies), and a call that
- * the old pool gave back unsent, or lost with its connection ({@code rpc_io_err}, {@code rpc_unreachable},
- * the failures the pool itself retries), is sent again through the new one. A change of the address list
+ * the old pool lost with its connection ({@code rpc_io_err}, which the pool itself retries) is sent again
+ * through the new one, and so is, after a pause, a call whose own retries all met connections that were
+ * closing (at most {@code retryLimit} more times, the pool's rule for {@code rpc_io_err}). A call that reached no server ({@code rpc_unreachable}: the address refused for a
+ * moment while a server moved its listeners) is sent again after a short pause, for up to
+ * {@code connectTimeout}, instead of failing at once. A change of the address list
  * alone is handed to {@link FailoverPool#updateAddresses}, which drains removed addresses without losing a
  * call. A runtime's departure is handled inside its unbind, so the runtime closes only after the pool let
  * go of it.
@@ -76,6 +79,8 @@ public final class ClientComponent {
         synchronized (lock) {
             this.context = context;
             this.settings = new Settings(properties);
+            caller.patienceNanos = settings.config.connectTimeout().toNanos();
+            caller.ioRetries = settings.retryLimit;
             active = true;
             moveTo(pick(null));
         }
@@ -87,6 +92,8 @@ public final class ClientComponent {
             Settings next = new Settings(properties);
             Settings before = settings;
             settings = next;
+            caller.patienceNanos = next.config.connectTimeout().toNanos();
+            caller.ioRetries = next.retryLimit;
             FailoverPool pool = caller.current;
             if (pool != null && next.sameExceptAddresses(before) && runtime != null && next.accepts(runtime.name())) {
                 pool.updateAddresses(next.addresses);
@@ -105,7 +112,7 @@ public final class ClientComponent {
                 registration.unregister();
                 registration = null;
             }
-            caller.retire(null);
+            caller.shutdown();
         }
     }
 
@@ -174,6 +181,23 @@ public final class ClientComponent {
     static final class SwitchingCaller implements Caller {
         /** The pool new calls go to; null without a runtime. Written under the component's lock. */
         volatile FailoverPool current;
+        /** How long a call that reached no server may keep waiting for one; set with the settings. */
+        volatile long patienceNanos = java.time.Duration.ofSeconds(10).toNanos();
+        /** How many more attempts, after a pause, a call lost with its connection gets: the pool's retryLimit. */
+        volatile int ioRetries = 2;
+        /** Runs the later attempts of calls that reached no server; one daemon thread, only while used. */
+        private final java.util.concurrent.ScheduledThreadPoolExecutor timer;
+
+        SwitchingCaller() {
+            timer = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+                Thread t = new Thread(r, "occams-rpc client reroute");
+                t.setDaemon(true);
+                return t;
+            });
+            timer.setKeepAliveTime(10, java.util.concurrent.TimeUnit.SECONDS);
+            timer.allowCoreThreadTimeOut(true);
+            timer.setRemoveOnCancelPolicy(true);
+        }
 
         /** Makes {@code next} current and closes the pool it replaces, gracefully. */
         void retire(FailoverPool next) {
@@ -184,14 +208,42 @@ public final class ClientComponent {
             }
         }
 
+        /** Closes the pool; the calls waiting for another attempt fail now (the timer refuses them). */
+        void shutdown() {
+            retire(null);
+            for (Runnable waiting : timer.shutdownNow()) {
+                waiting.run();
+            }
+        }
+
         @Override
         public void submit(ClientTask task) {
+            submit(task, System.nanoTime(), 0);
+        }
+
+        void submit(ClientTask task, long since, int attempt) {
             FailoverPool pool = current;
             if (pool == null) {
-                Tasks.fail(task, new RpcException(RpcCode.UNREACHABLE, "no runtime for this client: none of the configured runtimes is there"));
+                if (!later(task, since, attempt)) {
+                    Tasks.fail(task, new RpcException(RpcCode.UNREACHABLE, "no runtime for this client: none of the configured runtimes is there"));
+                }
                 return;
             }
-            pool.submit(new Rerouted(task, pool, this));
+            pool.submit(new Rerouted(task, pool, this, since, attempt));
+        }
+
+        /** Sends {@code task} again after a short pause; false when its patience is spent or the client closed. */
+        boolean later(ClientTask task, long since, int attempt) {
+            if (System.nanoTime() - since > patienceNanos || timer.isShutdown()) {
+                return false;
+            }
+            long delayMillis = Math.min(200, 5L << Math.min(attempt, 6));
+            try {
+                timer.schedule(() -> submit(task, since, attempt + 1), delayMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+                return true;
+            } catch (java.util.concurrent.RejectedExecutionException closed) {
+                return false;
+            }
         }
 
         @Override
@@ -202,21 +254,28 @@ public final class ClientComponent {
     }
 
     /**
-     * One call through a generation's pool. When that pool is retired and gives the call back with a failure
-     * the pool would have retried itself, the call goes once more through the current pool (unless its blob,
-     * which is sent once, is gone already).
+     * One call through a generation's pool, with two second chances the pool alone cannot give. A call
+     * that failed with {@code rpc_unreachable} never reached a server (the address was down for a moment:
+     * a server moving its listeners, a runtime being replaced), so it is sent again after a short pause,
+     * for up to {@code connectTimeout}. A call that a retired pool gave back with {@code rpc_io_err} (which
+     * the pool itself would have retried) goes once more through the current pool. A call whose blob is
+     * gone (sent once) is never sent again.
      */
     static final class Rerouted extends ClientTask {
         private final ClientTask task;
         private final FailoverPool pool;
         private final SwitchingCaller caller;
+        private final long since;
+        private final int attempt;
         private boolean blobTaken;
 
-        Rerouted(ClientTask task, FailoverPool pool, SwitchingCaller caller) {
+        Rerouted(ClientTask task, FailoverPool pool, SwitchingCaller caller, long since, int attempt) {
             super(task);
             this.task = task;
             this.pool = pool;
             this.caller = caller;
+            this.since = since;
+            this.attempt = attempt;
             if (task.timeout() != null) {
                 timeout(task.timeout());
             }
@@ -252,14 +311,22 @@ public final class ClientComponent {
 
         @Override
         public void onFailure(RpcException failure) {
-            FailoverPool now = caller.current;
-            boolean retired = now != pool && pool.isClosed();
-            boolean again = failure.code() == RpcCode.IO || failure.code() == RpcCode.UNREACHABLE;
-            if (retired && again && now != null && !blobTaken) {
-                now.submit(new Rerouted(task, now, caller));
-            } else {
-                task.onFailure(failure);
+            if (!blobTaken) {
+                if (failure.code() == RpcCode.UNREACHABLE && caller.later(task, since, attempt)) {
+                    return;
+                }
+                // rpc_io_err is what the pool itself retries (retryLimit times, at once); when those attempts hit
+                // the same closing connections, a few more after a pause reach the re-bound server.
+                if (failure.code() == RpcCode.IO && attempt < caller.ioRetries && caller.later(task, since, attempt)) {
+                    return;
+                }
+                FailoverPool now = caller.current;
+                if (failure.code() == RpcCode.IO && now != null && now != pool && pool.isClosed()) {
+                    now.submit(new Rerouted(task, now, caller, since, attempt));
+                    return;
+                }
             }
+            task.onFailure(failure);
         }
     }
 
