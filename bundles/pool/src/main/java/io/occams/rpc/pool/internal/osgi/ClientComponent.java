@@ -187,6 +187,8 @@ public final class ClientComponent {
         volatile int ioRetries = 2;
         /** Runs the later attempts of calls that reached no server; one daemon thread, only while used. */
         private final java.util.concurrent.ScheduledThreadPoolExecutor timer;
+        /** The calls waiting for their next attempt on {@link #timer}; whoever removes one sends or fails it. */
+        private final java.util.concurrent.ConcurrentHashMap<Object, ClientTask> waiting = new java.util.concurrent.ConcurrentHashMap<>();
 
         SwitchingCaller() {
             timer = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
@@ -211,8 +213,12 @@ public final class ClientComponent {
         /** Closes the pool; the calls waiting for another attempt fail now (the timer refuses them). */
         void shutdown() {
             retire(null);
-            for (Runnable waiting : timer.shutdownNow()) {
-                waiting.run();
+            timer.shutdownNow(); // drops the scheduled attempts: their tasks are failed here instead
+            for (Object key : waiting.keySet()) {
+                ClientTask task = waiting.remove(key);
+                if (task != null) {
+                    Tasks.fail(task, new RpcException(RpcCode.IO, "client configuration removed or stopped before the call was sent"));
+                }
             }
         }
 
@@ -238,11 +244,17 @@ public final class ClientComponent {
                 return false;
             }
             long delayMillis = Math.min(200, 5L << Math.min(attempt, 6));
+            Object key = new Object();
+            waiting.put(key, task);
             try {
-                timer.schedule(() -> submit(task, since, attempt + 1), delayMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+                timer.schedule(() -> {
+                    if (waiting.remove(key) != null) {
+                        submit(task, since, attempt + 1);
+                    }
+                }, delayMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
                 return true;
             } catch (java.util.concurrent.RejectedExecutionException closed) {
-                return false;
+                return waiting.remove(key) == null; // shutdown() took it and failed it meanwhile
             }
         }
 
