@@ -122,6 +122,7 @@ final class BenchCommand implements Callable<Integer> {
         Histogram interval = null;
         long next = start;
         boolean tty = System.console() != null;
+        measuring = warmup == 0; // else the first tick after the warm-up starts the measurement
         while (true) {
             next += TimeUnit.SECONDS.toNanos(1);
             long now;
@@ -194,7 +195,9 @@ final class BenchCommand implements Callable<Integer> {
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json, s);
             System.out.println("summary written to " + json);
         }
-        if (plot != null) {
+        if (plot != null && h.getTotalCount() == 0) {
+            System.out.println("no chart: no call was answered");
+        } else if (plot != null) {
             writePlot(h, rate);
             System.out.println("chart written to " + plot);
         }
@@ -215,12 +218,14 @@ final class BenchCommand implements Callable<Integer> {
         XYChart chart = new XYChartBuilder().width(1000).height(600)
                 .title(String.format(Locale.ROOT, "%s: %,.0f calls/s, %d x %d in flight, %s runtime",
                         method, rate, connections, inflight, target.runtime))
-                .xAxisTitle("percentile").yAxisTitle("latency (ms)").build();
-        // A linear axis over log10(1/(1-p)): XChart's logarithmic axis with a tick formatter does not finish.
+                .xAxisTitle("percentile, in nines: 1 = p90, 2 = p99, 3 = p99.9, 4 = p99.99")
+                .yAxisTitle("latency (ms)").build();
+        // A plain linear axis over log10(1/(1-p)), with XChart's own tick labels: any tick formatting
+        // function sends XChart 3.8.8 into its callback tick calculator, which never finishes here.
         chart.getStyler().setLegendVisible(true);
+        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNW);
         chart.getStyler().setMarkerSize(4);
-        chart.getStyler().setxAxisTickLabelsFormattingFunction(
-                x -> String.format(Locale.ROOT, "%.4g%%", 100.0 * (1.0 - Math.pow(10, -x))));
+        chart.getStyler().setXAxisDecimalPattern("0.#");
         XYSeries series = chart.addSeries(String.format(Locale.ROOT, "p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms",
                 h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(99) / 1e6, h.getValueAtPercentile(99.9) / 1e6), xs, ys);
         series.setMarker(org.knowm.xchart.style.markers.SeriesMarkers.CIRCLE);
