@@ -65,8 +65,11 @@ public class BundlesStartOsgiIT {
             // registered before the first logger is asked for, or slf4j settles on its no-op logger.
             options.add(isLoggingSetup(jar) ? bundle.startLevel(1) : bundle);
         }
+        // The probe carries every test class of this module, the hot-swap tests' among them, so bnd makes it
+        // import their contract package: the bundle that exports it must be there for the probe to resolve.
+        options.add(bundle(TestBundles.file("swap-api.jar", TestBundles.swapApi())).start());
         options.add(junitBundles());
-        options.add(workingDirectory("target/paxexam/" + System.getProperty("occams.itest.framework", "osgi")));
+        options.add(workingDirectory("target/paxexam/" + OsgiSetup.runName()));
         return options(options.toArray(Option[]::new));
     }
 

@@ -34,6 +34,14 @@ final class OsgiSetup {
         return builder;
     }
 
+    /**
+     * The name of this failsafe run (felix, equinox, felix-jdk17): the frameworks' working directories are
+     * named after it, so that one run never starts from another run's bundle cache.
+     */
+    static String runName() {
+        return System.getProperty("occams.itest.run", System.getProperty("occams.itest.framework", "osgi"));
+    }
+
     /** The file: URL of the examples bundle. */
     static String examplesJar() {
         return BundleJar.in("bundles").stream().filter(j -> EXAMPLES.equals(j.symbolicName())).findFirst()
@@ -57,7 +65,7 @@ final class OsgiSetup {
         options.add(junitBundles());
         options.add(systemProperty("occams.itest.examples").value(examplesJar()));
         options.add(systemProperty("occams.itest.dir").value(System.getProperty("occams.itest.dir")));
-        options.add(workingDirectory("target/paxexam/" + System.getProperty("occams.itest.framework", "osgi") + "-" + name));
+        options.add(workingDirectory("target/paxexam/" + runName() + "-" + name));
         Collections.addAll(options, extra);
         return options.toArray(Option[]::new);
     }

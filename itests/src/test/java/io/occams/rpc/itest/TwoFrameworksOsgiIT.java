@@ -102,7 +102,7 @@ public class TwoFrameworksOsgiIT {
         FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class, FrameworkFactory.class.getClassLoader()).iterator().next();
         Map<String, String> props = new HashMap<>();
         Path storage = Path.of(System.getProperty("occams.itest.dir")).resolveSibling("paxexam")
-                .resolve(System.getProperty("occams.itest.framework", "osgi") + "-server-framework");
+                .resolve(OsgiSetup.runName() + "-server-framework");
         props.put(Constants.FRAMEWORK_STORAGE, storage.toString());
         props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         Framework fw = factory.newFramework(props);
