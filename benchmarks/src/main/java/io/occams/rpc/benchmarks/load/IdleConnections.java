@@ -1,0 +1,134 @@
+package io.occams.rpc.benchmarks.load;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetric;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
+import io.netty.buffer.Unpooled;
+import io.occams.rpc.api.ClientConfig;
+import io.occams.rpc.api.RpcAddress;
+import io.occams.rpc.api.ServerConfig;
+import io.occams.rpc.api.spi.Dispatch;
+import io.occams.rpc.api.spi.Runtime;
+import io.occams.rpc.stream.ClientStream;
+import io.occams.rpc.stream.StreamServer;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The memory figure of DESIGN.md: N idle connections to one server, held in under 1 GiB of heap on each
+ * side, with a connection's buffers given back to the pool once it goes quiet. Both JVMs run with
+ * {@code -Xmx1g}; each connection first carries one 8-byte echo call (so its read and write paths have
+ * been through their buffers), then every connection stays quiet for {@code --quiet} seconds, and each
+ * side prints, after two full collections, the heap in use and the direct and heap memory its pooled
+ * allocator has reserved ({@code used*Memory}: the pool chunks in use, a bound on what connections hold).
+ *
+ * <p>Modes: {@code server --runtime R} (prints {@code READY address}; on each line read from stdin prints
+ * one {@code MEASURE} line; exits when stdin closes) and {@code client --runtime R --port P --conns N
+ * --quiet S} (prints {@code MEASURE} once the connections are quiet, then exits).
+ * {@link LoadHarness} runs both with {@code benchmarks/run idle}.
+ */
+public final class IdleConnections {
+    private IdleConnections() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String mode = args.length > 0 ? args[0] : "";
+        switch (mode) {
+            case "server" -> server(args);
+            case "client" -> client(args);
+            default -> throw new IllegalArgumentException("mode server|client, not '" + mode + "'");
+        }
+    }
+
+    private static void server(String[] args) throws Exception {
+        String rt = Measure.opt(args, "runtime", null);
+        Dispatch echo = call -> call.reply(call.msg().isReadable() ? call.msg().retain() : null, null);
+        // Idle and read timeouts well beyond the measurement: quiet connections must stay open.
+        ServerConfig config = ServerConfig.builder().idleTimeout(Duration.ofMinutes(30)).build();
+        try (Runtime runtime = OccamsServer.runtime(rt)) {
+            StreamServer server = new StreamServer(runtime, config, echo);
+            RpcAddress bound = server.listen(RpcAddress.parse("127.0.0.1:0"));
+            System.out.println("READY " + bound);
+            System.out.flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            while (in.readLine() != null) {
+                System.out.println(measure(runtime.allocator(), server.connectionCount()));
+                System.out.flush();
+            }
+            server.shutdownNow();
+        }
+    }
+
+    private static void client(String[] args) throws Exception {
+        String rt = Measure.opt(args, "runtime", null);
+        int port = Integer.parseInt(Measure.opt(args, "port", null));
+        int conns = Integer.parseInt(Measure.opt(args, "conns", "10000"));
+        double quiet = Double.parseDouble(Measure.opt(args, "quiet", "5"));
+        ClientConfig config = ClientConfig.builder().idleTimeout(Duration.ofMinutes(30)).build();
+        RpcAddress address = RpcAddress.parse("127.0.0.1:" + port);
+        try (Runtime runtime = OccamsServer.runtime(rt)) {
+            List<ClientStream> streams = new ArrayList<>(conns);
+            Semaphore connecting = new Semaphore(256); // connects in flight (the listen backlog)
+            List<CompletableFuture<ClientStream>> pending = new ArrayList<>(conns);
+            long t0 = System.nanoTime();
+            for (int i = 0; i < conns; i++) {
+                connecting.acquire();
+                CompletableFuture<ClientStream> f = ClientStream.connect(runtime, address, config);
+                f.whenComplete((s, e) -> connecting.release());
+                pending.add(f);
+            }
+            for (CompletableFuture<ClientStream> f : pending) {
+                streams.add(f.get(60, TimeUnit.SECONDS));
+            }
+            long connected = System.nanoTime();
+            // One echo call on each connection, 256 at a time.
+            List<CompletableFuture<?>> calls = new ArrayList<>(256);
+            for (int i = 0; i < streams.size(); i++) {
+                calls.add(streams.get(i).call(1, Unpooled.wrappedBuffer(new byte[8]), null)
+                        .thenAccept(reply -> reply.close()));
+                if (calls.size() == 256 || i == streams.size() - 1) {
+                    CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+                    calls.clear();
+                }
+            }
+            System.out.printf(Locale.ROOT, "CONNECTED conns=%d connectSecs=%.2f callSecs=%.2f%n", streams.size(),
+                    (connected - t0) / 1e9, (System.nanoTime() - connected) / 1e9);
+            Thread.sleep((long) (quiet * 1000));
+            int open = 0;
+            for (ClientStream s : streams) {
+                open += s.isClosed() ? 0 : 1;
+            }
+            System.out.println(measure(runtime.allocator(), open));
+            System.out.flush();
+            for (ClientStream s : streams) {
+                s.abort();
+            }
+        }
+        System.exit(0);
+    }
+
+    /** One MEASURE line: heap in use after two full collections, and what the pooled allocator has out. */
+    static String measure(ByteBufAllocator allocator, int connections) {
+        System.gc();
+        System.gc();
+        long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        long direct = -1;
+        long pooledHeap = -1;
+        if (allocator instanceof ByteBufAllocatorMetricProvider p) {
+            ByteBufAllocatorMetric metric = p.metric();
+            direct = metric.usedDirectMemory();
+            pooledHeap = metric.usedHeapMemory();
+        }
+        return String.format(Locale.ROOT, "MEASURE conns=%d heapMiB=%.1f allocatorDirectMiB=%.1f allocatorHeapMiB=%.1f",
+                connections, heap / 1048576.0, direct / 1048576.0, pooledHeap / 1048576.0);
+    }
+}
