@@ -42,7 +42,7 @@ import org.junit.jupiter.api.Timeout;
  * client, moves ssh and the RMI ports to free ones, and points pax-url-mvn at the build's local repository and
  * Central only. Commands go through {@code bin/client -b} (batch mode, commands on stdin).
  */
-@Timeout(value = 170, unit = TimeUnit.SECONDS)
+@Timeout(value = 360, unit = TimeUnit.SECONDS) // a hang guard: about 60 s on a quiet machine, 160 s seen on a busy one
 class KarafFeaturesIT {
     private static final Pattern ANSI = Pattern.compile("\u001B\\[[;\\d]*m");
     /** A row of {@code bundle:list -s -t 0}: id | state | level | version | symbolic name. */
@@ -76,7 +76,7 @@ class KarafFeaturesIT {
         try {
             karaf.prepare(Path.of(property("occams.karaf.localRepository")));
             karaf.start();
-            await("Karaf's ssh console answering").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
+            await("Karaf's ssh console answering").atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500))
                     .until(karaf::consoleAnswers);
             log("Karaf up (ssh %d) after %d ms", karaf.sshPort, ms(t0));
 
