@@ -1,5 +1,6 @@
 package io.occams.rpc.pool.internal.osgi;
 
+import io.occams.rpc.api.spi.ConfigProperties;
 import io.netty.buffer.ByteBuf;
 import io.occams.rpc.api.ClientConfig;
 import io.occams.rpc.api.RpcAddress;
@@ -353,7 +354,7 @@ public final class ClientComponent {
         final Map<String, Object> serviceProperties;
 
         Settings(Map<String, Object> p) {
-            Props props = new Props(p);
+            ConfigProperties props = new ConfigProperties(p);
             this.name = props.string("name", props.string(Constants.SERVICE_PID, PID));
             List<RpcAddress> a = new ArrayList<>();
             for (String s : props.strings("addresses")) {

@@ -1,5 +1,6 @@
 package io.occams.rpc.server.internal.osgi;
 
+import io.occams.rpc.api.spi.ConfigProperties;
 import io.occams.rpc.api.RpcAddress;
 import io.occams.rpc.api.ServerConfig;
 import io.occams.rpc.api.spi.Codec;
@@ -278,7 +279,7 @@ public final class ServerComponent {
         final Map<String, Object> serviceProperties;
 
         private ServerSettings(Map<String, Object> p) {
-            Props props = new Props(p);
+            ConfigProperties props = new ConfigProperties(p);
             this.name = props.string("name", props.string(Constants.SERVICE_PID, PID));
             List<RpcAddress> a = new ArrayList<>();
             String host = props.string("host", "127.0.0.1");
