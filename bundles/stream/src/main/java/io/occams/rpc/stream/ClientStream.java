@@ -153,8 +153,8 @@ public final class ClientStream implements Caller, AutoCloseable {
      * is closed or the task cannot be encoded, the task is completed with the failure instead.
      */
     public void send(ClientTask task, boolean flush) {
-        if (task.state != ClientTask.NEW) {
-            throw new IllegalStateException("task already sent");
+        if (task.state == ClientTask.SENT) {
+            throw new IllegalStateException("task already sent and not yet completed");
         }
         task.state = ClientTask.SENT;
         if (!window.tryAcquire()) {
@@ -252,8 +252,8 @@ public final class ClientStream implements Caller, AutoCloseable {
      */
     @Override
     public void submit(ClientTask task) {
-        if (task.state != ClientTask.NEW) {
-            throw new IllegalStateException("task already sent");
+        if (task.state == ClientTask.SENT) {
+            throw new IllegalStateException("task already sent and not yet completed");
         }
         task.state = ClientTask.SENT;
         sendLock.lock();
