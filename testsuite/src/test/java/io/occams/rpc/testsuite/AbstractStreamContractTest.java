@@ -15,6 +15,7 @@ import io.occams.rpc.api.RpcException;
 import io.occams.rpc.api.ServerConfig;
 import io.occams.rpc.api.spi.Dispatch;
 import io.occams.rpc.api.spi.Runtime;
+import io.occams.rpc.api.spi.ServerCall;
 import io.occams.rpc.stream.ClientStream;
 import io.occams.rpc.stream.ClientTask;
 import io.occams.rpc.stream.Reply;
@@ -24,6 +25,7 @@ import io.occams.rpc.testkit.Transport;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -123,6 +125,41 @@ public abstract class AbstractStreamContractTest {
             assertThat(FileService.IO_RESP.decode(r.msg()).ret_size()).isEqualTo(1024);
             assertThat(ByteBufUtil.getBytes(r.blob())).isEqualTo(blob);
         }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void anAnsweredServerCallRefusesFurtherUseAndIsRecycledForTheNextRequest(Transport t) throws Exception {
+        List<ServerCall> seen = Collections.synchronizedList(new ArrayList<>());
+        List<Throwable> refused = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch firstChecked = new CountDownLatch(1);
+        ClientStream c = connect(serve(t, call -> {
+            seen.add(call);
+            call.executor().execute(() -> {
+                call.reply(call.msg().retain(), null);
+                // Misuse, on purpose: the call is answered and not yet handed out again.
+                try {
+                    call.reply(Unpooled.buffer(1).writeByte(1), null);
+                } catch (IllegalStateException e) {
+                    refused.add(e);
+                }
+                try {
+                    call.msg();
+                } catch (IllegalStateException e) {
+                    refused.add(e);
+                }
+                firstChecked.countDown();
+            });
+        }));
+        try (Reply r = get(c.call(7, Unpooled.buffer(8).writeLongLE(1), null))) {
+            assertThat(r.msg().getLongLE(r.msg().readerIndex())).isEqualTo(1);
+        }
+        assertThat(firstChecked.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        assertThat(refused).as("a second answer and a getter after the answer throw").hasSize(2);
+        try (Reply r = get(c.call(7, Unpooled.buffer(8).writeLongLE(2), null))) {
+            assertThat(r.msg().getLongLE(r.msg().readerIndex())).as("the stale answer went nowhere").isEqualTo(2);
+        }
+        assertThat(seen.get(1)).as("the answered call object serves the next request").isSameAs(seen.get(0));
     }
 
     // S2

@@ -414,7 +414,7 @@ public final class ServiceDispatcher implements Dispatch {
         try {
             call.reply(out, null);
         } catch (IllegalStateException e) {
-            LOG.warn("{}: seq {} was answered twice", m, call.seq(), e);
+            LOG.warn("{}: a call was answered twice", m, e); // not call.seq(): an answered call is no longer ours
         }
     }
 
@@ -438,7 +438,7 @@ public final class ServiceDispatcher implements Dispatch {
                 call.replyError(Unpooled.wrappedBuffer(w.unsafeBytes()));
             }
         } catch (IllegalStateException e) {
-            LOG.warn("{}: seq {} was answered twice", m, call.seq(), e);
+            LOG.warn("{}: a call was answered twice", m, e); // not call.seq(): an answered call is no longer ours
         }
     }
 
@@ -446,7 +446,7 @@ public final class ServiceDispatcher implements Dispatch {
         try {
             call.replyError(code);
         } catch (IllegalStateException e) {
-            LOG.warn("seq {} was answered twice", call.seq(), e);
+            LOG.warn("a call was answered twice", e); // not call.seq(): an answered call is no longer ours
         }
     }
 

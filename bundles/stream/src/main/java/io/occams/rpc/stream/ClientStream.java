@@ -74,6 +74,63 @@ public final class ClientStream implements Caller, AutoCloseable {
     /** The thread inside the handler's onData right now, or null: submits made there flush at the burst's end. */
     private volatile Thread reader;
 
+    /**
+     * The read bursts running on this thread (of any stream), and the streams whose flush was left for the
+     * end of the outermost one: a call submitted from one stream's completion onto another stream (a
+     * round-robin pool) is flushed once per burst, not once per call. Thread-confined.
+     */
+    private static final class Burst {
+        int depth;
+        ClientStream[] deferred = new ClientStream[4];
+        int size;
+
+        void defer(ClientStream s) {
+            for (int i = 0; i < size; i++) {
+                if (deferred[i] == s) {
+                    return;
+                }
+            }
+            if (size == deferred.length) {
+                deferred = java.util.Arrays.copyOf(deferred, size * 2);
+            }
+            deferred[size++] = s;
+        }
+
+        /** Flushes what was deferred, when the outermost burst ends. */
+        void end() {
+            if (--depth > 0) {
+                return;
+            }
+            // A flush may run completions inline on some runtime and defer again: take the list as it grows.
+            depth++;
+            try {
+                for (int i = 0; i < size; i++) {
+                    ClientStream s = deferred[i];
+                    deferred[i] = null;
+                    try {
+                        s.flush();
+                    } catch (RuntimeException e) {
+                        LOG.warn("{}: deferred flush failed", s.address, e);
+                    }
+                }
+                size = 0;
+            } finally {
+                depth--;
+            }
+        }
+    }
+
+    private static final ThreadLocal<Burst> BURST = ThreadLocal.withInitial(Burst::new);
+
+    /**
+     * The current thread's burst when it is inside some stream's read burst (not this stream's: its
+     * own reader is checked first, without the thread-local), else null.
+     */
+    private static Burst otherBurst() {
+        Burst b = BURST.get();
+        return b.depth > 0 ? b : null;
+    }
+
     /** Whether {@link #overflow} may be non-empty; lets the reader skip the lock when it is not. */
     private volatile boolean hasOverflow;
 
@@ -153,8 +210,8 @@ public final class ClientStream implements Caller, AutoCloseable {
      * is closed or the task cannot be encoded, the task is completed with the failure instead.
      */
     public void send(ClientTask task, boolean flush) {
-        if (task.state != ClientTask.NEW) {
-            throw new IllegalStateException("task already sent");
+        if (task.state == ClientTask.SENT) {
+            throw new IllegalStateException("task already sent and not yet completed");
         }
         task.state = ClientTask.SENT;
         if (!window.tryAcquire()) {
@@ -176,7 +233,7 @@ public final class ClientStream implements Caller, AutoCloseable {
                 completeFailure(task, new RpcException(RpcCode.IO, address + ": stream is closed"));
                 return;
             }
-            writeLocked(task, flush);
+            writeLocked(task, flush, Thread.currentThread() == reader);
         } finally {
             sendLock.unlock();
         }
@@ -184,9 +241,10 @@ public final class ClientStream implements Caller, AutoCloseable {
 
     /**
      * Writes one task's frame into the batch and registers it; the caller holds {@code sendLock} and a
-     * window permit, which this gives back if the task fails to encode.
+     * window permit, which this gives back if the task fails to encode. {@code inBurst}: a read burst
+     * will flush this stream when it ends, so a full window need not flush now.
      */
-    private void writeLocked(ClientTask task, boolean flush) {
+    private void writeLocked(ClientTask task, boolean flush, boolean inBurst) {
         ByteBuf out = batch();
         int start = out.writerIndex();
         ByteBuf blob = null;
@@ -240,7 +298,7 @@ public final class ClientStream implements Caller, AutoCloseable {
         // burst ends with a flush anyway, and flushing here would cost a write per call in a closed loop
         // that keeps the window exactly full (a completion frees one permit, the next call takes it).
         if (flush || (batch != null && batch.readableBytes() >= BATCH_LIMIT)
-                || (window.availablePermits() == 0 && Thread.currentThread() != reader)) {
+                || (window.availablePermits() == 0 && !inBurst)) {
             flushLocked();
         }
     }
@@ -252,8 +310,8 @@ public final class ClientStream implements Caller, AutoCloseable {
      */
     @Override
     public void submit(ClientTask task) {
-        if (task.state != ClientTask.NEW) {
-            throw new IllegalStateException("task already sent");
+        if (task.state == ClientTask.SENT) {
+            throw new IllegalStateException("task already sent and not yet completed");
         }
         task.state = ClientTask.SENT;
         sendLock.lock();
@@ -263,19 +321,25 @@ public final class ClientStream implements Caller, AutoCloseable {
                 completeFailure(task, new RpcException(RpcCode.IO, address + ": stream is closed"));
                 return;
             }
+            // A call made from a completion waits for the end of the read burst, so a closed loop of calls
+            // costs one flush per burst: on this stream's reader its own burst flushes; inside another
+            // stream's burst on this thread (a pool spreading calls over connections) that burst flushes
+            // this stream when it ends. Elsewhere the last of the threads queued on the lock flushes for all.
             boolean onReader = Thread.currentThread() == reader;
+            Burst other = onReader ? null : otherBurst();
+            boolean deferred = onReader || other != null;
+            if (other != null) {
+                other.defer(this);
+            }
             if (!overflow.isEmpty() || !window.tryAcquire()) {
                 overflow.addLast(task);
                 hasOverflow = true;
-                if (!onReader) {
+                if (!deferred) {
                     flushLocked();
                 }
                 return;
             }
-            // A call made from a completion (on the reader) waits for the end of the read burst, so a
-            // closed loop of calls costs one flush per burst; elsewhere the last of the threads queued
-            // on the lock flushes for all of them.
-            writeLocked(task, !onReader && !sendLock.hasQueuedThreads());
+            writeLocked(task, !deferred && !sendLock.hasQueuedThreads(), deferred);
         } finally {
             sendLock.unlock();
         }
@@ -287,7 +351,7 @@ public final class ClientStream implements Caller, AutoCloseable {
         try {
             boolean wrote = false;
             while (!overflow.isEmpty() && state == OPEN && window.tryAcquire()) {
-                writeLocked(overflow.pollFirst(), false);
+                writeLocked(overflow.pollFirst(), false, true);
                 wrote = true;
             }
             hasOverflow = !overflow.isEmpty();
@@ -537,6 +601,16 @@ public final class ClientStream implements Caller, AutoCloseable {
     private final class Handler implements ConnectionHandler {
         @Override
         public void onData(ByteBuf data) {
+            Burst burst = BURST.get();
+            burst.depth++;
+            try {
+                onData0(data);
+            } finally {
+                burst.end();
+            }
+        }
+
+        private void onData0(ByteBuf data) {
             reader = Thread.currentThread();
             ByteBuf in = cumulation.add(data);
             boolean completed = false;

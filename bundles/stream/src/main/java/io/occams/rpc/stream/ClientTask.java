@@ -19,7 +19,23 @@ import java.time.Duration;
  * same bytes each time.
  *
  * <p>Threading: the completion methods run on the connection's reader (or the timer, or the thread
- * that closed the stream) and must not block; hand slow work to another thread. A task is used once.
+ * that closed the stream) and must not block; hand slow work to another thread.
+ *
+ * <p>Reuse: a task may be sent again once it has completed, e.g. from inside its own completion method,
+ * so that a caller that wants no garbage per call keeps one task per call slot. The completion method
+ * is the end of the old call: by then the stream has forgotten it (a late reply to its old seq is
+ * dropped), and a new send assigns a new {@link #seq()} and deadline; the {@link #timeout(Duration)} and
+ * {@link #isIdempotent()} settings stay. Sending a task that is still in flight throws
+ * {@link IllegalStateException}. Only one thread may send a given task at a time, and one that did not
+ * run the completion needs a happens-before with it (whatever told it the call completed).
+ *
+ * <pre>{@code
+ * final class Echo extends ClientTask {                       // a closed loop: one task, reused
+ *     public void encodeMsg(ByteBuf out) { out.writeLongLE(n); }
+ *     public void onReply(ByteBuf msg, ByteBuf blob) { n++; stream.submit(this); }
+ *     ...
+ * }
+ * }</pre>
  *
  * <pre>{@code
  * final class Open extends ClientTask {

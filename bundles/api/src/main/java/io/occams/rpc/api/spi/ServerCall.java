@@ -15,6 +15,30 @@ import org.osgi.annotation.versioning.ProviderType;
  *
  * <p>Thread safety: the reply methods may be called from any thread; the first reply wins and any
  * later one throws {@link IllegalStateException} (after releasing what it was given).
+ *
+ * <p><b>Lifetime: the object is valid only until it is answered.</b> The stream layer recycles it for a
+ * later request of the same connection as soon as the reply is written (no garbage per call), so once a
+ * reply method has been called, on any thread, the caller must not touch it again: no second reply, no
+ * {@link #seq()} in a log line, no {@link #isAnswered()}. It is the same contract as a released pooled
+ * {@code ByteBuf}: copy what you need (the seq, the action) <em>before</em> answering. Misuse is caught
+ * where that is cheap: a reply, {@link #msg()} or {@link #blob()} on an object that has been answered and
+ * not yet handed out again throws {@link IllegalStateException} (after its connection has closed, no
+ * object is handed out again, so a second reply then always throws; a first reply then is dropped, its
+ * buffers released, as before). A stale reference used after the object was handed out again cannot be told
+ * apart from the new owner's and would answer the new request: that is the bug the rule forbids.
+ * {@link #isAnswered()} is meant for the thread that dispatched the call, while it still owns it.
+ *
+ * <pre>{@code
+ * Dispatch d = call -> {
+ *     long seq = call.seq();                     // what is needed later, copied while the call is ours
+ *     ByteBuf in = call.msg().retain();          // borrowed: retain to keep past the answer
+ *     executor.execute(() -> {
+ *         try { call.reply(work(in), null); }    // the last use of call
+ *         finally { in.release(); }
+ *         log.debug("answered {}", seq);         // not call.seq(): call may be another request's now
+ *     });
+ * };
+ * }</pre>
  */
 @ProviderType
 public interface ServerCall {
@@ -54,6 +78,6 @@ public interface ServerCall {
     /** Answers with the framework error {@code code} (a flag-2 frame with its wire name). */
     void replyError(RpcCode code);
 
-    /** Whether the call has been answered. */
+    /** Whether the call has been answered; only meaningful while the caller still owns it (see above). */
     boolean isAnswered();
 }

@@ -13,6 +13,7 @@ import io.occams.rpc.stream.Frames;
 import io.occams.rpc.stream.RequestDecoder;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -26,6 +27,13 @@ import org.slf4j.LoggerFactory;
  * from any thread; they are written into one batch buffer under {@link #outLock}: a reply made on the
  * reader waits for the end of the read burst ({@link #onReadComplete}) so a burst of calls costs one
  * flush; a reply made elsewhere flushes at once, taking along whatever other threads added.
+ *
+ * <p>Calls are recycled, not allocated per request: an answered {@link ServerCallImpl} goes back to a free
+ * list of this connection ({@link #recycle}) and the reader hands it out again for a later request
+ * ({@link #obtain}). The list has two halves so that answers from any thread need no lock: the
+ * reader's own (answers made inside {@link #onData}) and a lock-free stack for the other threads, which
+ * the reader takes whole when its own half is empty. At most as many objects exist as calls were in
+ * flight at once.
  *
  * <p>Every accepted call is answered. A broken frame stops reading (the stream is out of step), the
  * calls already accepted are still answered, then the connection closes.
@@ -45,6 +53,10 @@ public final class ServerConnection implements ConnectionHandler {
     private final RequestDecoder decoder;
     private final Cumulation cumulation;
     private boolean broken;
+    /** Free calls for the reader to hand out. Reader-confined (touched only inside onData). */
+    private ServerCallImpl free;
+    /** Calls answered on other threads, a Treiber stack linked by {@code next}; the reader takes it whole. */
+    private final AtomicReference<ServerCallImpl> returned = new AtomicReference<>();
 
     private final ReentrantLock outLock = new ReentrantLock();
     /** Replies written since the last flush. @GuardedBy("outLock") */
@@ -134,13 +146,17 @@ public final class ServerConnection implements ConnectionHandler {
     private void dispatchOne() {
         // Most calls carry no blob (the remote API never does): the shared empty buffer then, not a
         // retained slice, which costs a pooled object and two reference-count updates per call.
-        ServerCallImpl call = new ServerCallImpl(this, decoder.seq(), decoder.numericAction(), decoder.action(),
+        ServerCallImpl call = obtain();
+        long seq = decoder.seq();
+        call.open(seq, decoder.numericAction(), decoder.action(),
                 decoder.retainedMsg(), decoder.blobLength() == 0 ? Unpooled.EMPTY_BUFFER : decoder.retainedBlob());
         inFlight.incrementAndGet();
         try {
             dispatch.dispatch(call);
         } catch (Throwable t) {
-            LOG.warn("dispatch of seq {} from {} threw; answering {}", call.seq(), name, RpcCode.INTERNAL, t);
+            LOG.warn("dispatch of seq {} from {} threw; answering {}", seq, name, RpcCode.INTERNAL, t);
+            // Only this reader hands calls out, so while we are here an answered call is not yet reused
+            // and isAnswered() still speaks of seq.
             if (!call.isAnswered()) {
                 try {
                     call.replyError(RpcCode.INTERNAL);
@@ -149,6 +165,34 @@ public final class ServerConnection implements ConnectionHandler {
                 }
             }
         }
+    }
+
+    /** A free call, or a new one when none is free; reader only. */
+    private ServerCallImpl obtain() {
+        ServerCallImpl c = free;
+        if (c == null) {
+            c = returned.getAndSet(null);
+            if (c == null) {
+                return new ServerCallImpl(this);
+            }
+        }
+        free = c.next;
+        c.next = null;
+        return c;
+    }
+
+    /** Takes back an answered call, from any thread; it is handed out again by {@link #obtain}. */
+    void recycle(ServerCallImpl c) {
+        if (Thread.currentThread() == reader) {
+            c.next = free;
+            free = c;
+            return;
+        }
+        ServerCallImpl head;
+        do {
+            head = returned.get();
+            c.next = head;
+        } while (!returned.compareAndSet(head, c));
     }
 
     @Override
