@@ -1,5 +1,6 @@
 package io.occams.rpc.testsuite;
 
+import io.occams.rpc.testkit.LeakCheck;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;

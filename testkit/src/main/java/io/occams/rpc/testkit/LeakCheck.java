@@ -1,4 +1,4 @@
-package io.occams.rpc.testsuite;
+package io.occams.rpc.testkit;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -16,7 +16,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * come out.
  */
 public final class LeakCheck implements AfterAllCallback {
-    static final List<String> LEAKS = new CopyOnWriteArrayList<>();
+    private static final List<String> LEAKS = new CopyOnWriteArrayList<>();
 
     static {
         ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.PARANOID);
