@@ -1,16 +1,9 @@
 package io.occams.rpc.runtime.netty.internal.osgi;
 
-import io.netty.buffer.ByteBufAllocator;
-import io.occams.rpc.api.RpcAddress;
-import io.occams.rpc.api.spi.Connection;
-import io.occams.rpc.api.spi.ConnectionHandler;
+import io.occams.rpc.api.spi.ForwardingRuntime;
 import io.occams.rpc.api.spi.Runtime;
 import io.occams.rpc.runtime.netty.NettyRuntime;
-import java.io.IOException;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledExecutorService;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -42,7 +35,7 @@ import org.osgi.service.component.annotations.Deactivate;
  */
 @Component(service = Runtime.class, configurationPid = NettyRuntimeComponent.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL,
         property = "occams.runtime=netty")
-public final class NettyRuntimeComponent implements Runtime {
+public final class NettyRuntimeComponent extends ForwardingRuntime {
     /** The Configuration Admin PID of the Netty runtime. */
     public static final String PID = "io.occams.rpc.runtime.netty";
 
@@ -91,43 +84,9 @@ public final class NettyRuntimeComponent implements Runtime {
         runtime.close();
     }
 
+    /** Users never close a shared runtime (close does nothing); DS does, in {@link #deactivate}. */
     @Override
-    public String name() {
-        return runtime.name();
-    }
-
-    @Override
-    public ByteBufAllocator allocator() {
-        return runtime.allocator();
-    }
-
-    @Override
-    public CompletableFuture<Connection> connect(RpcAddress address, Duration timeout, ConnectionHandler.Factory factory) {
-        return runtime.connect(address, timeout, factory);
-    }
-
-    @Override
-    public Listener listen(RpcAddress address, ConnectionHandler.Factory factory) throws IOException {
-        return runtime.listen(address, factory);
-    }
-
-    @Override
-    public ScheduledExecutorService scheduler() {
-        return runtime.scheduler();
-    }
-
-    @Override
-    public Executor blockingExecutor() {
-        return runtime.blockingExecutor();
-    }
-
-    /** Users never close a shared runtime; DS does, in {@link #deactivate}. */
-    @Override
-    public void close() {
-    }
-
-    @Override
-    public String toString() {
-        return "osgi:" + runtime;
+    protected Runtime delegate() {
+        return runtime;
     }
 }

@@ -1,16 +1,9 @@
 package io.occams.rpc.runtime.vthreads.internal.osgi;
 
-import io.netty.buffer.ByteBufAllocator;
-import io.occams.rpc.api.RpcAddress;
-import io.occams.rpc.api.spi.Connection;
-import io.occams.rpc.api.spi.ConnectionHandler;
+import io.occams.rpc.api.spi.ForwardingRuntime;
 import io.occams.rpc.api.spi.Runtime;
 import io.occams.rpc.runtime.vthreads.VirtualThreadRuntime;
-import java.io.IOException;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledExecutorService;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -39,7 +32,7 @@ import org.osgi.service.component.annotations.Deactivate;
  */
 @Component(service = Runtime.class, configurationPid = VirtualThreadRuntimeComponent.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL, property = "occams.runtime=" + VirtualThreadRuntime.NAME)
-public final class VirtualThreadRuntimeComponent implements Runtime {
+public final class VirtualThreadRuntimeComponent extends ForwardingRuntime {
     /** The Configuration Admin PID of the virtual-thread runtime. */
     public static final String PID = "io.occams.rpc.runtime.vthreads";
 
@@ -78,43 +71,9 @@ public final class VirtualThreadRuntimeComponent implements Runtime {
         runtime.close();
     }
 
+    /** Users never close a shared runtime (close does nothing); DS does, in {@link #deactivate}. */
     @Override
-    public String name() {
-        return runtime.name();
-    }
-
-    @Override
-    public ByteBufAllocator allocator() {
-        return runtime.allocator();
-    }
-
-    @Override
-    public CompletableFuture<Connection> connect(RpcAddress address, Duration timeout, ConnectionHandler.Factory factory) {
-        return runtime.connect(address, timeout, factory);
-    }
-
-    @Override
-    public Listener listen(RpcAddress address, ConnectionHandler.Factory factory) throws IOException {
-        return runtime.listen(address, factory);
-    }
-
-    @Override
-    public ScheduledExecutorService scheduler() {
-        return runtime.scheduler();
-    }
-
-    @Override
-    public Executor blockingExecutor() {
-        return runtime.blockingExecutor();
-    }
-
-    /** Users never close a shared runtime; DS does, in {@link #deactivate}. */
-    @Override
-    public void close() {
-    }
-
-    @Override
-    public String toString() {
-        return "osgi:" + runtime;
+    protected Runtime delegate() {
+        return runtime;
     }
 }
