@@ -17,7 +17,9 @@ import org.msgpack.value.ValueType;
  *
  * <p>The unpacker reads a heap buffer's array in place, and a direct buffer's memory in place where
  * msgpack-core may (see {@link #probeDirect}); anything else (direct buffers by default, composite
- * buffers) is copied through one reused {@value #CHUNK}-byte array, never whole. Because the whole input is known up front, {@link #remaining()} is
+ * buffers) is copied through one reused {@value #CHUNK}-byte array, never whole. Inputs of at most
+ * {@value #SMALL} bytes are always copied into that array (cheaper than a wrapper per decoding).
+ * Because the whole input is known up front, {@link #remaining()} is
  * exact, and every length header is checked against it before anything is allocated: a str, bin,
  * array or map header that claims more than the bytes that follow fails at once.
  *
@@ -28,6 +30,8 @@ final class In implements MessageBufferInput {
             .withBufferSize(64);
     private static final int SCRATCH = 256;
     private static final int CHUNK = 8192;
+    /** Inputs up to this many bytes are copied into the chunk rather than wrapped. */
+    private static final int SMALL = 256;
     private static final boolean DIRECT_IN_PLACE = probeDirect();
     private static final int KEEP_AT_MOST = 64 * 1024;
 
@@ -41,6 +45,8 @@ final class In implements MessageBufferInput {
     private int sourceEnd;
     private final byte[] chunk = new byte[CHUNK];
     private final MessageBuffer fullChunk = MessageBuffer.wrap(chunk);
+    /** Views of the first n bytes of {@link #chunk}, made when first needed, for inputs of n <= {@value #SMALL} bytes. */
+    private final MessageBuffer[] smallViews = new MessageBuffer[SMALL + 1];
     private long limit;
     /** Holds str payloads and map keys while they are matched or turned into a String. */
     private byte[] scratch = new byte[SCRATCH];
@@ -54,7 +60,12 @@ final class In implements MessageBufferInput {
         int len = in.readableBytes();
         int from = in.readerIndex();
         limit = len;
-        if (in.hasArray()) {
+        if (len <= SMALL) {
+            // A small input (every argument list and result of a typical call) is copied into the chunk
+            // and read through a view of the chunk made once per length: no wrapper per decoding.
+            in.getBytes(from, chunk, 0, len);
+            pending = small(len);
+        } else if (in.hasArray()) {
             pending = MessageBuffer.wrap(in.array(), in.arrayOffset() + from, len);
         } else if (DIRECT_IN_PLACE && in.nioBufferCount() == 1) {
             pending = MessageBuffer.wrap(in.nioBuffer(from, len));
@@ -96,6 +107,15 @@ final class In implements MessageBufferInput {
         source.getBytes(sourcePos, chunk, 0, n);
         sourcePos += n;
         return n == CHUNK ? fullChunk : MessageBuffer.wrap(chunk, 0, n);
+    }
+
+    private MessageBuffer small(int len) {
+        MessageBuffer b = smallViews[len];
+        if (b == null) {
+            b = MessageBuffer.wrap(chunk, 0, len);
+            smallViews[len] = b;
+        }
+        return b;
     }
 
     /**

@@ -23,12 +23,28 @@ public final class MethodInvoker {
     private final MethodHandle handle;
     private final Binding<Object[]> arguments;
     private final Binding<Object> result;
+    /** The positions of the primitive parameters (a nil there is a decode failure), and their types. */
+    private final int[] primitiveAt;
+    private final Class<?>[] primitiveType;
 
     private MethodInvoker(MethodContract contract, MethodHandle handle, Binding<Object[]> arguments, Binding<Object> result) {
         this.contract = contract;
         this.handle = handle;
         this.arguments = arguments;
         this.result = result;
+        Class<?>[] types = contract.method().getParameterTypes();
+        int n = 0;
+        for (Class<?> t : types) {
+            n += t.isPrimitive() ? 1 : 0;
+        }
+        this.primitiveAt = new int[n];
+        this.primitiveType = new Class<?>[n];
+        for (int i = 0, j = 0; i < types.length; i++) {
+            if (types[i].isPrimitive()) {
+                primitiveAt[j] = i;
+                primitiveType[j++] = types[i];
+            }
+        }
     }
 
     /**
@@ -91,22 +107,28 @@ public final class MethodInvoker {
      *         bytes over
      */
     public Object[] decodeArguments(ByteBuf msg) {
-        ByteBuf in = msg.duplicate();
+        // Decoded in place (no duplicate): the binding moves the reader index only on success, and it is
+        // put back below whatever happens.
+        int start = msg.readerIndex();
         Object[] args;
+        int left;
         try {
-            args = arguments.decode(in);
+            args = arguments.decode(msg);
+            left = msg.readableBytes();
         } catch (RpcException e) {
             throw e.code() == RpcCode.DECODE ? e : new RpcException(RpcCode.DECODE, e.getMessage(), e);
         } catch (RuntimeException e) {
             throw new RpcException(RpcCode.DECODE, contract.action() + ": " + e, e);
+        } finally {
+            msg.readerIndex(start);
         }
-        if (in.isReadable()) {
-            throw new RpcException(RpcCode.DECODE, contract.action() + ": " + in.readableBytes() + " bytes left after the arguments");
+        if (left > 0) {
+            throw new RpcException(RpcCode.DECODE, contract.action() + ": " + left + " bytes left after the arguments");
         }
-        Class<?>[] types = contract.method().getParameterTypes();
-        for (int i = 0; i < types.length; i++) {
-            if (args[i] == null && types[i].isPrimitive()) {
-                throw new RpcException(RpcCode.DECODE, contract.action() + ": argument " + i + " is nil for a " + types[i]);
+        for (int j = 0; j < primitiveAt.length; j++) {
+            int i = primitiveAt[j];
+            if (args[i] == null) {
+                throw new RpcException(RpcCode.DECODE, contract.action() + ": argument " + i + " is nil for a " + primitiveType[j]);
             }
         }
         return args;

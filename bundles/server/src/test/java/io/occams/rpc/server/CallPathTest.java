@@ -1,0 +1,108 @@
+package io.occams.rpc.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.occams.rpc.api.ErrnoException;
+import io.occams.rpc.api.RpcService;
+import io.occams.rpc.codec.MsgpackCodec;
+import io.occams.rpc.server.FakeCall.Answer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The shortcuts of the call path answer exactly as the general path: a future that is already done
+ * (answered without a dependent stage) against the same outcome arriving later; a known action (split
+ * once at registration) against the routing rules; arguments decoded in place leave the msg's indexes
+ * as they were.
+ */
+@Timeout(60)
+class CallPathTest {
+    static final MsgpackCodec CODEC = new MsgpackCodec();
+
+    @RpcService("Later")
+    public interface Later {
+        CompletableFuture<Long> get(long x);
+    }
+
+    /** Answers what {@link #next} supplies. */
+    static final class LaterImpl implements Later {
+        volatile Supplier<CompletableFuture<Long>> next;
+
+        @Override
+        public CompletableFuture<Long> get(long x) {
+            return next.get();
+        }
+    }
+
+    private static Answer call(ServiceDispatcher d, String action, byte[] msg) throws Exception {
+        FakeCall c = new FakeCall(action, msg, Runnable::run);
+        int reader = c.msg().readerIndex();
+        int writer = c.msg().writerIndex();
+        d.dispatch(c);
+        assertThat(c.msg().readerIndex()).isEqualTo(reader);
+        assertThat(c.msg().writerIndex()).isEqualTo(writer);
+        return c.answer.get(10, TimeUnit.SECONDS);
+    }
+
+    /** The answer to a call whose future is done before it returns, and to one completed after. */
+    private static Answer[] nowAndLater(ServiceDispatcher d, LaterImpl impl, java.util.function.Consumer<CompletableFuture<Long>> outcome)
+            throws Exception {
+        impl.next = () -> {
+            CompletableFuture<Long> f = new CompletableFuture<>();
+            outcome.accept(f);
+            return f;
+        };
+        Answer now = call(d, "Later.get", new byte[] {7});
+        CompletableFuture<Long> pending = new CompletableFuture<>();
+        impl.next = () -> pending;
+        FakeCall c = new FakeCall("Later.get", new byte[] {7}, Runnable::run);
+        d.dispatch(c);
+        assertThat(c.isAnswered()).isFalse();
+        outcome.accept(pending);
+        return new Answer[] {now, c.answer.get(10, TimeUnit.SECONDS)};
+    }
+
+    @Test
+    void aFutureDoneAtOnceIsAnsweredAsOneDoneLater() throws Exception {
+        ServiceDispatcher d = ServiceDispatcher.builder().codec(CODEC).build();
+        LaterImpl impl = new LaterImpl();
+        d.register(Later.class, impl);
+
+        Answer[] ok = nowAndLater(d, impl, f -> f.complete(300L));
+        assertThat(ok[0]).isEqualTo(Answer.ok("cd012c")).isEqualTo(ok[1]);
+        Answer[] nil = nowAndLater(d, impl, f -> f.complete(null));
+        assertThat(nil[0]).isEqualTo(Answer.ok("c0")).isEqualTo(nil[1]);
+        Answer[] errno = nowAndLater(d, impl, f -> f.completeExceptionally(new ErrnoException(13)));
+        assertThat(errno[0]).isEqualTo(Answer.errno(13)).isEqualTo(errno[1]);
+        Answer[] wrapped = nowAndLater(d, impl, f -> f.completeExceptionally(new CompletionException(new ErrnoException(14))));
+        assertThat(wrapped[0]).isEqualTo(Answer.errno(14)).isEqualTo(wrapped[1]);
+        Answer[] cancelled = nowAndLater(d, impl, f -> f.cancel(false));
+        assertThat(cancelled[0]).isEqualTo(cancelled[1]);
+        assertThat(cancelled[0].flag()).isEqualTo(2);
+        // A stage that is no plain CompletableFuture takes the general path.
+        impl.next = () -> CompletableFuture.completedFuture(5L).minimalCompletionStage().toCompletableFuture();
+        assertThat(call(d, "Later.get", new byte[] {7})).isEqualTo(Answer.ok("05"));
+    }
+
+    @Test
+    void knownActionsRouteAsUnknownOnesAndDecodeInPlace() throws Exception {
+        ServiceDispatcher d = ServiceDispatcher.builder().codec(CODEC).swapGrace(java.time.Duration.ZERO).build();
+        LaterImpl impl = new LaterImpl();
+        impl.next = () -> CompletableFuture.completedFuture(1L);
+        assertThat(call(d, "Later.get", new byte[] {7})).isEqualTo(Answer.error("rpc_service_notfound"));
+        ServiceDispatcher.Registration r = d.register(Later.class, impl);
+        assertThat(call(d, "Later.get", new byte[] {7})).isEqualTo(Answer.ok("01"));
+        assertThat(call(d, "Later.nope", new byte[] {7})).isEqualTo(Answer.error("rpc_method_notfound"));
+        assertThat(call(d, "Later", new byte[] {7})).isEqualTo(Answer.error("rpc_decode"));
+        // bytes left over, a truncated value: rpc_decode, the msg untouched
+        assertThat(call(d, "Later.get", new byte[] {7, 8})).isEqualTo(Answer.error("rpc_decode"));
+        assertThat(call(d, "Later.get", new byte[] {(byte) 0xcd})).isEqualTo(Answer.error("rpc_decode"));
+        r.close();
+        // the action stays known, the provider is gone
+        assertThat(call(d, "Later.get", new byte[] {7})).isEqualTo(Answer.error("rpc_service_notfound"));
+    }
+}
