@@ -7,6 +7,7 @@ import io.occams.rpc.api.spi.Connection;
 import io.occams.rpc.api.spi.ConnectionHandler;
 import io.occams.rpc.api.spi.Runtime;
 import io.occams.rpc.runtime.vthreads.internal.Settings;
+import io.occams.rpc.runtime.vthreads.internal.TimerThread;
 import io.occams.rpc.runtime.vthreads.internal.VtConnection;
 import io.occams.rpc.runtime.vthreads.internal.VtListener;
 import java.io.IOException;
@@ -91,6 +92,7 @@ public final class VirtualThreadRuntime implements Runtime {
     public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(5);
 
     private static final Logger LOG = LoggerFactory.getLogger(VirtualThreadRuntime.class);
+    private static final long STUCK_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
     private static final int RUNNING = 0;
     private static final int SHUTDOWN = 1;
     private static final int TERMINATED = 2;
@@ -116,11 +118,7 @@ public final class VirtualThreadRuntime implements Runtime {
     }
 
     private VirtualThreadRuntime(Builder b) {
-        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread th = new Thread(r, "occams-vt-timer");
-            th.setDaemon(true);
-            return th;
-        });
+        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> new TimerThread(r, "occams-vt-timer"));
         t.setRemoveOnCancelPolicy(true);
         t.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         this.timer = t;
@@ -131,6 +129,9 @@ public final class VirtualThreadRuntime implements Runtime {
         long period = Math.max(TimeUnit.MILLISECONDS.toNanos(10),
                 Math.min(TimeUnit.SECONDS.toNanos(1), settings.writeTimeoutNanos() / 4));
         t.scheduleAtFixedRate(this::checkWriteTimeouts, period, period, TimeUnit.NANOSECONDS);
+        // Inline writes that block while the handler lock is held get a rescue reader (no deadlock
+        // between two peers flooding each other); checked every 5 ms.
+        t.scheduleAtFixedRate(this::checkStuckInlineWrites, STUCK_CHECK_NANOS, STUCK_CHECK_NANOS, TimeUnit.NANOSECONDS);
     }
 
     /** A builder with the defaults. */
@@ -443,6 +444,17 @@ public final class VirtualThreadRuntime implements Runtime {
     }
 
     /** On the timer. */
+    private void checkStuckInlineWrites() {
+        try {
+            long now = System.nanoTime();
+            for (VtConnection c : connections) {
+                c.checkStuckInlineWrite(now);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("inline write check failed", e); // keep the periodic task alive
+        }
+    }
+
     private void checkWriteTimeouts() {
         try {
             long now = System.nanoTime();
