@@ -140,15 +140,22 @@ public final class VtConnection implements Connection {
     /** The NIO views of {@link #wbufs}; small at first, grown up to {@link #MAX_GATHER} under load. */
     private ByteBuffer[] wnios = new ByteBuffer[INITIAL_GATHER];
     /**
-     * When a thread holding {@link #handlerLock} (the reader, or one delivering an event) began an
-     * inline write ({@link #NOT_WRITING}: none). While it is blocked the reader does not read, so
-     * {@link #checkStuckInlineWrite} starts a rescue reader after {@link #RESCUE_AFTER_NANOS}.
+     * When the current inline write began ({@link #NOT_WRITING}: none). While it is blocked, its
+     * thread may hold a lock the reader needs (the handler lock, or one of the handler's own: the
+     * reader may even be that thread), so {@link #checkStuckInlineWrite} starts a rescue reader
+     * after {@link #RESCUE_AFTER_NANOS}.
      */
-    private volatile long inlineHeldSince = NOT_WRITING;
+    private volatile long inlineSince = NOT_WRITING;
 
     // ---- rescue reading (see checkStuckInlineWrite), guarded by rescueLock ----
 
     private final ReentrantLock rescueLock = new ReentrantLock();
+    /**
+     * Held by the reader from its look at {@link #rescueActive} through its read, and by the rescuer
+     * around each read and queueing: what the rescuer queues is always newer than what the reader
+     * delivers directly.
+     */
+    private final ReentrantLock readMutex = new ReentrantLock();
     /** What the rescue reader read and the reader has not delivered yet: ByteBufs, END_OF_INPUT or a Throwable. */
     private final ArrayDeque<Object> rescued = new ArrayDeque<>();
     /** The rescue reader, while it runs. @GuardedBy("rescueLock") */
@@ -397,14 +404,14 @@ public final class VtConnection implements Connection {
     }
 
     /**
-     * Called by the runtime's timer: when a thread that holds the handler lock (so that the reader
-     * cannot deliver, or is that thread) has been blocked in an inline write for longer than
-     * {@link #RESCUE_AFTER_NANOS}, starts a rescue reader that keeps reading into {@link #rescued}
-     * until the reader is back. So a peer that floods us while we flood it always sees us read: two
-     * peers can never both stop reading because both write.
+     * Called by the runtime's timer: when an inline write has been blocked for longer than
+     * {@link #RESCUE_AFTER_NANOS} (its thread may be the reader, or hold a lock the reader waits
+     * for), starts a rescue reader that keeps reading into {@link #rescued} until the reader is back
+     * (or auto-read is turned off). So a peer that floods us while we flood it always sees us read:
+     * two peers can never both stop reading because both write.
      */
     public void checkStuckInlineWrite(long nowNanos) {
-        long since = inlineHeldSince;
+        long since = inlineSince;
         if (since == NOT_WRITING || nowNanos - since <= RESCUE_AFTER_NANOS || closed) {
             return;
         }
@@ -485,23 +492,30 @@ public final class VtConnection implements Connection {
             int guess = Math.min(INITIAL_READ, max);
             boolean shrink = false;
             while (!closed) {
+                if (!autoRead) {
+                    LockSupport.park(this); // setAutoRead(true) and closeNow unpark us
+                    continue;
+                }
                 if (rescueActive) {
                     if (!takeOverFromRescuer()) {
                         break;
                     }
                     continue;
                 }
-                if (!autoRead) {
-                    LockSupport.park(this); // setAutoRead(true) and closeNow unpark us
-                    continue;
-                }
                 ByteBuf buf = alloc.ioBuffer(guess);
                 int n;
+                readMutex.lock();
                 try {
+                    if (rescueActive) {
+                        buf.release();
+                        continue; // take over first: the rescuer's data comes before what we would read
+                    }
                     n = channel.read(buf.internalNioBuffer(0, buf.capacity()));
                 } catch (Throwable t) {
                     buf.release();
                     throw t;
+                } finally {
+                    readMutex.unlock();
                 }
                 if (n <= 0) {
                     buf.release();
@@ -593,7 +607,7 @@ public final class VtConnection implements Connection {
         for (;;) {
             rescueLock.lock();
             try {
-                if (rescueEnding || closed) {
+                if (rescueEnding || closed || !autoRead) {
                     rescuer = null;
                     break;
                 }
@@ -603,6 +617,7 @@ public final class VtConnection implements Connection {
             Object item;
             boolean last = false;
             ByteBuf buf = alloc.ioBuffer(settings.readBufferSize());
+            readMutex.lock(); // held until the item is queued (below)
             try {
                 int n = channel.read(buf.internalNioBuffer(0, buf.capacity()));
                 if (n < 0) {
@@ -617,8 +632,8 @@ public final class VtConnection implements Connection {
                 item = t;
                 last = true;
             }
-            boolean wake;
             rescueLock.lock();
+            readMutex.unlock();
             try {
                 if (closed) {
                     if (item instanceof ByteBuf b) {
@@ -631,16 +646,15 @@ public final class VtConnection implements Connection {
                 if (last) {
                     rescuer = null;
                 }
-                wake = rescueEnding || last;
             } finally {
                 rescueLock.unlock();
             }
             if (last) {
                 break;
             }
-            if (wake) {
-                LockSupport.unpark(reader);
-            }
+            // The reader may be waiting in takeOverFromRescuer (while the watchdog keeps the rescue
+            // going); if it is still blocked in its write, the unpark only makes it retry the write.
+            LockSupport.unpark(reader);
         }
         LockSupport.unpark(reader);
     }
@@ -806,8 +820,8 @@ public final class VtConnection implements Connection {
     /**
      * On a thread in {@link #flush} that took {@link #writing}: one write call of what is flushable.
      * The channel is blocking, but on a virtual thread a write call returns as soon as the kernel
-     * took some bytes; it waits only when the send buffer is full from the start (then, if this
-     * thread holds the handler lock, {@link #checkStuckInlineWrite} keeps the input read). What the
+     * took some bytes; it waits only when the send buffer is full from the start (then
+     * {@link #checkStuckInlineWrite} keeps the input read). What the
      * call did not take goes back to the head of the queue for the writer.
      */
     private void writeInline() {
@@ -824,16 +838,13 @@ public final class VtConnection implements Connection {
         } finally {
             lock.unlock();
         }
-        boolean holdsHandler = handlerLock.isHeldByCurrentThread();
         long written;
         try {
-            if (holdsHandler) {
-                long now = System.nanoTime();
-                inlineHeldSince = now == NOT_WRITING ? 1 : now;
-            }
+            long now = System.nanoTime();
+            inlineSince = now == NOT_WRITING ? 1 : now;
             written = writeBatchOnce(count, batchBytes);
         } catch (Throwable t) {
-            inlineHeldSince = NOT_WRITING;
+            inlineSince = NOT_WRITING;
             releaseBatch(count);
             lock.lock();
             try {
@@ -845,7 +856,7 @@ public final class VtConnection implements Connection {
             closeNow(t);
             return;
         }
-        inlineHeldSince = NOT_WRITING;
+        inlineSince = NOT_WRITING;
         if (written == batchBytes) {
             releaseBatch(count);
             batchDone(batchBytes, false, true);
