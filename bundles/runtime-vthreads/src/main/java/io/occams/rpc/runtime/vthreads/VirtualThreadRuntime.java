@@ -50,9 +50,12 @@ import org.slf4j.LoggerFactory;
  * 512 bytes and {@link Builder#readBufferSize(int)}. {@code setAutoRead(false)} parks the reader after
  * the read in progress until reading is resumed.
  *
- * <p><b>Writing.</b> {@link Connection#write} queues, {@link Connection#flush} wakes the writer, which
- * sends everything flushed with one gathering write (up to 1024 buffers per system call) and releases
- * each buffer once it is sent. A connection turns unwritable when more than the high water mark is
+ * <p><b>Writing.</b> {@link Connection#write} queues; {@link Connection#flush} sends what was flushed
+ * inline with one gathering write call when no write is in progress and the send buffer had room
+ * (what the kernel did not take goes to the writer), and otherwise wakes the writer, which sends
+ * everything flushed with gathering writes (up to 1024 buffers per system call). Each buffer is
+ * released once it is sent. An inline write blocked for 5 ms gets a rescue reader, so the input
+ * keeps being read (no deadlock between two peers that flood each other). A connection turns unwritable when more than the high water mark is
  * queued and writable again below the low one. A write that makes no progress for the write timeout
  * (the peer does not read) aborts the connection; {@code close()} drains for at most that long.
  *

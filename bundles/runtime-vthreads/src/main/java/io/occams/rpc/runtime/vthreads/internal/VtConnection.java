@@ -40,12 +40,25 @@ import org.slf4j.LoggerFactory;
  * calls {@code onClosed}, so that call comes after the last {@code onData}. While auto-read is off it
  * parks (no polling) until {@link #setAutoRead(boolean) setAutoRead(true)} unparks it.
  *
- * <p><b>Writer</b> ({@code "occams-vt-writer [peer]-N"}): {@link #write} queues under {@link #lock},
- * {@link #flush} marks what is queued as flushable and signals {@link #writeReady}. The writer takes
- * up to {@value #MAX_GATHER} flushable buffers at once and sends them with one gathering write
- * (partial writes are continued), releases them, and updates the unsent byte count that
+ * <p><b>Writing</b>: {@link #write} queues under {@link #lock}; {@link #flush} marks what is queued as
+ * flushable. One thread at a time owns the write side ({@link #writing}). When nobody does, nothing
+ * flushed is waiting and the last write found room, the flushing thread itself sends the batch
+ * inline with one gathering write call (on a virtual thread that call returns as soon as the kernel
+ * took what fits) and puts what is left back at the head of the queue for the writer: a reply
+ * written by the reader goes out without waking another thread. Otherwise {@link #writeReady} wakes
+ * the <b>writer</b> ({@code "occams-vt-writer [peer]-N"}), which takes up to {@value #MAX_GATHER}
+ * flushable buffers at once, sends them with gathering writes (continuing partial ones, waiting
+ * while the send buffer is full), releases them, and updates the unsent byte count that
  * {@link #isWritable()} compares with the water marks. After a shutdown or close was asked for and
  * the queue is drained, it half-closes the socket (and closes it for {@code close()}).
+ *
+ * <p><b>No deadlock through inline writes.</b> An inline write blocks only when the send buffer is
+ * full from its start. Its thread may be the reader, or hold a lock that the reader waits for; if
+ * the peer does the same, neither side would read. So when an inline write has been blocked for
+ * {@link #RESCUE_AFTER_NANOS}, the runtime's timer starts a rescue reader
+ * ({@code "occams-vt-rescue [peer]-N"}) that keeps reading (while auto-read is on) into a queue; the
+ * reader delivers that queue, in order, before it reads again. The input is therefore always read
+ * while any inline write is blocked.
  *
  * <p><b>Handler callbacks never overlap.</b> Every call into the {@link ConnectionHandler} is made
  * while holding {@link #handlerLock}. The reader holds it around {@code onData}/{@code onReadComplete}
