@@ -7,6 +7,7 @@ import io.occams.rpc.api.spi.Connection;
 import io.occams.rpc.api.spi.ConnectionHandler;
 import io.occams.rpc.api.spi.Runtime;
 import io.occams.rpc.runtime.vthreads.internal.Settings;
+import io.occams.rpc.runtime.vthreads.internal.TimerThread;
 import io.occams.rpc.runtime.vthreads.internal.VtConnection;
 import io.occams.rpc.runtime.vthreads.internal.VtListener;
 import java.io.IOException;
@@ -49,9 +50,12 @@ import org.slf4j.LoggerFactory;
  * 512 bytes and {@link Builder#readBufferSize(int)}. {@code setAutoRead(false)} parks the reader after
  * the read in progress until reading is resumed.
  *
- * <p><b>Writing.</b> {@link Connection#write} queues, {@link Connection#flush} wakes the writer, which
- * sends everything flushed with one gathering write (up to 1024 buffers per system call) and releases
- * each buffer once it is sent. A connection turns unwritable when more than the high water mark is
+ * <p><b>Writing.</b> {@link Connection#write} queues; {@link Connection#flush} sends what was flushed
+ * inline with one gathering write call when no write is in progress and the send buffer had room
+ * (what the kernel did not take goes to the writer), and otherwise wakes the writer, which sends
+ * everything flushed with gathering writes (up to 1024 buffers per system call). Each buffer is
+ * released once it is sent. An inline write blocked for 5 ms gets a rescue reader, so the input
+ * keeps being read (no deadlock between two peers that flood each other). A connection turns unwritable when more than the high water mark is
  * queued and writable again below the low one. A write that makes no progress for the write timeout
  * (the peer does not read) aborts the connection; {@code close()} drains for at most that long.
  *
@@ -91,6 +95,7 @@ public final class VirtualThreadRuntime implements Runtime {
     public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(5);
 
     private static final Logger LOG = LoggerFactory.getLogger(VirtualThreadRuntime.class);
+    private static final long STUCK_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
     private static final int RUNNING = 0;
     private static final int SHUTDOWN = 1;
     private static final int TERMINATED = 2;
@@ -116,11 +121,7 @@ public final class VirtualThreadRuntime implements Runtime {
     }
 
     private VirtualThreadRuntime(Builder b) {
-        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread th = new Thread(r, "occams-vt-timer");
-            th.setDaemon(true);
-            return th;
-        });
+        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> new TimerThread(r, "occams-vt-timer"));
         t.setRemoveOnCancelPolicy(true);
         t.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         this.timer = t;
@@ -131,6 +132,9 @@ public final class VirtualThreadRuntime implements Runtime {
         long period = Math.max(TimeUnit.MILLISECONDS.toNanos(10),
                 Math.min(TimeUnit.SECONDS.toNanos(1), settings.writeTimeoutNanos() / 4));
         t.scheduleAtFixedRate(this::checkWriteTimeouts, period, period, TimeUnit.NANOSECONDS);
+        // Inline writes that block while the handler lock is held get a rescue reader (no deadlock
+        // between two peers flooding each other); checked every 5 ms.
+        t.scheduleAtFixedRate(this::checkStuckInlineWrites, STUCK_CHECK_NANOS, STUCK_CHECK_NANOS, TimeUnit.NANOSECONDS);
     }
 
     /** A builder with the defaults. */
@@ -443,6 +447,17 @@ public final class VirtualThreadRuntime implements Runtime {
     }
 
     /** On the timer. */
+    private void checkStuckInlineWrites() {
+        try {
+            long now = System.nanoTime();
+            for (VtConnection c : connections) {
+                c.checkStuckInlineWrite(now);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("inline write check failed", e); // keep the periodic task alive
+        }
+    }
+
     private void checkWriteTimeouts() {
         try {
             long now = System.nanoTime();

@@ -40,12 +40,25 @@ import org.slf4j.LoggerFactory;
  * calls {@code onClosed}, so that call comes after the last {@code onData}. While auto-read is off it
  * parks (no polling) until {@link #setAutoRead(boolean) setAutoRead(true)} unparks it.
  *
- * <p><b>Writer</b> ({@code "occams-vt-writer [peer]-N"}): {@link #write} queues under {@link #lock},
- * {@link #flush} marks what is queued as flushable and signals {@link #writeReady}. The writer takes
- * up to {@value #MAX_GATHER} flushable buffers at once and sends them with one gathering write
- * (partial writes are continued), releases them, and updates the unsent byte count that
+ * <p><b>Writing</b>: {@link #write} queues under {@link #lock}; {@link #flush} marks what is queued as
+ * flushable. One thread at a time owns the write side ({@link #writing}). When nobody does, nothing
+ * flushed is waiting and the last write found room, the flushing thread itself sends the batch
+ * inline with one gathering write call (on a virtual thread that call returns as soon as the kernel
+ * took what fits) and puts what is left back at the head of the queue for the writer: a reply
+ * written by the reader goes out without waking another thread. Otherwise {@link #writeReady} wakes
+ * the <b>writer</b> ({@code "occams-vt-writer [peer]-N"}), which takes up to {@value #MAX_GATHER}
+ * flushable buffers at once, sends them with gathering writes (continuing partial ones, waiting
+ * while the send buffer is full), releases them, and updates the unsent byte count that
  * {@link #isWritable()} compares with the water marks. After a shutdown or close was asked for and
  * the queue is drained, it half-closes the socket (and closes it for {@code close()}).
+ *
+ * <p><b>No deadlock through inline writes.</b> An inline write blocks only when the send buffer is
+ * full from its start. Its thread may be the reader, or hold a lock that the reader waits for; if
+ * the peer does the same, neither side would read. So when an inline write has been blocked for
+ * {@link #RESCUE_AFTER_NANOS}, the runtime's timer starts a rescue reader
+ * ({@code "occams-vt-rescue [peer]-N"}) that keeps reading (while auto-read is on) into a queue; the
+ * reader delivers that queue, in order, before it reads again. The input is therefore always read
+ * while any inline write is blocked.
  *
  * <p><b>Handler callbacks never overlap.</b> Every call into the {@link ConnectionHandler} is made
  * while holding {@link #handlerLock}. The reader holds it around {@code onData}/{@code onReadComplete}
@@ -76,6 +89,22 @@ public final class VtConnection implements Connection {
     private static final int INITIAL_READ = 2048;
     /** Marks "no write in progress" in {@link #writeBlockedSince}. */
     private static final long NOT_WRITING = 0;
+    /** How long an inline write under the handler lock may block before a rescue reader starts. */
+    static final long RESCUE_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    /**
+     * Tests only: {@link #INLINE_AUTO}; {@link #INLINE_ALWAYS} writes inline whenever no write is in
+     * progress, even when the send buffer was full or flushed buffers wait (so inline writes block
+     * and the rescue reader must step in); {@link #INLINE_NEVER} leaves every write to the writer.
+     */
+    private static volatile int inlineMode;
+    /** See {@link #inlineModeForTests}. */
+    public static final int INLINE_AUTO = 0;
+    /** See {@link #inlineModeForTests}. */
+    public static final int INLINE_ALWAYS = 1;
+    /** See {@link #inlineModeForTests}. */
+    public static final int INLINE_NEVER = 2;
+    /** Queued by the rescue reader at end-of-stream. */
+    private static final Object END_OF_INPUT = new Object();
 
     private final SocketChannel channel;
     private final Settings settings;
@@ -109,6 +138,45 @@ public final class VtConnection implements Connection {
     private boolean outputShut;
     /** The abort that bounds close()'s drain. @GuardedBy("lock") */
     private ScheduledFuture<?> closeDeadline;
+    /**
+     * One thread owns the channel's write side: the writer, or a thread writing inline from
+     * {@link #flush}. It owns {@link #wbufs} and {@link #wnios} too. @GuardedBy("lock")
+     */
+    private boolean writing;
+    /**
+     * The last write call did not take everything: the socket's send buffer was full, so flushes
+     * go to the writer (which may wait) until a batch goes out in one call. @GuardedBy("lock")
+     */
+    private boolean sendBufferFull;
+    /** The batch being written, taken from the queue by the owner of {@link #writing}. */
+    private ByteBuf[] wbufs = new ByteBuf[INITIAL_GATHER];
+    /** The NIO views of {@link #wbufs}; small at first, grown up to {@link #MAX_GATHER} under load. */
+    private ByteBuffer[] wnios = new ByteBuffer[INITIAL_GATHER];
+    /**
+     * When the current inline write began ({@link #NOT_WRITING}: none). While it is blocked, its
+     * thread may hold a lock the reader needs (the handler lock, or one of the handler's own: the
+     * reader may even be that thread), so {@link #checkStuckInlineWrite} starts a rescue reader
+     * after {@link #RESCUE_AFTER_NANOS}.
+     */
+    private volatile long inlineSince = NOT_WRITING;
+
+    // ---- rescue reading (see checkStuckInlineWrite), guarded by rescueLock ----
+
+    private final ReentrantLock rescueLock = new ReentrantLock();
+    /**
+     * Held by the reader from its look at {@link #rescueActive} through its read, and by the rescuer
+     * around each read and queueing: what the rescuer queues is always newer than what the reader
+     * delivers directly.
+     */
+    private final ReentrantLock readMutex = new ReentrantLock();
+    /** What the rescue reader read and the reader has not delivered yet: ByteBufs, END_OF_INPUT or a Throwable. */
+    private final ArrayDeque<Object> rescued = new ArrayDeque<>();
+    /** The rescue reader, while it runs. @GuardedBy("rescueLock") */
+    private Thread rescuer;
+    /** The reader is back and wants the rescuer to stop after its current read. @GuardedBy("rescueLock") */
+    private boolean rescueEnding;
+    /** A rescue ran or queued something: the reader takes over before its next read. */
+    private volatile boolean rescueActive;
 
     /** Written under lock (by write() and the writer); volatile so isWritable() reads it without the lock. */
     private volatile boolean writable = true;
@@ -159,6 +227,11 @@ public final class VtConnection implements Connection {
         this.label = (unnamedPeer ? localAddress : remoteAddress).toString();
         this.reader = Thread.ofVirtual().name(threadName("occams-vt-reader")).unstarted(this::readLoop);
         this.writer = Thread.ofVirtual().name(threadName("occams-vt-writer")).unstarted(this::writeLoop);
+    }
+
+    /** Tests only: when {@link #flush()} writes inline (see {@link #inlineMode}). */
+    public static void inlineModeForTests(int mode) {
+        inlineMode = mode;
     }
 
     /** Starts the reader (which opens the handler) and the writer. */
@@ -219,17 +292,36 @@ public final class VtConnection implements Connection {
         }
     }
 
+    /**
+     * Marks what is queued as flushable. When nothing is being written, nothing flushed is waiting
+     * and the send buffer had room at the last write, the calling thread writes it inline (one
+     * write call, which returns as soon as the kernel took what fits) and hands what is left to the
+     * writer; otherwise the writer is woken (or, while someone writes, picks it up next).
+     */
     @Override
     public void flush() {
+        boolean inline = false;
         lock.lock();
         try {
             int queued = queue.size();
-            if (flushable != queued) {
-                flushable = queued;
-                writeReady.signal();
+            if (flushable == queued) {
+                return;
             }
+            int mode = inlineMode;
+            if (!writing && ((flushable == 0 && !sendBufferFull) || mode == INLINE_ALWAYS)
+                    && mode != INLINE_NEVER && !outputClosing
+                    && !(Thread.currentThread() instanceof TimerThread)) {
+                writing = true; // this thread owns the write side now
+                inline = true;
+            } else if (!writing) {
+                writeReady.signal(); // else the owner looks at the queue again when it is done
+            }
+            flushable = queued;
         } finally {
             lock.unlock();
+        }
+        if (inline) {
+            writeInline();
         }
     }
 
@@ -325,6 +417,30 @@ public final class VtConnection implements Connection {
     }
 
     /**
+     * Called by the runtime's timer: when an inline write has been blocked for longer than
+     * {@link #RESCUE_AFTER_NANOS} (its thread may be the reader, or hold a lock the reader waits
+     * for), starts a rescue reader that keeps reading into {@link #rescued} until the reader is back
+     * (or auto-read is turned off). So a peer that floods us while we flood it always sees us read:
+     * two peers can never both stop reading because both write.
+     */
+    public void checkStuckInlineWrite(long nowNanos) {
+        long since = inlineSince;
+        if (since == NOT_WRITING || nowNanos - since <= RESCUE_AFTER_NANOS || closed) {
+            return;
+        }
+        rescueLock.lock();
+        try {
+            rescueEnding = false; // a rescuer asked to stop keeps going: the reader is stuck again
+            if (rescuer == null && !closed) {
+                rescueActive = true;
+                rescuer = Thread.ofVirtual().name(threadName("occams-vt-rescue")).start(this::rescueLoop);
+            }
+        } finally {
+            rescueLock.unlock();
+        }
+    }
+
+    /**
      * Closes at once, from any thread; the first call wins and records {@code cause} (null: orderly).
      * Queued buffers are released; the reader wakes and delivers {@code onClosed}; the writer leaves.
      */
@@ -339,7 +455,7 @@ public final class VtConnection implements Connection {
             closeCause = cause;
             closed = true;
             outputClosing = true;
-            dropped = queue.isEmpty() ? List.of() : new ArrayList<>(queue);
+            dropped = queue.isEmpty() ? new ArrayList<>() : new ArrayList<>(queue);
             queue.clear();
             flushable = 0;
             pendingBytes = 0;
@@ -350,6 +466,17 @@ public final class VtConnection implements Connection {
         }
         if (deadline != null) {
             deadline.cancel(false);
+        }
+        rescueLock.lock();
+        try {
+            for (Object o : rescued) {
+                if (o instanceof ByteBuf b) {
+                    dropped.add(b);
+                }
+            }
+            rescued.clear();
+        } finally {
+            rescueLock.unlock();
         }
         for (ByteBuf b : dropped) {
             release(b);
@@ -382,13 +509,26 @@ public final class VtConnection implements Connection {
                     LockSupport.park(this); // setAutoRead(true) and closeNow unpark us
                     continue;
                 }
+                if (rescueActive) {
+                    if (!takeOverFromRescuer()) {
+                        break;
+                    }
+                    continue;
+                }
                 ByteBuf buf = alloc.ioBuffer(guess);
                 int n;
+                readMutex.lock();
                 try {
+                    if (rescueActive) {
+                        buf.release();
+                        continue; // take over first: the rescuer's data comes before what we would read
+                    }
                     n = channel.read(buf.internalNioBuffer(0, buf.capacity()));
                 } catch (Throwable t) {
                     buf.release();
                     throw t;
+                } finally {
+                    readMutex.unlock();
                 }
                 if (n <= 0) {
                     buf.release();
@@ -412,14 +552,7 @@ public final class VtConnection implements Connection {
                 } else {
                     shrink = false;
                 }
-                handlerLock.lock();
-                try {
-                    handler.onData(buf); // ownership passes
-                    handler.onReadComplete();
-                    deliverWritability();
-                } finally {
-                    unlockHandler();
-                }
+                deliver(buf);
             }
         } catch (Throwable t) {
             failure = t;
@@ -430,6 +563,113 @@ public final class VtConnection implements Connection {
                 onTerminated.accept(this);
             }
         }
+    }
+
+    /**
+     * The reader is back from a blocked inline write: delivers what the rescuer read, asks it to
+     * stop after its current read and waits for that (delivering what it still reads). Returns
+     * false at end-of-stream (after {@link #inputEnded}).
+     */
+    private boolean takeOverFromRescuer() throws Throwable {
+        for (;;) {
+            Object item;
+            rescueLock.lock();
+            try {
+                item = rescued.pollFirst();
+                if (item == null) {
+                    if (rescuer == null) {
+                        rescueActive = false;
+                        return true;
+                    }
+                    rescueEnding = true;
+                }
+            } finally {
+                rescueLock.unlock();
+            }
+            if (item == null) {
+                if (closed) {
+                    return false;
+                }
+                LockSupport.park(this); // the rescuer unparks us after each read and when it ends
+            } else if (item == END_OF_INPUT) {
+                inputEnded();
+                return false;
+            } else if (item instanceof Throwable t) {
+                throw t;
+            } else {
+                deliver((ByteBuf) item);
+            }
+        }
+    }
+
+    /** On the reader: one read's data to the handler. */
+    private void deliver(ByteBuf buf) {
+        handlerLock.lock();
+        try {
+            handler.onData(buf); // ownership passes
+            handler.onReadComplete();
+            deliverWritability();
+        } finally {
+            unlockHandler();
+        }
+    }
+
+    /** The rescue reader: reads (whatever auto-read says) until the reader asks it to stop. */
+    private void rescueLoop() {
+        ByteBufAllocator alloc = settings.allocator();
+        for (;;) {
+            rescueLock.lock();
+            try {
+                if (rescueEnding || closed || !autoRead) {
+                    rescuer = null;
+                    break;
+                }
+            } finally {
+                rescueLock.unlock();
+            }
+            Object item;
+            boolean last = false;
+            ByteBuf buf = alloc.ioBuffer(settings.readBufferSize());
+            readMutex.lock(); // held until the item is queued (below)
+            try {
+                int n = channel.read(buf.internalNioBuffer(0, buf.capacity()));
+                if (n < 0) {
+                    buf.release();
+                    item = END_OF_INPUT;
+                    last = true;
+                } else {
+                    item = buf.writerIndex(n);
+                }
+            } catch (Throwable t) {
+                buf.release();
+                item = t;
+                last = true;
+            }
+            rescueLock.lock();
+            readMutex.unlock();
+            try {
+                if (closed) {
+                    if (item instanceof ByteBuf b) {
+                        b.release();
+                    }
+                    rescuer = null;
+                    break;
+                }
+                rescued.addLast(item);
+                if (last) {
+                    rescuer = null;
+                }
+            } finally {
+                rescueLock.unlock();
+            }
+            if (last) {
+                break;
+            }
+            // The reader may be waiting in takeOverFromRescuer (while the watchdog keeps the rescue
+            // going); if it is still blocked in its write, the unpark only makes it retry the write.
+            LockSupport.unpark(reader);
+        }
+        LockSupport.unpark(reader);
     }
 
     /** Whether the factory made a handler (after a failed open, the reader has already cleaned up). */
@@ -551,37 +791,21 @@ public final class VtConnection implements Connection {
     // ------------------------------------------------------------------ writer
 
     private void writeLoop() {
-        // Small at first, grown up to MAX_GATHER under load: thousands of idle connections stay cheap.
-        ByteBuf[] bufs = new ByteBuf[INITIAL_GATHER];
-        ByteBuffer[] nios = new ByteBuffer[INITIAL_GATHER];
         try {
             for (;;) {
-                int count = 0;
-                long batchBytes = 0;
+                int count;
+                long batchBytes;
                 lock.lock();
                 try {
-                    while (flushable == 0 && !outputClosing) {
+                    while (!closed && (writing || (flushable == 0 && !outputClosing))) {
                         writeReady.await();
                     }
                     if (closed) {
                         return;
                     }
-                    int nioCount = 0;
-                    while (flushable > 0 && count < MAX_GATHER) {
-                        ByteBuf b = queue.peekFirst();
-                        int c = Math.max(1, b.nioBufferCount());
-                        if (count > 0 && nioCount + c > MAX_GATHER) {
-                            break;
-                        }
-                        queue.pollFirst();
-                        flushable--;
-                        if (count == bufs.length) {
-                            bufs = Arrays.copyOf(bufs, Math.min(count * 2, MAX_GATHER));
-                        }
-                        bufs[count++] = b;
-                        nioCount += c;
-                        batchBytes += b.readableBytes();
-                    }
+                    count = takeBatch();
+                    batchBytes = takenBytes;
+                    writing = count > 0;
                 } finally {
                     lock.unlock();
                 }
@@ -589,30 +813,15 @@ public final class VtConnection implements Connection {
                     endOutput(); // output closing and everything before it drained
                     return;
                 }
+                boolean oneCall;
                 try {
-                    nios = writeBatch(bufs, count, nios, batchBytes);
-                } finally {
-                    for (int i = 0; i < count; i++) {
-                        release(bufs[i]);
-                        bufs[i] = null;
-                    }
+                    oneCall = writeBatch(count, batchBytes) == 1;
+                } catch (Throwable t) {
+                    releaseBatch(count);
+                    throw t;
                 }
-                boolean turnedWritable = false;
-                lock.lock();
-                try {
-                    if (!closed) {
-                        pendingBytes -= batchBytes;
-                        if (!writable && pendingBytes < settings.lowWaterMark()) {
-                            writable = true;
-                            turnedWritable = true;
-                        }
-                    }
-                } finally {
-                    lock.unlock();
-                }
-                if (turnedWritable) {
-                    writabilityChanged();
-                }
+                releaseBatch(count);
+                batchDone(batchBytes, !oneCall, false);
             }
         } catch (Throwable t) {
             closeNow(t); // no-op when the connection was closed under us (AsynchronousCloseException)
@@ -622,32 +831,210 @@ public final class VtConnection implements Connection {
     }
 
     /**
-     * Sends the readable bytes of {@code bufs[0..count)} with gathering writes, continuing after
-     * partial ones. Returns the NIO array to reuse (grown when a composite buffer needed more room).
+     * On a thread in {@link #flush} that took {@link #writing}: one write call of what is flushable.
+     * The channel is blocking, but on a virtual thread a write call returns as soon as the kernel
+     * took some bytes; it waits only when the send buffer is full from the start (then
+     * {@link #checkStuckInlineWrite} keeps the input read). What the
+     * call did not take goes back to the head of the queue for the writer.
      */
-    private ByteBuffer[] writeBatch(ByteBuf[] bufs, int count, ByteBuffer[] nios, long bytes) throws IOException {
+    private void writeInline() {
+        int count;
+        long batchBytes;
+        lock.lock();
+        try {
+            if (closed) {
+                writing = false;
+                return;
+            }
+            count = takeBatch();
+            batchBytes = takenBytes;
+        } finally {
+            lock.unlock();
+        }
+        long written;
+        try {
+            long now = System.nanoTime();
+            inlineSince = now == NOT_WRITING ? 1 : now;
+            written = writeBatchOnce(count, batchBytes);
+        } catch (Throwable t) {
+            inlineSince = NOT_WRITING;
+            releaseBatch(count);
+            lock.lock();
+            try {
+                writing = false;
+                writeReady.signal();
+            } finally {
+                lock.unlock();
+            }
+            closeNow(t);
+            return;
+        }
+        inlineSince = NOT_WRITING;
+        if (written == batchBytes) {
+            releaseBatch(count);
+            batchDone(batchBytes, false, true);
+            return;
+        }
+        // Partial: release what went out, put the rest back (in order) for the writer.
+        long left = written;
+        int firstUnsent = 0;
+        while (firstUnsent < count) {
+            ByteBuf b = wbufs[firstUnsent];
+            int r = b.readableBytes();
+            if (left < r) {
+                b.skipBytes((int) left);
+                break;
+            }
+            left -= r;
+            release(b);
+            wbufs[firstUnsent++] = null;
+        }
+        List<ByteBuf> back = null;
+        lock.lock();
+        try {
+            if (!closed) {
+                for (int i = count - 1; i >= firstUnsent; i--) {
+                    queue.addFirst(wbufs[i]);
+                    wbufs[i] = null;
+                }
+                flushable += count - firstUnsent;
+            } else {
+                back = new ArrayList<>();
+                for (int i = firstUnsent; i < count; i++) {
+                    back.add(wbufs[i]);
+                    wbufs[i] = null;
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (back != null) {
+            back.forEach(this::release);
+        }
+        batchDone(written, true, true);
+    }
+
+    /**
+     * Takes up to {@value #MAX_GATHER} flushable buffers into {@link #wbufs}; their bytes go to
+     * {@link #takenBytes}. @GuardedBy("lock"), by the owner of {@link #writing}.
+     */
+    private int takeBatch() {
+        int count = 0;
+        int nioCount = 0;
+        long bytes = 0;
+        ByteBuf[] bufs = wbufs;
+        while (flushable > 0 && count < MAX_GATHER) {
+            ByteBuf b = queue.peekFirst();
+            int c = Math.max(1, b.nioBufferCount());
+            if (count > 0 && nioCount + c > MAX_GATHER) {
+                break;
+            }
+            queue.pollFirst();
+            flushable--;
+            if (count == bufs.length) {
+                bufs = wbufs = Arrays.copyOf(bufs, Math.min(count * 2, MAX_GATHER));
+            }
+            bufs[count++] = b;
+            nioCount += c;
+            bytes += b.readableBytes();
+        }
+        takenBytes = bytes;
+        return count;
+    }
+
+    /** Set by {@link #takeBatch}. @GuardedBy("lock") */
+    private long takenBytes;
+
+    private void releaseBatch(int count) {
+        ByteBuf[] bufs = wbufs;
+        for (int i = 0; i < count; i++) {
+            if (bufs[i] != null) {
+                release(bufs[i]);
+                bufs[i] = null;
+            }
+        }
+    }
+
+    /**
+     * After a write: gives up {@link #writing}, updates the unsent bytes and writability, and wakes
+     * the writer when more was flushed meanwhile (or output should end).
+     */
+    private void batchDone(long sentBytes, boolean sendBufferWasFull, boolean inline) {
+        boolean turnedWritable = false;
+        lock.lock();
+        try {
+            writing = false;
+            sendBufferFull = sendBufferWasFull;
+            if (!closed) {
+                pendingBytes -= sentBytes;
+                if (!writable && pendingBytes < settings.lowWaterMark()) {
+                    writable = true;
+                    turnedWritable = true;
+                }
+            }
+            if (inline && (flushable > 0 || outputClosing)) {
+                writeReady.signal();
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (turnedWritable) {
+            writabilityChanged();
+        }
+    }
+
+    /** Fills {@link #wnios} with the NIO views of {@code wbufs[0..count)}; returns how many. */
+    private int nioViews(int count) {
+        ByteBuffer[] nios = wnios;
         int n = 0;
         for (int i = 0; i < count; i++) {
-            ByteBuf b = bufs[i];
+            ByteBuf b = wbufs[i];
             int readable = b.readableBytes();
             if (readable == 0) {
                 continue;
             }
             if (b.nioBufferCount() == 1) {
                 if (n == nios.length) {
-                    nios = Arrays.copyOf(nios, n * 2);
+                    nios = wnios = Arrays.copyOf(nios, n * 2);
                 }
                 // internalNioBuffer: no allocation for pooled buffers; derived buffers return their own
                 nios[n++] = b.internalNioBuffer(b.readerIndex(), readable);
             } else {
                 ByteBuffer[] parts = b.nioBuffers(b.readerIndex(), readable);
                 if (n + parts.length > nios.length) {
-                    nios = Arrays.copyOf(nios, Math.max(nios.length * 2, n + parts.length));
+                    nios = wnios = Arrays.copyOf(nios, Math.max(nios.length * 2, n + parts.length));
                 }
                 System.arraycopy(parts, 0, nios, n, parts.length);
                 n += parts.length;
             }
         }
+        return n;
+    }
+
+    /** One gathering write call of the batch; returns the bytes it took. */
+    private long writeBatchOnce(int count, long bytes) throws IOException {
+        int n = nioViews(count);
+        try {
+            if (bytes == 0) {
+                return 0;
+            }
+            long start = System.nanoTime();
+            writeBlockedSince = start == NOT_WRITING ? 1 : start;
+            return channel.write(wnios, 0, n);
+        } finally {
+            writeBlockedSince = NOT_WRITING;
+            Arrays.fill(wnios, 0, n, null);
+        }
+    }
+
+    /**
+     * Sends the readable bytes of {@code wbufs[0..count)} with gathering writes, continuing after
+     * partial ones. Returns how many write calls it took.
+     */
+    private int writeBatch(int count, long bytes) throws IOException {
+        int n = nioViews(count);
+        ByteBuffer[] nios = wnios;
+        int calls = 0;
         try {
             long remaining = bytes;
             int offset = 0;
@@ -656,15 +1043,17 @@ public final class VtConnection implements Connection {
                 writeBlockedSince = start == NOT_WRITING ? 1 : start;
                 long written = channel.write(nios, offset, n - offset);
                 writeBlockedSince = NOT_WRITING;
+                calls++;
                 remaining -= written;
                 while (offset < n && !nios[offset].hasRemaining()) {
                     offset++;
                 }
             }
         } finally {
+            writeBlockedSince = NOT_WRITING;
             Arrays.fill(nios, 0, n, null);
         }
-        return nios;
+        return Math.max(calls, 1);
     }
 
     /** Releases a buffer we were given; a caller's double release is logged, not allowed to stop the others. */
