@@ -33,7 +33,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Modes: {@code server --runtime R} (prints {@code READY address}; on each line read from stdin prints
  * one {@code MEASURE} line; exits when stdin closes) and {@code client --runtime R --port P --conns N
- * --quiet S} (prints {@code MEASURE} once the connections are quiet, then exits).
+ * --quiet S} (prints {@code MEASURE} once the connections are quiet, keeps them open until its stdin closes,
+ * then exits).
  * {@link LoadHarness} runs both with {@code benchmarks/run idle}.
  */
 public final class IdleConnections {
@@ -109,6 +110,10 @@ public final class IdleConnections {
             }
             System.out.println(measure(runtime.allocator(), open));
             System.out.flush();
+            // Keep every connection open until the harness has measured the server too (it closes our stdin).
+            while (System.in.read() >= 0) {
+                // wait
+            }
             for (ClientStream s : streams) {
                 s.abort();
             }

@@ -60,6 +60,7 @@ public final class IdleHarness {
                 System.out.println(rt + " server: " + serverLine);
                 row(md, rt, "client", clientLine);
                 row(md, rt, "server", serverLine);
+                client.getOutputStream().close(); // the client closes its connections now
                 if (!client.waitFor(60, TimeUnit.SECONDS)) {
                     client.destroyForcibly();
                 }
