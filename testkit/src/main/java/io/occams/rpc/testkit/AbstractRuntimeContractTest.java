@@ -247,6 +247,56 @@ public abstract class AbstractRuntimeContractTest {
 
     @ParameterizedTest
     @EnumSource(Transport.class)
+    void writesAndFlushesFromManyThreadsAllArriveEachThreadInItsOrder(Transport transport) throws Exception {
+        RawServer raw = rawServer(transport);
+        RecordingFactory clientSide = factory(false, false);
+        Connection c = connect(raw.address(), clientSide);
+        RawPeer peer = closeLater(raw.accept());
+
+        // 8 threads x 2,000 records of 4 bytes: [thread, seq high, seq low, thread ^ seq], each written
+        // and flushed on its own, all at once (as replies from a pool of service threads are).
+        int threads = 8;
+        int each = 2_000;
+        CountDownLatch go = new CountDownLatch(1);
+        List<Thread> writers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int id = t;
+            Thread w = new Thread(() -> {
+                try {
+                    go.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                for (int i = 0; i < each; i++) {
+                    c.write(buf(c, new byte[] {(byte) id, (byte) (i >> 8), (byte) i, (byte) (id ^ i)}));
+                    c.flush();
+                }
+            });
+            w.start();
+            writers.add(w);
+        }
+        go.countDown();
+        byte[] got = peer.readExactly(threads * each * 4);
+        for (Thread w : writers) {
+            w.join();
+        }
+        int[] next = new int[threads];
+        for (int k = 0; k < got.length; k += 4) {
+            int id = got[k];
+            int seq = ((got[k + 1] & 0xff) << 8) | (got[k + 2] & 0xff);
+            assertThat(id).as("record %d names a writer", k / 4).isBetween(0, threads - 1);
+            assertThat(seq).as("writer %d's records in its order", id).isEqualTo(next[id]);
+            assertThat(got[k + 3]).isEqualTo((byte) (id ^ seq));
+            next[id]++;
+        }
+        assertThat(next).containsOnly(each);
+        c.close();
+        assertThat(peer.readToEof()).isEmpty();
+        awaitClosed(clientSide.next(WAIT));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Transport.class)
     void oneMebibyteGoesThroughAndBack(Transport transport) throws Exception {
         RecordingFactory serverSide = factory(true, true);
         Runtime.Listener listener = listen(transport, serverSide);

@@ -11,10 +11,12 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.internal.PlatformDependent;
 import io.occams.rpc.api.RpcAddress;
 import io.occams.rpc.api.spi.Connection;
 import io.occams.rpc.api.spi.ConnectionHandler;
 import java.nio.channels.ClosedChannelException;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
@@ -27,9 +29,14 @@ import org.slf4j.LoggerFactory;
  * One Netty channel as a {@link Connection}, and the pipeline handler that turns the channel's
  * events into calls on the stream layer's {@link ConnectionHandler}.
  *
- * <p>Threading: the {@code Connection} methods may be called from any thread; writes go through
- * {@link Channel#write}, which keeps the order of calls made from one thread (a write from another
- * thread becomes a task on the event loop). The handler is called on the channel's event loop only,
+ * <p>Threading: the {@code Connection} methods may be called from any thread. On the event loop a write
+ * goes straight to {@link Channel#write}. Off the loop it goes into a queue that keeps each thread's
+ * order, and a flush schedules one task on the loop (unless one is already scheduled) that writes
+ * whatever the queue holds by then and flushes once: replies made by many threads (synchronous service
+ * methods on the blocking executor) cost one task, one wake-up and one write per batch instead of a
+ * write task and a flush task each, as {@link Channel#write} off the loop would. An event-loop write or
+ * flush first takes what the queue holds, and {@link #close()} / {@link #shutdownOutput()} write it
+ * before they act, so no write made before them is overtaken. The handler is called on the channel's event loop only,
  * so its calls never overlap; {@code onClosed} comes once, from {@code channelInactive}, after the
  * last {@code channelRead}.
  *
@@ -55,6 +62,12 @@ public final class NettyConnection implements Connection {
     private volatile RpcAddress localAddress;
     /** Set on the event loop at channelActive (or at construction when known), read from any thread. */
     private volatile RpcAddress remoteAddress;
+
+    /** Writes made off the event loop, waiting for {@link #drainTask} (multi-producer, the loop consumes). */
+    private final Queue<ByteBuf> offLoop = PlatformDependent.newMpscQueue();
+    /** Whether {@link #drainTask} is scheduled and has not started yet. */
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    private final Runnable drainTask = this::drainAndFlush;
 
     // Confined to the channel's event loop.
     private ConnectionHandler handler;
@@ -121,13 +134,61 @@ public final class NettyConnection implements Connection {
             return;
         }
         // Netty releases the buffer once written, or when the channel closes (or its loop stops) first.
-        channel.write(buf, channel.voidPromise());
+        if (channel.eventLoop().inEventLoop()) {
+            writeQueued();
+            channel.write(buf, channel.voidPromise());
+            return;
+        }
+        offLoop.offer(buf);
+        if (closing) {
+            scheduleDrain(); // raced with close or channelInactive: the drain writes or releases it
+        }
     }
 
     @Override
     public void flush() {
-        if (!closing) {
+        if (closing) {
+            return;
+        }
+        if (channel.eventLoop().inEventLoop()) {
+            writeQueued();
             channel.flush();
+        } else {
+            scheduleDrain();
+        }
+    }
+
+    /** Schedules {@link #drainAndFlush} on the loop unless it is scheduled already; any thread. */
+    private void scheduleDrain() {
+        if (drainScheduled.compareAndSet(false, true)) {
+            try {
+                channel.eventLoop().execute(drainTask);
+            } catch (RejectedExecutionException loopStopped) {
+                drainScheduled.set(false);
+                releaseQueued();
+            }
+        }
+    }
+
+    /** On the loop: everything queued by other threads, then one flush. */
+    private void drainAndFlush() {
+        drainScheduled.set(false); // a write queued from now on schedules another drain
+        writeQueued();
+        channel.flush();
+    }
+
+    /** On the loop: hands the queued writes to the channel (which releases them if it is closed). */
+    private void writeQueued() {
+        ByteBuf b;
+        while ((b = offLoop.poll()) != null) {
+            channel.write(b, channel.voidPromise());
+        }
+    }
+
+    private void releaseQueued() {
+        ByteBuf b;
+        while ((b = offLoop.poll()) != null) {
+            ReferenceCountUtil.safeRelease(b);
         }
     }
 
@@ -148,11 +209,14 @@ public final class NettyConnection implements Connection {
         }
         // Through the loop's task queue, so writes other threads made before this call (still queued as
         // tasks) go first; the empty write then completes after all of them, and the FIN goes out.
-        inLoopOrder(() -> channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
-            if (channel instanceof DuplexChannel && channel.isActive()) {
-                ((DuplexChannel) channel).shutdownOutput();
-            }
-        }));
+        inLoopOrder(() -> {
+            writeQueued();
+            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
+                if (channel instanceof DuplexChannel && channel.isActive()) {
+                    ((DuplexChannel) channel).shutdownOutput();
+                }
+            });
+        });
     }
 
     @Override
@@ -162,7 +226,10 @@ public final class NettyConnection implements Connection {
             return;
         }
         // As in shutdownOutput: queued behind the write tasks of other threads, never ahead of them.
-        inLoopOrder(() -> channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> channel.close()));
+        inLoopOrder(() -> {
+            writeQueued();
+            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> channel.close());
+        });
         try {
             var timeout = channel.eventLoop().schedule(() -> {
                 if (channel.isOpen()) {
@@ -284,6 +351,7 @@ public final class NettyConnection implements Connection {
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             closing = true;
+            releaseQueued(); // what other threads wrote and nobody flushed (a write after this is released at once)
             registry.remove(NettyConnection.this);
             if (connected != null) {
                 connected.completeExceptionally(new ClosedChannelException());
