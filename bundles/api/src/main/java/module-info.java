@@ -8,4 +8,7 @@ module io.occams.rpc.api {
 
     exports io.occams.rpc.api;
     exports io.occams.rpc.api.spi;
+
+    // Codec.loadDefault(): the codec bundle provides it.
+    uses io.occams.rpc.api.spi.Codec;
 }

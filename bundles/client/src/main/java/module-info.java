@@ -9,6 +9,4 @@ module io.occams.rpc.client {
     requires static osgi.annotation;
 
     exports io.occams.rpc.client;
-
-    uses io.occams.rpc.api.spi.Codec;
 }

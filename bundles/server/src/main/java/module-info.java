@@ -14,7 +14,6 @@ module io.occams.rpc.server {
 
     exports io.occams.rpc.server;
 
-    // The default codec is the format-0 Codec that ServiceLoader finds. Service interfaces found by
-    // ServiceDispatcher.registerAll are added at run time with Module.addUses.
-    uses io.occams.rpc.api.spi.Codec;
+    // The default codec comes from Codec.loadDefault() (the api module uses Codec). Service interfaces
+    // found by ServiceDispatcher.registerAll are added at run time with Module.addUses.
 }

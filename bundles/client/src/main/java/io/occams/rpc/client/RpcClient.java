@@ -80,7 +80,7 @@ public final class RpcClient {
     };
 
     private RpcClient(Builder b) {
-        this.codec = b.codec != null ? b.codec : loadCodec();
+        this.codec = b.codec != null ? b.codec : Codec.loadDefault();
         this.errors = b.errors != null ? b.errors : ErrorCodecRegistry.withBuiltins();
         this.completionExecutor = b.completionExecutor;
         this.timer = new DeadlineTimer(b.timer);
@@ -172,41 +172,6 @@ public final class RpcClient {
     @SuppressWarnings("unchecked")
     private static <T> T cast(T like, Object o) {
         return (T) o;
-    }
-
-    private static Codec loadCodec() {
-        Codec c = find(ServiceLoader.load(Codec.class, RpcClient.class.getClassLoader()));
-        if (c == null) {
-            ClassLoader tccl = Thread.currentThread().getContextClassLoader();
-            if (tccl != null) {
-                c = find(ServiceLoader.load(Codec.class, tccl));
-            }
-        }
-        if (c == null) {
-            throw new IllegalStateException("no io.occams.rpc.api.spi.Codec with format " + Codec.MSGPACK
-                    + " found through ServiceLoader; put occams-rpc-codec on the module or class path, or pass a codec to RpcClient.builder().codec(...)");
-        }
-        return c;
-    }
-
-    /** The first format-0 codec; a provider that fails to load is logged and skipped, not fatal. */
-    private static Codec find(ServiceLoader<Codec> loader) {
-        java.util.Iterator<Codec> it = loader.iterator();
-        for (int failures = 0; failures < 100; ) {
-            try {
-                if (!it.hasNext()) {
-                    return null;
-                }
-                Codec c = it.next();
-                if (c.format() == Codec.MSGPACK) {
-                    return c;
-                }
-            } catch (java.util.ServiceConfigurationError e) {
-                failures++;
-                org.slf4j.LoggerFactory.getLogger(RpcClient.class).warn("a Codec provider failed to load; skipped", e);
-            }
-        }
-        return null;
     }
 
     @Override

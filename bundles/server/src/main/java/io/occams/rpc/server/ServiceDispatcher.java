@@ -13,7 +13,6 @@ import io.occams.rpc.api.spi.Dispatch;
 import io.occams.rpc.api.spi.ServerCall;
 import io.occams.rpc.api.spi.WireError;
 import io.occams.rpc.errors.ErrorCodecRegistry;
-import io.occams.rpc.server.internal.Codecs;
 import io.occams.rpc.server.internal.MethodInvoker;
 import io.occams.rpc.server.internal.Provider;
 import java.time.Duration;
@@ -132,7 +131,7 @@ public final class ServiceDispatcher implements Dispatch {
     private final Map<String, Vacancy> vacancies = new HashMap<>();
 
     private ServiceDispatcher(Builder b) {
-        this.codec = b.codec != null ? b.codec : Codecs.loadDefault();
+        this.codec = b.codec != null ? b.codec : Codec.loadDefault();
         this.errors = b.errors != null ? b.errors : ErrorCodecRegistry.withBuiltins();
         this.swapGrace = b.swapGrace;
         this.drainTimeout = b.drainTimeout;

@@ -39,4 +39,16 @@ public interface Codec {
      * is the value itself, several are an array (the Rust tuple).
      */
     Binding<Object[]> argumentsBinding(Type... parameterTypes);
+
+    /**
+     * The default codec, for clients and servers built outside OSGi: the first {@link #MSGPACK} codec that
+     * {@link java.util.ServiceLoader} offers through this module's class loader (the module path, the
+     * class path), then through the thread's context class loader. A provider that fails to load is
+     * logged and skipped.
+     *
+     * @throws IllegalStateException when there is none (inside OSGi, take the {@code Codec} service instead)
+     */
+    static Codec loadDefault() {
+        return DefaultCodec.load();
+    }
 }

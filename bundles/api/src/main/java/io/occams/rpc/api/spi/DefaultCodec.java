@@ -1,27 +1,18 @@
-package io.occams.rpc.server.internal;
+package io.occams.rpc.api.spi;
 
-import io.occams.rpc.api.spi.Codec;
 import java.util.Iterator;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-/** Finds the default codec: the first {@link Codec} of format 0 that {@link ServiceLoader} offers. */
-public final class Codecs {
-    private static final Logger LOG = LoggerFactory.getLogger(Codecs.class);
+/** {@link Codec#loadDefault()}: the first msgpack codec that {@link ServiceLoader} offers. */
+final class DefaultCodec {
+    private static final System.Logger LOG = System.getLogger(DefaultCodec.class.getName());
 
-    private Codecs() {
+    private DefaultCodec() {
     }
 
-    /**
-     * The msgpack codec found through this bundle's class loader (the module path, the class path), then
-     * through the thread's context class loader.
-     *
-     * @throws IllegalStateException when there is none (inside OSGi: pass the codec explicitly)
-     */
-    public static Codec loadDefault() {
-        Codec c = find(ServiceLoader.load(Codec.class, Codecs.class.getClassLoader()));
+    static Codec load() {
+        Codec c = find(ServiceLoader.load(Codec.class, DefaultCodec.class.getClassLoader()));
         if (c == null) {
             ClassLoader tccl = Thread.currentThread().getContextClassLoader();
             if (tccl != null) {
@@ -35,6 +26,7 @@ public final class Codecs {
         return c;
     }
 
+    /** The first format-0 codec; a provider that fails to load is logged and skipped, not fatal. */
     private static Codec find(ServiceLoader<Codec> loader) {
         Iterator<Codec> it = loader.iterator();
         for (int failures = 0; failures < 100; ) {
@@ -48,7 +40,7 @@ public final class Codecs {
                 }
             } catch (ServiceConfigurationError e) {
                 failures++;
-                LOG.warn("a Codec provider failed to load; skipped", e);
+                LOG.log(System.Logger.Level.WARNING, "a Codec provider failed to load; skipped", e);
             }
         }
         return null;
