@@ -1,6 +1,5 @@
 package io.occams.rpc.testsuite;
 
-import io.occams.rpc.testkit.LeakCheck;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -12,7 +11,6 @@ import io.occams.rpc.api.RpcAddress;
 import io.occams.rpc.api.RpcCode;
 import io.occams.rpc.api.RpcException;
 import io.occams.rpc.api.RpcService;
-import io.occams.rpc.api.spi.Runtime;
 import io.occams.rpc.client.RpcClient;
 import io.occams.rpc.examples.AsyncCalService;
 import io.occams.rpc.examples.CalService;
@@ -23,6 +21,7 @@ import io.occams.rpc.server.RpcServer;
 import io.occams.rpc.server.ServiceDispatcher;
 import io.occams.rpc.stream.Caller;
 import io.occams.rpc.stream.ClientStream;
+import io.occams.rpc.testkit.RuntimePerTest;
 import io.occams.rpc.testkit.Transport;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,9 +35,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -53,8 +49,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@link RpcException} codes, a slow method not delaying a fast one. Written once, run by a subclass per
  * runtime (client and server on that runtime), each over TCP and a Unix socket.
  */
-@ExtendWith(LeakCheck.class)
-public abstract class AbstractRemoteApiContractTest {
+public abstract class AbstractRemoteApiContractTest extends RuntimePerTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
 
     /** How the proxy reaches the server. */
@@ -126,25 +121,7 @@ public abstract class AbstractRemoteApiContractTest {
     @TempDir
     Path dir;
 
-    protected Runtime runtime;
     private final RpcClient client = RpcClient.create();
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-
-    /** A fresh runtime for one test; closed after it. */
-    protected abstract Runtime newRuntime();
-
-    @BeforeEach
-    void start() {
-        runtime = newRuntime();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-        runtime.close();
-    }
 
     static Stream<Arguments> transportsAndCallers() {
         List<Arguments> all = new ArrayList<>();
@@ -159,7 +136,7 @@ public abstract class AbstractRemoteApiContractTest {
     /** A server on {@code t} serving what ServiceLoader finds of the examples' CalService and EchoService. */
     private RpcServer server(Transport t) throws Exception {
         RpcServer s = RpcServer.builder().runtime(runtime).build();
-        closeables.add(s::shutdownNow);
+        closeAfter(s::shutdownNow);
         ServiceDispatcher d = s.dispatcher();
         assertThat(d.registerAll(CalService.class)).as("CalService through ServiceLoader").hasSize(1);
         assertThat(d.registerAll(EchoService.class)).as("EchoService through ServiceLoader").hasSize(1);
@@ -169,7 +146,7 @@ public abstract class AbstractRemoteApiContractTest {
 
     private ClientStream stream(RpcAddress a) {
         ClientStream c = ClientStream.connect(runtime, a, ClientConfig.defaults()).join();
-        closeables.add(c::abort);
+        closeAfter(c::abort);
         return c;
     }
 
@@ -181,13 +158,13 @@ public abstract class AbstractRemoteApiContractTest {
                 return stream(a);
             case CLIENT_POOL: {
                 ClientPool p = new ClientPool(runtime, a, ClientConfig.defaults());
-                closeables.add(p::close);
+                closeAfter(p::close);
                 return p;
             }
             case FAILOVER_POOL: {
                 RpcAddress b = server(t).addresses().get(0);
                 FailoverPool p = new FailoverPool(runtime, List.of(a, b), ClientConfig.defaults(), FailoverPool.Selection.ROUND_ROBIN, 2);
-                closeables.add(p::close);
+                closeAfter(p::close);
                 return p;
             }
             default:
@@ -250,7 +227,7 @@ public abstract class AbstractRemoteApiContractTest {
     @EnumSource(Transport.class)
     void aServerImplementingTheAsyncCalServiceAnswersTheBlockingProxy(Transport t) throws Exception {
         RpcServer s = RpcServer.builder().runtime(runtime).build();
-        closeables.add(s::shutdownNow);
+        closeAfter(s::shutdownNow);
         assertThat(s.dispatcher().registerAll(AsyncCalService.class)).hasSize(1);
         CalService cal = client.proxy(CalService.class, stream(s.listen(t.freshAddress(dir))));
         assertThat(cal.inc(41)).isEqualTo(42);
@@ -342,7 +319,7 @@ public abstract class AbstractRemoteApiContractTest {
         RpcServer second = server(t);
         FailoverPool pool = new FailoverPool(runtime, List.of(first.addresses().get(0), second.addresses().get(0)),
                 ClientConfig.defaults(), FailoverPool.Selection.ROUND_ROBIN, 2);
-        closeables.add(pool::close);
+        closeAfter(pool::close);
         CalService cal = client.proxy(CalService.class, pool);
         for (int i = 0; i < 10; i++) {
             assertThat(cal.inc(i)).isEqualTo(i + 1);

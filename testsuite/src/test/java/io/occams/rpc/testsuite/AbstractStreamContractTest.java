@@ -1,6 +1,5 @@
 package io.occams.rpc.testsuite;
 
-import io.occams.rpc.testkit.LeakCheck;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -15,13 +14,13 @@ import io.occams.rpc.api.RpcCode;
 import io.occams.rpc.api.RpcException;
 import io.occams.rpc.api.ServerConfig;
 import io.occams.rpc.api.spi.Dispatch;
-import io.occams.rpc.api.spi.Runtime;
 import io.occams.rpc.api.spi.ServerCall;
 import io.occams.rpc.stream.ClientStream;
 import io.occams.rpc.stream.ClientTask;
 import io.occams.rpc.stream.Reply;
 import io.occams.rpc.stream.StreamServer;
 import io.occams.rpc.testkit.RawPeer;
+import io.occams.rpc.testkit.RuntimePerTest;
 import io.occams.rpc.testkit.Transport;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,9 +34,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -46,35 +42,15 @@ import org.junit.jupiter.params.provider.EnumSource;
  * The stream layer's contract: the seed's scenarios S1-S5 (spec §10) and what the Java port adds,
  * written once and run by a subclass per runtime, each over TCP and a Unix socket.
  */
-@ExtendWith(LeakCheck.class)
-public abstract class AbstractStreamContractTest {
+public abstract class AbstractStreamContractTest extends RuntimePerTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
 
     @TempDir
     Path dir;
 
-    protected Runtime runtime;
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-
-    /** A fresh runtime for one test; closed after it. */
-    protected abstract Runtime newRuntime();
-
-    @BeforeEach
-    void start() {
-        runtime = newRuntime();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-        runtime.close();
-    }
-
     private StreamServer server(Dispatch dispatch, ServerConfig config) {
         StreamServer s = new StreamServer(runtime, config, dispatch);
-        closeables.add(s::shutdownNow);
+        closeAfter(s::shutdownNow);
         return s;
     }
 
@@ -84,7 +60,7 @@ public abstract class AbstractStreamContractTest {
 
     private ClientStream connect(RpcAddress a, ClientConfig config) {
         ClientStream c = ClientStream.connect(runtime, a, config).join();
-        closeables.add(c::abort);
+        closeAfter(c::abort);
         return c;
     }
 

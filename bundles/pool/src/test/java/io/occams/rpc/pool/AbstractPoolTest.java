@@ -1,6 +1,5 @@
 package io.occams.rpc.pool;
 
-import io.occams.rpc.testkit.LeakCheck;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -12,12 +11,12 @@ import io.occams.rpc.api.RpcCode;
 import io.occams.rpc.api.RpcException;
 import io.occams.rpc.api.ServerConfig;
 import io.occams.rpc.api.spi.Dispatch;
-import io.occams.rpc.api.spi.Runtime;
 import io.occams.rpc.api.spi.ServerCall;
 import io.occams.rpc.pool.FailoverPool.Selection;
 import io.occams.rpc.stream.Caller;
 import io.occams.rpc.stream.ClientTask;
 import io.occams.rpc.stream.StreamServer;
+import io.occams.rpc.testkit.RuntimePerTest;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -33,10 +32,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -46,33 +42,13 @@ import org.junit.jupiter.params.provider.EnumSource;
  * idle close, awaited pings), written once and run by a subclass per runtime against real
  * {@link StreamServer}s on loopback.
  */
-@ExtendWith(LeakCheck.class)
-public abstract class AbstractPoolTest {
+public abstract class AbstractPoolTest extends RuntimePerTest {
     /** Generous: what a call or an event may take on a loaded 2-core CI machine. */
     private static final Duration WAIT = Duration.ofSeconds(30);
     /** The spec's Open: numeric action 1, empty reply. */
     static final int OPEN = 1;
     /** Echo: numeric action 2, the msg and the blob come back as they are. */
     static final int ECHO = 2;
-
-    protected Runtime runtime;
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-
-    /** A fresh runtime for one test; closed after it. */
-    protected abstract Runtime newRuntime();
-
-    @BeforeEach
-    void start() {
-        runtime = newRuntime();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-        runtime.close();
-    }
 
     // ---- fixtures ----
 
@@ -87,7 +63,7 @@ public abstract class AbstractPoolTest {
                 count.incrementAndGet();
                 inner.dispatch(call);
             });
-            closeables.add(server::shutdownNow);
+            closeAfter(server::shutdownNow);
             address = server.listen(at);
         }
 
@@ -120,7 +96,7 @@ public abstract class AbstractPoolTest {
 
     ClientPool pool(RpcAddress a, ClientConfig config) {
         ClientPool p = new ClientPool(runtime, a, config);
-        closeables.add(p);
+        closeAfter(p);
         return p;
     }
 
@@ -130,7 +106,7 @@ public abstract class AbstractPoolTest {
 
     FailoverPool failover(List<RpcAddress> addrs, ClientConfig config, Selection selection, int retryLimit) {
         FailoverPool p = new FailoverPool(runtime, addrs, config, selection, retryLimit);
-        closeables.add(p);
+        closeAfter(p);
         return p;
     }
 
@@ -295,7 +271,7 @@ public abstract class AbstractPoolTest {
             seenByA.add(call.msg().getLongLE(call.msg().readerIndex()));
             held.add(call);
         });
-        closeables.add(() -> held.forEach(c -> c.reply(null, null)));
+        closeAfter(() -> held.forEach(c -> c.reply(null, null)));
         Server b = server(call -> {
             seenByB.add(call.msg().getLongLE(call.msg().readerIndex()));
             answer(call);
@@ -378,7 +354,7 @@ public abstract class AbstractPoolTest {
             held.add(call);
             a[0].kill();
         });
-        closeables.add(() -> held.forEach(c -> c.reply(null, null)));
+        closeAfter(() -> held.forEach(c -> c.reply(null, null)));
         Server b = server();
         FailoverPool pool = failover(List.of(a[0].address, b.address), Selection.FIRST_HEALTHY, 3);
         byte[] bytes = new byte[10_000];
@@ -516,7 +492,7 @@ public abstract class AbstractPoolTest {
     void closeLetsCallsInFlightFinishAndRefusesNewOnes() throws Exception {
         Queue<ServerCall> held = new ConcurrentLinkedQueue<>();
         Server s = server(held::add);
-        closeables.add(() -> held.forEach(c -> c.reply(null, null)));
+        closeAfter(() -> held.forEach(c -> c.reply(null, null)));
         ClientPool pool = pool(s.address, ClientConfig.defaults());
         List<CompletableFuture<Long>> inFlight = opens(pool, 3);
         await().atMost(WAIT).until(() -> held.size() == 3);
@@ -549,7 +525,7 @@ public abstract class AbstractPoolTest {
                     // closed
                 }
             });
-            closeables.add(() -> {
+            closeAfter(() -> {
                 silent.close();
                 acceptor.join();
                 for (SocketChannel ch : accepted) {
