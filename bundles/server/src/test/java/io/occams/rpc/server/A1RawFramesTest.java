@@ -2,6 +2,7 @@ package io.occams.rpc.server;
 
 import static io.occams.rpc.server.Wire.errnoReply;
 import static io.occams.rpc.server.Wire.errorReply;
+import static io.occams.rpc.server.Wire.call;
 import static io.occams.rpc.server.Wire.hex;
 import static io.occams.rpc.server.Wire.okReply;
 import static io.occams.rpc.server.Wire.request;
@@ -14,14 +15,9 @@ import io.occams.rpc.examples.EchoService;
 import io.occams.rpc.testkit.RawPeer;
 import io.occams.rpc.testkit.Transport;
 import java.io.ByteArrayOutputStream;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -29,33 +25,14 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Spec §10 A1 through raw frames: the example services, found by ServiceLoader, answer the bytes the Rust
  * test suite expects, over TCP and Unix sockets on both runtimes.
  */
-@Timeout(60)
-class A1RawFramesTest {
-    static Runtimes runtimes;
-    @TempDir
-    static Path dir;
-
-    @BeforeAll
-    static void start() {
-        runtimes = new Runtimes();
-    }
-
-    @AfterAll
-    static void stop() {
-        runtimes.close();
-    }
-
-    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> runtimesAndTransports() {
-        return Runtimes.runtimesAndTransports();
-    }
-
+class A1RawFramesTest extends LoopbackServerTest {
     @ParameterizedTest(name = "{0} over {1}")
     @MethodSource("runtimesAndTransports")
     void exampleServicesAnswerTheBytesOfTheRustSuite(String runtime, Transport transport) throws Exception {
         try (RpcServer server = RpcServer.builder().runtime(runtimes.get(runtime)).build()) {
             assertThat(server.dispatcher().registerAll(CalService.class)).hasSize(1);
             assertThat(server.dispatcher().registerAll(EchoService.class)).hasSize(1);
-            RpcAddress addr = server.listen(transport.freshAddress(dir));
+            RpcAddress addr = listen(server, transport);
             try (RawPeer peer = RawPeer.connect(addr)) {
                 ByteArrayOutputStream reqs = new ByteArrayOutputStream();
                 reqs.writeBytes(request(1, "CalService.inc", hex("29")));
@@ -86,14 +63,11 @@ class A1RawFramesTest {
     void asyncVariantAnswersTheSameBytes(String runtime, Transport transport) throws Exception {
         try (RpcServer server = RpcServer.builder().runtime(runtimes.get(runtime)).build()) {
             server.dispatcher().registerAll(AsyncCalService.class);
-            RpcAddress addr = server.listen(transport.freshAddress(dir));
+            RpcAddress addr = listen(server, transport);
             try (RawPeer peer = RawPeer.connect(addr)) {
-                peer.write(request(7, "CalService.inc", hex("29")));
-                assertThat(Wire.read(peer).hex()).isEqualTo(okReply(7, "2a"));
-                peer.write(request(8, "CalService.add", hex("92 0a 14")));
-                assertThat(Wire.read(peer).hex()).isEqualTo(okReply(8, "1e"));
-                peer.write(request(9, "CalService.div", hex("92 0a 00")));
-                assertThat(Wire.read(peer).hex()).isEqualTo(errorReply(9, "divide by zero"));
+                assertThat(call(peer, 7, "CalService.inc", "29").hex()).isEqualTo(okReply(7, "2a"));
+                assertThat(call(peer, 8, "CalService.add", "92 0a 14").hex()).isEqualTo(okReply(8, "1e"));
+                assertThat(call(peer, 9, "CalService.div", "92 0a 00").hex()).isEqualTo(errorReply(9, "divide by zero"));
             }
             server.shutdown();
             assertThat(server.awaitTermination(Duration.ofSeconds(10))).isTrue();

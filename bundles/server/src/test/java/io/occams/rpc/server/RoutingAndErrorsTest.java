@@ -2,9 +2,9 @@ package io.occams.rpc.server;
 
 import static io.occams.rpc.server.Wire.errnoReply;
 import static io.occams.rpc.server.Wire.errorReply;
+import static io.occams.rpc.server.Wire.call;
 import static io.occams.rpc.server.Wire.hex;
 import static io.occams.rpc.server.Wire.okReply;
-import static io.occams.rpc.server.Wire.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.occams.rpc.api.RpcAddress;
@@ -22,12 +22,7 @@ import io.occams.rpc.server.TestServices.Quota;
 import io.occams.rpc.server.TestServices.QuotaExceeded;
 import io.occams.rpc.testkit.RawPeer;
 import io.occams.rpc.testkit.Transport;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -35,33 +30,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Spec §10 M1 and M3 equivalents and the routing rules of §7.3 (with §12.18 fixed), through raw frames on a
  * real server: every answer byte for byte, the seq echoed, the connection kept after each error.
  */
-@Timeout(60)
-class RoutingAndErrorsTest {
-    static Runtimes runtimes;
-    @TempDir
-    static Path dir;
-
-    @BeforeAll
-    static void start() {
-        runtimes = new Runtimes();
-    }
-
-    @AfterAll
-    static void stop() {
-        runtimes.close();
-    }
-
-    static java.util.stream.Stream<String> runtimes() {
-        return Runtimes.runtimes();
-    }
-
-    private static Wire.Frame call(RawPeer peer, long seq, String action, String msgHex) throws Exception {
-        peer.write(request(seq, action, hex(msgHex)));
-        Wire.Frame f = Wire.read(peer);
-        assertThat(f.seq()).isEqualTo(seq);
-        return f;
-    }
-
+class RoutingAndErrorsTest extends LoopbackServerTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("runtimes")
     void oneServiceAnswersEveryKindOfErrorAndKeepsTheConnection(String runtime) throws Exception {
@@ -70,7 +39,7 @@ class RoutingAndErrorsTest {
                 e -> new Quota(e.code, e.getMessage()), q -> new QuotaExceeded(q.code(), q.detail())));
         try (RpcServer server = RpcServer.builder().runtime(runtimes.get(runtime)).errors(errors).build()) {
             server.register(MultiErrorService.class, new MultiErrorImpl());
-            RpcAddress addr = server.listen(Transport.TCP.freshAddress(dir));
+            RpcAddress addr = listen(server, Transport.TCP);
             try (RawPeer peer = RawPeer.connect(addr)) {
                 long seq = 0x0102030405060708L;
                 assertThat(call(peer, seq, "MultiErrorService.success", "0a").hex()).isEqualTo(okReply(seq, "0b"));
@@ -97,7 +66,7 @@ class RoutingAndErrorsTest {
         try (RpcServer server = RpcServer.builder().runtime(runtimes.vthreads).build()) {
             server.register(CalService.class, new CalServiceImpl());
             server.register(EchoService.class, new EchoServiceImpl());
-            RpcAddress addr = server.listen(Transport.UNIX.freshAddress(dir));
+            RpcAddress addr = listen(server, Transport.UNIX);
             try (RawPeer peer = RawPeer.connect(addr)) {
                 assertThat(call(peer, 1, "CalService.inc", "29").hex()).isEqualTo(okReply(1, "2a"));
                 assertThat(call(peer, 2, "EchoService.repeat", "a2 68 69").hex()).isEqualTo(okReply(2, "a2 68 69"));
@@ -115,7 +84,7 @@ class RoutingAndErrorsTest {
     void aServiceServedAloneStillChecksItsName() throws Exception {
         try (RpcServer server = RpcServer.builder().runtime(runtimes.netty).build()) {
             server.register(CalService.class, new CalServiceImpl());
-            RpcAddress addr = server.listen(Transport.TCP.freshAddress(dir));
+            RpcAddress addr = listen(server, Transport.TCP);
             try (RawPeer peer = RawPeer.connect(addr)) {
                 assertThat(call(peer, 1, "Calc.inc", "29").hex()).isEqualTo(errorReply(1, "rpc_service_notfound"));
                 assertThat(call(peer, 2, "EchoService.inc", "29").hex()).isEqualTo(errorReply(2, "rpc_service_notfound"));
@@ -129,7 +98,7 @@ class RoutingAndErrorsTest {
     void argumentsRoundTripForNoneOneAndThree(String runtime) throws Exception {
         try (RpcServer server = RpcServer.builder().runtime(runtimes.get(runtime)).build()) {
             server.register(ArgsService.class, new ArgsImpl());
-            RpcAddress addr = server.listen(Transport.TCP.freshAddress(dir));
+            RpcAddress addr = listen(server, Transport.TCP);
             try (RawPeer peer = RawPeer.connect(addr)) {
                 assertThat(call(peer, 1, "Args.none", "c0").hex()).isEqualTo(okReply(1, "a4 6e 6f 6e 65"));
                 assertThat(call(peer, 2, "Args.none", "").hex()).isEqualTo(okReply(2, "a4 6e 6f 6e 65"));

@@ -1,5 +1,6 @@
 package io.occams.rpc.server;
 
+import static io.occams.rpc.server.Wire.call;
 import static io.occams.rpc.server.Wire.hex;
 import static io.occams.rpc.server.Wire.okReply;
 import static io.occams.rpc.server.Wire.request;
@@ -15,34 +16,14 @@ import io.occams.rpc.server.TestServices.TimingImpl;
 import io.occams.rpc.server.TestServices.TimingService;
 import io.occams.rpc.testkit.RawPeer;
 import io.occams.rpc.testkit.Transport;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** RpcServer's listeners and lifecycle, and what registration refuses. */
-@Timeout(60)
-class ServerLifecycleTest {
-    static Runtimes runtimes;
-    @TempDir
-    static Path dir;
-
-    @BeforeAll
-    static void start() {
-        runtimes = new Runtimes();
-    }
-
-    @AfterAll
-    static void stop() {
-        runtimes.close();
-    }
-
+class ServerLifecycleTest extends LoopbackServerTest {
     /** Not a service interface. */
     interface Plain {
         long inc(long x);
@@ -52,14 +33,13 @@ class ServerLifecycleTest {
     void servesTcpAndUnixAtOnce() throws Exception {
         try (RpcServer server = RpcServer.builder().runtime(runtimes.netty).build()) {
             server.register(CalService.class, new CalServiceImpl());
-            RpcAddress tcp = server.listen(Transport.TCP.freshAddress(dir));
-            RpcAddress unix = server.listen(Transport.UNIX.freshAddress(dir));
+            RpcAddress tcp = listen(server, Transport.TCP);
+            RpcAddress unix = listen(server, Transport.UNIX);
             assertThat(server.addresses()).containsExactly(tcp, unix);
             assertThat(tcp.port()).isPositive();
             for (RpcAddress a : List.of(tcp, unix)) {
                 try (RawPeer peer = RawPeer.connect(a)) {
-                    peer.write(request(1, "CalService.inc", hex("29")));
-                    assertThat(Wire.read(peer).hex()).isEqualTo(okReply(1, "2a"));
+                    assertThat(call(peer, 1, "CalService.inc", "29").hex()).isEqualTo(okReply(1, "2a"));
                 }
             }
         }
@@ -70,14 +50,14 @@ class ServerLifecycleTest {
         TimingImpl timing = new TimingImpl();
         RpcServer server = RpcServer.builder().runtime(runtimes.vthreads).build();
         server.register(TimingService.class, timing);
-        RpcAddress addr = server.listen(Transport.TCP.freshAddress(dir));
+        RpcAddress addr = listen(server, Transport.TCP);
         try (RawPeer peer = RawPeer.connect(addr)) {
             peer.write(request(1, "Timing.slow", hex("c0")));
             assertThat(timing.started.await(10, TimeUnit.SECONDS)).isTrue();
             server.shutdown();
             assertThat(server.isShutdown()).isTrue();
             assertThat(server.isTerminated()).isFalse();
-            assertThatThrownBy(() -> server.listen(Transport.TCP.freshAddress(dir))).isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(() -> listen(server, Transport.TCP)).isInstanceOf(IllegalStateException.class);
             CompletableFuture<Wire.Frame> reply = CompletableFuture.supplyAsync(() -> {
                 try {
                     return Wire.read(peer);

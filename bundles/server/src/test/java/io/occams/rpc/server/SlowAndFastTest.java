@@ -11,37 +11,13 @@ import io.occams.rpc.server.TestServices.TimingService;
 import io.occams.rpc.stream.ClientStream;
 import io.occams.rpc.stream.Reply;
 import io.occams.rpc.testkit.Transport;
-import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** A synchronous method that blocks does not hold up the next call on the same connection. */
-@Timeout(60)
-class SlowAndFastTest {
-    static Runtimes runtimes;
-    @TempDir
-    static Path dir;
-
-    @BeforeAll
-    static void start() {
-        runtimes = new Runtimes();
-    }
-
-    @AfterAll
-    static void stop() {
-        runtimes.close();
-    }
-
-    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> runtimesAndTransports() {
-        return Runtimes.runtimesAndTransports();
-    }
-
+class SlowAndFastTest extends LoopbackServerTest {
     private static String hexOf(Reply r) {
         try (r) {
             return ByteBufUtil.hexDump(r.msg());
@@ -54,7 +30,7 @@ class SlowAndFastTest {
         TimingImpl timing = new TimingImpl();
         try (RpcServer server = RpcServer.builder().runtime(runtimes.get(runtime)).build()) {
             server.register(TimingService.class, timing);
-            RpcAddress addr = server.listen(transport.freshAddress(dir));
+            RpcAddress addr = listen(server, transport);
             ClientStream stream = ClientStream.connect(runtimes.get(runtime), addr, ClientConfig.defaults()).get(10, TimeUnit.SECONDS);
             try {
                 CompletableFuture<Reply> slow = stream.call("Timing.slow", Unpooled.wrappedBuffer(new byte[] {(byte) 0xc0}), null);

@@ -77,6 +77,16 @@ final class Wire {
         }
     }
 
+    /** Writes a request for string action {@code action} with the msg {@code msgHex}, reads the reply and checks it echoes {@code seq}. */
+    static Frame call(RawPeer peer, long seq, String action, String msgHex) throws IOException {
+        peer.write(request(seq, action, hex(msgHex)));
+        Frame f = read(peer);
+        if (f.seq() != seq) {
+            throw new AssertionError("reply to seq " + f.seq() + ", expected " + seq);
+        }
+        return f;
+    }
+
     /** Reads one reply frame. */
     static Frame read(RawPeer peer) throws IOException {
         byte[] head = peer.readExactly(Frames.RESPONSE_HEADER_LENGTH);
