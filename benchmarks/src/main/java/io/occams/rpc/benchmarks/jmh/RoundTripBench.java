@@ -3,7 +3,6 @@ package io.occams.rpc.benchmarks.jmh;
 import io.netty.buffer.ByteBuf;
 import io.occams.rpc.api.ClientConfig;
 import io.occams.rpc.api.RpcAddress;
-import io.occams.rpc.api.RpcException;
 import io.occams.rpc.api.ServerConfig;
 import io.occams.rpc.api.spi.Runtime;
 import io.occams.rpc.runtime.netty.NettyRuntime;
@@ -135,7 +134,7 @@ public class RoundTripBench {
     }
 
     /** One echo call: numeric action 7, the 8-byte msg; the completion counts down. */
-    static final class Echo extends ClientTask {
+    static final class Echo extends EchoTask {
         private final RoundTripBench b;
 
         Echo(RoundTripBench b) {
@@ -144,27 +143,7 @@ public class RoundTripBench {
         }
 
         @Override
-        public void encodeMsg(ByteBuf out) {
-            out.writeLongLE(0x0102030405060708L);
-        }
-
-        @Override
-        public void onReply(ByteBuf m, ByteBuf blob) {
-            b.done();
-        }
-
-        @Override
-        public void onErrno(int errno) {
-            b.done();
-        }
-
-        @Override
-        public void onErrorString(ByteBuf text) {
-            b.done();
-        }
-
-        @Override
-        public void onFailure(RpcException failure) {
+        void done(boolean replied) {
             b.done();
         }
     }

@@ -55,7 +55,8 @@ import org.slf4j.LoggerFactory;
  * reader) usually goes to another address's connection. The stream defers that connection's flush to
  * the end of the read burst the submit was made in (one flush per burst and connection, not per call).
  * Measured with {@code PoolThroughputMain} (2 addresses, 128 in flight, loopback, a loaded 2-core
- * machine): round-robin 210-240 k calls/s with one I/O thread (47-65 k before the deferral), 490 k with
+ * machine; now the benchmarks module's JMH {@code PoolBench}, {@code -p maxConnections=8} for the 8
+ * connections): round-robin 210-240 k calls/s with one I/O thread (47-65 k before the deferral), 490 k with
  * 8 connections per address (133-153 k before), against 860-1,090 k for {@link Selection#FIRST_HEALTHY}.
  * The rest of the gap: each connection's bursts are half as large, and with several I/O threads the
  * deferred flush of a connection owned by another thread is a cross-thread flush.
