@@ -3,24 +3,34 @@ package io.occams.rpc.stream.internal;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.buffer.UnpooledHeapByteBuf;
 import io.occams.rpc.api.RpcCode;
 import io.occams.rpc.api.spi.ServerCall;
 import io.occams.rpc.stream.Frames;
+import io.occams.rpc.stream.RequestDecoder;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
  * One accepted request, recycled by its {@link ServerConnection} once answered (the SPI rule: valid
- * until answered). While live it holds retained slices of its msg and blob; the first answer wins (a
+ * until answered). While live it holds a reference to its msg and a retained slice of its blob; the first answer wins (a
  * CAS on {@link #state}), releases them, writes the reply and hands the object back to the
  * connection's free list; a later answer on the same incarnation, or any use of the getters after the
  * answer and before the object is handed out again, throws.
+ *
+ * <p>A msg of at most {@value #MSG_COPY_LIMIT} bytes is copied into a heap buffer this object owns
+ * and reuses from call to call ({@link #msgOf}), not sliced: a retained slice is an object from
+ * Netty's {@code Recycler}, which pools only on Netty's own threads (an event loop), so on a
+ * virtual-thread reader every call allocated one (72-80 bytes).
  */
 final class ServerCallImpl implements ServerCall {
     private static final AtomicIntegerFieldUpdater<ServerCallImpl> STATE =
             AtomicIntegerFieldUpdater.newUpdater(ServerCallImpl.class, "state");
     private static final int ANSWERED = 0;
     private static final int LIVE = 1;
+    /** Request msgs of at most this many bytes are copied into {@link #own} instead of sliced. */
+    static final int MSG_COPY_LIMIT = 256;
 
     private final ServerConnection conn;
     // Written by the reader in open(), before the volatile write of state that makes the call live; the
@@ -35,9 +45,42 @@ final class ServerCallImpl implements ServerCall {
     private volatile int state = ANSWERED;
     /** The next call in the connection's free list; only touched by whoever holds the object in a list. */
     ServerCallImpl next;
+    /**
+     * This object's msg buffer, reused by the reader from call to call (null until the first small
+     * msg). It holds one reference of its own and lends a second as {@link #msg()}, released by the
+     * answer; a user who retained the msg past the answer keeps that buffer (theirs to release) and
+     * the next call gets a new one. Not leak-tracked: an unreleased one is simply garbage collected
+     * with this object. Reader only.
+     */
+    private ByteBuf own;
 
     ServerCallImpl(ServerConnection conn) {
         this.conn = conn;
+    }
+
+    /**
+     * The msg of the decoder's current request for {@link #open}: a copy in {@link #own} when it is
+     * small, else a retained slice of the read buffer. On this answered (free) object; reader only.
+     */
+    ByteBuf msgOf(RequestDecoder d) {
+        int length = d.msgLength();
+        if (length > MSG_COPY_LIMIT) {
+            return d.retainedMsg();
+        }
+        if (length == 0) {
+            return Unpooled.EMPTY_BUFFER;
+        }
+        ByteBuf o = own;
+        if (o == null || o.refCnt() != 1) {
+            if (o != null) {
+                o.release(); // still held by whoever retained it: their reference keeps it alive
+            }
+            o = own = new UnpooledHeapByteBuf(UnpooledByteBufAllocator.DEFAULT, MSG_COPY_LIMIT, MSG_COPY_LIMIT);
+        }
+        o.retain().clear();
+        ByteBuf m = d.msg();
+        o.writeBytes(m, m.readerIndex(), length);
+        return o;
     }
 
     /** Makes this (answered, free) object the live call {@code seq}; reader only. */

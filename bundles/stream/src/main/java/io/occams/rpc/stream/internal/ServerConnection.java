@@ -145,11 +145,13 @@ public final class ServerConnection implements ConnectionHandler {
 
     private void dispatchOne() {
         // Most calls carry no blob (the remote API never does): the shared empty buffer then, not a
-        // retained slice, which costs a pooled object and two reference-count updates per call.
+        // retained slice, which costs a pooled object and two reference-count updates per call. A small
+        // msg is copied into the call's own buffer (ServerCallImpl.msgOf): a retained slice is a
+        // Recycler object, which Netty pools only on its own threads, not on a virtual-thread reader.
         ServerCallImpl call = obtain();
         long seq = decoder.seq();
         call.open(seq, decoder.numericAction(), decoder.action(),
-                decoder.retainedMsg(), decoder.blobLength() == 0 ? Unpooled.EMPTY_BUFFER : decoder.retainedBlob());
+                call.msgOf(decoder), decoder.blobLength() == 0 ? Unpooled.EMPTY_BUFFER : decoder.retainedBlob());
         inFlight.incrementAndGet();
         try {
             dispatch.dispatch(call);
