@@ -35,7 +35,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Reader</b> ({@code "occams-vt-reader [peer]-N"}): opens the handler through the factory, then
  * reads into a buffer from the allocator (its size adapts between 512 bytes and the configured read
- * size) and hands it over: {@code onData} then {@code onReadComplete}, once per read. At end-of-stream
+ * size) and hands it over: {@code onData} then {@code onReadComplete}, once per read. It keeps a
+ * reference of its own to that buffer and reads into it again once the handler let go of it (the
+ * reference count is back to the reader's one): a new buffer object per read would be garbage here,
+ * since Netty's {@code Recycler} pools buffer objects only on its own threads. At end-of-stream
  * it calls {@code onInputShutdown} and parks until the connection closes; it is the thread that
  * calls {@code onClosed}, so that call comes after the last {@code onData}. While auto-read is off it
  * parks (no polling) until {@link #setAutoRead(boolean) setAutoRead(true)} unparks it.
@@ -496,6 +499,9 @@ public final class VtConnection implements Connection {
 
     private void readLoop() {
         Throwable failure = null;
+        // The last read's buffer, with one reference of the reader's own: read into again when that
+        // is the only one left (the handler released or passed on its own).
+        ByteBuf spare = null;
         try {
             if (!openHandler()) {
                 return;
@@ -506,6 +512,10 @@ public final class VtConnection implements Connection {
             boolean shrink = false;
             while (!closed) {
                 if (!autoRead) {
+                    if (spare != null) {
+                        spare.release(); // parked with no buffer held
+                        spare = null;
+                    }
                     LockSupport.park(this); // setAutoRead(true) and closeNow unpark us
                     continue;
                 }
@@ -515,7 +525,19 @@ public final class VtConnection implements Connection {
                     }
                     continue;
                 }
-                ByteBuf buf = alloc.ioBuffer(guess);
+                // The last read's buffer once the handler let go of it (only our reference left), else a
+                // new one: a new buffer object per read is garbage here, as Netty's Recycler pools
+                // buffer objects only on its own threads.
+                ByteBuf buf;
+                if (spare != null && spare.refCnt() == 1 && spare.capacity() == guess) {
+                    buf = spare.clear();
+                } else {
+                    if (spare != null) {
+                        spare.release(); // still held by the handler (or the wrong size): it is theirs now
+                    }
+                    buf = alloc.ioBuffer(guess);
+                }
+                spare = null;
                 int n;
                 readMutex.lock();
                 try {
@@ -552,11 +574,15 @@ public final class VtConnection implements Connection {
                 } else {
                     shrink = false;
                 }
+                spare = buf.retain(); // ours; the handler owns the one it is given, as before
                 deliver(buf);
             }
         } catch (Throwable t) {
             failure = t;
         } finally {
+            if (spare != null) {
+                spare.release();
+            }
             if (handlerReady()) {
                 closeNow(failure); // no-op when already closed (then the first cause stands)
                 deliverClosed();
