@@ -46,6 +46,14 @@ public final class NettyListener implements Runtime.Listener {
         var f = channel.close();
         if (!channel.eventLoop().inEventLoop()) {
             f.awaitUninterruptibly(5, TimeUnit.SECONDS);
+            // NIO closes a channel registered with a selector only when that selector next deregisters
+            // its key (the JDK's deferred close): until the loop selects again the port still accepts,
+            // and a client connecting then is reset later. A task due 1 ms from now runs in a later
+            // turn of the loop, which begins with a select, so waiting for it means the port is shut.
+            // (Epoll closes the socket at once; the wait costs it a millisecond.)
+            var shut = channel.eventLoop().newPromise();
+            channel.eventLoop().schedule(() -> shut.trySuccess(null), 1, TimeUnit.MILLISECONDS);
+            shut.awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
         if (address.isUnix()) {
             try {
