@@ -1,5 +1,6 @@
 package io.occams.rpc.codec.internal;
 
+import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import org.msgpack.core.MessageFormat;
 import org.msgpack.value.ValueType;
@@ -38,6 +39,60 @@ final class ArgumentsBinding extends TopLevel<Object[]> {
                 write(out, i, args[i]);
             }
         }
+    }
+
+    @Override
+    boolean writeDirect(ByteBuf out, Object[] args) {
+        int n = parameters.length;
+        if ((args == null ? 0 : args.length) != n || n > 15) {
+            return false; // a wrong count fails on the session path, with its message
+        }
+        if (n == 0) {
+            out.writeByte(Direct.NIL);
+            return true;
+        }
+        if (n == 1) {
+            return parameters[0].writeDirect(out, args[0]);
+        }
+        out.writeByte(Direct.FIXARRAY | n);
+        for (int i = 0; i < n; i++) {
+            if (!parameters[i].writeDirect(out, args[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    Object readDirect(ByteBuf in) {
+        int n = parameters.length;
+        int start = in.readerIndex();
+        byte first = in.getByte(start);
+        if (n == 0) {
+            if ((first & 0xff) != Direct.NIL) {
+                return SLOW;
+            }
+            in.readerIndex(start + 1);
+            return NONE;
+        }
+        if (n == 1) {
+            Object v = parameters[0].readDirect(in);
+            return v == SLOW ? SLOW : new Object[] {v};
+        }
+        if (n > 15 || (first & 0xff) != (Direct.FIXARRAY | n)) {
+            return SLOW;
+        }
+        in.readerIndex(start + 1);
+        Object[] args = new Object[n];
+        for (int i = 0; i < n; i++) {
+            Object v = parameters[i].readDirect(in);
+            if (v == SLOW) {
+                in.readerIndex(start);
+                return SLOW;
+            }
+            args[i] = v;
+        }
+        return args;
     }
 
     private void write(Out out, int i, Object value) throws IOException {

@@ -1,5 +1,6 @@
 package io.occams.rpc.codec.internal;
 
+import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.lang.reflect.Type;
 import org.msgpack.core.MessageFormat;
@@ -108,6 +109,16 @@ abstract class Node extends TopLevel<Object> {
         @Override
         Object read(In in, int depth) throws IOException {
             return target.read(in, depth);
+        }
+
+        @Override
+        boolean writeDirect(ByteBuf out, Object value) {
+            return target.writeDirect(out, value);
+        }
+
+        @Override
+        Object readDirect(ByteBuf in) {
+            return target.readDirect(in);
         }
 
         @Override

@@ -1,5 +1,6 @@
 package io.occams.rpc.codec.internal;
 
+import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.lang.reflect.Type;
 import java.math.BigInteger;
@@ -64,6 +65,42 @@ final class Scalars {
         }
 
         @Override
+        boolean writeDirect(ByteBuf out, Object value) {
+            if (value == null) {
+                out.writeByte(Direct.NIL);
+            } else if (value instanceof Boolean) {
+                out.writeByte((Boolean) value ? Direct.TRUE : Direct.FALSE);
+            } else {
+                return false;
+            }
+            return true;
+        }
+
+        @Override
+        Object readDirect(ByteBuf in) {
+            int at = in.readerIndex();
+            if (in.writerIndex() <= at) {
+                return SLOW;
+            }
+            Object v;
+            switch (in.getByte(at) & 0xff) {
+                case Direct.NIL:
+                    v = nilValue();
+                    break;
+                case Direct.FALSE:
+                    v = Boolean.FALSE;
+                    break;
+                case Direct.TRUE:
+                    v = Boolean.TRUE;
+                    break;
+                default:
+                    return SLOW;
+            }
+            in.readerIndex(at + 1);
+            return v;
+        }
+
+        @Override
         Object nilValue() {
             return primitive ? Boolean.FALSE : null;
         }
@@ -121,6 +158,42 @@ final class Scalars {
         @Override
         Object readValue(In in, MessageFormat f, int depth) throws IOException {
             return width.box(in.readLong(f, width.javaName, width.min, width.max));
+        }
+
+        @Override
+        boolean writeDirect(ByteBuf out, Object value) {
+            if (value == null) {
+                out.writeByte(Direct.NIL);
+            } else if (value instanceof Long || value instanceof Integer || value instanceof Short || value instanceof Byte) {
+                Direct.writeLong(out, ((Number) value).longValue());
+            } else {
+                return false; // other Numbers, and what is no Number, take the session path (and its messages)
+            }
+            return true;
+        }
+
+        @Override
+        Object readDirect(ByteBuf in) {
+            int at = in.readerIndex();
+            int left = in.writerIndex() - at;
+            if (left <= 0) {
+                return SLOW;
+            }
+            byte b = in.getByte(at);
+            if ((b & 0xff) == Direct.NIL) {
+                in.readerIndex(at + 1);
+                return nilValue();
+            }
+            int len = Direct.integerLength(b);
+            if (len == 0 || len > left) {
+                return SLOW;
+            }
+            long v = Direct.integerAt(in, at, b);
+            if ((b & 0xff) == 0xcf && v < 0 || v < width.min || v > width.max) {
+                return SLOW; // a uint64 beyond long, or out of range: the session path says so
+            }
+            in.readerIndex(at + len);
+            return width.box(v);
         }
 
         @Override

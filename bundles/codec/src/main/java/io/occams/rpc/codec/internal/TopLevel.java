@@ -19,6 +19,8 @@ import org.msgpack.core.MessagePackException;
 abstract class TopLevel<T> implements Binding<T> {
     private static final Pool<Out> OUTS = new Pool<>(Out::new);
     private static final Pool<In> INS = new Pool<>(In::new);
+    /** What {@link #readDirect} returns when the input needs a session (anything but the plain cases). */
+    static final Object SLOW = new Object();
 
     final Binder binder;
 
@@ -38,9 +40,44 @@ abstract class TopLevel<T> implements Binding<T> {
     /** The bound type's name for messages. */
     abstract String describe();
 
+    /**
+     * Writes {@code value} straight into {@code out}, without a session, when it is a case {@link Direct}
+     * covers (scalars, and argument lists of them), and returns true; returns false otherwise, possibly
+     * having written a part, which the caller drops. Must write exactly the bytes {@link #writeTop} writes.
+     */
+    boolean writeDirect(ByteBuf out, T value) {
+        return false;
+    }
+
+    /**
+     * Reads one value straight from {@code in}'s readable bytes, without a session, advancing the reader
+     * index past it; or returns {@link #SLOW} with the reader index untouched when the bytes are not a case
+     * {@link Direct} covers (other formats, values out of range, truncated input: the session path then
+     * reads them, or fails with its usual message). Must give what {@link #readTop} gives.
+     */
+    Object readDirect(ByteBuf in) {
+        return SLOW;
+    }
+
     @Override
     public final void encode(T value, ByteBuf out) {
         Objects.requireNonNull(out, "out");
+        int start = out.writerIndex();
+        boolean ok = false;
+        try {
+            ok = writeDirect(out, value);
+        } finally {
+            if (!ok) {
+                out.writerIndex(start);
+            }
+        }
+        if (!ok) {
+            encodeInSession(value, out);
+        }
+    }
+
+    /** {@link #encode} through a pooled msgpack-core session, whatever the value. */
+    final void encodeInSession(T value, ByteBuf out) {
         int start = out.writerIndex();
         boolean ok = false;
         Out o = OUTS.acquire();
@@ -70,6 +107,17 @@ abstract class TopLevel<T> implements Binding<T> {
         if (!in.isReadable()) {
             return emptyValue();
         }
+        Object direct = readDirect(in);
+        if (direct != SLOW) {
+            @SuppressWarnings("unchecked")
+            T v = (T) direct;
+            return v;
+        }
+        return decodeInSession(in);
+    }
+
+    /** {@link #decode} of a readable {@code in} through a pooled msgpack-core session, whatever the bytes. */
+    final T decodeInSession(ByteBuf in) {
         In i = INS.acquire();
         try {
             i.begin(in, binder.maxDepth());
