@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -47,6 +48,13 @@ public final class CallOptions {
     private static final Optional<Boolean> NO = Optional.of(Boolean.FALSE);
     /** The scope in force on each thread; null when none. */
     private static final ThreadLocal<CallOptions> CURRENT = new ThreadLocal<>();
+    /**
+     * How many scopes are open on all threads together. {@link #current()} runs on every proxy call, and
+     * while this is 0 it answers without the ThreadLocal lookup (a hash probe per call, up to 12% of a
+     * pipelining client's samples). A thread's own scope counts before it is set and after it is removed,
+     * so a thread with a scope open never reads 0; a scope never closed only keeps the lookup on.
+     */
+    private static final AtomicInteger OPEN_SCOPES = new AtomicInteger();
 
     private final Duration timeout;
     private final Instant deadline;
@@ -161,12 +169,16 @@ public final class CallOptions {
     public Scope activate() {
         CallOptions previous = CURRENT.get();
         CallOptions now = previous == null ? this : previous.overriddenBy(this);
+        OPEN_SCOPES.incrementAndGet();
         CURRENT.set(now);
         return new Scope(previous, Thread.currentThread());
     }
 
     /** The options of the innermost scope open on the current thread, or {@link #none()}. */
     public static CallOptions current() {
+        if (OPEN_SCOPES.get() == 0) {
+            return NONE;
+        }
         CallOptions c = CURRENT.get();
         return c == null ? NONE : c;
     }
@@ -232,6 +244,7 @@ public final class CallOptions {
             } else {
                 CURRENT.set(previous);
             }
+            OPEN_SCOPES.decrementAndGet();
         }
     }
 }

@@ -186,6 +186,30 @@ class ProxyWithoutNetworkTest {
     }
 
     @Test
+    void aScopeClosedOnAnotherThreadLeavesThisThreadsScopeInForce() throws Exception {
+        CallOptions mine = CallOptions.timeout(Duration.ofMillis(7));
+        try (CallOptions.Scope s = mine.activate()) {
+            CompletableFuture<CallOptions> seenThere = new CompletableFuture<>();
+            Thread other = new Thread(() -> {
+                try (CallOptions.Scope t = CallOptions.none().idempotent(true).activate()) {
+                    // opened and closed while this thread's scope stays open
+                }
+                seenThere.complete(CallOptions.current());
+            });
+            other.start();
+            other.join();
+            assertThat(seenThere.get()).isSameAs(CallOptions.none());
+            assertThat(CallOptions.current()).isSameAs(mine);
+            s.close();
+            s.close(); // idempotent: counts the scope out once
+        }
+        assertThat(CallOptions.current()).isSameAs(CallOptions.none());
+        try (CallOptions.Scope again = mine.activate()) {
+            assertThat(CallOptions.current()).isSameAs(mine);
+        }
+    }
+
+    @Test
     void remainingNanosIsTheSmallerOfTimeoutAndDeadline() {
         assertThat(CallOptions.none().remainingNanos()).isEqualTo(Long.MAX_VALUE);
         assertThat(CallOptions.timeout(Duration.ofSeconds(1)).remainingNanos()).isEqualTo(1_000_000_000L);
