@@ -6,6 +6,7 @@
 module io.occams.rpc.server {
     requires transitive io.occams.rpc.stream;
     requires transitive io.occams.rpc.errors;
+    requires io.netty.common; // FastThreadLocal: ServiceDispatcher's reply buffer per Netty thread
     requires org.slf4j;
     requires static osgi.annotation;
     // internal.osgi (DS components, never loaded on the module path): compile time only.

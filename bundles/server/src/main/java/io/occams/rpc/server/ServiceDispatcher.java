@@ -15,6 +15,7 @@ import io.occams.rpc.api.spi.WireError;
 import io.occams.rpc.errors.ErrorCodecRegistry;
 import io.occams.rpc.server.internal.MethodInvoker;
 import io.occams.rpc.server.internal.Provider;
+import io.occams.rpc.server.internal.ReplyBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -449,19 +450,23 @@ public final class ServiceDispatcher implements Dispatch {
     }
 
     private void answerResult(ServerCall call, MethodInvoker m, Object result) {
-        ByteBuf out = call.alloc().buffer();
+        ByteBuf out = ReplyBuffer.take(call.alloc());
         try {
-            m.encodeResult(result, out);
-        } catch (Throwable t) {
-            out.release();
-            LOG.warn("{}: the result of seq {} could not be encoded; answering {}", m, call.seq(), RpcCode.ENCODE, t);
-            answer(call, RpcCode.ENCODE);
-            return;
-        }
-        try {
-            call.reply(out, null);
-        } catch (IllegalStateException e) {
-            LOG.warn("{}: a call was answered twice", m, e); // not call.seq(): an answered call is no longer ours
+            try {
+                m.encodeResult(result, out);
+            } catch (Throwable t) {
+                out.release();
+                LOG.warn("{}: the result of seq {} could not be encoded; answering {}", m, call.seq(), RpcCode.ENCODE, t);
+                answer(call, RpcCode.ENCODE);
+                return;
+            }
+            try {
+                call.reply(out, null);
+            } catch (IllegalStateException e) {
+                LOG.warn("{}: a call was answered twice", m, e); // not call.seq(): an answered call is no longer ours
+            }
+        } finally {
+            ReplyBuffer.done(out);
         }
     }
 

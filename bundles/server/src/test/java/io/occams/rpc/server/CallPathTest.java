@@ -2,12 +2,23 @@ package io.occams.rpc.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.util.concurrent.FastThreadLocalThread;
 import io.occams.rpc.api.ErrnoException;
+import io.occams.rpc.api.RpcCode;
 import io.occams.rpc.api.RpcService;
+import io.occams.rpc.api.spi.ServerCall;
 import io.occams.rpc.codec.MsgpackCodec;
 import io.occams.rpc.server.FakeCall.Answer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
@@ -104,5 +115,106 @@ class CallPathTest {
         r.close();
         // the action stays known, the provider is gone
         assertThat(call(d, "Later.get", new byte[] {7})).isEqualTo(Answer.error("rpc_service_notfound"));
+    }
+
+    @Test
+    void aNettyThreadReusesItsReplyBufferOnlyWhenTheCallGaveItBack() throws Exception {
+        ServiceDispatcher d = ServiceDispatcher.builder().codec(CODEC).build();
+        LaterImpl impl = new LaterImpl();
+        d.register(Later.class, impl);
+        CompletableFuture<List<String>> seen = new CompletableFuture<>();
+        Thread loop = new FastThreadLocalThread(() -> {
+            try {
+                List<String> out = new ArrayList<>();
+                // answers copied and released by the call (as the stream does): one buffer serves them all
+                for (long v : new long[] {300, 1, 70_000}) {
+                    impl.next = () -> CompletableFuture.completedFuture(v);
+                    out.add(call(d, "Later.get", new byte[] {7}).msgHex());
+                }
+                // a call that keeps the buffer it was given: its bytes must survive the next replies
+                KeepingCall keeper = new KeepingCall();
+                impl.next = () -> CompletableFuture.completedFuture(5L);
+                d.dispatch(keeper);
+                impl.next = () -> CompletableFuture.completedFuture(-1L);
+                out.add(call(d, "Later.get", new byte[] {7}).msgHex());
+                out.add(ByteBufUtil.hexDump(keeper.kept) + " refCnt " + keeper.kept.refCnt());
+                keeper.kept.release();
+                seen.complete(out);
+            } catch (Throwable t) {
+                seen.completeExceptionally(t);
+            }
+        });
+        loop.start();
+        assertThat(seen.get(10, TimeUnit.SECONDS)).containsExactly("cd012c", "01", "ce00011170", "ff", "05 refCnt 1");
+    }
+
+    /** A call that keeps its reply's msg (a ServerCall owns what reply() is given). */
+    private static final class KeepingCall implements ServerCall {
+        ByteBuf kept;
+
+        @Override
+        public long seq() {
+            return 1;
+        }
+
+        @Override
+        public boolean hasStringAction() {
+            return true;
+        }
+
+        @Override
+        public int numericAction() {
+            return -1;
+        }
+
+        @Override
+        public String stringAction() {
+            return "Later.get";
+        }
+
+        @Override
+        public ByteBuf msg() {
+            return Unpooled.wrappedBuffer(new byte[] {7});
+        }
+
+        @Override
+        public ByteBuf blob() {
+            return Unpooled.EMPTY_BUFFER;
+        }
+
+        @Override
+        public Executor executor() {
+            return Runnable::run;
+        }
+
+        @Override
+        public ByteBufAllocator alloc() {
+            return UnpooledByteBufAllocator.DEFAULT;
+        }
+
+        @Override
+        public void reply(ByteBuf m, ByteBuf b) {
+            kept = m;
+        }
+
+        @Override
+        public void replyErrno(int errno) {
+            throw new AssertionError("errno " + errno);
+        }
+
+        @Override
+        public void replyError(ByteBuf bytes) {
+            throw new AssertionError(bytes.toString(java.nio.charset.StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public void replyError(RpcCode code) {
+            throw new AssertionError(code);
+        }
+
+        @Override
+        public boolean isAnswered() {
+            return kept != null;
+        }
     }
 }
