@@ -95,6 +95,25 @@ class ProxyWithoutNetworkTest {
     }
 
     @Test
+    void aHandlerGivenFreshMethodCopiesStillFindsEveryPlan() throws Throwable {
+        IdemService s = client.proxy(IdemService.class, caller);
+        java.lang.reflect.InvocationHandler h = java.lang.reflect.Proxy.getInvocationHandler(s);
+        for (int i = 0; i < 100; i++) { // 4 methods: 16 + 4 x 4 entries at most are remembered
+            // getMethod returns a new copy each time: equal, never identical to what the proxy passes
+            h.invoke(s, IdemService.class.getMethod("writeAsync", long.class), new Object[] {(long) i});
+            s.writeAsync(i);
+        }
+        for (int i = 0; i < 200; i++) {
+            ClientTask t = caller.tasks.poll(5, TimeUnit.SECONDS);
+            io.netty.buffer.ByteBuf out = Unpooled.buffer();
+            t.encodeMsg(out);
+            assertThat(t.toString()).contains("Idem.writeAsync");
+            assertThat((int) out.readUnsignedByte()).isEqualTo(i / 2);
+        }
+        assertThat(caller.tasks).isEmpty();
+    }
+
+    @Test
     void anInterruptedBlockingCallRestoresTheFlagAndSaysSo() {
         IdemService s = client.proxy(IdemService.class, caller);
         Thread.currentThread().interrupt();
