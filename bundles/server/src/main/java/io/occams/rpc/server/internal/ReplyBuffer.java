@@ -31,6 +31,16 @@ public final class ReplyBuffer {
         protected ReplyBuffer initialValue() {
             return new ReplyBuffer();
         }
+
+        /** The thread ends (its event loop shut down): the buffer goes back, no leak report for it later. */
+        @Override
+        protected void onRemoval(ReplyBuffer r) {
+            ByteBuf b = r.buf;
+            r.buf = null;
+            if (b != null && !r.inUse) {
+                b.release();
+            }
+        }
     };
 
     /** This thread's buffer (heap, unpooled: it needs no release when the thread ends); null until first use. */
