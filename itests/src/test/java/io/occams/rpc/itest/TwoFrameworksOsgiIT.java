@@ -76,7 +76,7 @@ public class TwoFrameworksOsgiIT {
             org.osgi.service.cm.Configuration client = rpc.configure(Rpc.CLIENT_PID, "addresses", address, "maxConnections", 2);
             try {
                 ServiceTracker<io.occams.rpc.stream.Caller, io.occams.rpc.stream.Caller> callers = rpc.caller(client);
-                SwapClient swap = rpc.client().proxy(SwapClient.class, new HotSwapOsgiIT.TrackedCaller(callers));
+                SwapClient swap = rpc.client().proxy(SwapClient.class, HotSwapOsgiIT.tracking(callers));
                 assertEquals("remote1:1", swap.version(1).get(10, TimeUnit.SECONDS));
 
                 Load load = new Load(() -> swap, 64).start();
