@@ -45,6 +45,7 @@ import org.slf4j.LoggerFactory;
  * once. Inbound buffers are handed to the handler, which releases them.
  */
 public final class NettyConnection implements Connection {
+    private static final int OFF_LOOP_CHUNK = 64;
     private static final Logger LOG = LoggerFactory.getLogger(NettyConnection.class);
 
     private final Channel channel;
@@ -63,8 +64,12 @@ public final class NettyConnection implements Connection {
     /** Set on the event loop at channelActive (or at construction when known), read from any thread. */
     private volatile RpcAddress remoteAddress;
 
-    /** Writes made off the event loop, waiting for {@link #drainTask} (multi-producer, the loop consumes). */
-    private final Queue<ByteBuf> offLoop = PlatformDependent.newMpscQueue();
+    /**
+     * Writes made off the event loop, waiting for {@link #drainTask} (multi-producer, the loop consumes).
+     * Linked chunks of {@value #OFF_LOOP_CHUNK} slots: Netty's default chunk of 1,024 slots is about 4 KiB that
+     * every connection holds for as long as it is open (10,000 idle connections: 45 MiB more heap per side).
+     */
+    private final Queue<ByteBuf> offLoop = PlatformDependent.newMpscQueue(OFF_LOOP_CHUNK, 1 << 30);
     /** Whether {@link #drainTask} is scheduled and has not started yet. */
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final Runnable drainTask = this::drainAndFlush;
