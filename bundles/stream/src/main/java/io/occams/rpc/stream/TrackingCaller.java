@@ -136,58 +136,22 @@ public final class TrackingCaller implements Caller, AutoCloseable {
     }
 
     /** One attempt of a call through one caller. */
-    private final class Attempt extends ClientTask {
-        private final ClientTask task;
+    private final class Attempt extends ForwardingClientTask {
         private final Caller via;
         private final long since;
         private final int attempt;
-        private volatile boolean blobTaken;
 
         Attempt(ClientTask task, Caller via, long since, int attempt) {
             super(task);
-            this.task = task;
             this.via = via;
             this.since = since;
             this.attempt = attempt;
-            if (task.timeout() != null) {
-                timeout(task.timeout());
-            }
-            idempotent(task.isIdempotent());
-        }
-
-        @Override
-        public void encodeMsg(ByteBuf out) {
-            task.encodeMsg(out);
-        }
-
-        @Override
-        public ByteBuf takeBlob() {
-            ByteBuf b = task.takeBlob();
-            if (b != null) {
-                blobTaken = true;
-            }
-            return b;
-        }
-
-        @Override
-        public void onReply(ByteBuf msg, ByteBuf blob) {
-            task.onReply(msg, blob);
-        }
-
-        @Override
-        public void onErrno(int errno) {
-            task.onErrno(errno);
-        }
-
-        @Override
-        public void onErrorString(ByteBuf text) {
-            task.onErrorString(text);
         }
 
         @Override
         public void onFailure(RpcException failure) {
             RpcCode code = failure.code();
-            if (!blobTaken && (code == RpcCode.UNREACHABLE || code == RpcCode.IO)) {
+            if (!blobTaken() && (code == RpcCode.UNREACHABLE || code == RpcCode.IO)) {
                 Caller now = current.get();
                 if (now != via) {
                     if (now != null && System.nanoTime() - since <= graceNanos) {

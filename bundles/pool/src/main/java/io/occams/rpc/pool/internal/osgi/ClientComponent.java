@@ -1,7 +1,6 @@
 package io.occams.rpc.pool.internal.osgi;
 
 import io.occams.rpc.api.spi.ConfigProperties;
-import io.netty.buffer.ByteBuf;
 import io.occams.rpc.api.ClientConfig;
 import io.occams.rpc.api.RpcAddress;
 import io.occams.rpc.api.RpcCode;
@@ -11,6 +10,7 @@ import io.occams.rpc.pool.FailoverPool;
 import io.occams.rpc.pool.internal.Tasks;
 import io.occams.rpc.stream.Caller;
 import io.occams.rpc.stream.ClientTask;
+import io.occams.rpc.stream.ForwardingClientTask;
 import java.util.ArrayList;
 import java.util.Hashtable;
 import java.util.List;
@@ -274,57 +274,23 @@ public final class ClientComponent {
      * the pool itself would have retried) goes once more through the current pool. A call whose blob is
      * gone (sent once) is never sent again.
      */
-    static final class Rerouted extends ClientTask {
-        private final ClientTask task;
+    static final class Rerouted extends ForwardingClientTask {
         private final FailoverPool pool;
         private final SwitchingCaller caller;
         private final long since;
         private final int attempt;
-        private boolean blobTaken;
 
         Rerouted(ClientTask task, FailoverPool pool, SwitchingCaller caller, long since, int attempt) {
             super(task);
-            this.task = task;
             this.pool = pool;
             this.caller = caller;
             this.since = since;
             this.attempt = attempt;
-            if (task.timeout() != null) {
-                timeout(task.timeout());
-            }
-            idempotent(task.isIdempotent());
-        }
-
-        @Override
-        public void encodeMsg(ByteBuf out) {
-            task.encodeMsg(out);
-        }
-
-        @Override
-        public ByteBuf takeBlob() {
-            ByteBuf b = task.takeBlob();
-            blobTaken = b != null;
-            return b;
-        }
-
-        @Override
-        public void onReply(ByteBuf msg, ByteBuf blob) {
-            task.onReply(msg, blob);
-        }
-
-        @Override
-        public void onErrno(int errno) {
-            task.onErrno(errno);
-        }
-
-        @Override
-        public void onErrorString(ByteBuf text) {
-            task.onErrorString(text);
         }
 
         @Override
         public void onFailure(RpcException failure) {
-            if (!blobTaken) {
+            if (!blobTaken()) {
                 if (failure.code() == RpcCode.UNREACHABLE && caller.later(task, since, attempt)) {
                     return;
                 }
