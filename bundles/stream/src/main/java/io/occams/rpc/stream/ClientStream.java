@@ -75,6 +75,13 @@ public final class ClientStream implements Caller, AutoCloseable {
     private volatile Thread reader;
 
     /**
+     * The thread that ran the last read burst, or null before the first: the connection's event loop on
+     * an event-loop runtime (where it never changes), its reader thread on others. Written by the reader
+     * only when it changes; read by {@link #isReaderThread()} on any thread.
+     */
+    private volatile Thread lastReader;
+
+    /**
      * The read bursts running on this thread (of any stream), and the streams whose flush was left for the
      * end of the outermost one: a call submitted from one stream's completion onto another stream (a
      * round-robin pool) is flushed once per burst, not once per call. Thread-confined.
@@ -368,6 +375,15 @@ public final class ClientStream implements Caller, AutoCloseable {
         return state == OPEN;
     }
 
+    /**
+     * Whether the calling thread is the one that reads this stream's replies (its last read burst ran
+     * here): a call submitted from there is written and flushed by that thread itself, with no hand-off
+     * to another thread. Any thread; false before the first reply.
+     */
+    public boolean isReaderThread() {
+        return Thread.currentThread() == lastReader;
+    }
+
     /** Sends everything written so far. */
     public void flush() {
         sendLock.lock();
@@ -611,7 +627,11 @@ public final class ClientStream implements Caller, AutoCloseable {
         }
 
         private void onData0(ByteBuf data) {
-            reader = Thread.currentThread();
+            Thread self = Thread.currentThread();
+            reader = self;
+            if (lastReader != self) {
+                lastReader = self;
+            }
             ByteBuf in = cumulation.add(data);
             boolean completed = false;
             try {
