@@ -21,6 +21,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.osgi.annotation.versioning.ProviderType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -115,6 +116,11 @@ public final class ClientPool implements Caller, AutoCloseable {
     /** Spreads calls over the connections when every window is full. */
     private final AtomicInteger spread = new AtomicInteger();
     private final ScheduledFuture<?> monitor;
+    /**
+     * Calls a round-robin {@link FailoverPool} started on this pool; compared with the other addresses'
+     * counts to bound its preference for the submitting thread's own connections. Any thread.
+     */
+    final AtomicLong selected = new AtomicLong();
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
 
     /**
@@ -466,6 +472,21 @@ public final class ClientPool implements Caller, AutoCloseable {
             retired.add(c);
         }
         LOG.debug("{}: closing a connection unused for {}", address, config.idleTimeout());
+    }
+
+    /**
+     * Whether some open connection with room in its window reads its replies on the calling thread
+     * (see {@link ClientStream#isReaderThread()}), so that a call submitted from here now stays on this
+     * thread. Any thread; never blocks.
+     */
+    boolean hasRoomOnThisThread() {
+        for (Conn c : conns) {
+            ClientStream s = c.stream;
+            if (s.isReaderThread() && !s.windowFull() && !s.isClosed()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether calls submitted now have a chance: false while the address is unreachable, and once closed. */

@@ -231,6 +231,45 @@ public abstract class AbstractPoolTest extends RuntimePerTest {
     }
 
     /**
+     * Calls made from completions, on the connections' own threads, may stay on the submitting thread's
+     * connection (no hand-off to another event loop), but round robin still splits them evenly: no address
+     * gets more than {@link FailoverPool#MAX_LEAD} calls ahead of the other. 64 chains of 300 calls, each
+     * call submitted by the completion of the one before. Leak detector at SIMPLE, as in S7.
+     */
+    @Test
+    void roundRobinFromCompletionsStillSplitsEvenly() throws Exception {
+        ResourceLeakDetector.Level level = ResourceLeakDetector.getLevel();
+        ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.SIMPLE);
+        try {
+            Server s1 = server();
+            Server s2 = server();
+            FailoverPool pool = failover(List.of(s1.address, s2.address), Selection.ROUND_ROBIN, 3);
+            warmUp(pool);
+            s1.count.set(0);
+            s2.count.set(0);
+            int chains = 64;
+            int perChain = 300;
+            List<CompletableFuture<Long>> ends = new ArrayList<>(chains);
+            for (int c = 0; c < chains; c++) {
+                ends.add(chain(pool, perChain));
+            }
+            assertAllSucceed(ends);
+            int total = chains * perChain;
+            assertThat(s1.count.get() + s2.count.get()).isEqualTo(total);
+            assertThat(Math.abs(s1.count.get() - s2.count.get())).as("%s : %s", s1.count, s2.count)
+                    .isLessThanOrEqualTo((int) FailoverPool.MAX_LEAD + 8);
+        } finally {
+            ResourceLeakDetector.setLevel(level);
+        }
+    }
+
+    /** {@code n} calls one after the other, each submitted from the completion of the one before. */
+    private static CompletableFuture<Long> chain(Caller c, int n) {
+        CompletableFuture<Long> f = open(c, n);
+        return n == 1 ? f : f.thenCompose(v -> chain(c, n - 1));
+    }
+
+    /**
      * A few calls so that every pool has its connection open: a burst submitted while the first connect
      * is still under way waits in a queue bounded by 4 x thresholds x maxConnections, and a test should
      * not depend on how fast that connect is.
