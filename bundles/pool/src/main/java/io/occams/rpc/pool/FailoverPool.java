@@ -62,7 +62,7 @@ import org.slf4j.LoggerFactory;
  * the other loop as a task and a wake-up. The preference for the caller's own connection above removes
  * that hand-off while the split stays within the bound. JMH {@code PoolBench} (2 addresses, 128 in
  * flight, loopback, a shared 2-core machine), round robin, {@code -p maxConnections=8}: 0.75-0.94 M
- * calls/s before, 1.0-1.5 M with the preference, against 1.4 M for {@link Selection#FIRST_HEALTHY}.
+ * calls/s before, 1.0-2.2 M with the preference, against 1.1-1.4 M for {@link Selection#FIRST_HEALTHY}.
  *
  * <p><b>Threading.</b> Thread-safe; {@link #submit} never blocks. Retries run on the thread that
  * completed the failed attempt (a connection's reader, a timer) and never block. Completions follow the
