@@ -42,7 +42,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * </ul>
  *
  * <p>The pools have at most {@code maxConnections} connections per address, 1 unless
- * {@code -p maxConnections=8} says otherwise (the stream always has one), so by default the pool's rows
+ * {@code -p maxConnections=8} says otherwise (the stream always has one; with the default window of 128
+ * calls a pool needs no second one, {@code -p window=32} makes it open them), so by default the pool's rows
  * differ from the stream's by the pool's own work (and, round robin, by a second server). An invocation
  * is a closed loop of {@value #CALLS} calls: 128 submitted at once, and each completion, on the client's
  * event loop, submits the next (the same task, as {@link ClientTask} allows) until all are sent; the
@@ -65,6 +66,13 @@ public class PoolBench {
     /** The pools' connections per address; the stream has one whatever this says. */
     @Param({"1"})
     public int maxConnections;
+
+    /**
+     * Each connection's window ({@link ClientConfig#thresholds()}): below 128, a pool opens more
+     * connections per address (up to {@code maxConnections}) as the windows fill.
+     */
+    @Param({"128"})
+    public int window;
 
     private NettyRuntime serverRt;
     private NettyRuntime clientRt;
@@ -90,7 +98,7 @@ public class PoolBench {
         s2 = new StreamServer(serverRt, ServerConfig.defaults(), call -> call.reply(call.msg().retain(), null));
         RpcAddress a1 = s1.listen(RpcAddress.parse("127.0.0.1:0"));
         RpcAddress a2 = s2.listen(RpcAddress.parse("127.0.0.1:0"));
-        ClientConfig config = ClientConfig.builder().maxConnections(maxConnections).build();
+        ClientConfig config = ClientConfig.builder().maxConnections(maxConnections).thresholds(window).build();
         switch (caller) {
             case "stream":
                 stream = ClientStream.connect(clientRt, a1, config).join();
