@@ -2,7 +2,10 @@ package io.occams.rpc.stream;
 
 import io.netty.buffer.ByteBuf;
 import io.occams.rpc.stream.FrameException.Reason;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
@@ -27,12 +30,16 @@ import java.nio.charset.StandardCharsets;
  */
 public final class RequestDecoder {
     private static final int ACTION_CACHE_SIZE = 64;
+    private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final int maxFrameBytes;
     private final int maxActionBytes;
     // A small cache of recently seen string actions, so a connection that calls the same methods
     // over and over decodes no string and allocates nothing per frame.
-    private final byte[][] cachedActionBytes = new byte[ACTION_CACHE_SIZE][];
+    // Slot i holds an action of cachedActionLengths[i] bytes (0: empty), as the words decodeAction
+    // compares, and its String.
+    private final int[] cachedActionLengths = new int[ACTION_CACHE_SIZE];
+    private final long[][] cachedActionWords = new long[ACTION_CACHE_SIZE][];
     private final String[] cachedActions = new String[ACTION_CACHE_SIZE];
     private CharsetDecoder utf8;
 
@@ -173,31 +180,95 @@ public final class RequestDecoder {
         return buf.retainedSlice(blobIndex, blobLength);
     }
 
+    /*
+     * The cache is looked up 8 bytes at a time: an action of n bytes is read as the little-endian
+     * words at 0, 8, ... and, when n is not a multiple of 8, one last word that ends at n (it overlaps
+     * the word before it when n > 8; below 8 bytes it is the int, short and byte that make up n). Every
+     * byte of the action is in some word, so equal lengths and equal words mean equal bytes; nothing
+     * past the action is read. A ByteBuf access checks bounds and the reference count each time, so
+     * this is about 8x fewer checks than reading byte by byte (FramesBench.decodeRequest).
+     */
     private String decodeAction(ByteBuf in, int index, int length) {
-        int h = 1;
-        for (int i = 0; i < length; i++) {
-            h = 31 * h + in.getByte(index + i);
-        }
-        int slot = (h ^ (h >>> 16)) & (ACTION_CACHE_SIZE - 1);
-        byte[] known = cachedActionBytes[slot];
-        if (known != null && known.length == length && sameBytes(in, index, known)) {
+        int slot = actionSlot(in, index, length);
+        long[] known = cachedActionWords[slot];
+        if (cachedActionLengths[slot] == length && sameWords(in, index, length, known)) {
             return cachedActions[slot];
         }
         byte[] bytes = new byte[length];
         in.getBytes(index, bytes);
-        String s = strictUtf8(bytes);
-        cachedActionBytes[slot] = bytes;
+        String s = strictUtf8(bytes); // throws before anything is cached
+        cachedActionWords[slot] = words(bytes);
+        cachedActionLengths[slot] = length;
         cachedActions[slot] = s;
         return s;
     }
 
-    private static boolean sameBytes(ByteBuf in, int index, byte[] known) {
-        for (int i = 0; i < known.length; i++) {
-            if (in.getByte(index + i) != known[i]) {
+    /** The cache slot of the {@code length} bytes at {@code index}; package-private for tests. */
+    static int actionSlot(ByteBuf in, int index, int length) {
+        long h = length;
+        int full = length & ~7;
+        for (int i = 0; i < full; i += 8) {
+            h = (h ^ in.getLongLE(index + i)) * 0x9E3779B97F4A7C15L;
+        }
+        if ((length & 7) != 0) {
+            h = (h ^ lastWord(in, index, length)) * 0x9E3779B97F4A7C15L;
+        }
+        int x = (int) (h ^ (h >>> 32));
+        return (x ^ (x >>> 16)) & (ACTION_CACHE_SIZE - 1);
+    }
+
+    private static long lastWord(ByteBuf in, int index, int length) {
+        if (length >= 8) {
+            return in.getLongLE(index + length - 8);
+        }
+        long w = 0;
+        int off = 0;
+        if ((length & 4) != 0) {
+            w = in.getIntLE(index) & 0xFFFF_FFFFL;
+            off = 4;
+        }
+        if ((length & 2) != 0) {
+            w |= (in.getShortLE(index + off) & 0xFFFFL) << (off << 3);
+            off += 2;
+        }
+        if ((length & 1) != 0) {
+            w |= (in.getByte(index + off) & 0xFFL) << (off << 3);
+        }
+        return w;
+    }
+
+    private static boolean sameWords(ByteBuf in, int index, int length, long[] known) {
+        int full = length & ~7;
+        int k = 0;
+        for (int i = 0; i < full; i += 8) {
+            if (in.getLongLE(index + i) != known[k++]) {
                 return false;
             }
         }
-        return true;
+        return (length & 7) == 0 || lastWord(in, index, length) == known[k];
+    }
+
+    /** The words {@link #sameWords} compares against, made once per cache miss. */
+    private static long[] words(byte[] bytes) {
+        int n = bytes.length;
+        int full = n & ~7;
+        long[] w = new long[(n + 7) >>> 3];
+        int k = 0;
+        for (int i = 0; i < full; i += 8) {
+            w[k++] = (long) LONG_LE.get(bytes, i);
+        }
+        if ((n & 7) != 0) {
+            if (n >= 8) {
+                w[k] = (long) LONG_LE.get(bytes, n - 8);
+            } else {
+                long v = 0;
+                for (int i = 0; i < n; i++) {
+                    v |= (bytes[i] & 0xFFL) << (i << 3);
+                }
+                w[k] = v;
+            }
+        }
+        return w;
     }
 
     private String strictUtf8(byte[] bytes) {
