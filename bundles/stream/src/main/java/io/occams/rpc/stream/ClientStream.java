@@ -11,6 +11,7 @@ import io.occams.rpc.api.spi.Connection;
 import io.occams.rpc.api.spi.ConnectionHandler;
 import io.occams.rpc.api.spi.Runtime;
 import io.occams.rpc.stream.internal.Cumulation;
+import io.occams.rpc.stream.internal.WriteBatch;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,8 +62,8 @@ public final class ClientStream implements Caller, AutoCloseable {
     private final long defaultTimeoutNanos;
 
     private final ReentrantLock sendLock = new ReentrantLock();
-    /** The frames written since the last flush. @GuardedBy("sendLock") */
-    private ByteBuf batch;
+    /** The frames written since the last flush, in a buffer kept across flushes. @GuardedBy("sendLock") */
+    private final WriteBatch batch = new WriteBatch(8 * 1024);
     /** Whether anything was handed to the connection since the last flush. @GuardedBy("sendLock") */
     private boolean unflushed;
     /** @GuardedBy("sendLock") */
@@ -292,8 +293,7 @@ public final class ClientStream implements Caller, AutoCloseable {
         }
         if (blob != null) {
             if (blob.readableBytes() >= BLOB_COPY_LIMIT) {
-                connection.write(batch);
-                batch = null;
+                connection.write(batch.take());
                 connection.write(blob);
                 unflushed = true;
             } else {
@@ -304,7 +304,7 @@ public final class ClientStream implements Caller, AutoCloseable {
         // A full window goes out at once so that its calls can complete, except on the reader: its read
         // burst ends with a flush anyway, and flushing here would cost a write per call in a closed loop
         // that keeps the window exactly full (a completion frees one permit, the next call takes it).
-        if (flush || (batch != null && batch.readableBytes() >= BATCH_LIMIT)
+        if (flush || (batch.current() != null && batch.current().readableBytes() >= BATCH_LIMIT)
                 || (window.availablePermits() == 0 && !inBurst)) {
             flushLocked();
         }
@@ -396,9 +396,8 @@ public final class ClientStream implements Caller, AutoCloseable {
 
     /** @GuardedBy("sendLock") */
     private void flushLocked() {
-        if (batch != null && batch.isReadable()) {
-            connection.write(batch);
-            batch = null;
+        if (batch.isReadable()) {
+            connection.write(batch.take());
             unflushed = true;
         }
         if (unflushed) {
@@ -409,10 +408,7 @@ public final class ClientStream implements Caller, AutoCloseable {
 
     /** @GuardedBy("sendLock") */
     private ByteBuf batch() {
-        if (batch == null) {
-            batch = connection.alloc().ioBuffer(8 * 1024);
-        }
-        return batch;
+        return batch.get(connection.alloc());
     }
 
     /**
@@ -549,6 +545,13 @@ public final class ClientStream implements Caller, AutoCloseable {
     }
 
     private void sweepTimeouts() {
+        if (sendLock.tryLock()) { // never wait for a sender here: the sweep has other work
+            try {
+                batch.trim(); // an idle stream holds no batch buffer
+            } finally {
+                sendLock.unlock();
+            }
+        }
         long now = System.nanoTime();
         List<ClientTask> expired = null;
         synchronized (pending) {
@@ -721,10 +724,7 @@ public final class ClientStream implements Caller, AutoCloseable {
             try {
                 state = CLOSED;
                 failOverflowLocked("connection closed before the call was sent");
-                if (batch != null) {
-                    batch.release();
-                    batch = null;
-                }
+                batch.release();
             } finally {
                 sendLock.unlock();
             }

@@ -59,8 +59,8 @@ public final class ServerConnection implements ConnectionHandler {
     private final AtomicReference<ServerCallImpl> returned = new AtomicReference<>();
 
     private final ReentrantLock outLock = new ReentrantLock();
-    /** Replies written since the last flush. @GuardedBy("outLock") */
-    private ByteBuf out;
+    /** Replies written since the last flush, in a buffer kept across flushes. @GuardedBy("outLock") */
+    private final WriteBatch out = new WriteBatch(4 * 1024);
     /** Whether buffers were handed to the connection since the last flush. @GuardedBy("outLock") */
     private boolean unflushed;
     /** Set by onClosed; replies after it are dropped (their buffers released). @GuardedBy("outLock") */
@@ -225,10 +225,7 @@ public final class ServerConnection implements ConnectionHandler {
         outLock.lock();
         try {
             closed = true;
-            if (out != null) {
-                out.release();
-                out = null;
-            }
+            out.release();
         } finally {
             outLock.unlock();
         }
@@ -255,14 +252,13 @@ public final class ServerConnection implements ConnectionHandler {
             } else {
                 int msgLength = msg == null ? 0 : msg.readableBytes();
                 int bodyLength = body == null ? 0 : body.readableBytes();
-                ByteBuf o = out();
+                ByteBuf o = out.get(connection.alloc());
                 Frames.writeResponseHeader(o, flag, flag == Frames.FLAG_OK ? msgLength : word, seq, bodyLength);
                 if (msgLength > 0) {
                     o.writeBytes(msg, msg.readerIndex(), msgLength);
                 }
                 if (bodyLength >= BLOB_COPY_LIMIT) {
-                    connection.write(o);
-                    out = null;
+                    connection.write(out.take());
                     connection.write(body);
                     body = null;
                     unflushed = true;
@@ -288,21 +284,12 @@ public final class ServerConnection implements ConnectionHandler {
         }
     }
 
-    /** @GuardedBy("outLock") */
-    private ByteBuf out() {
-        if (out == null) {
-            out = connection.alloc().ioBuffer(4 * 1024);
-        }
-        return out;
-    }
-
     /** Hands the batch to the connection and flushes it. */
     public void flush() {
         outLock.lock();
         try {
-            if (out != null && out.isReadable()) {
-                connection.write(out);
-                out = null;
+            if (out.isReadable()) {
+                connection.write(out.take());
                 unflushed = true;
             }
             if (unflushed) {
@@ -338,6 +325,13 @@ public final class ServerConnection implements ConnectionHandler {
      * or one whose partial frame waited longer than {@code readTimeout}.
      */
     public void sweep(long now) {
+        if (outLock.tryLock()) { // never wait for a sender here: the sweep has other work
+            try {
+                out.trim(); // an idle connection holds no batch buffer
+            } finally {
+                outLock.unlock();
+            }
+        }
         long partial = partialSinceNanos;
         if (partial != 0 && now - partial > config.readTimeout().toNanos()) {
             LOG.warn("closing connection from {}: a frame stayed incomplete longer than readTimeout {}", name, config.readTimeout());
