@@ -36,9 +36,8 @@ public final class RequestDecoder {
     private final int maxActionBytes;
     // A small cache of recently seen string actions, so a connection that calls the same methods
     // over and over decodes no string and allocates nothing per frame.
-    // Slot i holds an action of cachedActionLengths[i] bytes (0: empty), as the words decodeAction
-    // compares, and its String.
-    private final int[] cachedActionLengths = new int[ACTION_CACHE_SIZE];
+    // Slot i holds an action as its length followed by the words decodeAction compares (null: empty),
+    // and its String. Two arrays of 64 references, as before: the server has one decoder per connection.
     private final long[][] cachedActionWords = new long[ACTION_CACHE_SIZE][];
     private final String[] cachedActions = new String[ACTION_CACHE_SIZE];
     private CharsetDecoder utf8;
@@ -191,14 +190,13 @@ public final class RequestDecoder {
     private String decodeAction(ByteBuf in, int index, int length) {
         int slot = actionSlot(in, index, length);
         long[] known = cachedActionWords[slot];
-        if (cachedActionLengths[slot] == length && sameWords(in, index, length, known)) {
+        if (known != null && known[0] == length && sameWords(in, index, length, known)) {
             return cachedActions[slot];
         }
         byte[] bytes = new byte[length];
         in.getBytes(index, bytes);
         String s = strictUtf8(bytes); // throws before anything is cached
         cachedActionWords[slot] = words(bytes);
-        cachedActionLengths[slot] = length;
         cachedActions[slot] = s;
         return s;
     }
@@ -239,7 +237,7 @@ public final class RequestDecoder {
 
     private static boolean sameWords(ByteBuf in, int index, int length, long[] known) {
         int full = length & ~7;
-        int k = 0;
+        int k = 1;
         for (int i = 0; i < full; i += 8) {
             if (in.getLongLE(index + i) != known[k++]) {
                 return false;
@@ -248,12 +246,13 @@ public final class RequestDecoder {
         return (length & 7) == 0 || lastWord(in, index, length) == known[k];
     }
 
-    /** The words {@link #sameWords} compares against, made once per cache miss. */
+    /** The length, then the words {@link #sameWords} compares against; made once per cache miss. */
     private static long[] words(byte[] bytes) {
         int n = bytes.length;
         int full = n & ~7;
-        long[] w = new long[(n + 7) >>> 3];
-        int k = 0;
+        long[] w = new long[1 + ((n + 7) >>> 3)];
+        w[0] = n;
+        int k = 1;
         for (int i = 0; i < full; i += 8) {
             w[k++] = (long) LONG_LE.get(bytes, i);
         }
