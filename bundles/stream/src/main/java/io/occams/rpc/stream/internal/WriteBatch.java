@@ -15,6 +15,11 @@ import io.netty.buffer.ByteBufAllocator;
  * While the connection still holds it (the write is queued or in progress) a new buffer is allocated
  * and our reference to the old one is dropped, so it is freed when the write ends.
  *
+ * <p>Only a connection that flushes more than once per {@link #trim} period keeps a batch: one that
+ * made a call and went quiet would otherwise hold it until a trim, and with 10,000 of them the pooled
+ * direct memory still in use after the quiet period grew although each batch had been dropped
+ * (benchmarks/run idle: Netty server 8 to 24 MiB, virtual threads 32 to 44 MiB per side).
+ *
  * <p>Not thread-safe: its owner guards it with the lock it writes frames under.
  */
 public final class WriteBatch {
@@ -28,6 +33,8 @@ public final class WriteBatch {
     private ByteBuf kept;
     /** Whether a kept batch was filled again since the last {@link #trim}. */
     private boolean reused;
+    /** Batches taken since the last {@link #trim}: the first of a period is not kept. */
+    private int taken;
 
     public WriteBatch(int initialCapacity) {
         this.initialCapacity = initialCapacity;
@@ -70,7 +77,10 @@ public final class WriteBatch {
     public ByteBuf take() {
         ByteBuf o = out;
         out = null;
-        if (o.capacity() <= KEEP_LIMIT) {
+        if (taken < 2) {
+            taken++; // saturates: a runtime without trim calls still keeps
+        }
+        if (taken > 1 && o.capacity() <= KEEP_LIMIT) {
             kept = o.retain();
         }
         return o;
@@ -83,6 +93,7 @@ public final class WriteBatch {
             kept = null;
         }
         reused = false;
+        taken = 0;
     }
 
     /** Releases both buffers (the connection closed); may be called twice. */
