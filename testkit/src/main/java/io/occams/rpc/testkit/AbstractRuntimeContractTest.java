@@ -570,13 +570,17 @@ public abstract class AbstractRuntimeContractTest {
 
         AtomicBoolean paused = new AtomicBoolean();
         client.onDataHook((h, total) -> {
-            if (paused.compareAndSet(false, true)) {
+            if (!paused.get()) { // the reader is the only thread here
                 h.connection().setAutoRead(false); // on the reader, as the stream layer would
+                paused.set(true);
             }
         });
         peer.write(new byte[] {9});
-        eventually().untilAsserted(() -> assertThat(client.receivedCount()).isEqualTo(1));
-        assertThat(paused).isTrue();
+        // The recorder counts the bytes before it runs the hook, so wait for both.
+        eventually().untilAsserted(() -> {
+            assertThat(client.receivedCount()).isEqualTo(1);
+            assertThat(paused).isTrue();
+        });
 
         byte[] held = bytes(64 * 1024, 70);
         peer.write(held);
