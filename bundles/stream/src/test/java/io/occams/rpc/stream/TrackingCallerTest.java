@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -23,6 +24,8 @@ import org.junit.jupiter.api.Test;
  */
 class TrackingCallerTest {
     private final AtomicReference<Caller> current = new AtomicReference<>();
+    /** One permit per time the tracking caller asked for the current caller (each attempt asks once). */
+    private final Semaphore asked = new Semaphore(0);
     private final List<TrackingCaller> toClose = new ArrayList<>();
 
     @AfterEach
@@ -31,7 +34,10 @@ class TrackingCallerTest {
     }
 
     private TrackingCaller tracking(Duration grace) {
-        TrackingCaller t = new TrackingCaller(current::get, grace);
+        TrackingCaller t = new TrackingCaller(() -> {
+            asked.release();
+            return current.get();
+        }, grace);
         toClose.add(t);
         return t;
     }
@@ -41,7 +47,7 @@ class TrackingCallerTest {
         TrackingCaller t = tracking(Duration.ofSeconds(10));
         Call call = new Call();
         t.submit(call);
-        Thread.sleep(50);
+        awaitMoreAttempts(3);
         assertThat(call.result).isNotDone();
         Recording b = new Recording();
         current.set(b);
@@ -81,7 +87,7 @@ class TrackingCallerTest {
         t.submit(call);
         current.set(null);
         a.awaitTasks(1).get(0).onFailure(new RpcException(RpcCode.UNREACHABLE, "stopped"));
-        Thread.sleep(50);
+        awaitMoreAttempts(3);
         assertThat(call.result).isNotDone();
         Recording b = new Recording();
         current.set(b);
@@ -144,6 +150,12 @@ class TrackingCallerTest {
         assertThat(t.isHealthy()).isFalse();
     }
 
+    /** Waits until the tracking caller looked for a caller {@code n} more times: the call is still waiting. */
+    private void awaitMoreAttempts(int n) throws InterruptedException {
+        asked.drainPermits();
+        assertThat(asked.tryAcquire(n, 5, TimeUnit.SECONDS)).as("%d more attempts within 5 s", n).isTrue();
+    }
+
     /** A call whose reply is a UTF-8 string; fails its future on any error. */
     private static final class Call extends ClientTask {
         final CompletableFuture<String> result = new CompletableFuture<>();
@@ -196,10 +208,15 @@ class TrackingCallerTest {
     private static final class Recording implements Caller {
         final List<ClientTask> tasks = new java.util.concurrent.CopyOnWriteArrayList<>();
         volatile boolean healthy = true;
+        /** Submits seen so far; one permit each. */
+        private final Semaphore arrived = new Semaphore(0);
+        /** How many tasks awaitTasks already waited for. */
+        private int awaited;
 
         @Override
         public void submit(ClientTask task) {
             tasks.add(task);
+            arrived.release();
         }
 
         @Override
@@ -207,13 +224,13 @@ class TrackingCallerTest {
             return healthy;
         }
 
-        List<ClientTask> awaitTasks(int n) throws InterruptedException {
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (tasks.size() < n) {
-                if (System.nanoTime() > end) {
-                    throw new AssertionError("expected " + n + " tasks, got " + tasks.size());
+        /** The tasks, once at least {@code n} were submitted (the timer's attempts come from its thread). */
+        synchronized List<ClientTask> awaitTasks(int n) throws InterruptedException {
+            if (n > awaited) {
+                if (!arrived.tryAcquire(n - awaited, 5, TimeUnit.SECONDS)) {
+                    throw new AssertionError("expected " + n + " tasks within 5 s, got " + tasks.size());
                 }
-                Thread.sleep(2);
+                awaited = n;
             }
             return tasks;
         }
