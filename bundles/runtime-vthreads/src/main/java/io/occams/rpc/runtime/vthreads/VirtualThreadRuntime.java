@@ -131,10 +131,12 @@ public final class VirtualThreadRuntime implements Runtime {
         // Checks for writes blocked past the timeout; a quarter of it apart, within [10 ms, 1 s].
         long period = Math.max(TimeUnit.MILLISECONDS.toNanos(10),
                 Math.min(TimeUnit.SECONDS.toNanos(1), settings.writeTimeoutNanos() / 4));
-        t.scheduleAtFixedRate(this::checkWriteTimeouts, period, period, TimeUnit.NANOSECONDS);
+        t.scheduleAtFixedRate(() -> checkConnections("write timeout", VtConnection::checkWriteTimeout),
+                period, period, TimeUnit.NANOSECONDS);
         // Inline writes that block while the handler lock is held get a rescue reader (no deadlock
         // between two peers flooding each other); checked every 5 ms.
-        t.scheduleAtFixedRate(this::checkStuckInlineWrites, STUCK_CHECK_NANOS, STUCK_CHECK_NANOS, TimeUnit.NANOSECONDS);
+        t.scheduleAtFixedRate(() -> checkConnections("inline write", VtConnection::checkStuckInlineWrite),
+                STUCK_CHECK_NANOS, STUCK_CHECK_NANOS, TimeUnit.NANOSECONDS);
     }
 
     /** A builder with the defaults. */
@@ -446,26 +448,18 @@ public final class VirtualThreadRuntime implements Runtime {
         }
     }
 
-    /** On the timer. */
-    private void checkStuckInlineWrites() {
+    /**
+     * On the timer: runs {@code check} on every connection with the time now; a failure is logged, not
+     * thrown, so the periodic task stays alive.
+     */
+    private void checkConnections(String what, java.util.function.ObjLongConsumer<VtConnection> check) {
         try {
             long now = System.nanoTime();
             for (VtConnection c : connections) {
-                c.checkStuckInlineWrite(now);
+                check.accept(c, now);
             }
         } catch (RuntimeException e) {
-            LOG.warn("inline write check failed", e); // keep the periodic task alive
-        }
-    }
-
-    private void checkWriteTimeouts() {
-        try {
-            long now = System.nanoTime();
-            for (VtConnection c : connections) {
-                c.checkWriteTimeout(now);
-            }
-        } catch (RuntimeException e) {
-            LOG.warn("write timeout check failed", e); // keep the periodic task alive
+            LOG.warn("{} check failed", what, e);
         }
     }
 
