@@ -208,15 +208,7 @@ public abstract class AbstractPoolTest extends RuntimePerTest {
      */
     @Test
     void s7RoundRobinSplitsEvenly() throws Exception {
-        ResourceLeakDetector.Level level = ResourceLeakDetector.getLevel();
-        ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.SIMPLE);
-        try {
-            Server s1 = server();
-            Server s2 = server();
-            FailoverPool pool = failover(List.of(s1.address, s2.address), Selection.ROUND_ROBIN, 3);
-            warmUp(pool);
-            s1.count.set(0);
-            s2.count.set(0);
+        withWarmRoundRobinPair((s1, s2, pool) -> {
             int batches = 5;
             int perBatch = 20_000;
             for (int b = 0; b < batches; b++) {
@@ -225,9 +217,7 @@ public abstract class AbstractPoolTest extends RuntimePerTest {
             int half = batches * perBatch / 2;
             assertThat(s1.count.get()).isBetween(half - 2, half + 2);
             assertThat(s2.count.get()).isBetween(half - 2, half + 2);
-        } finally {
-            ResourceLeakDetector.setLevel(level);
-        }
+        });
     }
 
     /**
@@ -238,15 +228,7 @@ public abstract class AbstractPoolTest extends RuntimePerTest {
      */
     @Test
     void roundRobinFromCompletionsStillSplitsEvenly() throws Exception {
-        ResourceLeakDetector.Level level = ResourceLeakDetector.getLevel();
-        ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.SIMPLE);
-        try {
-            Server s1 = server();
-            Server s2 = server();
-            FailoverPool pool = failover(List.of(s1.address, s2.address), Selection.ROUND_ROBIN, 3);
-            warmUp(pool);
-            s1.count.set(0);
-            s2.count.set(0);
+        withWarmRoundRobinPair((s1, s2, pool) -> {
             int chains = 64;
             int perChain = 300;
             List<CompletableFuture<Long>> ends = new ArrayList<>(chains);
@@ -258,9 +240,31 @@ public abstract class AbstractPoolTest extends RuntimePerTest {
             assertThat(s1.count.get() + s2.count.get()).isEqualTo(total);
             assertThat(Math.abs(s1.count.get() - s2.count.get())).as("%s : %s", s1.count, s2.count)
                     .isLessThanOrEqualTo((int) FailoverPool.MAX_LEAD + 8);
+        });
+    }
+
+    /**
+     * Runs {@code body} on two servers behind a warmed round-robin pool, their counts back at 0, with the
+     * leak detector at SIMPLE (see S7: PARANOID records a stack trace per buffer access).
+     */
+    private void withWarmRoundRobinPair(PairBody body) throws Exception {
+        ResourceLeakDetector.Level level = ResourceLeakDetector.getLevel();
+        ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.SIMPLE);
+        try {
+            Server s1 = server();
+            Server s2 = server();
+            FailoverPool pool = failover(List.of(s1.address, s2.address), Selection.ROUND_ROBIN, 3);
+            warmUp(pool);
+            s1.count.set(0);
+            s2.count.set(0);
+            body.run(s1, s2, pool);
         } finally {
             ResourceLeakDetector.setLevel(level);
         }
+    }
+
+    private interface PairBody {
+        void run(Server s1, Server s2, FailoverPool pool) throws Exception;
     }
 
     /** {@code n} calls one after the other, each submitted from the completion of the one before. */
