@@ -5,21 +5,25 @@ import io.occams.rpc.api.RpcException;
 import io.occams.rpc.api.spi.Runtime;
 import io.occams.rpc.stream.ClientStream;
 import io.occams.rpc.stream.Reply;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletionException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /**
  * {@code occams call Service.method [JSON-ARG ...]}: one call; the result is printed as JSON.
- * Exit codes: 0 success, 1 the service answered with a user error, 2 a framework error
- * ({@code rpc_*}: unreachable, timeout, unknown service or method, ...).
+ * Exit codes (see {@link Main}): 0 success, 1 the service answered with its own error, 2 a framework
+ * error ({@code rpc_*}: unreachable, timeout, unknown service or method, ...), 64 a usage error (the
+ * action is not Service.method, an argument is not JSON: see {@link JsonMsgpack}); nothing is sent then.
  */
-@Command(name = "call", mixinStandardHelpOptions = true, description = "Call Service.method once with JSON arguments; print the result as JSON.")
+@Command(name = "call", mixinStandardHelpOptions = true, description = {
+        "Call Service.method once with JSON arguments; print the result as JSON.",
+        "Each argument is one JSON value (numbers, \"quoted strings\", true, null, [...], {...}); a bare word that "
+                + "does not start like JSON is a string (hello). '123 Main Street', 007 or a truncated '{\"a\":' are refused."})
 final class CallCommand implements Callable<Integer> {
     @Mixin
     Target target;
@@ -32,41 +36,40 @@ final class CallCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (action.indexOf('.') <= 0) {
-            System.err.println("error: the action must be Service.method, got \"" + action + "\"");
-            return 64;
+        target.check();
+        int dot = action.indexOf('.');
+        if (dot <= 0 || dot == action.length() - 1) {
+            throw new Main.UsageError("the action must be Service.method (e.g. CalService.add), got '" + action + "'");
         }
-        byte[] msg = JsonMsgpack.encodeArgs(args);
+        byte[] msg = JsonMsgpack.encodeArgs(args); // a usage error before any connection
         try (Runtime rt = target.newRuntime()) {
             ClientStream s = target.connect(rt, 1);
             try (Reply r = s.call(action, Unpooled.wrappedBuffer(msg), null).join()) {
                 System.out.println(JsonMsgpack.toJson(r.msg()));
-                return 0;
+                return Main.OK;
             } finally {
                 s.close();
             }
-        } catch (CompletionException e) {
-            return report(e.getCause() != null ? e.getCause() : e);
-        } catch (RpcException e) {
-            return report(e);
         }
     }
 
-    static int report(Throwable t) {
-        if (t instanceof RpcException) {
-            RpcException e = (RpcException) t;
-            if (e.code() != null) {
-                System.err.println("error: " + e.code().wireName() + " (" + e.getMessage() + ")");
-                return 2;
+    /** Prints the one line for a failed call; returns 2 for an {@code rpc_*} error, 1 for the service's own. */
+    static int report(RpcException e, PrintWriter err) {
+        if (e.code() != null) {
+            String why = String.valueOf(e.getMessage());
+            if (why.startsWith(e.code().wireName() + ": ")) {
+                why = why.substring(e.code().wireName().length() + 2);
             }
-            if (e.errno() != RpcException.NO_ERRNO) {
-                System.err.println("remote error: errno " + e.errno());
-            } else {
-                System.err.println("remote error: " + new String(e.errorBytes(), StandardCharsets.UTF_8));
-            }
-            return 1;
+            // Java class names say nothing to a user: "...AnnotatedConnectException: Connection refused" -> "Connection refused"
+            why = why.replaceAll("(?:[\\w$]+\\.)+[\\w$]*(?:Exception|Error): ", "");
+            err.println("error: " + e.code().wireName() + " (" + why + ")");
+            return Main.RPC_ERROR;
         }
-        System.err.println("error: " + t);
-        return 2;
+        if (e.errno() != RpcException.NO_ERRNO) {
+            err.println("remote error: errno " + e.errno());
+        } else {
+            err.println("remote error: " + new String(e.errorBytes(), StandardCharsets.UTF_8));
+        }
+        return Main.SERVICE_ERROR;
     }
 }

@@ -77,9 +77,9 @@ final class FelixServer {
         try {
             return boot(cache, readyTimeout, stopTimeout, expectedAddresses);
         } catch (BundleException | RuntimeException e) {
-            System.err.println("error: the server did not start: " + e);
+            System.err.println("occams serve: the server did not start: " + e);
             stopQuietly();
-            return 1;
+            return Main.UNAVAILABLE;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 1;
@@ -150,10 +150,12 @@ final class FelixServer {
         System.out.println("occams-rpc: configuration " + etcDir + ", deploy folder " + deployDir);
 
         List<String> addresses = awaitAddresses(ctx, System.nanoTime() + readyTimeout.toNanos(), expectedAddresses);
-        if (addresses.isEmpty() && stopReason.get() == null) {
-            System.err.printf("error: no server listening within %d s (is the port taken? see the log above)%n", readyTimeout.toSeconds());
+        if (addresses.size() < expectedAddresses && stopReason.get() == null) {
+            System.err.printf("occams serve: %s within %d s (see the log above); stopping%n", addresses.isEmpty()
+                    ? "no server listening" : "only " + String.join(", ", addresses) + " listening, not all " + expectedAddresses
+                    + " listeners asked for", readyTimeout.toSeconds());
             stopQuietly();
-            return 1;
+            return Main.UNAVAILABLE;
         }
         if (!addresses.isEmpty()) { // else a signal came first: go on to stop
             for (String a : addresses) {

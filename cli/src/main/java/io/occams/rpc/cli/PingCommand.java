@@ -4,7 +4,6 @@ import io.occams.rpc.api.spi.Runtime;
 import io.occams.rpc.stream.ClientStream;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.locks.LockSupport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -16,14 +15,21 @@ final class PingCommand implements Callable<Integer> {
     @Mixin
     Target target;
 
-    @Option(names = {"-c", "--count"}, description = "How many pings (default: 5).")
+    @Option(names = {"-c", "--count"}, description = "How many pings, 1 or more (default: 5).")
     int count = 5;
 
-    @Option(names = {"-i", "--interval-ms"}, description = "Pause between pings in ms (default: 200).")
+    @Option(names = {"-i", "--interval-ms"}, description = "Pause between pings in ms, 0 or more (default: 200).")
     long intervalMs = 200;
 
     @Override
     public Integer call() {
+        target.check();
+        if (count < 1) {
+            throw new Main.UsageError("--count must be 1 or more, got " + count);
+        }
+        if (intervalMs < 0 || intervalMs > 3_600_000) {
+            throw new Main.UsageError("--interval-ms must be 0 to 3600000, got " + intervalMs);
+        }
         try (Runtime rt = target.newRuntime()) {
             ClientStream s = target.connect(rt, 1);
             double min = Double.MAX_VALUE, max = 0, sum = 0;
@@ -40,9 +46,7 @@ final class PingCommand implements Callable<Integer> {
             }
             System.out.printf("%d pings: min %.1f us, avg %.1f us, max %.1f us%n", count, min, sum / count, max);
             s.close();
-            return 0;
-        } catch (CompletionException e) {
-            return CallCommand.report(e.getCause() != null ? e.getCause() : e);
+            return Main.OK;
         }
     }
 }

@@ -22,6 +22,11 @@ import picocli.CommandLine.Option;
  * ({@code occams.port}, {@code occams.host}, {@code occams.unix}, {@code occams.runtime}) that
  * {@code etc/io.occams.rpc.server-default.cfg} substitutes, so what runs is always what etc/ says.
  * SIGTERM or Ctrl-C stops the framework, which shuts the server down gracefully, and the command exits 0.
+ *
+ * <p>A listener that cannot be had fails the command at once, before the framework starts: a TCP port
+ * already taken (or a host that is not this machine's) exits 69, a Unix socket path whose folder does not
+ * exist exits 64. Should a listener still not come up, the command stops and exits 69 rather than
+ * report "ready" without it.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true, description = {
         "Run the occams-rpc server (embedded Felix) in the foreground, serving the example services and "
@@ -61,21 +66,35 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         File h = home != null ? home : System.getProperty("occams.home") != null ? new File(System.getProperty("occams.home")) : null;
         if (h == null || !new File(h, "bundle").isDirectory()) {
-            System.err.println("error: no distribution folder with a bundle/ folder in it"
+            throw new Main.UsageError("no distribution folder with a bundle/ folder in it"
                     + (h == null ? " (run through bin/occams, or give --home)" : ": " + h));
-            return 64;
         }
         if (port < 0 || port > 65535) {
-            System.err.println("error: --port must be 0-65535");
-            return 64;
+            throw new Main.UsageError("--port must be 0-65535 (0 picks a free one), got " + port);
+        }
+        if (readyTimeout < 1 || stopTimeout < 1) {
+            throw new Main.UsageError("--ready-timeout and --stop-timeout must be 1 or more seconds");
+        }
+        if (unix != null) {
+            Path u = unix.toPath().toAbsolutePath().normalize();
+            if (u.getParent() == null || !Files.isDirectory(u.getParent())) {
+                throw new Main.UsageError("--unix " + unix + ": the folder " + u.getParent() + " does not exist");
+            }
+            if (Files.isDirectory(u)) {
+                throw new Main.UsageError("--unix " + unix + " is a folder; give the path of the socket file to create");
+            }
+        }
+        String taken = tcpBindProblem(host, port);
+        if (taken != null) {
+            System.err.println("occams serve: cannot listen on " + host + ":" + port + ": " + taken);
+            return Main.UNAVAILABLE;
         }
         Path homeDir = h.toPath().toAbsolutePath().normalize();
         Path deployDir = (deploy != null ? deploy.toPath() : homeDir.resolve("deploy")).toAbsolutePath().normalize();
         Path etcDir = (etc != null ? etc.toPath() : homeDir.resolve("etc")).toAbsolutePath().normalize();
         Files.createDirectories(deployDir);
         if (!Files.isDirectory(etcDir)) {
-            System.err.println("error: no configuration folder " + etcDir);
-            return 64;
+            throw new Main.UsageError("no configuration folder " + etcDir);
         }
         Map<String, String> vars = new LinkedHashMap<>();
         vars.put("occams.host", host);
@@ -85,5 +104,25 @@ final class ServeCommand implements Callable<Integer> {
         List<String> skip = noExamples ? List.of("io.occams.rpc.examples") : List.of();
         FelixServer server = new FelixServer(homeDir.resolve("bundle"), etcDir, deployDir, vars, skip);
         return server.run(Duration.ofSeconds(readyTimeout), Duration.ofSeconds(stopTimeout), unix != null ? 2 : 1);
+    }
+
+    /**
+     * Why the server could not bind {@code host:port}, found by binding it for a moment (null when it can):
+     * a port in use would otherwise only show as a component failing inside the framework. Port 0 always binds.
+     */
+    static String tcpBindProblem(String host, int port) {
+        if (port == 0) {
+            return null;
+        }
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.bind(new java.net.InetSocketAddress(host, port));
+            return null;
+        } catch (java.net.BindException e) {
+            return e.getMessage() != null && e.getMessage().contains("in use")
+                    ? "the port is already in use (another server? pick another with --port, or --port 0)"
+                    : e.getMessage() + " (is " + host + " an address of this machine?)";
+        } catch (IOException | IllegalArgumentException | SecurityException e) {
+            return e.getMessage();
+        }
     }
 }
