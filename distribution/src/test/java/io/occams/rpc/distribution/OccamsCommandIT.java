@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -31,6 +32,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.osgi.service.component.annotations.Component;
 
 /**
@@ -134,6 +138,112 @@ class OccamsCommandIT {
             assertThat(r.exit).as(r.toString()).isNotZero();
             assertThat(r.err).contains("rpc_service_notfound");
         });
+    }
+
+    @Test
+    @Order(4)
+    void theServiceTemplatesBundleDroppedIntoDeployIsCalled() throws Exception {
+        Path template = Path.of(System.getProperty("occams.template.jar", "../examples/service-template/target/hello-service-1.0.0.jar"));
+        assertThat(template).as("examples/service-template built before the distribution").isRegularFile();
+        drop(template, deploy.resolve("hello-service.jar"));
+        await("HelloService.hello answers").atMost(COMMAND).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            Result r = occams("call", "--address", address, "--timeout", "10", "HelloService.hello", "template");
+            assertThat(r.out.strip()).as(r.toString()).isEqualTo("\"hello, template\"");
+            assertThat(r.exit).isZero();
+        });
+        Result error = occams("call", "--address", address, "HelloService.length", "\"\"");
+        assertThat(error.exit).as(error.toString()).isEqualTo(1);
+        assertThat(error.err.strip()).isEqualTo("remote error: empty text");
+    }
+
+    /**
+     * The bad-input table: each row is what a user typed, the exit code it must give and a phrase its one
+     * line of stderr must hold. Nothing is sent for a usage error (64); {@code {address}} is the running
+     * server, {@code {tmp}} a scratch folder, {@code {file}} a plain file (so {@code {file}/x} has no folder).
+     */
+    static List<Arguments> badInputs() {
+        return List.of(
+                row(64, "the port must be 1-65535", "call", "--address", "127.0.0.1:99999", "CalService.add", "1", "2"),
+                row(64, "neither HOST:PORT", "call", "--address", "localhost", "CalService.add", "1", "2"),
+                row(64, "does not fit in 64 bits", "call", "--address", "{address}", "CalService.add", "99999999999999999999999", "1"),
+                row(64, "'Main Street' follows 123", "call", "--address", "{address}", "EchoService.repeat", "123 Main Street"),
+                row(64, "'story' follows true", "call", "--address", "{address}", "EchoService.repeat", "true story"),
+                row(64, "Leading zeroes", "call", "--address", "{address}", "EchoService.repeat", "007"),
+                row(64, "is not valid JSON", "call", "--address", "{address}", "EchoService.repeat", "{\"a\":"),
+                row(64, "must be Service.method", "call", "--address", "{address}", "add"),
+                row(64, "Unknown option: '--frobnicate'", "call", "--frobnicate", "CalService.add"),
+                row(64, "'--count': '99999999999' is not an int", "ping", "--count", "99999999999"),
+                row(64, "--count must be 1 or more", "ping", "--address", "{address}", "--count", "0"),
+                row(64, "--payload must be 0 to", "bench", "--address", "{address}", "--payload", "-5"),
+                row(64, "--timeout must be more than 0", "bench", "--address", "{address}", "--timeout", "0"),
+                row(64, "does not exist", "bench", "--address", "{address}", "--plot", "{file}/bench.png"),
+                row(64, "is a folder", "bench", "--address", "{address}", "--json", "{tmp}"),
+                row(64, "--unix {tmp}/missing/s.sock: the folder", "serve", "--port", "0", "--unix", "{tmp}/missing/s.sock"),
+                row(69, "already in use", "serve", "--port", "{port}"),
+                row(2, "rpc_unreachable", "call", "--address", "127.0.0.1:1", "CalService.add", "1", "2"),
+                row(2, "rpc_service_notfound", "call", "--address", "{address}", "Nope.nothing"),
+                row(1, "remote error: divide by zero", "call", "--address", "{address}", "CalService.div", "10", "0"),
+                row(2, "every call failed", "bench", "--address", "{address}", "--method", "Nope.x", "--duration", "3", "--warmup", "0",
+                        "--connections", "1", "--inflight", "8"),
+                row(1, "the most frequent error: error \"divide by zero\"", "bench", "--address", "{address}", "--method", "CalService.div",
+                        "--arg", "10", "--arg", "0", "--duration", "3", "--warmup", "0", "--connections", "1", "--inflight", "8"));
+    }
+
+    private static Arguments row(int exit, String message, String... args) {
+        return Arguments.of(String.join(" ", args), exit, message, args);
+    }
+
+    @ParameterizedTest(name = "occams {0} -> exit {1}")
+    @MethodSource("badInputs")
+    @Order(4)
+    void aUserMistakeIsOneClearLineAndItsExitCode(String line, int exit, String message, String[] args) throws Exception {
+        Path file = tmp.resolve("plain-file");
+        if (!Files.exists(file)) {
+            Files.writeString(file, "not a folder");
+        }
+        String[] a = args.clone();
+        for (int i = 0; i < a.length; i++) {
+            a[i] = a[i].replace("{address}", address).replace("{port}", address.substring(address.lastIndexOf(':') + 1))
+                    .replace("{tmp}", tmp.toString()).replace("{file}", file.toString());
+        }
+        Result r = occams(a);
+        assertThat(r.exit).as(r.toString()).isEqualTo(exit);
+        assertThat(r.err.strip()).as(r.toString()).contains(message.replace("{tmp}", tmp.toString()));
+        assertThat(r.err.strip().lines()).as("one line, no stack trace: " + r).hasSize(1);
+        assertThat(r.err).as(r.toString()).doesNotContain("Exception").doesNotContain("\tat ");
+        if (exit == 64) {
+            assertThat(r.out).as("nothing else happened: " + r).isEmpty();
+        }
+    }
+
+    @Test
+    @Order(4)
+    void theVersionIsPrintedAtTheTopAndByEveryCommand() throws Exception {
+        for (String[] args : List.of(new String[] {"--version"}, new String[] {"bench", "-V"})) {
+            Result r = occams(args);
+            assertThat(r.exit).as(r.toString()).isZero();
+            assertThat(r.out).as(r.toString()).startsWith("occams-rpc ");
+        }
+        Result help = occams("help");
+        assertThat(help.out).as("help lists the exit codes").contains("Exit codes:").contains("64  a usage error");
+    }
+
+    @Test
+    @Order(4)
+    void anOccamsJavaHomeThatIsNotAJdk21IsRefusedNotReplaced() throws Exception {
+        Path jdk17 = Path.of("/usr/lib/jvm/java-17-openjdk-amd64");
+        Assumptions.assumeTrue(Files.isExecutable(jdk17.resolve("bin/javac")), "a JDK 17 at " + jdk17);
+        List<String> cmd = List.of(occams.toString(), "call", "--address", address, "CalService.add", "1", "2");
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("OCCAMS_JAVA_HOME", jdk17.toString());
+        Path out = Files.createTempFile(tmp, "out", ".txt");
+        Path err = Files.createTempFile(tmp, "err", ".txt");
+        Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        assertThat(p.waitFor(COMMAND.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        Result r = new Result("(OCCAMS_JAVA_HOME=" + jdk17 + ") call", p.exitValue(), Files.readString(out), Files.readString(err));
+        assertThat(r.exit).as(r.toString()).isEqualTo(64);
+        assertThat(r.err.strip()).as(r.toString()).contains("is a JDK 17").hasLineCount(1);
+        assertThat(r.out).isEmpty();
     }
 
     @Test

@@ -79,6 +79,13 @@ public final class MethodInvoker {
             // A service interface in a module we do not require statically (it was registered at run time).
             self.addReads(target);
         }
+        String pkg = m.getDeclaringClass().getPackageName();
+        if (target.isNamed() && !target.isExported(pkg, self) && !target.isOpen(pkg, self)) {
+            // The module path's rule, said plainly (the codec says the same for its types): the server
+            // reaches the interface only through an exported (or open) package.
+            throw new IllegalArgumentException(m.getDeclaringClass().getName() + " is in package " + pkg + ", which module "
+                    + target.getName() + " does not export: add \"exports " + pkg + ";\" to its module-info.java (or open the package)");
+        }
         try {
             return MethodHandles.lookup().unreflect(m);
         } catch (IllegalAccessException notPublic) {
