@@ -7,6 +7,9 @@ module io.occams.rpc.examples {
     requires static osgi.annotation;
     // internal.osgi (the DS components, never loaded on the module path): compile-time annotations only.
     requires static org.osgi.service.component.annotations;
+    // internal.osgi.FileFixtureComponent (the stream fixture's listener), OSGi only like the other components.
+    requires static io.occams.rpc.stream;
+    requires static osgi.core;
 
     exports io.occams.rpc.examples;
 

@@ -305,8 +305,8 @@ final class BenchCommand implements Callable<Integer> {
             }
             xs.add(Math.log10(1.0 / (1.0 - p / 100.0))); // 0 = p0, 1 = p90, 2 = p99, 3 = p99.9
             ys.add(Math.max(v.getValueIteratedTo() / 1e6, 0.001)); // a log axis: nothing at or below 0
-            if (v.getValueIteratedTo() >= h.getMaxValue()) {
-                break; // the max is reached: the rest would be a flat line to the right edge
+            if (v.getValueIteratedTo() >= 0.99 * h.getMaxValue()) {
+                break; // the max is reached (within 1%): the rest would be a flat line to the right edge
             }
         }
         // The few slowest calls make a flat tail of the same value out to the right edge: the line ends

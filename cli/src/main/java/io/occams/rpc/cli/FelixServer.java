@@ -49,10 +49,14 @@ import org.osgi.framework.launch.FrameworkFactory;
 final class FelixServer {
     /** The service the server component registers; looked up by name, its class lives in a bundle. */
     static final String SERVER_CLASS = "io.occams.rpc.server.RpcServer";
+    /** The examples bundle's stream fixture registers its StreamServer (with the same address property). */
+    static final String STREAM_SERVER_CLASS = "io.occams.rpc.stream.StreamServer";
     /** Service properties of a listening server (see the server bundle's ServerComponent). */
     static final String ADDRESSES_PROPERTY = "occams.server.addresses";
     static final String RUNTIME_PROPERTY = "occams.runtime";
     private static final String FILEINSTALL = "org.apache.felix.fileinstall";
+    /** How the stream fixture's line starts: "occams-rpc stream fixture listening on ...". */
+    private static final String FIXTURE = "stream fixture listening on ";
 
     private final Path bundleDir;
     private final Path etcDir;
@@ -159,7 +163,7 @@ final class FelixServer {
         }
         if (!addresses.isEmpty()) { // else a signal came first: go on to stop
             for (String a : addresses) {
-                System.out.println("occams-rpc listening on " + a);
+                System.out.println(a.startsWith(FIXTURE) ? "occams-rpc " + a : "occams-rpc listening on " + a);
             }
             System.out.printf("occams-rpc ready in %d ms (SIGTERM or Ctrl-C stops it)%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
             System.out.flush();
@@ -189,6 +193,14 @@ final class FelixServer {
                     Object runtime = ref.getProperty(RUNTIME_PROPERTY);
                     for (String a : strings(ref.getProperty(ADDRESSES_PROPERTY))) {
                         found.add(a + (runtime != null ? " (" + runtime + " runtime)" : ""));
+                    }
+                }
+                // All, not only the class-compatible ones: the command's own class path (lib/) has a
+                // StreamServer too, which the framework would hold against the bundle's.
+                ServiceReference<?>[] fixtures = ctx.getAllServiceReferences(STREAM_SERVER_CLASS, "(occams.fixture=file)");
+                for (ServiceReference<?> ref : fixtures == null ? new ServiceReference<?>[0] : fixtures) {
+                    for (String a : strings(ref.getProperty(ADDRESSES_PROPERTY))) {
+                        found.add(FIXTURE + a + " (numeric actions Open=1, Read=2, Write=3)");
                     }
                 }
             } catch (InvalidSyntaxException e) {

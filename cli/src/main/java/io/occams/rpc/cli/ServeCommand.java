@@ -56,6 +56,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--no-examples", description = "Do not start the example services bundle.")
     boolean noExamples;
 
+    @Option(names = "--stream-fixture", paramLabel = "PORT", description = "Also serve the seed's stream fixture "
+            + "(numeric actions Open=1, Read=2, Write=3 with blobs) on this TCP port (0 picks a free one; default: off).")
+    Integer fixturePort;
+
     @Option(names = "--ready-timeout", paramLabel = "SECONDS", description = "How long to wait for the server to listen (default: 60).")
     int readyTimeout = 60;
 
@@ -84,7 +88,20 @@ final class ServeCommand implements Callable<Integer> {
                 throw new Main.UsageError("--unix " + unix + " is a folder; give the path of the socket file to create");
             }
         }
+        if (fixturePort != null && (fixturePort < 0 || fixturePort > 65535)) {
+            throw new Main.UsageError("--stream-fixture must be a port 0-65535 (0 picks a free one), got " + fixturePort);
+        }
+        if (fixturePort != null && noExamples) {
+            throw new Main.UsageError("--stream-fixture needs the examples bundle: drop --no-examples");
+        }
         String taken = tcpBindProblem(host, port);
+        if (taken == null && fixturePort != null) {
+            taken = tcpBindProblem(host, fixturePort);
+            if (taken != null) {
+                System.err.println("occams serve: cannot listen on " + host + ":" + fixturePort + " (--stream-fixture): " + taken);
+                return Main.UNAVAILABLE;
+            }
+        }
         if (taken != null) {
             System.err.println("occams serve: cannot listen on " + host + ":" + port + ": " + taken);
             return Main.UNAVAILABLE;
@@ -101,9 +118,11 @@ final class ServeCommand implements Callable<Integer> {
         vars.put("occams.port", Integer.toString(port));
         vars.put("occams.unix", unix == null ? "" : unix.toPath().toAbsolutePath().normalize().toString());
         vars.put("occams.runtime", runtime.name());
+        vars.put("occams.fixture.port", fixturePort == null ? "-1" : fixturePort.toString());
         List<String> skip = noExamples ? List.of("io.occams.rpc.examples") : List.of();
         FelixServer server = new FelixServer(homeDir.resolve("bundle"), etcDir, deployDir, vars, skip);
-        return server.run(Duration.ofSeconds(readyTimeout), Duration.ofSeconds(stopTimeout), unix != null ? 2 : 1);
+        return server.run(Duration.ofSeconds(readyTimeout), Duration.ofSeconds(stopTimeout),
+                1 + (unix != null ? 1 : 0) + (fixturePort != null ? 1 : 0));
     }
 
     /**

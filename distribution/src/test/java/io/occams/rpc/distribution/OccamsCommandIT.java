@@ -7,7 +7,19 @@ import aQute.bnd.osgi.Builder;
 import aQute.bnd.osgi.Jar;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.occams.rpc.api.ClientConfig;
+import io.occams.rpc.api.RpcAddress;
+import io.occams.rpc.api.RpcCode;
+import io.occams.rpc.api.RpcException;
 import io.occams.rpc.api.RpcService;
+import io.occams.rpc.api.spi.Codec;
+import io.occams.rpc.codec.MsgpackCodec;
+import io.occams.rpc.runtime.netty.NettyRuntime;
+import io.occams.rpc.stream.ClientStream;
+import io.occams.rpc.stream.Reply;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -49,6 +61,7 @@ class OccamsCommandIT {
     private static final Duration START = Duration.ofSeconds(90);
     private static final Duration COMMAND = Duration.ofSeconds(90);
     private static final Pattern LISTENING = Pattern.compile("^occams-rpc listening on (\\S+:\\d+)");
+    private static final Pattern FIXTURE = Pattern.compile("^occams-rpc stream fixture listening on (\\S+:\\d+)");
 
     private final Path dist = Path.of(System.getProperty("occams.dist", "target/occams-rpc"));
     private final Path occams = dist.resolve("bin/occams");
@@ -63,7 +76,7 @@ class OccamsCommandIT {
     void startServer() throws IOException {
         assertThat(occams).as("the assembled distribution").isExecutable();
         deploy = Files.createDirectories(tmp.resolve("deploy"));
-        server = new ProcessBuilder(occams.toString(), "serve", "--port", "0", "--deploy", deploy.toString())
+        server = new ProcessBuilder(occams.toString(), "serve", "--port", "0", "--deploy", deploy.toString(), "--stream-fixture", "0")
                 .redirectErrorStream(true).start();
         Thread pump = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))) {
@@ -79,7 +92,7 @@ class OccamsCommandIT {
         pump.start();
         await("occams serve prints 'occams-rpc listening on'").atMost(START).pollInterval(Duration.ofMillis(100)).until(() -> {
             assertThat(server.isAlive()).as("occams serve is running; its output:\n%s", String.join("\n", serverOutput)).isTrue();
-            return listeningAddress() != null;
+            return listeningAddress() != null && line(FIXTURE) != null;
         });
         address = listeningAddress();
     }
@@ -259,13 +272,63 @@ class OccamsCommandIT {
     }
 
     private String listeningAddress() {
+        return line(LISTENING);
+    }
+
+    private String line(Pattern p) {
         for (String line : serverOutput) {
-            Matcher m = LISTENING.matcher(line);
+            Matcher m = p.matcher(line);
             if (m.find()) {
                 return m.group(1);
             }
         }
         return null;
+    }
+
+    record FileOpenReq(String path) {
+    }
+
+    record FileIOReq(long inode, long offset, long len) {
+    }
+
+    record FileIOResp(long ret_size) {
+    }
+
+    /** Spec §10 S1 against {@code serve --stream-fixture}: Open, Write a 1024-byte blob, Read it back; S4's unknown action. */
+    @Test
+    @Order(4)
+    void theStreamFixtureStoresAWrittenBlobAndReadsItBack() throws Exception {
+        RpcAddress fixture = RpcAddress.parse(line(FIXTURE));
+        Codec codec = new MsgpackCodec();
+        byte[] blob = new byte[1024];
+        new java.util.Random(14).nextBytes(blob);
+        try (NettyRuntime rt = new NettyRuntime()) {
+            ClientStream c = ClientStream.connect(rt, fixture, ClientConfig.builder().build()).get(30, TimeUnit.SECONDS);
+            try {
+                try (Reply open = c.call(1, encode(codec, FileOpenReq.class, new FileOpenReq("/tmp/test_file")), null).get(30, TimeUnit.SECONDS)) {
+                    assertThat(open.msg().isReadable()).as("Open answers an empty message").isFalse();
+                }
+                try (Reply w = c.call(3, encode(codec, FileIOReq.class, new FileIOReq(1, 0, blob.length)), Unpooled.wrappedBuffer(blob))
+                        .get(30, TimeUnit.SECONDS)) {
+                    assertThat(codec.<FileIOResp>binding(FileIOResp.class).decode(w.msg()).ret_size()).isEqualTo(blob.length);
+                }
+                try (Reply r = c.call(2, encode(codec, FileIOReq.class, new FileIOReq(1, 0, blob.length)), null).get(30, TimeUnit.SECONDS)) {
+                    assertThat(codec.<FileIOResp>binding(FileIOResp.class).decode(r.msg()).ret_size()).isEqualTo(blob.length);
+                    assertThat(ByteBufUtil.getBytes(r.blob())).as("the blob written").isEqualTo(blob);
+                }
+                assertThat(c.call(9, Unpooled.EMPTY_BUFFER, null)).failsWithin(Duration.ofSeconds(30))
+                        .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                        .satisfies(e -> assertThat(((RpcException) e.getCause()).code()).isEqualTo(RpcCode.DECODE));
+            } finally {
+                c.close();
+            }
+        }
+    }
+
+    private static <T> ByteBuf encode(Codec codec, Class<T> type, T value) {
+        ByteBuf b = Unpooled.buffer();
+        codec.binding(type).encode(value, b);
+        return b;
     }
 
     private void awaitGreeting(String expected) {
