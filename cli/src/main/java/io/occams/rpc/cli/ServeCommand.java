@@ -51,6 +51,12 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--no-examples", description = "Do not start the example services bundle.")
     boolean noExamples;
 
+    @Option(names = "--max-calls-per-connection", paramLabel = "N", description = "Calls of one connection accepted and not yet answered before the server stops reading it until some complete (default: 4096).")
+    Integer maxCallsPerConnection;
+
+    @Option(names = "--max-calls", paramLabel = "N", description = "Calls of all connections accepted and not yet answered before the server stops reading each connection that brings more (default: 65536). No call is ever refused.")
+    Integer maxCallsPerServer;
+
     @Option(names = "--ready-timeout", paramLabel = "SECONDS", description = "How long to wait for the server to listen (default: 60).")
     int readyTimeout = 60;
 
@@ -82,6 +88,12 @@ final class ServeCommand implements Callable<Integer> {
         vars.put("occams.port", Integer.toString(port));
         vars.put("occams.unix", unix == null ? "" : unix.toPath().toAbsolutePath().normalize().toString());
         vars.put("occams.runtime", runtime.name());
+        if ((maxCallsPerConnection != null && maxCallsPerConnection < 1) || (maxCallsPerServer != null && maxCallsPerServer < 1)) {
+            System.err.println("error: --max-calls-per-connection and --max-calls must be at least 1");
+            return 64;
+        }
+        vars.put("occams.maxCallsPerConnection", maxCallsPerConnection == null ? "" : maxCallsPerConnection.toString());
+        vars.put("occams.maxCallsPerServer", maxCallsPerServer == null ? "" : maxCallsPerServer.toString());
         List<String> skip = noExamples ? List.of("io.occams.rpc.examples") : List.of();
         FelixServer server = new FelixServer(homeDir.resolve("bundle"), etcDir, deployDir, vars, skip);
         return server.run(Duration.ofSeconds(readyTimeout), Duration.ofSeconds(stopTimeout), unix != null ? 2 : 1);
