@@ -124,7 +124,9 @@ public final class IdleConnections {
         int port = Integer.parseInt(Measure.opt(args, "port", null));
         int conns = Integer.parseInt(Measure.opt(args, "conns", "10000"));
         double quiet = Double.parseDouble(Measure.opt(args, "quiet", "5"));
-        ClientConfig config = ClientConfig.builder().idleTimeout(Duration.ofMinutes(30)).build();
+        // Held calls wait for the harness's measures and release: far longer than the 20 s default task timeout.
+        ClientConfig config = ClientConfig.builder().idleTimeout(Duration.ofMinutes(30))
+                .taskTimeout(blocked ? Duration.ofMinutes(10) : ClientConfig.defaults().taskTimeout()).build();
         RpcAddress address = RpcAddress.parse("127.0.0.1:" + port);
         try (Runtime runtime = OccamsServer.runtime(rt)) {
             List<ClientStream> streams = new ArrayList<>(conns);
@@ -204,7 +206,9 @@ public final class IdleConnections {
             try {
                 ok += calls.get(i).get(120, TimeUnit.SECONDS) == i ? 1 : 0;
             } catch (Exception e) {
-                failed++;
+                if (failed++ == 0) {
+                    System.err.println("first failed call: " + e);
+                }
             }
         }
         System.out.printf(Locale.ROOT, "COMPLETED ok=%d failed=%d secs=%.2f%n", ok, failed, (System.nanoTime() - released) / 1e9);
