@@ -22,10 +22,10 @@ import org.slf4j.LoggerFactory;
  * one after the other and flushes their replies once at its end, as the reader does for what it answers
  * itself.
  *
- * <p>Blocking stays safe: a task may block for as long as it likes. A batch whose thread makes no
- * progress for a whole {@linkplain #RESCUE_MILLIS tick} (a task blocked, or just long) is rescued: the
- * tasks it has not started yet each go to the executor on their own, and what it answered so far is
- * flushed. So a slow call delays the fast ones read in the same burst by about a millisecond, never by
+ * <p>Blocking stays safe: a task may block for as long as it likes. A batch whose thread starts no
+ * task for a whole {@linkplain #RESCUE_MILLIS tick} while it is blocked (waiting, parked, on a monitor),
+ * or for {@value #RUNNABLE_TICKS} ticks while runnable (a long computation), is rescued: the tasks it
+ * has not started yet each go to the executor on their own, and what it answered so far is flushed. So a slow call delays the fast ones read in the same burst by about a millisecond, never by
  * its own duration, and one connection's slow calls never hold up another connection's (each burst has
  * its own thread). The watchdog runs on the runtime's scheduler only while such batches run.
  *
@@ -37,8 +37,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class BurstExecutor {
     private static final Logger LOG = LoggerFactory.getLogger(BurstExecutor.class);
-    /** How long a batch may go without starting its next task before its other tasks are rescued. */
+    /** The watchdog's tick: a batch whose thread is blocked for a whole tick is rescued. */
     static final long RESCUE_MILLIS = 1;
+    /**
+     * Ticks a batch's thread may stay runnable in one task before the rest is rescued anyway: a long
+     * computation, or a thread the OS does not schedule on a busy machine (moving the rest then would
+     * only cost a thread per call), or a platform thread in native I/O (which reads as runnable).
+     */
+    static final int RUNNABLE_TICKS = 20;
 
     private final Executor executor;
     private final ScheduledExecutorService scheduler;
@@ -165,6 +171,10 @@ public final class BurstExecutor {
         private volatile int progress;
         /** The watchdog's last view of {@link #progress}; watchdog only. */
         private int seen = -1;
+        /** Ticks without progress; watchdog only. */
+        private int stuck;
+        /** The thread running the batch, once it started. */
+        private volatile Thread thread;
 
         Batch(BurstExecutor owner, ServerConnection conn, Runnable[] tasks, ServerCallImpl[] calls) {
             this.owner = owner;
@@ -176,6 +186,7 @@ public final class BurstExecutor {
         @Override
         public void run() {
             Thread self = Thread.currentThread();
+            thread = self;
             owner.started(this);
             try {
                 int i;
@@ -198,6 +209,11 @@ public final class BurstExecutor {
             int p = progress;
             if (p != seen) {
                 seen = p;
+                stuck = 0;
+                return;
+            }
+            Thread runner = thread;
+            if (++stuck < RUNNABLE_TICKS && runner != null && runner.getState() == Thread.State.RUNNABLE) {
                 return;
             }
             int i;

@@ -360,6 +360,9 @@ public final class ServerConnection implements ConnectionHandler {
     /** Under pauseLock: reading resumes when nothing holds it back any more. */
     private void resumeIfFree() {
         if (!readPaused && !serverPaused && !closing && !broken) {
+            if (partialSinceNanos != 0) {
+                partialSinceNanos = System.nanoTime(); // the read timeout of a partial frame restarts with reading
+            }
             connection.setAutoRead(true);
         }
     }
@@ -415,7 +418,8 @@ public final class ServerConnection implements ConnectionHandler {
             }
         }
         long partial = partialSinceNanos;
-        if (partial != 0 && now - partial > config.readTimeout().toNanos()) {
+        // Not while back-pressure holds reading off: the rest of the frame waits in the socket, not late.
+        if (partial != 0 && !readPaused && !serverPaused && now - partial > config.readTimeout().toNanos()) {
             LOG.warn("closing connection from {}: a frame stayed incomplete longer than readTimeout {}", name, config.readTimeout());
             broken = true;
             inputDone = true;
