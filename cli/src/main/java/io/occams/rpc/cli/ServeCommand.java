@@ -60,6 +60,12 @@ final class ServeCommand implements Callable<Integer> {
             + "(numeric actions Open=1, Read=2, Write=3 with blobs) on this TCP port (0 picks a free one; default: off).")
     Integer fixturePort;
 
+    @Option(names = "--max-calls-per-connection", paramLabel = "N", description = "Calls of one connection accepted and not yet answered before the server stops reading it until some complete (default: 4096).")
+    Integer maxCallsPerConnection;
+
+    @Option(names = "--max-calls", paramLabel = "N", description = "Calls of all connections accepted and not yet answered before the server stops reading each connection that brings more (default: 65536). No call is ever refused.")
+    Integer maxCallsPerServer;
+
     @Option(names = "--ready-timeout", paramLabel = "SECONDS", description = "How long to wait for the server to listen (default: 60).")
     int readyTimeout = 60;
 
@@ -119,6 +125,11 @@ final class ServeCommand implements Callable<Integer> {
         vars.put("occams.unix", unix == null ? "" : unix.toPath().toAbsolutePath().normalize().toString());
         vars.put("occams.runtime", runtime.name());
         vars.put("occams.fixture.port", fixturePort == null ? "-1" : fixturePort.toString());
+        if ((maxCallsPerConnection != null && maxCallsPerConnection < 1) || (maxCallsPerServer != null && maxCallsPerServer < 1)) {
+            throw new Main.UsageError("--max-calls-per-connection and --max-calls must be at least 1");
+        }
+        vars.put("occams.maxCallsPerConnection", maxCallsPerConnection == null ? "" : maxCallsPerConnection.toString());
+        vars.put("occams.maxCallsPerServer", maxCallsPerServer == null ? "" : maxCallsPerServer.toString());
         List<String> skip = noExamples ? List.of("io.occams.rpc.examples") : List.of();
         FelixServer server = new FelixServer(homeDir.resolve("bundle"), etcDir, deployDir, vars, skip);
         return server.run(Duration.ofSeconds(readyTimeout), Duration.ofSeconds(stopTimeout),

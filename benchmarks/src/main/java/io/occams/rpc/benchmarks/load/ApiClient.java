@@ -13,6 +13,7 @@ import java.util.List;
  * The remote-API contender's client: an {@link RpcClient} proxy of {@link BenchService} over each of
  * {@code --conns} {@link ClientStream}s, {@code --inflight} async calls outstanding on each; a
  * completion (on the reader) records the latency and makes the next call. Prints one RESULT line.
+ * {@code --sync true} calls {@link SyncBenchService} (a synchronous method on the server) instead.
  */
 public final class ApiClient {
     private ApiClient() {
@@ -25,6 +26,7 @@ public final class ApiClient {
         int inflight = Integer.parseInt(Measure.opt(args, "inflight", "1"));
         double warmup = Double.parseDouble(Measure.opt(args, "warmup", "2"));
         double duration = Double.parseDouble(Measure.opt(args, "duration", "3"));
+        boolean sync = Boolean.parseBoolean(Measure.opt(args, "sync", "false"));
         Measure m = new Measure();
         RpcClient client = RpcClient.builder().codec(new MsgpackCodec()).build();
         try (Runtime runtime = OccamsServer.runtime(rt)) {
@@ -33,7 +35,7 @@ public final class ApiClient {
             for (int i = 0; i < conns; i++) {
                 ClientStream s = ClientStream.connect(runtime, RpcAddress.parse("127.0.0.1:" + port), cfg).join();
                 streams.add(s);
-                BenchService proxy = client.proxy(BenchService.class, s);
+                BenchService proxy = sync ? client.proxy(SyncBenchServiceAsync.class, s)::echo : client.proxy(BenchService.class, s);
                 for (int k = 0; k < inflight; k++) {
                     call(proxy, s, m, 0x0102030405060708L, System.nanoTime());
                 }

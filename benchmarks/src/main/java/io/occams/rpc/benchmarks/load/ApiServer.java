@@ -8,7 +8,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The server of the remote-API contender: an {@link RpcServer} (its {@code ServiceDispatcher}, the
- * msgpack codec) serving {@link BenchService}, whose async {@code echo} is answered on the reader.
+ * msgpack codec) serving {@link BenchService}, whose async {@code echo} is answered on the reader, and
+ * {@link SyncBenchService}, whose plain {@code echo} runs off the reader as synchronous methods do.
  * Prints {@code READY address} and runs until stdin closes. Arguments: {@code --runtime netty|vthreads --port N}.
  */
 public final class ApiServer {
@@ -23,12 +24,21 @@ public final class ApiServer {
         }
     }
 
+    /** The synchronous implementation: the argument back. */
+    static final class SyncEcho implements SyncBenchService {
+        @Override
+        public long echo(long x) {
+            return x;
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         String rt = Measure.opt(args, "runtime", null);
         int port = Integer.parseInt(Measure.opt(args, "port", "0"));
         try (Runtime runtime = OccamsServer.runtime(rt)) {
             RpcServer server = RpcServer.builder().runtime(runtime).codec(new MsgpackCodec()).build();
             server.register(BenchService.class, new Echo());
+            server.register(SyncBenchService.class, new SyncEcho());
             RpcAddress bound = server.listen(RpcAddress.parse("127.0.0.1:" + port));
             System.out.println("READY " + bound);
             System.out.flush();

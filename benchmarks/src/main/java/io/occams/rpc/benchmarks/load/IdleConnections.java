@@ -9,6 +9,9 @@ import io.occams.rpc.api.RpcAddress;
 import io.occams.rpc.api.ServerConfig;
 import io.occams.rpc.api.spi.Dispatch;
 import io.occams.rpc.api.spi.Runtime;
+import io.occams.rpc.client.RpcClient;
+import io.occams.rpc.codec.MsgpackCodec;
+import io.occams.rpc.server.RpcServer;
 import io.occams.rpc.stream.ClientStream;
 import io.occams.rpc.stream.StreamServer;
 import java.io.BufferedReader;
@@ -20,8 +23,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The memory figure of DESIGN.md: N idle connections to one server, held in under 1 GiB of heap on each
@@ -35,6 +40,12 @@ import java.util.concurrent.TimeUnit;
  * one {@code MEASURE} line; exits when stdin closes) and {@code client --runtime R --port P --conns N
  * --quiet S} (prints {@code MEASURE} once the connections are quiet, keeps them open until its stdin closes,
  * then exits).
+ *
+ * <p>{@code --blocked true} (both modes; {@code benchmarks/run idle --blocked}): instead of an echo, each
+ * connection makes one call to a synchronous method ({@link HeldService.Sync}) of an {@code RpcServer} that
+ * blocks in the handler until released, so the measure is taken with N calls blocked at once. The server's
+ * MEASURE line then says how many are held; a stdin line {@code release} opens the gate, and the client,
+ * on its next stdin line, waits for every call and prints {@code COMPLETED ok=N failed=M}.
  * {@link LoadHarness} runs both with {@code benchmarks/run idle}.
  */
 public final class IdleConnections {
@@ -52,6 +63,10 @@ public final class IdleConnections {
 
     private static void server(String[] args) throws Exception {
         String rt = Measure.opt(args, "runtime", null);
+        if (Boolean.parseBoolean(Measure.opt(args, "blocked", "false"))) {
+            blockedServer(rt);
+            return;
+        }
         Dispatch echo = call -> call.reply(call.msg().isReadable() ? call.msg().retain() : null, null);
         // Idle and read timeouts well beyond the measurement: quiet connections must stay open.
         ServerConfig config = ServerConfig.builder().idleTimeout(Duration.ofMinutes(30)).build();
@@ -69,12 +84,49 @@ public final class IdleConnections {
         }
     }
 
+    private static void blockedServer(String rt) throws Exception {
+        ServerConfig config = ServerConfig.builder().idleTimeout(Duration.ofMinutes(30)).build();
+        CountDownLatch gate = new CountDownLatch(1);
+        AtomicInteger held = new AtomicInteger();
+        HeldService.Sync impl = x -> {
+            held.incrementAndGet();
+            try {
+                gate.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            held.decrementAndGet();
+            return x;
+        };
+        try (Runtime runtime = OccamsServer.runtime(rt)) {
+            RpcServer server = RpcServer.builder().runtime(runtime).config(config).codec(new MsgpackCodec()).build();
+            server.register(HeldService.Sync.class, impl);
+            RpcAddress bound = server.listen(RpcAddress.parse("127.0.0.1:0"));
+            System.out.println("READY " + bound);
+            System.out.flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            String line;
+            while ((line = in.readLine()) != null) {
+                if (line.equals("release")) {
+                    gate.countDown();
+                    continue;
+                }
+                System.out.println(measure(runtime.allocator(), server.connectionCount()) + " held=" + held.get());
+                System.out.flush();
+            }
+            server.shutdownNow();
+        }
+    }
+
     private static void client(String[] args) throws Exception {
         String rt = Measure.opt(args, "runtime", null);
+        boolean blocked = Boolean.parseBoolean(Measure.opt(args, "blocked", "false"));
         int port = Integer.parseInt(Measure.opt(args, "port", null));
         int conns = Integer.parseInt(Measure.opt(args, "conns", "10000"));
         double quiet = Double.parseDouble(Measure.opt(args, "quiet", "5"));
-        ClientConfig config = ClientConfig.builder().idleTimeout(Duration.ofMinutes(30)).build();
+        // Held calls wait for the harness's measures and release: far longer than the 20 s default task timeout.
+        ClientConfig config = ClientConfig.builder().idleTimeout(Duration.ofMinutes(30))
+                .taskTimeout(blocked ? Duration.ofMinutes(10) : ClientConfig.defaults().taskTimeout()).build();
         RpcAddress address = RpcAddress.parse("127.0.0.1:" + port);
         try (Runtime runtime = OccamsServer.runtime(rt)) {
             List<ClientStream> streams = new ArrayList<>(conns);
@@ -91,6 +143,10 @@ public final class IdleConnections {
                 streams.add(f.get(60, TimeUnit.SECONDS));
             }
             long connected = System.nanoTime();
+            if (blocked) {
+                blockedCalls(runtime, streams, quiet, t0, connected);
+                return;
+            }
             // One echo call on each connection, 256 at a time.
             List<CompletableFuture<?>> calls = new ArrayList<>(256);
             for (int i = 0; i < streams.size(); i++) {
@@ -117,6 +173,51 @@ public final class IdleConnections {
             for (ClientStream s : streams) {
                 s.abort();
             }
+        }
+        System.exit(0);
+    }
+
+    /** One held call per connection; MEASURE while they are blocked; COMPLETED once released. */
+    private static void blockedCalls(Runtime runtime, List<ClientStream> streams, double quiet, long t0, long connected) throws Exception {
+        RpcClient client = RpcClient.builder().codec(new MsgpackCodec()).build();
+        List<CompletableFuture<Long>> calls = new ArrayList<>(streams.size());
+        for (int i = 0; i < streams.size(); i++) {
+            calls.add(client.proxy(HeldService.class, streams.get(i)).hold(i));
+        }
+        System.out.printf(Locale.ROOT, "CONNECTED conns=%d connectSecs=%.2f callsSent=%d%n", streams.size(),
+                (connected - t0) / 1e9, calls.size());
+        Thread.sleep((long) (quiet * 1000));
+        int open = 0;
+        for (ClientStream s : streams) {
+            open += s.isClosed() ? 0 : 1;
+        }
+        int early = 0;
+        for (CompletableFuture<Long> f : calls) {
+            early += f.isDone() ? 1 : 0;
+        }
+        System.out.println(measure(runtime.allocator(), open) + " answeredBeforeRelease=" + early);
+        System.out.flush();
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        in.readLine(); // the harness released the server's calls
+        long released = System.nanoTime();
+        int ok = 0;
+        int failed = 0;
+        for (int i = 0; i < calls.size(); i++) {
+            try {
+                ok += calls.get(i).get(120, TimeUnit.SECONDS) == i ? 1 : 0;
+            } catch (Exception e) {
+                if (failed++ == 0) {
+                    System.err.println("first failed call: " + e);
+                }
+            }
+        }
+        System.out.printf(Locale.ROOT, "COMPLETED ok=%d failed=%d secs=%.2f%n", ok, failed, (System.nanoTime() - released) / 1e9);
+        System.out.flush();
+        while (in.readLine() != null) {
+            // keep the connections open until the harness closes our stdin
+        }
+        for (ClientStream s : streams) {
+            s.abort();
         }
         System.exit(0);
     }

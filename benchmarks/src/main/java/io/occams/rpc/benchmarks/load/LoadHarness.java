@@ -29,7 +29,9 @@ import java.util.regex.Pattern;
  *
  * <p>Contenders: {@code occams-netty} and {@code occams-vthreads} (stream-level pipelined client and
  * echo server on each runtime), {@code occams-api-netty} (an {@code RpcClient} proxy, async, msgpack, against an
- * {@code RpcServer} with its {@code ServiceDispatcher}: {@link ApiServer}; small shapes only), {@code grpc} (grpc-java 1.79 unary, AsyncServer/AsyncClient as
+ * {@code RpcServer} with its {@code ServiceDispatcher}: {@link ApiServer}; small shapes only; its method returns a
+ * future, answered on the reader), {@code occams-api-sync-netty} and {@code occams-api-sync-vthreads} (the same
+ * with a plain synchronous method, {@link SyncBenchService}, run off the reader), {@code grpc} (grpc-java 1.79 unary, AsyncServer/AsyncClient as
  * published, defaults), {@code grpc-tuned} (the same with {@code --directexecutor
  * --transport=netty_epoll}) and {@code raw} (the plain java.nio ceiling, {@link RawServer}).
  *
@@ -58,7 +60,7 @@ public final class LoadHarness {
             new Shape("4x100", 4, 100, SMALL, 0),
             new Shape("blob1x16", 1, 16, 0, BLOB));
 
-    static final List<String> CONTENDERS = List.of("occams-netty", "occams-vthreads", "occams-api-netty", "grpc", "grpc-tuned", "raw");
+    static final List<String> CONTENDERS = List.of("occams-netty", "occams-vthreads", "occams-api-netty", "occams-api-sync-netty", "grpc", "grpc-tuned", "raw");
 
     /** The remote API never carries a blob: its contenders sit the blob shape out. */
     static boolean runs(String contender, Shape s) {
@@ -203,7 +205,7 @@ public final class LoadHarness {
         switch (c) {
             case "occams-netty", "occams-vthreads" -> cmd.addAll(List.of(OccamsServer.class.getName(),
                     "--runtime", runtimeOf(c), "--port", String.valueOf(port)));
-            case "occams-api-netty", "occams-api-vthreads" -> cmd.addAll(List.of(ApiServer.class.getName(),
+            case "occams-api-netty", "occams-api-vthreads", "occams-api-sync-netty", "occams-api-sync-vthreads" -> cmd.addAll(List.of(ApiServer.class.getName(),
                     "--runtime", runtimeOf(c), "--port", String.valueOf(port)));
             case "raw" -> cmd.addAll(List.of(RawServer.class.getName(), "--port", String.valueOf(port)));
             case "grpc", "grpc-tuned" -> {
@@ -257,6 +259,9 @@ public final class LoadHarness {
                     : c.startsWith("occams-api") ? ApiClient.class.getName() : OccamsClient.class.getName());
             if (c.startsWith("occams-")) {
                 cmd.addAll(List.of("--runtime", runtimeOf(c)));
+            }
+            if (c.startsWith("occams-api-sync")) {
+                cmd.addAll(List.of("--sync", "true"));
             }
             cmd.addAll(List.of("--port", String.valueOf(port), "--conns", String.valueOf(s.conns),
                     "--inflight", String.valueOf(s.inflight), "--payload", String.valueOf(s.payload),

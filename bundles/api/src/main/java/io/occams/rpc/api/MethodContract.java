@@ -27,6 +27,7 @@ public final class MethodContract {
     private final Type resultType;
     private final boolean async;
     private final boolean idempotent;
+    private final boolean nonBlocking;
     private final List<Class<? extends Throwable>> declaredErrors;
 
     MethodContract(ServiceContract service, Method m) {
@@ -38,6 +39,9 @@ public final class MethodContract {
             throw new IllegalArgumentException(m + ": empty wire name");
         }
         this.idempotent = ann != null && ann.idempotent();
+        this.nonBlocking = m.isAnnotationPresent(NonBlocking.class)
+                || m.getDeclaringClass().isAnnotationPresent(NonBlocking.class)
+                || service.type().isAnnotationPresent(NonBlocking.class);
         this.action = service.name() + "." + wireName;
         this.actionBytes = action.getBytes(StandardCharsets.UTF_8);
         this.parameterTypes = m.getGenericParameterTypes();
@@ -99,6 +103,16 @@ public final class MethodContract {
     /** Whether the method returns a future. */
     public boolean isAsync() {
         return async;
+    }
+
+    /**
+     * Whether the method, its interface or the service interface is marked {@link NonBlocking}: a
+     * server then runs it on the connection's reader. Always true of a method that returns a future.
+     *
+     * @since 0.2
+     */
+    public boolean isNonBlocking() {
+        return nonBlocking || async;
     }
 
     /** Whether the method is marked {@link RpcMethod#idempotent()}. */

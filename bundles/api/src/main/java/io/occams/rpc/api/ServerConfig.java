@@ -15,6 +15,7 @@ public final class ServerConfig {
     private final int maxFrameBytes;
     private final int maxActionBytes;
     private final int maxCallsPerConnection;
+    private final int maxCallsPerServer;
 
     private ServerConfig(Builder b) {
         this.readTimeout = b.readTimeout;
@@ -25,6 +26,7 @@ public final class ServerConfig {
         this.maxFrameBytes = b.maxFrameBytes;
         this.maxActionBytes = b.maxActionBytes;
         this.maxCallsPerConnection = b.maxCallsPerConnection;
+        this.maxCallsPerServer = b.maxCallsPerServer;
     }
 
     public static ServerConfig defaults() {
@@ -78,6 +80,17 @@ public final class ServerConfig {
         return maxCallsPerConnection;
     }
 
+    /**
+     * How many calls of all connections together may be dispatched and unanswered at once; past it the
+     * server stops reading from each connection that brings more, until answers bring the total down to
+     * three quarters of it (back-pressure: no accepted call is ever refused). Default 65536.
+     *
+     * @since 0.2
+     */
+    public int maxCallsPerServer() {
+        return maxCallsPerServer;
+    }
+
     /** Builds a {@link ServerConfig}; not thread-safe. */
     public static final class Builder {
         private Duration readTimeout = Duration.ofSeconds(5);
@@ -88,6 +101,7 @@ public final class ServerConfig {
         private int maxFrameBytes = ClientConfig.DEFAULT_MAX_FRAME_BYTES;
         private int maxActionBytes = 1024;
         private int maxCallsPerConnection = 4096;
+        private int maxCallsPerServer = 65536;
 
         private Builder() {
         }
@@ -141,6 +155,15 @@ public final class ServerConfig {
                 throw new IllegalArgumentException("maxCallsPerConnection must be >= 1: " + n);
             }
             this.maxCallsPerConnection = n;
+            return this;
+        }
+
+        /** @since 0.2 */
+        public Builder maxCallsPerServer(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("maxCallsPerServer must be >= 1: " + n);
+            }
+            this.maxCallsPerServer = n;
             return this;
         }
 

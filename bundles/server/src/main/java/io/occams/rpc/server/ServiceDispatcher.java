@@ -3,6 +3,7 @@ package io.occams.rpc.server;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.occams.rpc.api.MethodContract;
+import io.occams.rpc.api.NonBlocking;
 import io.occams.rpc.api.RpcCode;
 import io.occams.rpc.api.RpcException;
 import io.occams.rpc.api.RpcService;
@@ -55,12 +56,27 @@ import org.slf4j.LoggerFactory;
  * one is the value, several are an array ({@code add(10, 20)} arrives as {@code 92 0a 14}). The result is
  * encoded by the codec's binding of the result type; {@code void} answers nil {@code c0}.
  *
- * <p><b>Threading.</b> {@link #dispatch} runs on the connection's reader and never blocks. A synchronous
- * method runs on the {@linkplain Builder#executor executor} ({@link ServerCall#executor()} by default:
- * virtual threads on the vthreads runtime, a bounded pool on netty), so a slow method never stalls the
- * connection. A method returning {@link CompletableFuture} or {@link CompletionStage} is invoked
- * <em>on the reader</em> and must therefore return at once, without blocking; it is answered when its
- * future completes, on whatever thread completes it.
+ * <p><b>Threading: where each kind of method runs.</b> {@link #dispatch} runs on the connection's reader
+ * and never blocks.
+ * <ul>
+ * <li>A <b>synchronous</b> method ({@code long add(long, long)}) may block (sleep, wait for a lock, do
+ * I/O), so it runs off the reader, on the {@linkplain Builder#executor executor}:
+ * {@link ServerCall#executor()} by default, that is the runtime's blocking executor, which is virtual
+ * threads on a Java 21+ JVM under either runtime and a bounded pool on Java 17. A blocked method thus
+ * never stalls its connection, nor any other. The stream layer hands the calls of one read burst over
+ * together, to one thread that runs them one after the other and flushes their replies once; should one
+ * of them block (no progress for about a millisecond), the others are moved to threads of their own. So
+ * the plain method costs about what an async one does (see README, "Synchronous methods"), and an
+ * executor that refuses work never fails a call: a refused call runs on the reader instead.</li>
+ * <li>A method returning {@link CompletableFuture} or {@link CompletionStage} is invoked <em>on the
+ * reader</em> and must therefore return at once, without blocking; it is answered when its future
+ * completes, on whatever thread completes it.</li>
+ * <li>A synchronous method marked {@link NonBlocking @NonBlocking} (or of an interface so marked) declares
+ * that it is cheap and never waits: it too runs on the reader, with no hand-off at all.</li>
+ * </ul>
+ * How many calls may wait is bounded per connection and per server ({@code ServerConfig}): past either
+ * bound the server stops reading the connection that brings more, until calls complete; a call once
+ * accepted is always run and answered.
  *
  * <p><b>Errors.</b> An exception thrown by a method, or a future that fails, goes through the
  * {@link ErrorCodecRegistry}: an errno frame ({@code ErrnoException}), a string frame
@@ -372,13 +388,18 @@ public final class ServiceDispatcher implements Dispatch {
             invokeAsync(call, p, m, args);
             return;
         }
+        if (m.runsOnReader()) {
+            invokeSync(call, p, m, args); // @NonBlocking: as cheap as the hand-off would be, or cheaper
+            return;
+        }
         Executor ex = executor != null ? executor : call.executor();
         try {
             ex.execute(() -> invokeSync(call, p, m, args));
         } catch (RejectedExecutionException e) {
-            LOG.warn("{}: the executor refused seq {} ({}); answering {}", m, call.seq(), e.getMessage(), RpcCode.INTERNAL);
-            answer(call, RpcCode.INTERNAL);
-            p.release();
+            // Never an error for an accepted call: run it here, which holds this connection's reader
+            // back (back-pressure) until the method returns.
+            LOG.debug("{}: the executor refused a call ({}); running it on the calling thread", m, e.getMessage());
+            invokeSync(call, p, m, args);
         }
     }
 
@@ -771,7 +792,9 @@ public final class ServiceDispatcher implements Dispatch {
 
         /**
          * Where synchronous methods run; default (null): each call's {@link ServerCall#executor()}, the
-         * runtime's blocking executor. A rejected task is answered {@code rpc_internal_err}.
+         * runtime's blocking executor, reached once per read burst. A task the executor rejects runs on
+         * the thread that dispatched it (the connection's reader waits for it: back-pressure), never
+         * answered with an error.
          */
         public Builder executor(Executor executor) {
             this.executor = executor;

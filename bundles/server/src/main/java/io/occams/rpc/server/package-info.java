@@ -34,6 +34,7 @@
  * <tr><td>{@code maxFrameBytes}</td><td>int</td><td>16777216</td><td>largest msg or blob accepted in one request</td></tr>
  * <tr><td>{@code maxActionBytes}</td><td>int</td><td>1024</td><td>longest string action accepted</td></tr>
  * <tr><td>{@code maxCallsPerConnection}</td><td>int</td><td>4096</td><td>calls of one connection in flight before reading pauses</td></tr>
+ * <tr><td>{@code maxCallsPerServer}</td><td>int</td><td>65536</td><td>calls of all connections in flight before reading pauses on each connection that brings more (no call is refused)</td></tr>
  * <tr><td>{@code name}</td><td>string</td><td>the PID</td><td>the server's name in logs</td></tr>
  * <tr><td>{@code Codec.target}, {@code errors.target}</td><td>filter</td><td>{@code (occams.codec.format=0)}, any</td><td>DS targets: which {@code Codec} and {@code ErrorCodecRegistry} services to use</td></tr>
  * </table>

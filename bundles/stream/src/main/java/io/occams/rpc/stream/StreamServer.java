@@ -4,6 +4,8 @@ import io.occams.rpc.api.RpcAddress;
 import io.occams.rpc.api.ServerConfig;
 import io.occams.rpc.api.spi.Dispatch;
 import io.occams.rpc.api.spi.Runtime;
+import io.occams.rpc.stream.internal.BurstExecutor;
+import io.occams.rpc.stream.internal.ServerCallLimit;
 import io.occams.rpc.stream.internal.ServerConnection;
 import java.io.IOException;
 import java.time.Duration;
@@ -56,11 +58,17 @@ public final class StreamServer implements AutoCloseable {
     /** Set once by shutdown(); read by the accept path. @GuardedBy("lock") for transitions. */
     private volatile boolean shutdown;
     private ScheduledFuture<?> sweep;
+    /** Where the connections' {@code ServerCall.executor()} tasks run, batched per read. */
+    private final BurstExecutor bursts;
+    /** The bound on unanswered calls over all connections ({@link ServerConfig#maxCallsPerServer()}). */
+    private final ServerCallLimit limit;
 
     public StreamServer(Runtime runtime, ServerConfig config, Dispatch dispatch) {
         this.runtime = runtime;
         this.config = config;
         this.dispatch = dispatch;
+        this.bursts = new BurstExecutor(runtime.blockingExecutor(), runtime.scheduler());
+        this.limit = new ServerCallLimit(config.maxCallsPerServer());
     }
 
     /**
@@ -74,7 +82,7 @@ public final class StreamServer implements AutoCloseable {
                 throw new IllegalStateException("server is shut down");
             }
             Runtime.Listener l = runtime.listen(address, conn -> {
-                ServerConnection sc = new ServerConnection(conn, dispatch, config, runtime.blockingExecutor(), this::removed);
+                ServerConnection sc = new ServerConnection(conn, dispatch, config, bursts, limit, this::removed);
                 connections.add(sc);
                 if (shutdown) {
                     sc.beginClose();
@@ -102,6 +110,11 @@ public final class StreamServer implements AutoCloseable {
     /** Open connections. */
     public int connectionCount() {
         return connections.size();
+    }
+
+    /** Calls accepted on all connections and not answered yet. */
+    public int callsInFlight() {
+        return limit.total();
     }
 
     /** The runtime this server runs on. */

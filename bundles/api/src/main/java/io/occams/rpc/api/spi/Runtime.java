@@ -55,8 +55,10 @@ public interface Runtime extends AutoCloseable {
     ScheduledExecutorService scheduler();
 
     /**
-     * Where work that may block runs (synchronous service methods): virtual threads in
-     * {@code runtime-vthreads}, a bounded pool in {@code runtime-netty}.
+     * Where work that may block runs (synchronous service methods): a virtual thread per task where the
+     * JVM has them (both shipped runtimes on Java 21+), a bounded pool of threads on Java 17
+     * ({@code runtime-netty}). It should refuse no task while the runtime is open: the server bounds how
+     * many calls wait, and a task refused anyway is run by the thread that handed it over.
      */
     Executor blockingExecutor();
 

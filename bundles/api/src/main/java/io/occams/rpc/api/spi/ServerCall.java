@@ -60,7 +60,12 @@ public interface ServerCall {
     /** The raw blob; borrowed; empty when the request has none. */
     ByteBuf blob();
 
-    /** Where blocking work for this call may run. */
+    /**
+     * Where blocking work for this call may run: the runtime's blocking executor. A task handed over by
+     * the dispatching reader waits for the end of the current read and goes, with the others of that
+     * read, to one thread that runs them in turn; should one of them block, the rest move to threads of
+     * their own within about a millisecond. A task handed over from any other thread goes at once.
+     */
     Executor executor();
 
     /** The allocator for reply buffers. */

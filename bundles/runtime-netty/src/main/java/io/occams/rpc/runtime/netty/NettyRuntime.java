@@ -17,6 +17,7 @@ import io.occams.rpc.api.RpcAddress;
 import io.occams.rpc.api.spi.Connection;
 import io.occams.rpc.api.spi.ConnectionHandler;
 import io.occams.rpc.api.spi.Runtime;
+import io.occams.rpc.runtime.netty.internal.BlockingExecutors;
 import io.occams.rpc.runtime.netty.internal.NamedThreadFactory;
 import io.occams.rpc.runtime.netty.internal.NettyConnection;
 import io.occams.rpc.runtime.netty.internal.NettyListener;
@@ -29,13 +30,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,9 +49,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads (daemons; the runtime never keeps a JVM alive by itself): {@code occams-netty-io-N}
  * event loops, which read, write and call every {@link ConnectionHandler} (a connection stays on one
- * loop); {@code occams-netty-blocking-N}, a bounded pool behind {@link #blockingExecutor()} whose
- * bounded queue rejects work beyond it with {@link java.util.concurrent.RejectedExecutionException};
- * and {@code occams-netty-timer} behind {@link #scheduler()}.
+ * loop); {@code occams-netty-blocking-N} behind {@link #blockingExecutor()}, where synchronous service
+ * methods run: a virtual thread per task on a Java 21+ JVM (unless {@link Builder#virtualThreads} says
+ * no), else a bounded pool of platform threads whose queue does not refuse work (the server's limits on
+ * unanswered calls bound what waits there); and {@code occams-netty-timer} behind {@link #scheduler()}.
  *
  * <p>Back-pressure: {@link Connection#isWritable()} turns false when the queued, unsent bytes of a
  * connection pass the high-water mark and true again below the low-water mark.
@@ -78,7 +79,8 @@ public final class NettyRuntime implements Runtime {
 
     private final Transport transport;
     private final EventLoopGroup group;
-    private final ThreadPoolExecutor blocking;
+    private final ExecutorService blocking;
+    private final boolean blockingOnVirtualThreads;
     private final ScheduledThreadPoolExecutor timer;
     private final ByteBufAllocator allocator = PooledByteBufAllocator.DEFAULT;
     private final WriteBufferWaterMark waterMark;
@@ -103,10 +105,9 @@ public final class NettyRuntime implements Runtime {
         this.writeTimeoutNanos = b.writeTimeout.toNanos();
         this.group = new MultiThreadIoEventLoopGroup(b.ioThreads,
                 new NamedThreadFactory("occams-netty-io", true), transport.ioHandlerFactory());
-        this.blocking = new ThreadPoolExecutor(b.blockingThreads, b.blockingThreads, 60, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(b.blockingQueue), new NamedThreadFactory("occams-netty-blocking", true));
-        // Idle blocking threads go away, so that an unused pool costs nothing.
-        this.blocking.allowCoreThreadTimeOut(true);
+        ExecutorService virtual = b.virtualThreads ? BlockingExecutors.virtualThreads("occams-netty-blocking") : null;
+        this.blockingOnVirtualThreads = virtual != null;
+        this.blocking = virtual != null ? virtual : BlockingExecutors.pool("occams-netty-blocking", b.blockingThreads);
         this.timer = new ScheduledThreadPoolExecutor(1, new NamedThreadFactory("occams-netty-timer", false));
         this.timer.setRemoveOnCancelPolicy(true);
         LOG.debug("netty runtime on {} with {} I/O threads", transport.name(), b.ioThreads);
@@ -120,6 +121,11 @@ public final class NettyRuntime implements Runtime {
     @Override
     public String name() {
         return "netty";
+    }
+
+    /** Whether {@link #blockingExecutor()} starts a virtual thread per task (Java 21+), rather than using a pool. */
+    public boolean blockingOnVirtualThreads() {
+        return blockingOnVirtualThreads;
     }
 
     /** The Netty transport in use: {@code "epoll"} or {@code "nio"}. */
@@ -335,7 +341,7 @@ public final class NettyRuntime implements Runtime {
      * <pre>{@code
      * NettyRuntime rt = NettyRuntime.builder()
      *         .ioThreads(4)
-     *         .blockingThreads(128, 10_000)
+     *         .blockingThreads(128)
      *         .writeBufferWaterMark(256 * 1024, 512 * 1024)
      *         .writeTimeout(Duration.ofSeconds(5))
      *         .build();
@@ -344,7 +350,7 @@ public final class NettyRuntime implements Runtime {
     public static final class Builder {
         private int ioThreads = Math.max(1, java.lang.Runtime.getRuntime().availableProcessors());
         private int blockingThreads = 64;
-        private int blockingQueue = 1024;
+        private boolean virtualThreads = true;
         private int lowWaterMark = 512 * 1024;
         private int highWaterMark = 1024 * 1024;
         private Duration writeTimeout = Duration.ofSeconds(10);
@@ -363,16 +369,44 @@ public final class NettyRuntime implements Runtime {
         }
 
         /**
-         * The blocking executor's most threads (default 64) and the length of its queue of waiting
-         * tasks (default 1024); beyond both, tasks are rejected.
+         * The blocking executor's most threads when it is a pool (Java 17, or {@code virtualThreads(false)});
+         * default 64. The queue of tasks waiting for a thread refuses none: a refused task would be a failed
+         * call, so the server's limits on unanswered calls bound it instead.
+         *
+         * @since 0.2
          */
+        public Builder blockingThreads(int maxThreads) {
+            if (maxThreads < 1) {
+                throw new IllegalArgumentException("blocking threads must be at least 1: " + maxThreads);
+            }
+            this.blockingThreads = maxThreads;
+            return this;
+        }
+
+        /**
+         * As {@link #blockingThreads(int)}; {@code queueCapacity} is checked but no longer bounds the queue.
+         *
+         * @deprecated since 0.2 the queue is unbounded; use {@link #blockingThreads(int)}
+         */
+        @Deprecated
         public Builder blockingThreads(int maxThreads, int queueCapacity) {
             if (maxThreads < 1 || queueCapacity < 1) {
                 throw new IllegalArgumentException("blocking threads and queue must be at least 1: "
                         + maxThreads + ", " + queueCapacity);
             }
-            this.blockingThreads = maxThreads;
-            this.blockingQueue = queueCapacity;
+            return blockingThreads(maxThreads);
+        }
+
+        /**
+         * Whether the blocking executor starts a virtual thread per task when the JVM has them (Java 21+);
+         * default true. Virtual threads make a blocked synchronous method cost a few kilobytes, not a
+         * platform thread, and give every call its own thread, so one connection's slow calls never queue
+         * another's behind them. False: the pool of {@link #blockingThreads(int)}.
+         *
+         * @since 0.2
+         */
+        public Builder virtualThreads(boolean virtualThreads) {
+            this.virtualThreads = virtualThreads;
             return this;
         }
 

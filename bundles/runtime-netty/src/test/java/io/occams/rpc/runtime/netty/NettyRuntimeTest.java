@@ -77,11 +77,41 @@ class NettyRuntimeTest {
     }
 
     @Test
+    void theBlockingExecutorRunsOnVirtualThreadsAndItsPoolRefusesNoTask() throws Exception {
+        try (NettyRuntime rt = NettyRuntime.builder().ioThreads(1).build()) {
+            assertThat(rt.blockingOnVirtualThreads()).as("on Java %s", java.lang.Runtime.version().feature())
+                    .isEqualTo(java.lang.Runtime.version().feature() >= 21);
+            CompletableFuture<Boolean> daemon = new CompletableFuture<>();
+            rt.blockingExecutor().execute(() -> daemon.complete(Thread.currentThread().isDaemon()));
+            assertThat(daemon.get(10, TimeUnit.SECONDS)).as("never keeps the JVM alive").isTrue();
+        }
+        // The Java 17 shape: one platform thread, held busy, and far more tasks than the old 1,024-task queue.
+        try (NettyRuntime rt = NettyRuntime.builder().ioThreads(1).virtualThreads(false).blockingThreads(1).build()) {
+            assertThat(rt.blockingOnVirtualThreads()).isFalse();
+            java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch ran = new java.util.concurrent.CountDownLatch(5000);
+            rt.blockingExecutor().execute(() -> {
+                try {
+                    gate.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            for (int i = 0; i < 5000; i++) {
+                rt.blockingExecutor().execute(ran::countDown); // throws if refused
+            }
+            gate.countDown();
+            assertThat(ran.await(30, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    @Test
     void settingsAreChecked() {
         NettyRuntime.Builder b = NettyRuntime.builder();
         assertThatThrownBy(() -> b.ioThreads(0)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> b.blockingThreads(0, 10)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> b.blockingThreads(1, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> b.blockingThreads(0)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> b.writeBufferWaterMark(10, 5)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> b.writeTimeout(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
     }

@@ -107,6 +107,11 @@ public final class MethodInvoker {
         return contract.isAsync();
     }
 
+    /** Whether the method runs on the reader: it returns a future or is marked {@code @NonBlocking}. */
+    public boolean runsOnReader() {
+        return contract.isNonBlocking();
+    }
+
     /**
      * Decodes the arguments from {@code msg} (borrowed; its indexes are left as they are).
      *

@@ -53,9 +53,24 @@ final class ServerCallImpl implements ServerCall {
      * with this object. Reader only.
      */
     private ByteBuf own;
+    /**
+     * The thread of the batch that runs this call's task ({@link BurstExecutor}): a reply made on it is
+     * flushed with the batch's others, not alone. Null when no batch runs it. Written by that thread
+     * before it runs the task (or by the reader in {@link #open}); compared with the answering thread,
+     * which only finds itself here when it wrote it.
+     */
+    private Thread deferFlushOn;
+    /** {@link #executor()}: made once per object, which is recycled, so no garbage per call. */
+    private final Executor executor;
 
     ServerCallImpl(ServerConnection conn) {
         this.conn = conn;
+        this.executor = task -> conn.execute(this, task);
+    }
+
+    /** The batch thread {@code t} runs this call's task now; see {@link #deferFlushOn}. */
+    void deferFlushOn(Thread t) {
+        deferFlushOn = t;
     }
 
     /**
@@ -90,6 +105,7 @@ final class ServerCallImpl implements ServerCall {
         this.action = action;
         this.msg = msg;
         this.blob = blob;
+        this.deferFlushOn = null;
         state = LIVE;
     }
 
@@ -131,7 +147,7 @@ final class ServerCallImpl implements ServerCall {
 
     @Override
     public Executor executor() {
-        return conn.executor();
+        return executor;
     }
 
     @Override
@@ -192,8 +208,9 @@ final class ServerCallImpl implements ServerCall {
         blob = null;
         m.release();
         b.release();
+        boolean deferFlush = deferFlushOn == Thread.currentThread();
         try {
-            conn.writeResponse(s, flag, word, replyMsg, replyBlob, true);
+            conn.writeResponse(s, flag, word, replyMsg, replyBlob, true, deferFlush);
         } finally {
             conn.recycle(this);
         }

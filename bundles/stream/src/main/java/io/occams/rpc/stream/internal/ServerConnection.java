@@ -48,6 +48,15 @@ public final class ServerConnection implements ConnectionHandler {
     private final Executor executor;
     private final Consumer<ServerConnection> onClosed;
     private final String name;
+    /** The server-wide count of unanswered calls this connection adds to. */
+    private final ServerCallLimit limit;
+    /** What tasks handed to {@code ServerCall.executor()} during a read wait for; reader-confined. */
+    private final BurstExecutor.Burst burst;
+    private final BurstExecutor bursts;
+    /** Guards the transitions of {@link #readPaused} and {@link #serverPaused} with their setAutoRead. */
+    private final Object pauseLock = new Object();
+    /** Reading stopped because the server's total of unanswered calls reached its bound. */
+    private volatile boolean serverPaused;
 
     // Reader-confined.
     private final RequestDecoder decoder;
@@ -83,10 +92,22 @@ public final class ServerConnection implements ConnectionHandler {
 
     public ServerConnection(Connection connection, Dispatch dispatch, ServerConfig config, Executor executor,
             Consumer<ServerConnection> onClosed) {
+        this(connection, dispatch, config, new BurstExecutor(executor, null), new ServerCallLimit(config.maxCallsPerServer()), onClosed);
+    }
+
+    /**
+     * A connection of a server whose connections share {@code bursts} (where tasks for
+     * {@code ServerCall.executor()} run) and {@code limit} (the server-wide bound on unanswered calls).
+     */
+    public ServerConnection(Connection connection, Dispatch dispatch, ServerConfig config, BurstExecutor bursts,
+            ServerCallLimit limit, Consumer<ServerConnection> onClosed) {
+        this.executor = bursts.executor();
+        this.bursts = bursts;
+        this.limit = limit;
+        this.burst = new BurstExecutor.Burst(bursts, this);
         this.connection = connection;
         this.dispatch = dispatch;
         this.config = config;
-        this.executor = executor;
         this.onClosed = onClosed;
         this.name = String.valueOf(connection.remoteAddress());
         this.decoder = new RequestDecoder(config.maxFrameBytes(), config.maxActionBytes());
@@ -99,6 +120,19 @@ public final class ServerConnection implements ConnectionHandler {
 
     Executor executor() {
         return executor;
+    }
+
+    /**
+     * {@code ServerCall.executor()} of {@code call}: on the reader, inside a read, the task waits for the
+     * end of the read and goes with the read's others to one thread ({@link BurstExecutor}); elsewhere it
+     * goes to the executor at once.
+     */
+    void execute(ServerCallImpl call, Runnable task) {
+        if (Thread.currentThread() == reader && bursts.hasScheduler()) {
+            burst.add(call, task);
+        } else {
+            bursts.execute(task);
+        }
     }
 
     /** Calls dispatched and not yet answered. */
@@ -132,11 +166,25 @@ public final class ServerConnection implements ConnectionHandler {
         } finally {
             reader = null;
             cumulation.discardRead();
+            burst.handOff();
         }
         partialSinceNanos = cumulation.size() == 0 ? 0 : (partialSinceNanos == 0 ? lastReadNanos : partialSinceNanos);
         if (!readPaused && inFlight.get() >= config.maxCallsPerConnection()) {
-            readPaused = true;
-            connection.setAutoRead(false);
+            synchronized (pauseLock) {
+                readPaused = true;
+                connection.setAutoRead(false);
+                if (inFlight.get() <= config.maxCallsPerConnection() / 2) {
+                    readPaused = false; // answered meanwhile, by threads that saw no pause to end
+                    resumeIfFree();
+                }
+            }
+        }
+        if (!serverPaused && limit.isFull()) {
+            synchronized (pauseLock) {
+                serverPaused = true;
+                connection.setAutoRead(false);
+            }
+            limit.paused(this);
         }
         if (broken) {
             closeWhenAnswered();
@@ -153,6 +201,7 @@ public final class ServerConnection implements ConnectionHandler {
         call.open(seq, decoder.numericAction(), decoder.action(),
                 call.msgOf(decoder), decoder.blobLength() == 0 ? Unpooled.EMPTY_BUFFER : decoder.retainedBlob());
         inFlight.incrementAndGet();
+        limit.acquire();
         try {
             dispatch.dispatch(call);
         } catch (Throwable t) {
@@ -215,8 +264,10 @@ public final class ServerConnection implements ConnectionHandler {
     public void onWritabilityChanged(boolean writable) {
         // A peer that does not read its replies must not make us buffer without bound: stop reading
         // its requests until the replies drain.
-        if (!closing && !broken && !readPaused) {
-            connection.setAutoRead(writable);
+        synchronized (pauseLock) {
+            if (!closing && !broken && !readPaused && !serverPaused) {
+                connection.setAutoRead(writable);
+            }
         }
     }
 
@@ -230,6 +281,7 @@ public final class ServerConnection implements ConnectionHandler {
             outLock.unlock();
         }
         cumulation.release();
+        limit.forget(this);
         if (cause != null) {
             LOG.debug("connection from {} closed: {}", name, cause.toString());
         }
@@ -242,6 +294,14 @@ public final class ServerConnection implements ConnectionHandler {
      * @param counted whether this answers a dispatched call (pings are not counted)
      */
     void writeResponse(long seq, int flag, int word, ByteBuf msg, ByteBuf body, boolean counted) {
+        writeResponse(seq, flag, word, msg, body, counted, false);
+    }
+
+    /**
+     * {@link #writeResponse(long, int, int, ByteBuf, ByteBuf, boolean)}, leaving the flush to the caller
+     * when {@code deferFlush} (a batch thread of {@link BurstExecutor} flushes once after its tasks).
+     */
+    void writeResponse(long seq, int flag, int word, ByteBuf msg, ByteBuf body, boolean counted, boolean deferFlush) {
         outLock.lock();
         try {
             if (closed) {
@@ -272,15 +332,38 @@ public final class ServerConnection implements ConnectionHandler {
             release(body);
         }
         int left = counted ? inFlight.decrementAndGet() : inFlight.get();
-        if (Thread.currentThread() != reader) {
+        if (counted) {
+            limit.release();
+        }
+        if (!deferFlush && Thread.currentThread() != reader) {
             flush();
         }
-        if (readPaused && left <= config.maxCallsPerConnection() / 2 && !closing && !broken) {
-            readPaused = false;
-            connection.setAutoRead(true);
+        if (readPaused && left <= config.maxCallsPerConnection() / 2) {
+            synchronized (pauseLock) {
+                readPaused = false;
+                resumeIfFree();
+            }
         }
         if (left == 0 && (inputDone || closing)) {
             closeWhenAnswered();
+        }
+    }
+
+    /** The server's total of unanswered calls went down enough: read again unless paused otherwise. */
+    void resumeFromServerLimit() {
+        synchronized (pauseLock) {
+            serverPaused = false;
+            resumeIfFree();
+        }
+    }
+
+    /** Under pauseLock: reading resumes when nothing holds it back any more. */
+    private void resumeIfFree() {
+        if (!readPaused && !serverPaused && !closing && !broken) {
+            if (partialSinceNanos != 0) {
+                partialSinceNanos = System.nanoTime(); // the read timeout of a partial frame restarts with reading
+            }
+            connection.setAutoRead(true);
         }
     }
 
@@ -304,7 +387,9 @@ public final class ServerConnection implements ConnectionHandler {
     /** Server shutdown: stop reading, answer what was accepted, then close. */
     public void beginClose() {
         closing = true;
-        connection.setAutoRead(false);
+        synchronized (pauseLock) { // no resume of reading can overtake this
+            connection.setAutoRead(false);
+        }
         closeWhenAnswered();
     }
 
@@ -333,7 +418,8 @@ public final class ServerConnection implements ConnectionHandler {
             }
         }
         long partial = partialSinceNanos;
-        if (partial != 0 && now - partial > config.readTimeout().toNanos()) {
+        // Not while back-pressure holds reading off: the rest of the frame waits in the socket, not late.
+        if (partial != 0 && !readPaused && !serverPaused && now - partial > config.readTimeout().toNanos()) {
             LOG.warn("closing connection from {}: a frame stayed incomplete longer than readTimeout {}", name, config.readTimeout());
             broken = true;
             inputDone = true;

@@ -7,8 +7,9 @@ import org.osgi.service.component.annotations.Component;
 
 /**
  * {@link CalService} as an OSGi service: the reference implementation, served by every occams server in
- * the framework. ({@code AsyncCalService} is the same service on the wire, so it is not offered too: two
- * equal providers of one name would only take turns.)
+ * the framework. ({@code AsyncCalService} is the same service on the wire, so it is not offered under
+ * that name too: two equal providers of one name would only take turns. {@link AsyncCalServiceComponent}
+ * offers it under its own name, {@code "AsyncCalService"}.)
  */
 @Component(service = CalService.class)
 public final class CalServiceComponent implements CalService {

@@ -19,8 +19,9 @@ import org.osgi.service.component.annotations.Deactivate;
  * <caption>Configuration (PID {@code io.occams.rpc.runtime.netty}); 0 or absent means the default</caption>
  * <tr><th>property</th><th>type</th><th>default</th><th>meaning</th></tr>
  * <tr><td>{@code ioThreads}</td><td>int</td><td>processors</td><td>event loop threads</td></tr>
- * <tr><td>{@code blockingThreads}</td><td>int</td><td>64</td><td>threads of the blocking executor (synchronous service methods)</td></tr>
- * <tr><td>{@code blockingQueue}</td><td>int</td><td>1024</td><td>tasks that may wait for a blocking thread</td></tr>
+ * <tr><td>{@code virtualThreads}</td><td>boolean</td><td>true</td><td>synchronous service methods on virtual threads when the JVM has them (21+)</td></tr>
+ * <tr><td>{@code blockingThreads}</td><td>int</td><td>64</td><td>threads of the blocking pool (Java 17, or virtualThreads false)</td></tr>
+ * <tr><td>{@code blockingQueue}</td><td>int</td><td>-</td><td>ignored since 0.2: the pool's queue refuses no call</td></tr>
  * <tr><td>{@code writeLowWaterMark}</td><td>int</td><td>524288</td><td>bytes below which a connection is writable again</td></tr>
  * <tr><td>{@code writeHighWaterMark}</td><td>int</td><td>1048576</td><td>unsent bytes above which a connection is unwritable</td></tr>
  * <tr><td>{@code writeTimeoutMillis}</td><td>long</td><td>10000</td><td>how long a close waits for queued writes</td></tr>
@@ -47,6 +48,8 @@ public final class NettyRuntimeComponent extends ForwardingRuntime {
 
         int blockingQueue() default 0;
 
+        boolean virtualThreads() default true;
+
         int writeLowWaterMark() default 0;
 
         int writeHighWaterMark() default 0;
@@ -65,10 +68,10 @@ public final class NettyRuntimeComponent extends ForwardingRuntime {
         if (config.ioThreads() > 0) {
             b.ioThreads(config.ioThreads());
         }
-        if (config.blockingThreads() > 0 || config.blockingQueue() > 0) {
-            b.blockingThreads(config.blockingThreads() > 0 ? config.blockingThreads() : 64,
-                    config.blockingQueue() > 0 ? config.blockingQueue() : 1024);
+        if (config.blockingThreads() > 0) {
+            b.blockingThreads(config.blockingThreads());
         }
+        b.virtualThreads(config.virtualThreads());
         if (config.writeHighWaterMark() > 0) {
             int low = config.writeLowWaterMark() > 0 ? config.writeLowWaterMark() : config.writeHighWaterMark() / 2;
             b.writeBufferWaterMark(low, config.writeHighWaterMark());

@@ -1,0 +1,69 @@
+package io.occams.rpc.stream.internal;
+
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The server-wide bound on accepted, unanswered calls ({@code ServerConfig.maxCallsPerServer}): every
+ * connection of a server counts its calls here too. A connection that reads while the total is at the
+ * bound stops reading and waits in {@link #paused}; once answers bring the total down to three quarters
+ * of the bound every waiting connection reads again. Overload is thus met by back-pressure on the
+ * connections that bring calls in, never by refusing a call that was accepted.
+ *
+ * <p>Thread-safe; one per server.
+ */
+public final class ServerCallLimit {
+    private final int max;
+    private final int resumeAt;
+    private final AtomicInteger total = new AtomicInteger();
+    private final ConcurrentLinkedQueue<ServerConnection> paused = new ConcurrentLinkedQueue<>();
+
+    public ServerCallLimit(int max) {
+        this.max = max;
+        this.resumeAt = max - max / 4;
+    }
+
+    /** Calls of every connection accepted and not answered yet. */
+    public int total() {
+        return total.get();
+    }
+
+    /** The bound. */
+    public int max() {
+        return max;
+    }
+
+    void acquire() {
+        total.incrementAndGet();
+    }
+
+    void release() {
+        int left = total.decrementAndGet();
+        if (left <= resumeAt && !paused.isEmpty()) {
+            resumeAll();
+        }
+    }
+
+    boolean isFull() {
+        return total.get() >= max;
+    }
+
+    /** {@code c} stopped reading because the total is at the bound. */
+    void paused(ServerConnection c) {
+        paused.add(c);
+        if (total.get() <= resumeAt) {
+            resumeAll(); // answers that came meanwhile saw no one waiting
+        }
+    }
+
+    void forget(ServerConnection c) {
+        paused.remove(c);
+    }
+
+    private void resumeAll() {
+        ServerConnection c;
+        while ((c = paused.poll()) != null) {
+            c.resumeFromServerLimit();
+        }
+    }
+}
