@@ -308,6 +308,9 @@ public final class ServerComponent {
             props.ifInteger("maxFrameBytes", b::maxFrameBytes);
             props.ifInteger("maxActionBytes", b::maxActionBytes);
             props.ifInteger("maxCallsPerConnection", b::maxCallsPerConnection);
+            props.ifInteger("maxConnections", b::maxConnections);
+            props.ifInteger("maxConnectionsPerAddress", b::maxConnectionsPerAddress);
+            props.ifDuration("firstFrameTimeout", b::firstFrameTimeout);
             this.config = b.build();
             this.swapGrace = config.swapGrace();
             this.drainTimeout = props.duration("drainTimeout", ServiceDispatcher.DEFAULT_DRAIN_TIMEOUT);
