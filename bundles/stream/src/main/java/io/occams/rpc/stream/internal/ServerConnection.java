@@ -111,7 +111,8 @@ public final class ServerConnection implements ConnectionHandler {
         this.config = config;
         this.executor = executor;
         this.onClosed = onClosed;
-        this.name = String.valueOf(connection.remoteAddress());
+        String remote = String.valueOf(connection.remoteAddress());
+        this.name = remote.isEmpty() ? "a peer on " + connection.localAddress() : remote; // Unix peers are unnamed
         this.decoder = new RequestDecoder(config.maxFrameBytes(), config.maxActionBytes());
         this.cumulation = new Cumulation(connection.alloc());
     }
@@ -391,7 +392,7 @@ public final class ServerConnection implements ConnectionHandler {
         } else if (blocked != 0 && now - blocked > config.writeTimeout().toNanos()) {
             slowPeerClosed = true;
             faults.warn(SLOW_PEER, "closing connection from {}: it left its replies unread for longer than writeTimeout {} "
-                    + "(the client cannot keep up; {} calls unanswered)", name, config.writeTimeout(), inFlight.get());
+                    + "(the client cannot keep up)", name, config.writeTimeout());
             broken = true;
             inputDone = true;
             connection.abort(); // the peer reads nothing: what is queued for it cannot go out
