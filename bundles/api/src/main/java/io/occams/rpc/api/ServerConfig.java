@@ -107,7 +107,7 @@ public final class ServerConfig {
     /**
      * How long a new connection may take to send its first complete frame (a request or a ping) before
      * the server closes it: a peer that connects and sends nothing holds a connection slot for free.
-     * Checked by the server's one-second sweep. Default 10 s.
+     * Checked by the server's one-second sweep. Default 30 s.
      *
      * @since 0.2
      */
@@ -127,7 +127,7 @@ public final class ServerConfig {
         private int maxCallsPerConnection = 4096;
         private int maxConnections = 20_000;
         private int maxConnectionsPerAddress = 1024;
-        private Duration firstFrameTimeout = Duration.ofSeconds(10);
+        private Duration firstFrameTimeout = Duration.ofSeconds(30);
 
         private Builder() {
         }
