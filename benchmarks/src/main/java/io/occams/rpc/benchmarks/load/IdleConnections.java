@@ -69,7 +69,10 @@ public final class IdleConnections {
         }
         Dispatch echo = call -> call.reply(call.msg().isReadable() ? call.msg().retain() : null, null);
         // Idle and read timeouts well beyond the measurement: quiet connections must stay open.
-        ServerConfig config = ServerConfig.builder().idleTimeout(Duration.ofMinutes(30)).build();
+        // Quiet connections, all from 127.0.0.1, beyond the default connection limits (and slow frames on a
+        // loaded machine when LargeMessages sends 16 MiB ones).
+        ServerConfig config = ServerConfig.builder().idleTimeout(Duration.ofMinutes(30)).readTimeout(Duration.ofMinutes(5))
+                .firstFrameTimeout(Duration.ofMinutes(30)).maxConnections(1 << 20).maxConnectionsPerAddress(1 << 20).build();
         try (Runtime runtime = OccamsServer.runtime(rt)) {
             StreamServer server = new StreamServer(runtime, config, echo);
             RpcAddress bound = server.listen(RpcAddress.parse("127.0.0.1:0"));

@@ -16,6 +16,9 @@ public final class ServerConfig {
     private final int maxActionBytes;
     private final int maxCallsPerConnection;
     private final int maxCallsPerServer;
+    private final int maxConnections;
+    private final int maxConnectionsPerAddress;
+    private final Duration firstFrameTimeout;
 
     private ServerConfig(Builder b) {
         this.readTimeout = b.readTimeout;
@@ -27,6 +30,9 @@ public final class ServerConfig {
         this.maxActionBytes = b.maxActionBytes;
         this.maxCallsPerConnection = b.maxCallsPerConnection;
         this.maxCallsPerServer = b.maxCallsPerServer;
+        this.maxConnections = b.maxConnections;
+        this.maxConnectionsPerAddress = b.maxConnectionsPerAddress;
+        this.firstFrameTimeout = b.firstFrameTimeout;
     }
 
     public static ServerConfig defaults() {
@@ -91,6 +97,37 @@ public final class ServerConfig {
         return maxCallsPerServer;
     }
 
+    /**
+     * How many connections the server keeps open at once; one accepted beyond it is closed at once.
+     * Default 20000.
+     *
+     * @since 0.2
+     */
+    public int maxConnections() {
+        return maxConnections;
+    }
+
+    /**
+     * How many connections one remote host (one IP address; Unix sockets are not counted) may keep open
+     * at once; one accepted beyond it is closed at once. Default 1024.
+     *
+     * @since 0.2
+     */
+    public int maxConnectionsPerAddress() {
+        return maxConnectionsPerAddress;
+    }
+
+    /**
+     * How long a new connection may take to send its first complete frame (a request or a ping) before
+     * the server closes it: a peer that connects and sends nothing holds a connection slot for free.
+     * Checked by the server's one-second sweep. Default 30 s.
+     *
+     * @since 0.2
+     */
+    public Duration firstFrameTimeout() {
+        return firstFrameTimeout;
+    }
+
     /** Builds a {@link ServerConfig}; not thread-safe. */
     public static final class Builder {
         private Duration readTimeout = Duration.ofSeconds(5);
@@ -102,6 +139,9 @@ public final class ServerConfig {
         private int maxActionBytes = 1024;
         private int maxCallsPerConnection = 4096;
         private int maxCallsPerServer = 65536;
+        private int maxConnections = 20_000;
+        private int maxConnectionsPerAddress = 1024;
+        private Duration firstFrameTimeout = Duration.ofSeconds(30);
 
         private Builder() {
         }
@@ -164,6 +204,28 @@ public final class ServerConfig {
                 throw new IllegalArgumentException("maxCallsPerServer must be >= 1: " + n);
             }
             this.maxCallsPerServer = n;
+            return this;
+        }
+
+        /** @since 0.2 */
+        public Builder maxConnections(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("maxConnections must be >= 1: " + n);
+            }
+            this.maxConnections = n;
+            return this;
+        }
+
+        public Builder maxConnectionsPerAddress(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("maxConnectionsPerAddress must be >= 1: " + n);
+            }
+            this.maxConnectionsPerAddress = n;
+            return this;
+        }
+
+        public Builder firstFrameTimeout(Duration d) {
+            this.firstFrameTimeout = ClientConfig.positive(d, "firstFrameTimeout");
             return this;
         }
 

@@ -35,6 +35,9 @@
  * <tr><td>{@code maxActionBytes}</td><td>int</td><td>1024</td><td>longest string action accepted</td></tr>
  * <tr><td>{@code maxCallsPerConnection}</td><td>int</td><td>4096</td><td>calls of one connection in flight before reading pauses</td></tr>
  * <tr><td>{@code maxCallsPerServer}</td><td>int</td><td>65536</td><td>calls of all connections in flight before reading pauses on each connection that brings more (no call is refused)</td></tr>
+ * <tr><td>{@code maxConnections}</td><td>int</td><td>20000</td><td>connections open at once; one more is accepted and closed at once (one rate-limited log line)</td></tr>
+ * <tr><td>{@code maxConnectionsPerAddress}</td><td>int</td><td>1024</td><td>connections open at once from one remote IP address (Unix sockets are not counted); over it, as above</td></tr>
+ * <tr><td>{@code firstFrameTimeout}</td><td>duration</td><td>30 s</td><td>how long a new connection may take to send its first complete frame before it is closed</td></tr>
  * <tr><td>{@code name}</td><td>string</td><td>the PID</td><td>the server's name in logs</td></tr>
  * <tr><td>{@code Codec.target}, {@code errors.target}</td><td>filter</td><td>{@code (occams.codec.format=0)}, any</td><td>DS targets: which {@code Codec} and {@code ErrorCodecRegistry} services to use</td></tr>
  * </table>

@@ -29,7 +29,9 @@ import org.slf4j.LoggerFactory;
  * into a batch buffer and returns; the batch goes out on {@link #flush()}, on {@code send(task, true)},
  * when it grows large, or when the window fills. At most {@link ClientConfig#thresholds()} calls are
  * in flight: a sender beyond that waits (the sliding window). Replies are matched by sequence number,
- * in any order. Once a second a sweep fails the calls whose timeout passed with {@code rpc_timeout}.
+ * in any order. A call whose timeout passes fails with {@code rpc_timeout} within a few milliseconds of its
+ * deadline: the deadlines are kept in order ({@link Deadlines}, no allocation per call) and one timer on the
+ * runtime's scheduler is armed for the earliest. A once-a-second sweep only trims idle buffers.
  *
  * <p>Every task sent completes exactly once: with its reply, an error reply, {@code rpc_timeout}, or
  * {@code rpc_io_err} when the connection is lost. {@link #close()} is graceful: calls in flight still
@@ -153,8 +155,21 @@ public final class ClientStream implements Caller, AutoCloseable {
     private volatile int state = OPEN;
     private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
     private volatile java.util.concurrent.ScheduledFuture<?> sweep;
+    /** Where time comes from: {@link System#nanoTime()}, or a test's manual clock. */
+    private final java.util.function.LongSupplier clock;
+    /** The deadlines of the tasks in {@link #pending}. @GuardedBy("pending") */
+    private final Deadlines deadlines = new Deadlines();
+    /** The timer armed for the earliest deadline, or null. @GuardedBy("pending") */
+    private java.util.concurrent.ScheduledFuture<?> deadlineTimer;
+    /** The deadline {@link #deadlineTimer} is armed for. @GuardedBy("pending") */
+    private long armedFor;
+    /** The timer runs at most this often: deadlines this close together fail in one run, late by at most this. */
+    private static final long COALESCE_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    private final Runnable expireTask = this::expireDeadlines;
 
-    private ClientStream(Runtime runtime, Connection connection, ClientConfig config, RpcAddress address) {
+    private ClientStream(Runtime runtime, Connection connection, ClientConfig config, RpcAddress address,
+            java.util.function.LongSupplier clock) {
+        this.clock = clock;
         this.runtime = runtime;
         this.connection = connection;
         this.config = config;
@@ -170,11 +185,17 @@ public final class ClientStream implements Caller, AutoCloseable {
      * {@link RpcException} {@code rpc_unreachable} when the address cannot be reached.
      */
     public static CompletableFuture<ClientStream> connect(Runtime runtime, RpcAddress address, ClientConfig config) {
+        return connect(runtime, address, config, System::nanoTime);
+    }
+
+    /** {@link #connect(Runtime, RpcAddress, ClientConfig)} with the clock its deadlines use (tests: a manual one). */
+    static CompletableFuture<ClientStream> connect(Runtime runtime, RpcAddress address, ClientConfig config,
+            java.util.function.LongSupplier clock) {
         ClientStream[] made = new ClientStream[1];
         CompletableFuture<Connection> c;
         try {
             c = runtime.connect(address, config.connectTimeout(), conn -> {
-                ClientStream s = new ClientStream(runtime, conn, config, address);
+                ClientStream s = new ClientStream(runtime, conn, config, address, clock);
                 made[0] = s;
                 return s.handler();
             });
@@ -276,7 +297,7 @@ public final class ClientStream implements Caller, AutoCloseable {
             nextSeq = seq + 1;
             task.seq = seq;
             long timeout = task.timeoutNanos > 0 ? task.timeoutNanos : defaultTimeoutNanos;
-            task.deadlineNanos = System.nanoTime() + timeout;
+            task.deadlineNanos = clock.getAsLong() + timeout;
         } catch (Throwable t) {
             out.writerIndex(start);
             if (blob != null) {
@@ -290,6 +311,7 @@ public final class ClientStream implements Caller, AutoCloseable {
         }
         synchronized (pending) {
             pending.put(task.seq, task);
+            addDeadline(task);
         }
         if (blob != null) {
             if (blob.readableBytes() >= BLOB_COPY_LIMIT) {
@@ -450,9 +472,10 @@ public final class ClientStream implements Caller, AutoCloseable {
             long seq = nextSeq++;
             p.seq = seq;
             p.sentNanos = System.nanoTime();
-            p.deadlineNanos = p.sentNanos + defaultTimeoutNanos;
+            p.deadlineNanos = clock.getAsLong() + defaultTimeoutNanos;
             synchronized (pending) {
                 pending.put(seq, p);
+                addDeadline(p);
             }
             Frames.writePing(batch(), seq, config.clientId());
             flushLocked();
@@ -544,33 +567,58 @@ public final class ClientStream implements Caller, AutoCloseable {
         }
     }
 
+    /** Once a second: an idle stream holds no batch buffer. Deadlines have their own timer. */
     private void sweepTimeouts() {
         if (sendLock.tryLock()) { // never wait for a sender here: the sweep has other work
             try {
-                batch.trim(); // an idle stream holds no batch buffer
+                batch.trim();
             } finally {
                 sendLock.unlock();
             }
         }
-        long now = System.nanoTime();
+    }
+
+    /** Registers {@code t}'s deadline and arms the timer when it is the earliest. @GuardedBy("pending") */
+    private void addDeadline(ClientTask t) {
+        deadlines.add(t);
+        if (deadlineTimer == null || t.deadlineNanos - armedFor < 0) {
+            arm(t.deadlineNanos);
+        }
+    }
+
+    /** @GuardedBy("pending") */
+    private void arm(long deadline) {
+        if (deadlineTimer != null) {
+            deadlineTimer.cancel(false);
+        }
+        armedFor = deadline;
+        try {
+            deadlineTimer = runtime.scheduler().schedule(expireTask, Math.max(0, deadline - clock.getAsLong()),
+                    TimeUnit.NANOSECONDS);
+        } catch (RuntimeException e) { // the runtime is shutting down: the connection goes with it
+            deadlineTimer = null;
+            LOG.debug("{}: cannot arm the deadline timer", address, e);
+        }
+    }
+
+    /** On the scheduler: fails the calls whose deadline passed, then arms the timer for the next one. */
+    private void expireDeadlines() {
+        long now = clock.getAsLong();
         List<ClientTask> expired = null;
         synchronized (pending) {
-            if (pending.isEmpty()) {
-                return;
-            }
-            for (LongObjectHashMap.PrimitiveEntry<ClientTask> e : pending.entries()) {
-                ClientTask t = e.value();
-                if (now - t.deadlineNanos >= 0) {
-                    if (expired == null) {
-                        expired = new ArrayList<>();
-                    }
-                    expired.add(t);
+            deadlineTimer = null;
+            ClientTask t;
+            while ((t = deadlines.pollExpired(now)) != null) {
+                pending.remove(t.seq);
+                if (expired == null) {
+                    expired = new ArrayList<>();
                 }
+                expired.add(t);
             }
-            if (expired != null) {
-                for (ClientTask t : expired) {
-                    pending.remove(t.seq);
-                }
+            if (!deadlines.isEmpty()) {
+                // Not sooner than a few ms from now: a run of deadlines close together fails in one go.
+                long next = deadlines.earliest();
+                arm(next - (now + COALESCE_NANOS) < 0 ? now + COALESCE_NANOS : next);
             }
         }
         if (expired != null) {
@@ -642,6 +690,9 @@ public final class ClientStream implements Caller, AutoCloseable {
                     ClientTask t;
                     synchronized (pending) {
                         t = pending.remove(decoder.seq());
+                        if (t != null) {
+                            deadlines.remove(t);
+                        }
                     }
                     if (t == null) {
                         LOG.debug("{}: reply to unknown seq {} (timed out or stray); skipped", address, decoder.seq());
@@ -739,6 +790,11 @@ public final class ClientStream implements Caller, AutoCloseable {
                     lost.add(e.value());
                 }
                 pending.clear();
+                deadlines.clear();
+                if (deadlineTimer != null) {
+                    deadlineTimer.cancel(false);
+                    deadlineTimer = null;
+                }
             }
             RpcException io = new RpcException(RpcCode.IO, address + ": connection closed"
                     + (cause != null ? ": " + cause : ""), cause);

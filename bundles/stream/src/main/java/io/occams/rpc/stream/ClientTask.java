@@ -60,6 +60,10 @@ public abstract class ClientTask {
     long seq;
     long deadlineNanos;
     long timeoutNanos = -1;
+    /** The stream's {@link Deadlines} links; guarded by the stream's pending table, like the table itself. */
+    ClientTask deadlinePrev;
+    ClientTask deadlineNext;
+    Deadlines.Lane deadlineLane;
     int state = NEW;
     private boolean idempotent;
 
@@ -100,7 +104,8 @@ public abstract class ClientTask {
 
     /**
      * Sets this call's own timeout, instead of the stream's {@code taskTimeout}; call before sending.
-     * Like the task timeout it is checked by the once-a-second sweep.
+     * Like the task timeout it fails the call with {@code rpc_timeout} within a few milliseconds of
+     * its deadline (the stream's deadline timer).
      */
     public final ClientTask timeout(Duration timeout) {
         if (timeout.isNegative() || timeout.isZero()) {

@@ -6,6 +6,9 @@ import io.occams.rpc.api.spi.Dispatch;
 import io.occams.rpc.api.spi.Runtime;
 import io.occams.rpc.stream.internal.BurstExecutor;
 import io.occams.rpc.stream.internal.ServerCallLimit;
+import io.occams.rpc.api.spi.Connection;
+import io.occams.rpc.api.spi.ConnectionHandler;
+import io.occams.rpc.stream.internal.RateLimitedLog;
 import io.occams.rpc.stream.internal.ServerConnection;
 import java.io.IOException;
 import java.time.Duration;
@@ -19,6 +22,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,6 +66,12 @@ public final class StreamServer implements AutoCloseable {
     private final BurstExecutor bursts;
     /** The bound on unanswered calls over all connections ({@link ServerConfig#maxCallsPerServer()}). */
     private final ServerCallLimit limit;
+    /** This server's peers' faults, rate-limited; flushed by the sweep. */
+    private final RateLimitedLog faults = new RateLimitedLog(LOG);
+    /** Connections admitted and not yet closed (the maxConnections limit). */
+    private final AtomicInteger admitted = new AtomicInteger();
+    /** Admitted connections by remote host (the maxConnectionsPerAddress limit); entries leave at 0. */
+    private final ConcurrentHashMap<String, AtomicInteger> perHost = new ConcurrentHashMap<>();
 
     public StreamServer(Runtime runtime, ServerConfig config, Dispatch dispatch) {
         this.runtime = runtime;
@@ -82,7 +92,16 @@ public final class StreamServer implements AutoCloseable {
                 throw new IllegalStateException("server is shut down");
             }
             Runtime.Listener l = runtime.listen(address, conn -> {
-                ServerConnection sc = new ServerConnection(conn, dispatch, config, bursts, limit, this::removed);
+                String host = hostOf(conn);
+                if (!admit(conn, host)) {
+                    conn.abort();
+                    return REFUSED;
+                }
+                ServerConnection sc = new ServerConnection(conn, dispatch, config, bursts, limit,
+                        c -> {
+                            left(host);
+                            removed(c);
+                        }, faults);
                 connections.add(sc);
                 if (shutdown) {
                     sc.beginClose();
@@ -122,7 +141,73 @@ public final class StreamServer implements AutoCloseable {
         return runtime;
     }
 
+    /** The remote IP address that maxConnectionsPerAddress counts, or null (Unix sockets, unknown). */
+    private static String hostOf(Connection conn) {
+        RpcAddress remote = conn.remoteAddress();
+        return remote == null || remote.isUnix() ? null : remote.host();
+    }
+
+    /** Counts a new connection in, or says why not (one rate-limited line) and leaves the counts as they were. */
+    private boolean admit(Connection conn, String host) {
+        if (admitted.incrementAndGet() > config.maxConnections()) {
+            admitted.decrementAndGet();
+            faults.warn("connections refused over maxConnections", "refusing connection from {}: {} connections open, maxConnections is {}",
+                    conn.remoteAddress(), config.maxConnections(), config.maxConnections());
+            return false;
+        }
+        if (host != null) {
+            AtomicInteger n = perHost.compute(host, (h, v) -> {
+                if (v == null) {
+                    return new AtomicInteger(1);
+                }
+                v.incrementAndGet();
+                return v;
+            });
+            if (n.get() > config.maxConnectionsPerAddress()) {
+                left(host);
+                faults.warn("connections refused over maxConnectionsPerAddress",
+                        "refusing connection from {}: {} connections open from {}, maxConnectionsPerAddress is {}",
+                        conn.remoteAddress(), config.maxConnectionsPerAddress(), host, config.maxConnectionsPerAddress());
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Counts an admitted connection out. */
+    private void left(String host) {
+        admitted.decrementAndGet();
+        if (host != null) {
+            perHost.computeIfPresent(host, (h, v) -> v.decrementAndGet() <= 0 ? null : v);
+        }
+    }
+
+    /** What a refused connection gets while it closes: its bytes are dropped. */
+    private static final ConnectionHandler REFUSED = new ConnectionHandler() {
+        @Override
+        public void onData(io.netty.buffer.ByteBuf data) {
+            data.release();
+        }
+
+        @Override
+        public void onReadComplete() {
+        }
+
+        @Override
+        public void onInputShutdown() {
+        }
+
+        @Override
+        public void onWritabilityChanged(boolean writable) {
+        }
+
+        @Override
+        public void onClosed(Throwable cause) {
+        }
+    };
+
     private void sweep() {
+        faults.flush();
         long now = System.nanoTime();
         for (ServerConnection c : connections) {
             try {

@@ -41,6 +41,10 @@ import org.slf4j.LoggerFactory;
 public final class ServerConnection implements ConnectionHandler {
     private static final Logger LOG = LoggerFactory.getLogger(ServerConnection.class);
     private static final int BLOB_COPY_LIMIT = 4 * 1024;
+    /** For servers made without their own fault log (one per {@code StreamServer} otherwise). */
+    private static final RateLimitedLog SHARED_FAULTS = new RateLimitedLog(LOG);
+    private static final byte[] ENCODE_ERROR = RpcCode.ENCODE.wireBytes();
+    private static final String SLOW_PEER = "connections closed for not reading their replies";
 
     private final Connection connection;
     private final Dispatch dispatch;
@@ -57,6 +61,8 @@ public final class ServerConnection implements ConnectionHandler {
     private final Object pauseLock = new Object();
     /** Reading stopped because the server's total of unanswered calls reached its bound. */
     private volatile boolean serverPaused;
+    /** Where the peer's faults are logged, rate-limited (hardening, issue 16). */
+    private final RateLimitedLog faults;
 
     // Reader-confined.
     private final RequestDecoder decoder;
@@ -89,18 +95,30 @@ public final class ServerConnection implements ConnectionHandler {
     private volatile long lastReadNanos = System.nanoTime();
     /** For the read-timeout sweep: since when a partial frame has been waiting, or 0. */
     private volatile long partialSinceNanos;
+    /** Since when the peer leaves its replies unread (the connection is not writable), or 0. */
+    private volatile long writeBlockedSinceNanos;
+    /** When this connection was accepted; until its first complete frame, firstFrameTimeout applies. */
+    private final long openedNanos = System.nanoTime();
+    /** Whether a complete frame arrived; set once by the reader. */
+    private volatile boolean sawFrame;
+    /** When the sweep last saw reading paused by the server itself; sweep-confined. */
+    private long pausedSeenNanos;
+    /** The sweep closed this connection for not reading its replies and said so (once). */
+    private volatile boolean slowPeerClosed;
 
     public ServerConnection(Connection connection, Dispatch dispatch, ServerConfig config, Executor executor,
             Consumer<ServerConnection> onClosed) {
-        this(connection, dispatch, config, new BurstExecutor(executor, null), new ServerCallLimit(config.maxCallsPerServer()), onClosed);
+        this(connection, dispatch, config, new BurstExecutor(executor, null), new ServerCallLimit(config.maxCallsPerServer()), onClosed, SHARED_FAULTS);
     }
 
     /**
      * A connection of a server whose connections share {@code bursts} (where tasks for
-     * {@code ServerCall.executor()} run) and {@code limit} (the server-wide bound on unanswered calls).
+     * {@code ServerCall.executor()} run), {@code limit} (the server-wide bound on unanswered calls) and
+     * {@code faults} (the rate-limited log of its peers' faults).
      */
     public ServerConnection(Connection connection, Dispatch dispatch, ServerConfig config, BurstExecutor bursts,
-            ServerCallLimit limit, Consumer<ServerConnection> onClosed) {
+            ServerCallLimit limit, Consumer<ServerConnection> onClosed, RateLimitedLog faults) {
+        this.faults = faults;
         this.executor = bursts.executor();
         this.bursts = bursts;
         this.limit = limit;
@@ -109,7 +127,8 @@ public final class ServerConnection implements ConnectionHandler {
         this.dispatch = dispatch;
         this.config = config;
         this.onClosed = onClosed;
-        this.name = String.valueOf(connection.remoteAddress());
+        String remote = String.valueOf(connection.remoteAddress());
+        this.name = remote.isEmpty() ? "a peer on " + connection.localAddress() : remote; // Unix peers are unnamed
         this.decoder = new RequestDecoder(config.maxFrameBytes(), config.maxActionBytes());
         this.cumulation = new Cumulation(connection.alloc());
     }
@@ -151,6 +170,9 @@ public final class ServerConnection implements ConnectionHandler {
         ByteBuf in = cumulation.add(data);
         try {
             while (decoder.next(in)) {
+                if (!sawFrame) {
+                    sawFrame = true;
+                }
                 if (decoder.isPing()) {
                     writeResponse(decoder.seq(), Frames.FLAG_OK, 0, null, null, false);
                 } else {
@@ -158,7 +180,7 @@ public final class ServerConnection implements ConnectionHandler {
                 }
             }
         } catch (FrameException e) {
-            LOG.warn("closing connection from {}: {}", name, e.getMessage());
+            faults.warn("connections closed for a bad frame", "closing connection from {}: {}", name, e.getMessage());
             broken = true;
             inputDone = true;
             connection.setAutoRead(false);
@@ -262,6 +284,7 @@ public final class ServerConnection implements ConnectionHandler {
 
     @Override
     public void onWritabilityChanged(boolean writable) {
+        writeBlockedSinceNanos = writable ? 0 : System.nanoTime() | 1;
         // A peer that does not read its replies must not make us buffer without bound: stop reading
         // its requests until the replies drain.
         synchronized (pauseLock) {
@@ -282,7 +305,9 @@ public final class ServerConnection implements ConnectionHandler {
         }
         cumulation.release();
         limit.forget(this);
-        if (cause != null) {
+        if (cause != null && writeBlockedSinceNanos != 0 && !slowPeerClosed) {
+            faults.warn(SLOW_PEER, "connection from {} closed: {} (the client cannot keep up with its replies)", name, cause.toString());
+        } else if (cause != null) {
             LOG.debug("connection from {} closed: {}", name, cause.toString());
         }
         onClosed.accept(this);
@@ -312,6 +337,20 @@ public final class ServerConnection implements ConnectionHandler {
             } else {
                 int msgLength = msg == null ? 0 : msg.readableBytes();
                 int bodyLength = body == null ? 0 : body.readableBytes();
+                if ((long) msgLength + bodyLength > config.maxFrameBytes()) {
+                    // The peer would take the frame for a broken stream and drop the connection with every
+                    // call on it: this call alone fails instead (spec §5: replaced by rpc_encode).
+                    faults.warn("replies over maxFrameBytes answered rpc_encode",
+                            "the reply to seq {} from {} has {} bytes, over maxFrameBytes {}: answering {} instead",
+                            seq, name, (long) msgLength + bodyLength, config.maxFrameBytes(), RpcCode.ENCODE);
+                    release(msg);
+                    release(body);
+                    msg = null;
+                    body = Unpooled.wrappedBuffer(ENCODE_ERROR);
+                    flag = Frames.FLAG_ERROR_STRING;
+                    msgLength = 0;
+                    bodyLength = body.readableBytes();
+                }
                 ByteBuf o = out.get(connection.alloc());
                 Frames.writeResponseHeader(o, flag, flag == Frames.FLAG_OK ? msgLength : word, seq, bodyLength);
                 if (msgLength > 0) {
@@ -418,9 +457,27 @@ public final class ServerConnection implements ConnectionHandler {
             }
         }
         long partial = partialSinceNanos;
-        // Not while back-pressure holds reading off: the rest of the frame waits in the socket, not late.
-        if (partial != 0 && !readPaused && !serverPaused && now - partial > config.readTimeout().toNanos()) {
-            LOG.warn("closing connection from {}: a frame stayed incomplete longer than readTimeout {}", name, config.readTimeout());
+        long blocked = writeBlockedSinceNanos;
+        if (blocked != 0 || readPaused || serverPaused) {
+            // Reading is paused by the server itself (back-pressure): a partial frame waits for us, not
+            // for the peer, so the read timeout counts only from when reading resumes.
+            pausedSeenNanos = now;
+        }
+        if (!sawFrame && !broken && now - openedNanos > config.firstFrameTimeout().toNanos()) {
+            faults.warn("connections closed for sending no frame in time",
+                    "closing connection from {}: no complete frame within firstFrameTimeout {}", name, config.firstFrameTimeout());
+            broken = true;
+            inputDone = true;
+            connection.abort();
+        } else if (blocked != 0 && now - blocked > config.writeTimeout().toNanos()) {
+            slowPeerClosed = true;
+            faults.warn(SLOW_PEER, "closing connection from {}: it left its replies unread for longer than writeTimeout {} "
+                    + "(the client cannot keep up)", name, config.writeTimeout());
+            broken = true;
+            inputDone = true;
+            connection.abort(); // the peer reads nothing: what is queued for it cannot go out
+        } else if (partial != 0 && now - Math.max(partial, pausedSeenNanos) > config.readTimeout().toNanos()) {
+            faults.warn("connections closed for an incomplete frame", "closing connection from {}: a frame stayed incomplete longer than readTimeout {}", name, config.readTimeout());
             broken = true;
             inputDone = true;
             connection.setAutoRead(false);

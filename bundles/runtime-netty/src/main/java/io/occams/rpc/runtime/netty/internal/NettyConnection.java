@@ -381,7 +381,11 @@ public final class NettyConnection implements Connection {
                 cause = t;
                 LOG.debug("{}: closing on error", channel, t);
             } else {
-                cause.addSuppressed(t);
+                // Later errors are consequences of the first (every write queued behind a failed one fails
+                // too, often with one shared ClosedChannelException): adding them to the first as suppressed
+                // threw "Self-suppression not permitted" when it was the same object, once per queued write,
+                // and would grow a shared exception without bound otherwise.
+                LOG.trace("{}: and then", channel, t);
             }
             abort();
         }

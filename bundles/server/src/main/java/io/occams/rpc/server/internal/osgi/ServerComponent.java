@@ -309,6 +309,9 @@ public final class ServerComponent {
             props.ifInteger("maxActionBytes", b::maxActionBytes);
             props.ifInteger("maxCallsPerConnection", b::maxCallsPerConnection);
             props.ifInteger("maxCallsPerServer", b::maxCallsPerServer);
+            props.ifInteger("maxConnections", b::maxConnections);
+            props.ifInteger("maxConnectionsPerAddress", b::maxConnectionsPerAddress);
+            props.ifDuration("firstFrameTimeout", b::firstFrameTimeout);
             this.config = b.build();
             this.swapGrace = config.swapGrace();
             this.drainTimeout = props.duration("drainTimeout", ServiceDispatcher.DEFAULT_DRAIN_TIMEOUT);
