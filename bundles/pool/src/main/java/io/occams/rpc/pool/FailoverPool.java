@@ -76,8 +76,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Threading.</b> Thread-safe; {@link #submit} never blocks. Retries run on the thread that
  * completed the failed attempt (a connection's reader, a timer) and never block; waiting calls are sent
- * on the thread of the connect that made a pool healthy, and expire on the runtime's scheduler. Completions follow the
- * {@link ClientPool} rules: they must not block.
+ * on the thread of the connect that made a pool healthy, and expire on the runtime's scheduler.
+ * Completions follow the {@link ClientPool} rules: they must not block.
  *
  * <p><b>Lifecycle.</b> Construct, submit, {@link #close()} (graceful; closes every pool). The runtime
  * belongs to the caller.
@@ -134,8 +134,8 @@ public final class FailoverPool implements Caller, AutoCloseable {
     private final List<CompletableFuture<Void>> draining = new ArrayList<>();
 
     /**
-     * A failover pool over {@code addresses} (duplicates ignored; may be empty, then every call fails with
-     * {@code rpc_unreachable} until {@link #updateAddresses} gives some).
+     * A failover pool over {@code addresses} (duplicates ignored; may be empty, then calls wait, within their
+     * deadline, for {@link #updateAddresses} to give some, and fail with {@code rpc_unreachable} at it).
      *
      * @param runtime where connections and timers come from; not closed by the pool
      * @param config the settings of every {@link ClientPool}
