@@ -119,15 +119,17 @@ public class GracefulStopOsgiIT {
             assertTrue("both servers answer (" + load + ")", load.awaitExpected(20, TimeUnit.SECONDS));
             assertTrue("load under way", load.awaitProgress(2_000, 20_000));
 
+            long stopping = System.nanoTime();
             remote.stop();
             FrameworkEvent end = remote.waitForStop(120_000);
+            long stopMillis = Rpc.millisSince(stopping);
             stopped = true;
             assertEquals("the other framework stopped", FrameworkEvent.STOPPED, end.getType());
             load.expect("local");
             assertTrue("load goes on on the remaining server (" + load + ")", load.awaitProgress(2_000, 20_000));
             assertEquals("local", load.lastVersion());
             load.stop();
-            System.out.println("FRAMEWORK STOP " + runtime + " " + context.getBundle(0).getSymbolicName() + ": " + load);
+            System.out.println("FRAMEWORK STOP " + runtime + " " + context.getBundle(0).getSymbolicName() + " in " + stopMillis + " ms: " + load);
             assertEquals(load.toString(), 0, load.failed.get());
             callers.close();
         } finally {

@@ -134,6 +134,7 @@ public final class SoakHarness {
         final List<String> events = new CopyOnWriteArrayList<>();
         final AtomicInteger garbagePeers = new AtomicInteger();
         final AtomicInteger garbageClosedByServer = new AtomicInteger();
+        final List<Thread> garbageThreads = new CopyOnWriteArrayList<>();
         private long lastOk;
         private long lastFailed;
         private long lastSample;
@@ -207,7 +208,7 @@ public final class SoakHarness {
         void garbage() {
             for (Proc p : new Proc[] {a, b}) {
                 RpcAddress addr = p.address;
-                Thread.ofVirtual().start(() -> {
+                garbageThreads.add(Thread.ofVirtual().start(() -> {
                     garbagePeers.incrementAndGet();
                     try (Socket s = new Socket()) {
                         s.connect(new InetSocketAddress(addr.host(), addr.port()), 5_000);
@@ -228,7 +229,7 @@ public final class SoakHarness {
                     } catch (IOException e) {
                         garbageClosedByServer.incrementAndGet(); // a reset is a close too
                     }
-                });
+                }));
             }
         }
 
@@ -250,10 +251,11 @@ public final class SoakHarness {
             Proc old = b;
             long at = System.currentTimeMillis() - t0;
             old.stop(graceful);
+            long stoppedAfter = System.currentTimeMillis() - t0 - at;
             b = new Proc(runtime + " B", out, runtime, old.address.port(), t0);
             bs.add(b);
-            events.add(String.format(Locale.ROOT, "%d s: B %s, back in %d ms", at / 1000, graceful ? "stopped (SIGTERM)" : "killed (SIGKILL)",
-                    System.currentTimeMillis() - t0 - at));
+            events.add(String.format(Locale.ROOT, "%d s: B %s in %d ms, listening again after %d ms", at / 1000,
+                    graceful ? "stopped (SIGTERM)" : "killed (SIGKILL)", stoppedAfter, System.currentTimeMillis() - t0 - at));
         }
 
         void stop() throws InterruptedException, IOException {
@@ -271,8 +273,15 @@ public final class SoakHarness {
             while (restarting.get()) {
                 Thread.sleep(100);
             }
-            a.stop(true);
-            b.stop(true);
+            for (Thread g : garbageThreads) {
+                g.join(15_000); // each gives up after 10 s: count every peer's outcome
+            }
+            for (Proc p : List.of(a, b)) {
+                long t = System.nanoTime();
+                p.stop(true);
+                events.add(String.format(Locale.ROOT, "end: %s stopped (SIGTERM) in %d ms", p.label,
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t)));
+            }
         }
 
         String line() {
