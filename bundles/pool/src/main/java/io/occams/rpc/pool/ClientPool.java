@@ -46,10 +46,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Health.</b> {@link #isHealthy()} starts true. It goes false when a connect fails while no
  * connection is open, or when a connection is lost (closed by the peer or by an error, not by the pool).
- * While it is false every call fails at once with {@code rpc_unreachable}: nothing waits for a timeout.
- * After a loss the pool reconnects at once; after a failed connect it retries after 100 ms, doubling up to
- * 5 s, and back to 100 ms after a success. The first successful reconnect makes the pool healthy again.
- * (A connect that fails while other connections are open only delays growing, by the same backoff.)
+ * While it is false every call fails at once with {@code rpc_unreachable}: nothing waits for a timeout
+ * (a {@link FailoverPool}, even of one address, makes such calls wait for an address instead).
+ * After a loss the pool reconnects at once; after a failed connect it retries after a step of 100 ms,
+ * doubling up to 1 s, and back to 100 ms after a success; each delay is drawn between half its step and
+ * the step (jitter), so a restarted server is tried again within 1 s and its clients do not all come at
+ * once. A {@link FailoverPool} with calls waiting for an address asks a pool that is down to try at once
+ * ({@link #probe()}). The first successful reconnect makes the pool healthy again. (A connect that fails
+ * while other connections are open only delays growing, by the same backoff.)
  *
  * <p><b>Queue.</b> Calls submitted while no connection is open (the first connect, or after the pool
  * shrank to none) wait in a queue bounded by {@code 4 × thresholds × maxConnections}; a call beyond the
@@ -82,7 +86,9 @@ public final class ClientPool implements Caller, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ClientPool.class);
     private static final Conn[] NONE = new Conn[0];
     private static final long BACKOFF_INITIAL_MILLIS = 100;
-    private static final long BACKOFF_MAX_MILLIS = 5_000;
+    private static final long BACKOFF_MAX_MILLIS = 1_000;
+    /** A probe connects only when no connect began within this long (a waiting call probes, a storm does not). */
+    private static final long PROBE_GAP_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final Runtime runtime;
     private final RpcAddress address;
@@ -122,6 +128,10 @@ public final class ClientPool implements Caller, AutoCloseable {
      */
     final AtomicLong selected = new AtomicLong();
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+    /** When the last connect began (System.nanoTime()); bounds how often {@link #probe()} connects. */
+    private volatile long lastConnectNanos = System.nanoTime() - PROBE_GAP_NANOS;
+    /** Told when the pool becomes healthy again (a {@link FailoverPool} releasing its waiting calls), or null. */
+    private volatile Runnable healthyAgain;
 
     /**
      * A pool to {@code address}; starts connecting at once and schedules its monitor on
@@ -262,6 +272,7 @@ public final class ClientPool implements Caller, AutoCloseable {
 
     /** Starts one connect; the caller has counted it in {@code connecting} and {@code live}. Not under the lock. */
     private void connect() {
+        lastConnectNanos = System.nanoTime();
         CompletableFuture<ClientStream> f;
         try {
             f = ClientStream.connect(runtime, address, config);
@@ -274,6 +285,7 @@ public final class ClientPool implements Caller, AutoCloseable {
     /** A connect finished; runs on the runtime's thread (or the caller's when it failed at once). */
     private void connected(ClientStream stream, Throwable error) {
         Conn conn = null;
+        boolean cameBack = false;
         boolean closeIt = false;
         boolean done = false;
         List<ClientTask> send = null;
@@ -292,6 +304,7 @@ public final class ClientPool implements Caller, AutoCloseable {
                     conns = grown;
                     if (!healthy) {
                         LOG.info("{}: reachable again", address);
+                        cameBack = true;
                     }
                     healthy = true;
                     backoff.reset();
@@ -345,6 +358,36 @@ public final class ClientPool implements Caller, AutoCloseable {
         if (done) {
             terminated.complete(null);
         }
+        Runnable listener = healthyAgain;
+        if (cameBack && listener != null) {
+            listener.run();
+        }
+    }
+
+    /**
+     * While the pool is down: tries to connect now rather than at the end of the backoff delay, unless a
+     * connect is under way or began less than 100 ms ago. For a caller with calls waiting for this
+     * address. Never blocks.
+     */
+    void probe() {
+        synchronized (lock) {
+            if (closed || healthy || connecting > 0 || System.nanoTime() - lastConnectNanos < PROBE_GAP_NANOS) {
+                return;
+            }
+            if (reconnect != null) {
+                reconnect.cancel(false);
+                reconnect = null;
+            }
+            connecting++;
+            live++;
+        }
+        LOG.debug("{}: probing (calls are waiting)", address);
+        connect();
+    }
+
+    /** Sets what to run, on the connecting thread, each time the pool becomes healthy again after being down. */
+    void whenHealthyAgain(Runnable listener) {
+        healthyAgain = listener;
     }
 
     /** @GuardedBy("lock") */

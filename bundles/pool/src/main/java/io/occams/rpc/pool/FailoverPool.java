@@ -9,6 +9,7 @@ import io.occams.rpc.pool.internal.RetryingCall;
 import io.occams.rpc.pool.internal.Tasks;
 import io.occams.rpc.stream.Caller;
 import io.occams.rpc.stream.ClientTask;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -16,6 +17,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.osgi.annotation.versioning.ProviderType;
 import org.slf4j.Logger;
@@ -31,9 +35,15 @@ import org.slf4j.LoggerFactory;
  * submitted on the thread that reads one of the pools' connections (a completion, on that connection's
  * event loop) goes to that pool instead, as long as that pool is fewer than 256 calls ahead of the one
  * whose turn it was. So the split between healthy addresses stays even to within 256 calls, and a closed
- * loop of calls stays on each event loop's own connections. When no pool is healthy the call fails at
- * once with {@code rpc_unreachable}; since pools reconnect in the background and recover, calls succeed
- * again as soon as one address is back.
+ * loop of calls stays on each event loop's own connections.
+ *
+ * <p><b>Every address down.</b> A call (or a retry) that finds no healthy pool waits, without holding a
+ * thread, until one is healthy again, at most until its deadline: its own {@linkplain ClientTask#timeout()
+ * timeout}, or else the {@code taskTimeout}, counted from its submission. The first call that waits makes
+ * every pool that is down try to connect at once (a probe; pools otherwise retry after at most 1 s, see
+ * {@link ClientPool}); the pool that connects first takes the waiting calls. A call still waiting at its
+ * deadline fails with {@code rpc_unreachable} (or, for a retry, the failure that made it wait): it never
+ * reached a server. At most {@code 4 × thresholds × maxConnections} calls wait; one more fails at once.
  *
  * <p><b>Retry.</b> A call that fails with {@code rpc_unreachable} or {@code rpc_io_err} is sent again to
  * the next healthy address after the one that failed, up to {@code retryLimit} times (at most
@@ -42,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * running it twice is not ours to decide. User errors and every other {@code rpc_*} code are final. An
  * attempt that failed before its frame was written (a pool down or closing, a full connect queue)
  * never reached a server, so it is re-routed without counting against {@code retryLimit}. When the
- * retries run out or no address is healthy, the call completes with the last failure.
+ * retries run out, the call completes with the last failure.
  *
  * <p><b>Tasks and ownership.</b> Each attempt is an internal {@link ClientTask} that delegates to the
  * submitted one: {@link ClientTask#encodeMsg} is called once per attempt (so it must write the same bytes
@@ -65,8 +75,9 @@ import org.slf4j.LoggerFactory;
  * calls/s before, 1.0-2.2 M with the preference, against 1.1-1.4 M for {@link Selection#FIRST_HEALTHY}.
  *
  * <p><b>Threading.</b> Thread-safe; {@link #submit} never blocks. Retries run on the thread that
- * completed the failed attempt (a connection's reader, a timer) and never block. Completions follow the
- * {@link ClientPool} rules: they must not block.
+ * completed the failed attempt (a connection's reader, a timer) and never block; waiting calls are sent
+ * on the thread of the connect that made a pool healthy, and expire on the runtime's scheduler.
+ * Completions follow the {@link ClientPool} rules: they must not block.
  *
  * <p><b>Lifecycle.</b> Construct, submit, {@link #close()} (graceful; closes every pool). The runtime
  * belongs to the caller.
@@ -113,14 +124,18 @@ public final class FailoverPool implements Caller, AutoCloseable {
      * can split the calls.
      */
     static final long MAX_LEAD = 256; // the class and Selection Javadoc say 256
-    private final RetryingCall.Router router = this::nextAfter;
+    private final RetryingCall.Router router = new Router();
+    /** Calls waiting for a healthy pool, oldest first. @GuardedBy("lock") */
+    private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
+    /** How many calls may wait for a healthy pool. */
+    private final int waitLimit;
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     /** Close futures of pools removed by updateAddresses, still draining. @GuardedBy("lock") */
     private final List<CompletableFuture<Void>> draining = new ArrayList<>();
 
     /**
-     * A failover pool over {@code addresses} (duplicates ignored; may be empty, then every call fails with
-     * {@code rpc_unreachable} until {@link #updateAddresses} gives some).
+     * A failover pool over {@code addresses} (duplicates ignored; may be empty, then calls wait, within their
+     * deadline, for {@link #updateAddresses} to give some, and fail with {@code rpc_unreachable} at it).
      *
      * @param runtime where connections and timers come from; not closed by the pool
      * @param config the settings of every {@link ClientPool}
@@ -134,17 +149,25 @@ public final class FailoverPool implements Caller, AutoCloseable {
             throw new IllegalArgumentException("retryLimit must be >= 0: " + retryLimit);
         }
         this.retryLimit = retryLimit;
+        this.waitLimit = (int) Math.min(Integer.MAX_VALUE, 4L * config.thresholds() * config.maxConnections());
         List<ClientPool> made = new ArrayList<>();
         for (RpcAddress a : new LinkedHashSet<>(addresses)) {
-            made.add(new ClientPool(runtime, a, config));
+            made.add(newPool(a));
         }
         this.pools = made.toArray(NONE);
     }
 
+    /** A pool to {@code a} that releases the waiting calls when it becomes healthy again. */
+    private ClientPool newPool(RpcAddress a) {
+        ClientPool p = new ClientPool(runtime, a, config);
+        p.whenHealthyAgain(this::release);
+        return p;
+    }
+
     /**
-     * Sends {@code task} to a healthy address, retrying as described above; fails it at once with
-     * {@code rpc_unreachable} when no address is healthy, and with {@code rpc_io_err} once closed.
-     * Never blocks.
+     * Sends {@code task} to a healthy address, retrying as described above; when no address is healthy
+     * the call waits for one, within its deadline. Fails it with {@code rpc_io_err} once closed. Never
+     * blocks.
      */
     @Override
     public void submit(ClientTask task) {
@@ -157,11 +180,12 @@ public final class FailoverPool implements Caller, AutoCloseable {
         int n = ps.length;
         int start = selection == Selection.ROUND_ROBIN && n > 1 ? Math.floorMod(turn.getAndIncrement(), n) : -1;
         ClientPool first = start < 0 ? firstHealthy(ps, 0) : roundRobin(ps, start);
+        RetryingCall call = new RetryingCall(task, router, retryLimit, config.taskTimeout());
         if (first == null) {
-            Tasks.fail(task, new RpcException(RpcCode.UNREACHABLE, "no healthy address among " + addressesOf(ps)));
+            router.await(call, new RpcException(RpcCode.UNREACHABLE, "no healthy address among " + addressesOf(ps)));
             return;
         }
-        new RetryingCall(task, router, retryLimit).start(first);
+        call.start(first);
     }
 
     /**
@@ -283,7 +307,7 @@ public final class FailoverPool implements Caller, AutoCloseable {
             List<ClientPool> next = new ArrayList<>();
             for (RpcAddress a : new LinkedHashSet<>(addresses)) {
                 ClientPool p = old.remove(a);
-                next.add(p != null ? p : new ClientPool(runtime, a, config));
+                next.add(p != null ? p : newPool(a));
             }
             pools = next.toArray(NONE);
             removed = new ArrayList<>(old.values());
@@ -296,6 +320,7 @@ public final class FailoverPool implements Caller, AutoCloseable {
             LOG.debug("address {} removed; draining its pool", p.address());
             p.close();
         }
+        release(); // a new address may take calls that wait
     }
 
     /** Whether {@link #close()} was called. */
@@ -313,6 +338,7 @@ public final class FailoverPool implements Caller, AutoCloseable {
     public void close() {
         ClientPool[] ps;
         List<CompletableFuture<Void>> fs;
+        List<Waiting> stranded;
         synchronized (lock) {
             if (closed) {
                 return;
@@ -320,12 +346,133 @@ public final class FailoverPool implements Caller, AutoCloseable {
             closed = true;
             ps = pools;
             fs = new ArrayList<>(draining);
+            stranded = takeWaitingLocked();
+        }
+        RpcException gone = new RpcException(RpcCode.IO, "failover pool closed before the call was sent");
+        for (Waiting w : stranded) {
+            w.cancelTimer();
+            w.call.expire(gone);
         }
         for (ClientPool p : ps) {
             p.close();
             fs.add(p.closeFuture());
         }
         CompletableFuture.allOf(fs.toArray(new CompletableFuture<?>[0])).whenComplete((v, e) -> terminated.complete(null));
+    }
+
+    /** Parks {@code call} (see {@link RetryingCall.Router#await}); the first to wait probes every pool that is down. */
+    private void await(RetryingCall call, RpcException why) {
+        long left = call.deadlineNanos() - System.nanoTime();
+        Waiting w = new Waiting(call, why);
+        boolean first;
+        RpcException refused = null;
+        synchronized (lock) {
+            if (closed) {
+                refused = new RpcException(RpcCode.IO, "failover pool is closed");
+            } else if (left <= 0) {
+                refused = why;
+            } else if (waiting.size() >= waitLimit) {
+                refused = new RpcException(RpcCode.UNREACHABLE, "no healthy address and " + waitLimit + " calls already wait for one");
+            } else {
+                waiting.addLast(w);
+            }
+            first = waiting.size() == 1;
+        }
+        if (refused != null) {
+            call.expire(refused);
+            return;
+        }
+        try {
+            w.timer = runtime.scheduler().schedule(() -> expire(w), left, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            expire(w);
+            return;
+        }
+        if (first) {
+            for (ClientPool p : pools) {
+                p.probe();
+            }
+        }
+        if (firstHealthy(pools, 0) != null) {
+            release(); // a pool came back between the look and the parking
+        }
+    }
+
+    /** A waiting call's deadline: it fails, unless a pool took it meanwhile. On the scheduler. */
+    private void expire(Waiting w) {
+        synchronized (lock) {
+            if (w.done) {
+                return;
+            }
+            w.done = true;
+            waiting.remove(w);
+        }
+        w.call.expire(w.why);
+    }
+
+    /** Sends the waiting calls to the healthy pools (round robin); those that find none wait again. */
+    private void release() {
+        List<Waiting> go;
+        synchronized (lock) {
+            if (waiting.isEmpty()) {
+                return;
+            }
+            go = takeWaitingLocked();
+        }
+        for (Waiting w : go) {
+            w.cancelTimer();
+            ClientPool[] ps = pools;
+            ClientPool p = ps.length == 0 ? null : firstHealthy(ps, Math.floorMod(turn.getAndIncrement(), ps.length));
+            if (p == null) {
+                await(w.call, w.why);
+            } else {
+                w.call.resume(p);
+            }
+        }
+    }
+
+    /** @GuardedBy("lock") */
+    private List<Waiting> takeWaitingLocked() {
+        List<Waiting> out = new ArrayList<>(waiting);
+        waiting.clear();
+        for (Waiting w : out) {
+            w.done = true;
+        }
+        return out;
+    }
+
+    /** The router of retries: the next healthy pool, or a wait for one. */
+    private final class Router implements RetryingCall.Router {
+        @Override
+        public ClientPool next(ClientPool last) {
+            return nextAfter(last);
+        }
+
+        @Override
+        public void await(RetryingCall call, RpcException why) {
+            FailoverPool.this.await(call, why);
+        }
+    }
+
+    /** A call waiting for a healthy pool. */
+    private static final class Waiting {
+        final RetryingCall call;
+        final RpcException why;
+        /** Set when it leaves the queue (released, expired, closed). @GuardedBy("lock") */
+        boolean done;
+        volatile ScheduledFuture<?> timer;
+
+        Waiting(RetryingCall call, RpcException why) {
+            this.call = call;
+            this.why = why;
+        }
+
+        void cancelTimer() {
+            ScheduledFuture<?> t = timer;
+            if (t != null) {
+                t.cancel(false);
+            }
+        }
     }
 
     @Override

@@ -21,6 +21,11 @@ import org.slf4j.LoggerFactory;
  * closed while the call waited for the window) never reached any server, so it is re-routed without
  * counting, at most {@value #MAX_REROUTES} times.
  *
+ * <p>Waiting: when a call (or its retry) finds no healthy pool, the router {@linkplain Router#await parks}
+ * it until a pool is healthy again ({@link #resume}) or until the call's own deadline (its timeout, or
+ * the pools' {@code taskTimeout}, counted from its submission), when it fails with the failure that made
+ * it wait ({@link #expire}).
+ *
  * <p>Ownership: the user task's blob is taken once, at construction; each attempt sends a retained
  * duplicate; the original is released once, when the call completes.
  *
@@ -36,29 +41,58 @@ public final class RetryingCall {
     public interface Router {
         /** The first healthy pool after {@code last} (from the start when {@code last} was removed), or null. */
         ClientPool next(ClientPool last);
+
+        /**
+         * Parks {@code call} until a pool is healthy, then {@link RetryingCall#resume resumes} it there; at
+         * the call's {@linkplain RetryingCall#deadlineNanos deadline} {@link RetryingCall#expire expires}
+         * it with {@code why}. Never blocks.
+         */
+        void await(RetryingCall call, RpcException why);
     }
 
     private final ClientTask task;
     private final Router router;
     private final int retryLimit;
     private final Duration timeout;
+    /** System.nanoTime() after which a waiting call gives up. */
+    private final long deadlineNanos;
     private ByteBuf blob;
     private ClientPool last;
     private int retries;
     private int reroutes;
 
-    /** Takes {@code task}'s blob; send with {@link #start}. */
-    public RetryingCall(ClientTask task, Router router, int retryLimit) {
+    /**
+     * Takes {@code task}'s blob; send with {@link #start}, or hand to {@link Router#await}.
+     *
+     * @param defaultTimeout how long the call may wait for a pool when the task has no timeout of its own
+     */
+    public RetryingCall(ClientTask task, Router router, int retryLimit, Duration defaultTimeout) {
         this.task = task;
         this.router = router;
         this.retryLimit = retryLimit;
         this.timeout = task.timeout();
+        this.deadlineNanos = System.nanoTime() + (timeout != null ? timeout : defaultTimeout).toNanos();
         this.blob = task.takeBlob();
     }
 
     /** Sends the first attempt to {@code first}. */
     public void start(ClientPool first) {
         send(first);
+    }
+
+    /** When a waiting call gives up (System.nanoTime()). */
+    public long deadlineNanos() {
+        return deadlineNanos;
+    }
+
+    /** A pool is healthy again: the next attempt goes there. */
+    public void resume(ClientPool pool) {
+        send(pool);
+    }
+
+    /** No pool became healthy before the deadline (or the failover pool closed): completes with {@code why}. */
+    public void expire(RpcException why) {
+        finish(why);
     }
 
     private void send(ClientPool pool) {
@@ -69,16 +103,17 @@ public final class RetryingCall {
     private void failed(Attempt attempt, RpcException e) {
         RpcCode code = e.code();
         boolean unsent = !attempt.encoded && (code == RpcCode.UNREACHABLE || code == RpcCode.IO);
-        ClientPool next = null;
         if (unsent && reroutes < MAX_REROUTES) {
             reroutes++;
-            next = router.next(last);
         } else if (!unsent && retryable(code) && retries < retryLimit) {
             retries++;
-            next = router.next(last);
-        }
-        if (next == null) {
+        } else {
             finish(e);
+            return;
+        }
+        ClientPool next = router.next(last);
+        if (next == null) {
+            router.await(this, e); // every address is down: wait for one, within the call's deadline
             return;
         }
         if (LOG.isDebugEnabled()) {

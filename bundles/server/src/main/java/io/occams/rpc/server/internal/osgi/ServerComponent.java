@@ -16,9 +16,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleEvent;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
+import org.osgi.framework.SynchronousBundleListener;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -55,6 +57,14 @@ import org.slf4j.LoggerFactory;
  * one. The server stays on its runtime until it leaves, or until a runtime it prefers arrives. All of this
  * happens inside the runtime service's unbind, so the runtime bundle's stop waits until the server let go.
  *
+ * <p><b>Framework stop.</b> When the framework itself begins to stop (the system bundle's
+ * {@code STOPPING} event, delivered synchronously before any bundle stops), the server stops first: it
+ * stops accepting and reading, answers every call it accepted (bounded by {@code serverCloseWait}) and
+ * closes its connections, so clients move to another address while the services are all still there.
+ * Without this, the framework may stop a service bundle (or Declarative Services) before the server
+ * bundle, and calls arriving meanwhile would be answered {@code rpc_service_notfound}, which a pool does
+ * not retry. A service bundle stopped on its own is a hot swap, as before.
+ *
  * <p>Threading: DS callbacks come from any thread; they are serialized on {@link #lock}.
  */
 @Component(configurationPid = ServerComponent.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, service = {})
@@ -87,6 +97,14 @@ public final class ServerComponent {
     private ServiceRegistration<?> registration;
     /** Between activate and deactivate. @GuardedBy("lock") */
     private boolean active;
+    /** Set once the framework began to stop: no generation is started any more. @GuardedBy("lock") */
+    private boolean frameworkStopping;
+    /** Stops the server first when the framework begins to stop (see the class comment). */
+    private final SynchronousBundleListener frameworkStop = event -> {
+        if (event.getType() == BundleEvent.STOPPING && event.getBundle().getBundleId() == 0) {
+            frameworkStopping();
+        }
+    };
 
     @Activate
     void activate(BundleContext context, Map<String, Object> properties) {
@@ -95,6 +113,7 @@ public final class ServerComponent {
             settings = ServerSettings.from(properties);
             startWhiteboard();
             active = true;
+            context.addBundleListener(frameworkStop);
             moveTo(pick(null), null);
         }
     }
@@ -122,6 +141,11 @@ public final class ServerComponent {
 
     @Deactivate
     void deactivate() {
+        try {
+            context.removeBundleListener(frameworkStop);
+        } catch (IllegalStateException stopped) {
+            // the bundle's context is no longer valid: its listeners are gone with it
+        }
         synchronized (lock) {
             active = false;
             unregister();
@@ -158,6 +182,26 @@ public final class ServerComponent {
         }
     }
 
+    /**
+     * The framework began to stop: stop taking calls, answer what was accepted and close the connections
+     * now, while every service is still registered; start no other generation.
+     */
+    private void frameworkStopping() {
+        synchronized (lock) {
+            if (frameworkStopping) {
+                return;
+            }
+            frameworkStopping = true;
+            unregister();
+            if (active && server != null) {
+                LOG.info("server {}: the framework is stopping; answering accepted calls and closing before the services leave", settings.name());
+                RpcServer old = server;
+                server = null;
+                retire(old);
+            }
+        }
+    }
+
     /** The runtime to serve on: the most preferred acceptable one, never {@code leaving}; null when none. */
     private Runtime pick(Runtime leaving) {
         Runtime best = null;
@@ -184,6 +228,9 @@ public final class ServerComponent {
      * The old one stops accepting first, so that the new one can bind the same addresses; then it drains.
      */
     private void moveTo(Runtime runtime, Runtime leaving) {
+        if (frameworkStopping) {
+            return; // the server stopped for good when the framework began to stop
+        }
         RpcServer old = server;
         server = null;
         unregister();
