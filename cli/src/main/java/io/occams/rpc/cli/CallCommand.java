@@ -3,6 +3,8 @@ package io.occams.rpc.cli;
 import io.netty.buffer.Unpooled;
 import io.occams.rpc.api.RpcException;
 import io.occams.rpc.api.spi.Runtime;
+import io.occams.rpc.discovery.zookeeper.ServiceCaller;
+import io.occams.rpc.discovery.zookeeper.ZooKeeperDiscovery;
 import io.occams.rpc.stream.ClientStream;
 import io.occams.rpc.stream.Reply;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +26,9 @@ final class CallCommand implements Callable<Integer> {
     @Mixin
     Target target;
 
+    @Mixin
+    ZooKeeperOption zk;
+
     @Parameters(index = "0", paramLabel = "Service.method", description = "The action, e.g. CalService.add.")
     String action;
 
@@ -37,6 +42,9 @@ final class CallCommand implements Callable<Integer> {
             return 64;
         }
         byte[] msg = JsonMsgpack.encodeArgs(args);
+        if (zk.enabled()) {
+            return callThroughZooKeeper(msg);
+        }
         try (Runtime rt = target.newRuntime()) {
             ClientStream s = target.connect(rt, 1);
             try (Reply r = s.call(action, Unpooled.wrappedBuffer(msg), null).join()) {
@@ -49,6 +57,28 @@ final class CallCommand implements Callable<Integer> {
             return report(e.getCause() != null ? e.getCause() : e);
         } catch (RpcException e) {
             return report(e);
+        }
+    }
+
+    /**
+     * {@code --zookeeper}: the call goes through a pool over the endpoints registered for the action's
+     * service; with none, it fails with rpc_unreachable after its timeout, naming the service.
+     */
+    private int callThroughZooKeeper(byte[] msg) {
+        String service = ZooKeeperOption.serviceOf(action);
+        try (Runtime rt = target.newRuntime(); ZooKeeperDiscovery d = zk.open();
+             ServiceCaller c = d.callerFor(service).runtime(rt).config(target.config(1)).build()) {
+            ZooKeeperOption.JsonCall t = new ZooKeeperOption.JsonCall(action, msg);
+            c.submit(t);
+            System.out.println(t.result.join());
+            return 0;
+        } catch (CompletionException e) {
+            return report(e.getCause() != null ? e.getCause() : e);
+        } catch (RpcException e) {
+            return report(e);
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            return 64;
         }
     }
 

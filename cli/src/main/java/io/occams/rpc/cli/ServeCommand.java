@@ -51,6 +51,14 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--no-examples", description = "Do not start the example services bundle.")
     boolean noExamples;
 
+    @Option(names = "--zookeeper", paramLabel = "HOST:PORT[,HOST:PORT...]",
+            description = "Register the served services in this ZooKeeper (one entry per service and endpoint).")
+    String zookeeper;
+
+    @Option(names = "--zookeeper-session", paramLabel = "SECONDS",
+            description = "ZooKeeper session timeout: how long after this process dies its entries go (default: 15).")
+    double zookeeperSession = 15;
+
     @Option(names = "--ready-timeout", paramLabel = "SECONDS", description = "How long to wait for the server to listen (default: 60).")
     int readyTimeout = 60;
 
@@ -82,6 +90,9 @@ final class ServeCommand implements Callable<Integer> {
         vars.put("occams.port", Integer.toString(port));
         vars.put("occams.unix", unix == null ? "" : unix.toPath().toAbsolutePath().normalize().toString());
         vars.put("occams.runtime", runtime.name());
+        // etc/io.occams.rpc.discovery.zookeeper-default.cfg: an empty connect string registers nothing.
+        vars.put("occams.zookeeper", zookeeper == null ? "" : zookeeper.trim());
+        vars.put("occams.zookeeper.session", Math.max(1, Math.round(zookeeperSession * 1000)) + "ms");
         List<String> skip = noExamples ? List.of("io.occams.rpc.examples") : List.of();
         FelixServer server = new FelixServer(homeDir.resolve("bundle"), etcDir, deployDir, vars, skip);
         return server.run(Duration.ofSeconds(readyTimeout), Duration.ofSeconds(stopTimeout), unix != null ? 2 : 1);
