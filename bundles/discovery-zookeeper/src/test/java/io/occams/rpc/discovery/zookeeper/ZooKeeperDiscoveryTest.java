@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
@@ -79,10 +80,17 @@ class ZooKeeperDiscoveryTest {
 
     /** A CalService whose every call counts on {@code calls}. */
     static CalService counting(AtomicLong calls) {
+        return counting(calls, new AtomicLong());
+    }
+
+    /** ... and that notes when (System.nanoTime) its first call came in {@code first}. */
+    static CalService counting(AtomicLong calls, AtomicLong first) {
         return new CalService() {
             @Override
             public long inc(long x) {
-                calls.incrementAndGet();
+                if (calls.getAndIncrement() == 0) {
+                    first.set(System.nanoTime());
+                }
                 return x + 1;
             }
 
@@ -130,6 +138,130 @@ class ZooKeeperDiscoveryTest {
             assertThat(e.protocol()).isEqualTo(Endpoint.PROTOCOL);
             assertThat(e.weight()).isEqualTo(1);
         });
+    }
+
+    @Test
+    void aServerThatRegistersUnderLoadGetsCallsAndOneThatUnregistersStopsGettingThem() throws Exception {
+        ZooKeeperDiscovery d = discovery("/live");
+        AtomicLong a = new AtomicLong();
+        AtomicLong b = new AtomicLong();
+        closing(d.register(server(a)));
+        RpcServer sb = server(b);
+        ZooKeeperDiscovery.ServerRegistration rb = closing(d.register(sb));
+        RpcAddress addressB = sb.addresses().get(0);
+        ServiceCaller caller = closing(d.callerFor("CalService").runtime(runtime).build());
+        await().atMost(Duration.ofSeconds(20)).until(() -> caller.addresses().size() == 2);
+        Map<RpcAddress, Long> appeared = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<RpcAddress, Long> vanished = new java.util.concurrent.ConcurrentHashMap<>();
+        closing(d.watch("CalService", list -> {
+            long now = System.nanoTime();
+            List<RpcAddress> present = list.stream().map(Endpoint::address).toList();
+            present.forEach(x -> appeared.putIfAbsent(x, now));
+            appeared.keySet().stream().filter(x -> !present.contains(x)).forEach(x -> vanished.putIfAbsent(x, now));
+        }));
+        Loop loop = new Loop(caller);
+        closing(loop::stop);
+        loop.start(16);
+        await().atMost(Duration.ofSeconds(20)).until(() -> a.get() > 100 && b.get() > 100);
+
+        // A third server registers under load: it gets calls.
+        AtomicLong c = new AtomicLong();
+        AtomicLong firstCall = new AtomicLong();
+        RpcServer sc = closing(RpcServer.builder().runtime(runtime).build());
+        sc.register(CalService.class, counting(c, firstCall));
+        RpcAddress addressC = sc.listen("127.0.0.1:0");
+        closing(d.register(sc));
+        await().atMost(Duration.ofSeconds(20)).until(() -> c.get() > 0);
+
+        // b unregisters (its server stays up): once the caller dropped it and its calls drained, it gets no more.
+        long unregistered = System.nanoTime();
+        rb.close();
+        await().atMost(Duration.ofSeconds(20)).until(() -> vanished.containsKey(addressB) && !caller.addresses().contains(addressB));
+        await().atMost(Duration.ofSeconds(20)).until(() -> sb.connectionCount() == 0);
+        long bSettled = b.get();
+        long more = loop.ok.get();
+        await().atMost(Duration.ofSeconds(20)).until(() -> loop.ok.get() > more + 1000);
+        assertThat(b.get()).as("calls reaching the unregistered server once its pool was drained").isEqualTo(bSettled);
+        assertThat(loop.failed.get()).as(loop.failures.toString()).isZero();
+        System.out.printf("figures: in-JVM: the new server's first call came %d ms after its entry appeared; the unregistered "
+                        + "one's entry went %d ms after close(); %d calls, %d failed%n",
+                TimeUnit.NANOSECONDS.toMillis(firstCall.get() - appeared.get(addressC)),
+                TimeUnit.NANOSECONDS.toMillis(vanished.get(addressB) - unregistered), loop.ok.get(), loop.failed.get());
+    }
+
+    /** A closed loop of idempotent CalService.inc calls through a caller. */
+    static final class Loop {
+        final io.occams.rpc.stream.Caller caller;
+        final AtomicLong ok = new AtomicLong();
+        final AtomicLong failed = new AtomicLong();
+        final List<String> failures = new CopyOnWriteArrayList<>();
+        final java.util.concurrent.atomic.AtomicInteger outstanding = new java.util.concurrent.atomic.AtomicInteger();
+        volatile boolean stopping;
+
+        Loop(io.occams.rpc.stream.Caller caller) {
+            this.caller = caller;
+        }
+
+        void start(int n) {
+            for (int i = 0; i < n; i++) {
+                outstanding.incrementAndGet();
+                caller.submit(new Inc());
+            }
+        }
+
+        void stop() {
+            stopping = true;
+            await().atMost(Duration.ofSeconds(30)).until(() -> outstanding.get() == 0);
+        }
+
+        final class Inc extends io.occams.rpc.stream.ClientTask {
+            Inc() {
+                super("CalService.inc");
+                idempotent(true);
+            }
+
+            @Override
+            public void encodeMsg(io.netty.buffer.ByteBuf out) {
+                out.writeByte(1); // msgpack 1
+            }
+
+            @Override
+            public void onReply(io.netty.buffer.ByteBuf msg, io.netty.buffer.ByteBuf blob) {
+                ok.incrementAndGet();
+                next();
+            }
+
+            @Override
+            public void onErrno(int errno) {
+                fail("errno " + errno);
+            }
+
+            @Override
+            public void onErrorString(io.netty.buffer.ByteBuf text) {
+                fail(text.toString(StandardCharsets.UTF_8));
+            }
+
+            @Override
+            public void onFailure(RpcException e) {
+                fail(e.toString());
+            }
+
+            private void fail(String why) {
+                failed.incrementAndGet();
+                if (failures.size() < 10) {
+                    failures.add(why);
+                }
+                next();
+            }
+
+            private void next() {
+                if (stopping) {
+                    outstanding.decrementAndGet();
+                } else {
+                    caller.submit(new Inc());
+                }
+            }
+        }
     }
 
     @Test
