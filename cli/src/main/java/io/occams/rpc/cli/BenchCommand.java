@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.netty.buffer.ByteBuf;
 import io.occams.rpc.api.RpcException;
 import io.occams.rpc.api.spi.Runtime;
+import io.occams.rpc.discovery.zookeeper.ServiceCaller;
+import io.occams.rpc.discovery.zookeeper.ZooKeeperDiscovery;
+import io.occams.rpc.stream.Caller;
 import io.occams.rpc.stream.ClientStream;
 import io.occams.rpc.stream.ClientTask;
 import java.io.File;
@@ -46,6 +49,9 @@ import picocli.CommandLine.Option;
 final class BenchCommand implements Callable<Integer> {
     @Mixin
     Target target;
+
+    @Mixin
+    ZooKeeperOption zk;
 
     @Option(names = {"-c", "--connections"}, description = "Connections (default: 4).")
     int connections = 4;
@@ -90,6 +96,9 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         check();
         msg = JsonMsgpack.encodeArgs(args.isEmpty() ? List.of(jsonString(payload)) : args);
+        if (zk.enabled()) {
+            return benchThroughZooKeeper();
+        }
         System.out.printf("bench %s at %s: %d connections x %d in flight, %d s (+%d s warm-up), %s runtime%n",
                 method, target.address, connections, inflight, duration, warmup, target.runtime);
         try (Runtime rt = target.newRuntime()) {
@@ -176,6 +185,34 @@ final class BenchCommand implements Callable<Integer> {
     private static void closeQuietly(List<ClientStream> streams) {
         for (ClientStream s : streams) {
             s.close();
+        }
+    }
+
+    /**
+     * {@code --zookeeper}: the same closed loop, {@code connections x inflight} calls outstanding, through
+     * one pool over the endpoints registered for the method's service (up to {@code connections}
+     * connections per endpoint), following them as they come and go.
+     */
+    private int benchThroughZooKeeper() throws Exception {
+        String service = ZooKeeperOption.serviceOf(method);
+        System.out.printf("bench %s through ZooKeeper at %s: %d x %d in flight, %d s (+%d s warm-up), %s runtime%n",
+                method, zk.connect, connections, inflight, duration, warmup, target.runtime);
+        try (Runtime rt = target.newRuntime(); ZooKeeperDiscovery d = zk.open();
+             ServiceCaller c = d.callerFor(service).runtime(rt)
+                     .config(io.occams.rpc.api.ClientConfig.builder().taskTimeout(target.config(inflight).taskTimeout())
+                             .connectTimeout(java.time.Duration.ofSeconds(5)).thresholds(inflight).maxConnections(connections).build())
+                     .build()) {
+            for (int i = 0; i < connections * inflight; i++) {
+                outstanding.incrementAndGet();
+                c.submit(new Call(c));
+            }
+            Histogram total = run();
+            stopping = true;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos((long) target.timeoutSeconds + 2);
+            while (outstanding.get() > 0 && System.nanoTime() < deadline) {
+                LockSupport.parkNanos(1_000_000);
+            }
+            return summarize(total);
         }
     }
 
@@ -348,10 +385,10 @@ final class BenchCommand implements Callable<Integer> {
 
     /** One call; its completion records the latency and sends the next call on the same stream. */
     private final class Call extends ClientTask {
-        private final ClientStream stream;
+        private final Caller stream;
         private final long started = System.nanoTime();
 
-        Call(ClientStream stream) {
+        Call(Caller stream) {
             super(method);
             this.stream = stream;
         }
@@ -391,7 +428,7 @@ final class BenchCommand implements Callable<Integer> {
                 okCalls.increment();
                 okSinceStart.increment();
             }
-            if (stopping || stream.isClosed()) {
+            if (stopping || (stream instanceof ClientStream s ? s.isClosed() : ((ServiceCaller) stream).isClosed())) {
                 outstanding.decrementAndGet();
             } else {
                 stream.submit(new Call(stream));

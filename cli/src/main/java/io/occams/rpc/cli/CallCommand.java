@@ -3,6 +3,8 @@ package io.occams.rpc.cli;
 import io.netty.buffer.Unpooled;
 import io.occams.rpc.api.RpcException;
 import io.occams.rpc.api.spi.Runtime;
+import io.occams.rpc.discovery.zookeeper.ServiceCaller;
+import io.occams.rpc.discovery.zookeeper.ZooKeeperDiscovery;
 import io.occams.rpc.stream.ClientStream;
 import io.occams.rpc.stream.Reply;
 import java.io.PrintWriter;
@@ -28,6 +30,9 @@ final class CallCommand implements Callable<Integer> {
     @Mixin
     Target target;
 
+    @Mixin
+    ZooKeeperOption zk;
+
     @Parameters(index = "0", paramLabel = "Service.method", description = "The action, e.g. CalService.add.")
     String action;
 
@@ -42,6 +47,9 @@ final class CallCommand implements Callable<Integer> {
             throw new Main.UsageError("the action must be Service.method (e.g. CalService.add), got '" + action + "'");
         }
         byte[] msg = JsonMsgpack.encodeArgs(args); // a usage error before any connection
+        if (zk.enabled()) {
+            return callThroughZooKeeper(msg);
+        }
         try (Runtime rt = target.newRuntime()) {
             ClientStream s = target.connect(rt, 1);
             try (Reply r = s.call(action, Unpooled.wrappedBuffer(msg), null).join()) {
@@ -50,6 +58,24 @@ final class CallCommand implements Callable<Integer> {
             } finally {
                 s.close();
             }
+        }
+    }
+
+    /**
+     * {@code --zookeeper}: the call goes through a pool over the endpoints registered for the action's
+     * service; with none, it fails with rpc_unreachable after its timeout, naming the service. Failures
+     * go to {@link Main#failed} like every other command's.
+     */
+    private int callThroughZooKeeper(byte[] msg) {
+        String service = ZooKeeperOption.serviceOf(action);
+        try (Runtime rt = target.newRuntime(); ZooKeeperDiscovery d = zk.open();
+             ServiceCaller c = d.callerFor(service).runtime(rt).config(target.config(1)).build()) {
+            ZooKeeperOption.JsonCall t = new ZooKeeperOption.JsonCall(action, msg);
+            c.submit(t);
+            System.out.println(t.result.join());
+            return Main.OK;
+        } catch (IllegalArgumentException e) {
+            throw new Main.UsageError(e.getMessage());
         }
     }
 

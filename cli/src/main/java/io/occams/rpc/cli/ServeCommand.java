@@ -66,6 +66,14 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-calls", paramLabel = "N", description = "Calls of all connections accepted and not yet answered before the server stops reading each connection that brings more (default: 65536). No call is ever refused.")
     Integer maxCallsPerServer;
 
+    @Option(names = "--zookeeper", paramLabel = "HOST:PORT[,HOST:PORT...]",
+            description = "Register the served services in this ZooKeeper (one entry per service and endpoint).")
+    String zookeeper;
+
+    @Option(names = "--zookeeper-session", paramLabel = "SECONDS",
+            description = "ZooKeeper session timeout: how long after this process dies its entries go (default: 15).")
+    double zookeeperSession = 15;
+
     @Option(names = "--ready-timeout", paramLabel = "SECONDS", description = "How long to wait for the server to listen (default: 60).")
     int readyTimeout = 60;
 
@@ -130,6 +138,9 @@ final class ServeCommand implements Callable<Integer> {
         }
         vars.put("occams.maxCallsPerConnection", maxCallsPerConnection == null ? "" : maxCallsPerConnection.toString());
         vars.put("occams.maxCallsPerServer", maxCallsPerServer == null ? "" : maxCallsPerServer.toString());
+        // etc/io.occams.rpc.discovery.zookeeper-default.cfg: an empty connect string registers nothing.
+        vars.put("occams.zookeeper", zookeeper == null ? "" : zookeeper.trim());
+        vars.put("occams.zookeeper.session", Math.max(1, Math.round(zookeeperSession * 1000)) + "ms");
         List<String> skip = noExamples ? List.of("io.occams.rpc.examples") : List.of();
         FelixServer server = new FelixServer(homeDir.resolve("bundle"), etcDir, deployDir, vars, skip);
         return server.run(Duration.ofSeconds(readyTimeout), Duration.ofSeconds(stopTimeout),

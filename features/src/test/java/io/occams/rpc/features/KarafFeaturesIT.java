@@ -132,6 +132,15 @@ class KarafFeaturesIT {
 
             callTheExamples(karaf.rpcPort);
 
+            // ZooKeeper discovery: the bundle (Curator and the ZooKeeper client inside) resolves and starts on
+            // Karaf's JDK 17; with no connection configured it connects nowhere.
+            long t3 = System.nanoTime();
+            karaf.shellOk("feature:install occams-rpc-discovery-zookeeper");
+            log("feature:install occams-rpc-discovery-zookeeper took %d ms", ms(t3));
+            assertThat(bundleStates(karaf.shellOk("bundle:list -s -t 0")))
+                    .containsEntry("io.occams.rpc.discovery.zookeeper", "Active")
+                    .containsEntry("io.netty.handler", "Active");
+
             karaf.shell("shutdown -f");
             assertThat(karaf.process.waitFor(60, TimeUnit.SECONDS)).as("Karaf exits after shutdown -f").isTrue();
             log("Karaf stopped; whole run %d ms", ms(t0));

@@ -16,7 +16,9 @@
  * <table>
  * <caption>Factory PID {@code io.occams.rpc.client}: one pool per configuration</caption>
  * <tr><th>property</th><th>type</th><th>default</th><th>meaning</th></tr>
- * <tr><td>{@code addresses}</td><td>string list</td><td>required</td><td>{@code host:port} or {@code /path}; a change of this alone drains removed addresses</td></tr>
+ * <tr><td>{@code addresses}</td><td>string list</td><td>required, unless {@code service} and {@code discovery}</td><td>{@code host:port} or {@code /path}; a change of this alone drains removed addresses</td></tr>
+ * <tr><td>{@code service}</td><td>string</td><td>none</td><td>with {@code discovery}: the service whose registered endpoints are the addresses, followed live (see {@link io.occams.rpc.pool.AddressSource})</td></tr>
+ * <tr><td>{@code discovery}</td><td>string</td><td>none</td><td>the name of the discovery ({@code AddressSource} service) to look {@code service} up in</td></tr>
  * <tr><td>{@code selection}</td><td>string</td><td>{@code round_robin}</td><td>{@code round_robin} or {@code first_healthy}</td></tr>
  * <tr><td>{@code retryLimit}</td><td>int</td><td>2</td><td>how many times a failed call may be sent again (see {@link io.occams.rpc.pool.FailoverPool})</td></tr>
  * <tr><td>{@code runtime}</td><td>string list</td><td>any, best ranked</td><td>acceptable runtimes in order of preference</td></tr>
@@ -33,7 +35,7 @@
  * </table>
  */
 @Export
-@Version("0.1.0")
+@Version("0.2.0")
 package io.occams.rpc.pool;
 
 import org.osgi.annotation.bundle.Export;

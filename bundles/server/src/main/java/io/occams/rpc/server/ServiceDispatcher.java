@@ -39,6 +39,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import org.osgi.annotation.versioning.ProviderType;
 import org.slf4j.Logger;
@@ -146,6 +147,8 @@ public final class ServiceDispatcher implements Dispatch {
     private volatile Map<String, Route> routes = Map.of();
     /** Names whose last provider left less than swapGrace ago, with the calls parked for them. @GuardedBy("lock") */
     private final Map<String, Vacancy> vacancies = new HashMap<>();
+    /** Run after every change of the provider table (see {@link #addChangeListener}). */
+    private final List<Runnable> changeListeners = new CopyOnWriteArrayList<>();
 
     private ServiceDispatcher(Builder b) {
         this.codec = b.codec != null ? b.codec : Codec.loadDefault();
@@ -234,6 +237,7 @@ public final class ServiceDispatcher implements Dispatch {
         for (Parked pc : released) {
             route(pc.call, pc.service, pc.method);
         }
+        changed();
         return new Reg(p);
     }
 
@@ -294,6 +298,44 @@ public final class ServiceDispatcher implements Dispatch {
     /** Whether {@code serviceName} has a provider now. */
     public boolean serves(String serviceName) {
         return table.containsKey(serviceName);
+    }
+
+    /**
+     * The implementation that new calls for {@code serviceName} go to now (its best-ranked provider), or
+     * null when the name has no provider. For what is told about a server, e.g. a discovery's entry with
+     * the provider's version.
+     */
+    public Object provider(String serviceName) {
+        Provider[] ps = table.get(serviceName);
+        return ps == null ? null : ps[0].impl();
+    }
+
+    /**
+     * Adds a listener run after every change of the providers: each registration and each
+     * unregistration, so after a name gains its first provider, loses its last, or gets another first
+     * provider. It runs on the thread that made the change, once the change shows in
+     * {@link #serviceNames()} and {@link #provider(String)}; it gets no arguments and reads the state
+     * there, so that when two changes race, whichever run comes last sees the last state. It must return
+     * quickly and not block (hand work to an executor); an exception it throws is logged and ignored.
+     * Used by service discovery to follow what a server serves.
+     *
+     * @return running it removes the listener; idempotent
+     */
+    public Runnable addChangeListener(Runnable listener) {
+        Objects.requireNonNull(listener, "listener");
+        Runnable own = listener::run; // a distinct object, so removing it never removes an equal one added twice
+        changeListeners.add(own);
+        return () -> changeListeners.remove(own);
+    }
+
+    private void changed() {
+        for (Runnable l : changeListeners) {
+            try {
+                l.run();
+            } catch (RuntimeException e) {
+                LOG.warn("a change listener of {} failed", this, e);
+            }
+        }
     }
 
     /**
@@ -581,6 +623,7 @@ public final class ServiceDispatcher implements Dispatch {
             }
         }
         LOG.debug("unregistered {}", p);
+        changed();
         return true;
     }
 

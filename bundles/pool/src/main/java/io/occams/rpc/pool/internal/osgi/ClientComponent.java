@@ -6,6 +6,7 @@ import io.occams.rpc.api.RpcAddress;
 import io.occams.rpc.api.RpcCode;
 import io.occams.rpc.api.RpcException;
 import io.occams.rpc.api.spi.Runtime;
+import io.occams.rpc.pool.AddressSource;
 import io.occams.rpc.pool.FailoverPool;
 import io.occams.rpc.pool.internal.Tasks;
 import io.occams.rpc.stream.Caller;
@@ -52,6 +53,15 @@ import org.slf4j.LoggerFactory;
  * call. A runtime's departure is handled inside its unbind, so the runtime closes only after the pool let
  * go of it.
  *
+ * <p><b>Discovery.</b> A configuration with {@code service} and {@code discovery} instead of
+ * {@code addresses} takes its addresses from the {@link AddressSource} service of that name (a discovery
+ * bundle's): the pool starts empty and follows the source's list through
+ * {@link FailoverPool#updateAddresses}. While the service has no address a call waits, up to
+ * {@code taskTimeout}, for one, then fails with {@code rpc_unreachable} naming the service. When the
+ * source leaves (its bundle updated or stopped) the last list stands and calls go on; when it comes back
+ * it is followed again. The registered {@code Caller} stays the same object throughout, so proxies over
+ * it, or over a {@code TrackingCaller} of it, live through a discovery bundle's update.
+ *
  * <p>Threading: DS callbacks come from any thread and are serialized on {@link #lock}; {@code submit} takes
  * no lock.
  */
@@ -74,16 +84,25 @@ public final class ClientComponent {
     private ServiceRegistration<Caller> registration;
     /** @GuardedBy("lock") */
     private boolean active;
+    /** The address sources in the registry. @GuardedBy("lock") */
+    private final Map<ServiceReference<AddressSource>, AddressSource> sources = new java.util.HashMap<>();
+    /** The source followed now, and the handle of that following. @GuardedBy("lock") */
+    private AddressSource source;
+    private AutoCloseable following;
+    /** The last list a source gave (discovery mode); written by the source's thread, read by moveTo. */
+    private volatile List<RpcAddress> discovered = List.of();
 
     @Activate
     void activate(BundleContext context, Map<String, Object> properties) {
         synchronized (lock) {
             this.context = context;
             this.settings = new Settings(properties);
-            caller.patienceNanos = settings.config.connectTimeout().toNanos();
+            caller.patienceNanos = patience(settings);
             caller.ioRetries = settings.retryLimit;
+            caller.emptyMessage = settings.emptyMessage();
             active = true;
             moveTo(pick(null));
+            followSource();
         }
     }
 
@@ -93,11 +112,17 @@ public final class ClientComponent {
             Settings next = new Settings(properties);
             Settings before = settings;
             settings = next;
-            caller.patienceNanos = next.config.connectTimeout().toNanos();
+            caller.patienceNanos = patience(next);
             caller.ioRetries = next.retryLimit;
+            caller.emptyMessage = next.emptyMessage();
+            if (!java.util.Objects.equals(next.service, before.service) || !java.util.Objects.equals(next.discovery, before.discovery)) {
+                stopFollowing();
+                discovered = List.of();
+                followSource();
+            }
             FailoverPool pool = caller.current;
             if (pool != null && next.sameExceptAddresses(before) && runtime != null && next.accepts(runtime.name())) {
-                pool.updateAddresses(next.addresses);
+                pool.updateAddresses(addressesOf(next));
                 publish();
             } else {
                 moveTo(pick(null));
@@ -109,6 +134,7 @@ public final class ClientComponent {
     void deactivate() {
         synchronized (lock) {
             active = false;
+            stopFollowing();
             if (registration != null) {
                 registration.unregister();
                 registration = null;
@@ -137,6 +163,79 @@ public final class ClientComponent {
         }
     }
 
+    @Reference(service = AddressSource.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void addSource(ServiceReference<AddressSource> reference, AddressSource s) {
+        synchronized (lock) {
+            sources.put(reference, s);
+            if (active && source == null) {
+                followSource();
+            }
+        }
+    }
+
+    void removeSource(ServiceReference<AddressSource> reference, AddressSource s) {
+        synchronized (lock) {
+            sources.remove(reference);
+            if (s == source) {
+                LOG.info("client {}: discovery {} left; keeping its last addresses {}", settings.name, settings.discovery, discovered);
+                stopFollowing();
+                followSource(); // another of the same name, if any
+            }
+        }
+    }
+
+    /** In discovery mode, follows the source of the configured name, if there is one. @GuardedBy("lock") */
+    private void followSource() {
+        if (settings.discovery == null || source != null) {
+            return;
+        }
+        for (Map.Entry<ServiceReference<AddressSource>, AddressSource> e : sources.entrySet()) {
+            if (settings.discovery.equals(e.getKey().getProperty(AddressSource.NAME))) {
+                source = e.getValue();
+                String service = settings.service;
+                following = source.follow(service, this::discovered);
+                return;
+            }
+        }
+        LOG.debug("client {}: no discovery named {} yet", settings.name, settings.discovery);
+    }
+
+    /** @GuardedBy("lock") */
+    private void stopFollowing() {
+        if (following != null) {
+            try {
+                following.close();
+            } catch (Exception e) {
+                LOG.debug("client {}: closing the discovery watch failed", settings.name, e);
+            }
+        }
+        following = null;
+        source = null;
+    }
+
+    /** A new list from the source, on its thread: applied to the current pool without the component's lock. */
+    private void discovered(List<RpcAddress> addresses) {
+        discovered = List.copyOf(addresses);
+        FailoverPool pool = caller.current;
+        if (pool != null) {
+            try {
+                pool.updateAddresses(addresses);
+            } catch (IllegalStateException closed) {
+                // replaced meanwhile: moveTo gives the new pool the latest list
+            }
+        }
+    }
+
+    private List<RpcAddress> addressesOf(Settings s) {
+        return s.discovery != null ? discovered : s.addresses;
+    }
+
+    /** How long a call that reached no server keeps trying: in discovery mode, the whole task timeout. */
+    private static long patience(Settings s) {
+        return (s.discovery != null ? s.config.taskTimeout() : s.config.connectTimeout()).toNanos();
+    }
+
     private Runtime pick(Runtime leaving) {
         Runtime best = null;
         for (Runtime r : runtimes.values()) {
@@ -150,9 +249,14 @@ public final class ClientComponent {
     /** A new generation on {@code next} (null: none; calls fail with rpc_unreachable until a runtime comes). */
     private void moveTo(Runtime next) {
         runtime = next;
+        List<RpcAddress> start = addressesOf(settings);
         FailoverPool pool = next == null ? null
-                : new FailoverPool(next, settings.addresses, settings.config, settings.selection, settings.retryLimit);
+                : new FailoverPool(next, start, settings.config, settings.selection, settings.retryLimit);
         caller.retire(pool);
+        List<RpcAddress> latest = addressesOf(settings);
+        if (pool != null && latest != start) {
+            pool.updateAddresses(latest); // a list that came while the pool was being made
+        }
         LOG.debug("client {} on {}", settings.name, next == null ? "no runtime" : next.name());
         publish();
     }
@@ -165,6 +269,10 @@ public final class ClientComponent {
             addresses.add(a.toString());
         }
         props.put("occams.client.addresses", addresses.toArray(String[]::new));
+        if (settings.discovery != null) {
+            props.put("occams.client.service", settings.service);
+            props.put("occams.client.discovery", settings.discovery);
+        }
         if (runtime != null) {
             props.put("occams.runtime", runtime.name());
         }
@@ -186,6 +294,8 @@ public final class ClientComponent {
         volatile long patienceNanos = java.time.Duration.ofSeconds(10).toNanos();
         /** How many more attempts, after a pause, a call lost with its connection gets: the pool's retryLimit. */
         volatile int ioRetries = 2;
+        /** In discovery mode, why a call failed when the service has no address (names it); else null. */
+        volatile String emptyMessage;
         /** Runs the later attempts of calls that reached no server; one daemon thread, only while used. */
         private final java.util.concurrent.ScheduledThreadPoolExecutor timer;
         /** The calls waiting for their next attempt on {@link #timer}; whoever removes one sends or fails it. */
@@ -304,6 +414,10 @@ public final class ClientComponent {
                     now.submit(new Rerouted(task, now, caller, since, attempt));
                     return;
                 }
+                String empty = caller.emptyMessage;
+                if (failure.code() == RpcCode.UNREACHABLE && empty != null && pool.addresses().isEmpty()) {
+                    failure = new RpcException(RpcCode.UNREACHABLE, empty, failure);
+                }
             }
             task.onFailure(failure);
         }
@@ -318,6 +432,9 @@ public final class ClientComponent {
         final FailoverPool.Selection selection;
         final int retryLimit;
         final Map<String, Object> serviceProperties;
+        /** Discovery mode: the service to look up and the discovery's name; both null otherwise. */
+        final String service;
+        final String discovery;
 
         Settings(Map<String, Object> p) {
             ConfigProperties props = new ConfigProperties(p);
@@ -326,8 +443,15 @@ public final class ClientComponent {
             for (String s : props.strings("addresses")) {
                 a.add(RpcAddress.parse(s));
             }
-            if (a.isEmpty()) {
-                throw new IllegalArgumentException("client configuration " + name + " has no addresses");
+            String svc = props.string("service", "").trim();
+            String disc = props.string("discovery", "").trim();
+            this.service = svc.isEmpty() || disc.isEmpty() ? null : svc;
+            this.discovery = svc.isEmpty() || disc.isEmpty() ? null : disc;
+            if (a.isEmpty() && discovery == null) {
+                throw new IllegalArgumentException("client configuration " + name + " has no addresses (nor a service and a discovery)");
+            }
+            if (!a.isEmpty() && discovery != null) {
+                throw new IllegalArgumentException("client configuration " + name + " gives both addresses and a discovery");
             }
             this.addresses = List.copyOf(a);
             this.runtimes = List.copyOf(props.strings("runtime"));
@@ -353,6 +477,12 @@ public final class ClientComponent {
             }
             this.retryLimit = props.integer("retryLimit", 2);
             this.serviceProperties = props.publicProperties();
+        }
+
+        /** In discovery mode, the failure message of a call made while the service has no address. */
+        String emptyMessage() {
+            return discovery == null ? null : "no endpoint of service " + service + " in discovery " + discovery + " within taskTimeout "
+                    + config.taskTimeout().toMillis() + " ms";
         }
 
         /** Whether only the address list may differ (what {@link FailoverPool#updateAddresses} can apply). */
