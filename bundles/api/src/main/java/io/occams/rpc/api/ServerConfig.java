@@ -15,6 +15,7 @@ public final class ServerConfig {
     private final int maxFrameBytes;
     private final int maxActionBytes;
     private final int maxCallsPerConnection;
+    private final TlsConfig tls;
 
     private ServerConfig(Builder b) {
         this.readTimeout = b.readTimeout;
@@ -25,6 +26,7 @@ public final class ServerConfig {
         this.maxFrameBytes = b.maxFrameBytes;
         this.maxActionBytes = b.maxActionBytes;
         this.maxCallsPerConnection = b.maxCallsPerConnection;
+        this.tls = b.tls;
     }
 
     public static ServerConfig defaults() {
@@ -33,6 +35,25 @@ public final class ServerConfig {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * A builder starting from this configuration.
+     *
+     * @since 0.2
+     */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.readTimeout = readTimeout;
+        b.writeTimeout = writeTimeout;
+        b.idleTimeout = idleTimeout;
+        b.serverCloseWait = serverCloseWait;
+        b.swapGrace = swapGrace;
+        b.maxFrameBytes = maxFrameBytes;
+        b.maxActionBytes = maxActionBytes;
+        b.maxCallsPerConnection = maxCallsPerConnection;
+        b.tls = tls;
+        return b;
     }
 
     /** How long the rest of a request may take once its header arrived. Default 5 s. */
@@ -78,6 +99,16 @@ public final class ServerConfig {
         return maxCallsPerConnection;
     }
 
+    /**
+     * TLS for every listener of the server, or null (the default) for plaintext. With trusted CAs in it,
+     * clients must present certificates (mutual TLS).
+     *
+     * @since 0.2
+     */
+    public TlsConfig tls() {
+        return tls;
+    }
+
     /** Builds a {@link ServerConfig}; not thread-safe. */
     public static final class Builder {
         private Duration readTimeout = Duration.ofSeconds(5);
@@ -88,8 +119,18 @@ public final class ServerConfig {
         private int maxFrameBytes = ClientConfig.DEFAULT_MAX_FRAME_BYTES;
         private int maxActionBytes = 1024;
         private int maxCallsPerConnection = 4096;
+        private TlsConfig tls;
 
         private Builder() {
+        }
+
+        /** TLS for the listeners; null for plaintext (the default). It needs key material. */
+        public Builder tls(TlsConfig tls) {
+            if (tls != null && !tls.hasKeyMaterial()) {
+                throw new IllegalArgumentException("a TLS server needs a certificate and key (or a keystore)");
+            }
+            this.tls = tls;
+            return this;
         }
 
         public Builder readTimeout(Duration d) {
