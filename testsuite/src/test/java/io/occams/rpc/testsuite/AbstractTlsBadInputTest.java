@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Bad input at the TLS layer, on the runtime of the subclass: each case closes only its own connection,
  * the client hears why, and the server goes on serving a good client. The server side's one log line
- * per refused connection (INFO, "TLS handshake with ... failed, closing the connection: <why>") shows in
+ * per refused connection (WARN, "TLS handshake with ... failed, closing the connection: <why>") shows in
  * the test output.
  */
 abstract class AbstractTlsBadInputTest extends RuntimePerTest {

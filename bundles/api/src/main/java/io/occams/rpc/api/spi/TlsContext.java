@@ -221,7 +221,7 @@ public final class TlsContext {
             }
             if (cls.equals("NotSslRecordException") || msg.contains("Unsupported or unrecognized SSL message")
                     || msg.contains("not an SSL/TLS record") || msg.contains("WRONG_VERSION_NUMBER")
-                    || msg.contains("HTTP_REQUEST") || msg.contains("Invalid TLS record")) {
+                    || msg.contains("HTTP_REQUEST") || msg.contains("Invalid TLS record") || msg.contains("plaintext connection?")) {
                 return "not a TLS peer (plaintext on one side)";
             }
             if (t instanceof CertPathBuilderException || msg.contains("unable to find valid certification path")

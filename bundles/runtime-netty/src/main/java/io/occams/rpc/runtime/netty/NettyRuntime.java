@@ -212,7 +212,7 @@ public final class NettyRuntime implements Runtime {
     /**
      * {@inheritDoc}
      *
-     * <p>A failed handshake is logged at INFO, one line with the reason, and its channel closed.
+     * <p>A failed handshake is logged at WARN, one line with the reason, and its channel closed.
      */
     @Override
     public Listener listen(RpcAddress address, ConnectionHandler.Factory factory, TlsContext tls) throws IOException {

@@ -166,7 +166,7 @@ public final class NettyTls {
                 ex.initCause(cause);
                 connected.completeExceptionally(ex);
             } else {
-                LOG.info("TLS handshake with {} failed, closing the connection: {}", ctx.channel().remoteAddress(), why);
+                LOG.warn("TLS handshake with {} failed, closing the connection: {}", ctx.channel().remoteAddress(), why);
                 LOG.debug("TLS handshake with {} failed", ctx.channel().remoteAddress(), cause);
             }
             ctx.close();

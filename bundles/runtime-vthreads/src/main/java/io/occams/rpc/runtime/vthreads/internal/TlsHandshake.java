@@ -54,7 +54,7 @@ public final class TlsHandshake {
         try {
             return run(ch, tls.newServerEngine(), tls, timer);
         } catch (IOException | RuntimeException e) {
-            LOG.info("TLS handshake with {} failed, closing the connection: {}", peer, TlsContext.describe(e));
+            LOG.warn("TLS handshake with {} failed, closing the connection: {}", peer, TlsContext.describe(e));
             LOG.debug("TLS handshake with {} failed", peer, e);
             try {
                 ch.close();
