@@ -51,6 +51,16 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--no-examples", description = "Do not start the example services bundle.")
     boolean noExamples;
 
+    @Option(names = "--tls-cert", paramLabel = "PEM", description = "Serve TLS with this certificate chain (PEM); needs --tls-key.")
+    File tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "PEM", description = "The server's private key (PEM, PKCS#8).")
+    File tlsKey;
+
+    @Option(names = "--tls-ca", paramLabel = "PEM",
+            description = "Trust these CAs (PEM) for client certificates and require one: mutual TLS.")
+    File tlsCa;
+
     @Option(names = "--ready-timeout", paramLabel = "SECONDS", description = "How long to wait for the server to listen (default: 60).")
     int readyTimeout = 60;
 
@@ -77,7 +87,14 @@ final class ServeCommand implements Callable<Integer> {
             System.err.println("error: no configuration folder " + etcDir);
             return 64;
         }
+        if ((tlsCert == null) != (tlsKey == null) || tlsCa != null && tlsCert == null) {
+            System.err.println("error: --tls-cert and --tls-key go together (and --tls-ca needs them)");
+            return 64;
+        }
         Map<String, String> vars = new LinkedHashMap<>();
+        vars.put("occams.tls.cert", absolute(tlsCert));
+        vars.put("occams.tls.key", absolute(tlsKey));
+        vars.put("occams.tls.ca", absolute(tlsCa));
         vars.put("occams.host", host);
         vars.put("occams.port", Integer.toString(port));
         vars.put("occams.unix", unix == null ? "" : unix.toPath().toAbsolutePath().normalize().toString());
@@ -85,5 +102,9 @@ final class ServeCommand implements Callable<Integer> {
         List<String> skip = noExamples ? List.of("io.occams.rpc.examples") : List.of();
         FelixServer server = new FelixServer(homeDir.resolve("bundle"), etcDir, deployDir, vars, skip);
         return server.run(Duration.ofSeconds(readyTimeout), Duration.ofSeconds(stopTimeout), unix != null ? 2 : 1);
+    }
+
+    private static String absolute(File f) {
+        return f == null ? "" : f.toPath().toAbsolutePath().normalize().toString();
     }
 }

@@ -7,6 +7,7 @@ import io.occams.rpc.runtime.netty.NettyRuntime;
 import io.occams.rpc.runtime.vthreads.VirtualThreadRuntime;
 import io.occams.rpc.stream.ClientStream;
 import java.time.Duration;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Options shared by the client commands: where to connect and on which runtime. */
@@ -26,6 +27,9 @@ final class Target {
     @Option(names = "--timeout", paramLabel = "SECONDS", description = "Per-call timeout in seconds (default: 20).")
     double timeoutSeconds = 20;
 
+    @Mixin
+    TlsOptions tlsOptions = new TlsOptions();
+
     Runtime newRuntime() {
         return runtime == RuntimeName.vthreads ? new VirtualThreadRuntime() : new NettyRuntime();
     }
@@ -39,6 +43,7 @@ final class Target {
                 .taskTimeout(Duration.ofMillis(Math.max(1, (long) (timeoutSeconds * 1000))))
                 .connectTimeout(Duration.ofSeconds(5))
                 .thresholds(window)
+                .tls(tlsOptions.client())
                 .build();
     }
 
