@@ -34,9 +34,13 @@
  * <tr><td>{@code maxFrameBytes}</td><td>int</td><td>16777216</td><td>largest msg or blob accepted in one request</td></tr>
  * <tr><td>{@code maxActionBytes}</td><td>int</td><td>1024</td><td>longest string action accepted</td></tr>
  * <tr><td>{@code maxCallsPerConnection}</td><td>int</td><td>4096</td><td>calls of one connection in flight before reading pauses</td></tr>
+ * <tr><td>{@code tls.cert}, {@code tls.key}, {@code tls.ca}, {@code tls.*}</td><td>string</td><td>none (plaintext)</td><td>TLS: PEM chain and PKCS#8 key (or {@code tls.keystore}), and CAs whose client certificates are required (mutual TLS); every key in {@link io.occams.rpc.api.TlsConfig#fromProperties}</td></tr>
  * <tr><td>{@code name}</td><td>string</td><td>the PID</td><td>the server's name in logs</td></tr>
  * <tr><td>{@code Codec.target}, {@code errors.target}</td><td>filter</td><td>{@code (occams.codec.format=0)}, any</td><td>DS targets: which {@code Codec} and {@code ErrorCodecRegistry} services to use</td></tr>
  * </table>
+ * Who may call what: the best ranked {@link io.occams.rpc.server.Authorizer} service (none: everyone may call
+ * everything); the configuration {@code io.occams.rpc.authorizer} registers a {@link io.occams.rpc.server.PatternAuthorizer}
+ * ({@code allow.<label> = <identity pattern> -> <Service.method pattern>, ...}).
  * Every other public property is copied onto the {@code RpcServer} service. The runtimes have their own
  * (optional, non-factory) PIDs, {@code io.occams.rpc.runtime.netty} and {@code io.occams.rpc.runtime.vthreads};
  * client pools are configured under {@code io.occams.rpc.client} (see {@code io.occams.rpc.pool}).
