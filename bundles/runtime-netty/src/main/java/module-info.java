@@ -10,6 +10,7 @@ module io.occams.rpc.runtime.netty {
     requires transitive io.occams.rpc.api;
     requires io.netty.common;
     requires io.netty.transport;
+    requires io.netty.handler;
     requires static io.netty.transport.classes.epoll;
     requires static io.netty.transport.unix.common;
     requires org.slf4j;

@@ -74,6 +74,16 @@ final class ServeCommand implements Callable<Integer> {
             description = "ZooKeeper session timeout: how long after this process dies its entries go (default: 15).")
     double zookeeperSession = 15;
 
+    @Option(names = "--tls-cert", paramLabel = "PEM", description = "Serve TLS with this certificate chain (PEM); needs --tls-key.")
+    File tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "PEM", description = "The server's private key (PEM, PKCS#8).")
+    File tlsKey;
+
+    @Option(names = "--tls-ca", paramLabel = "PEM",
+            description = "Trust these CAs (PEM) for client certificates and require one: mutual TLS.")
+    File tlsCa;
+
     @Option(names = "--ready-timeout", paramLabel = "SECONDS", description = "How long to wait for the server to listen (default: 60).")
     int readyTimeout = 60;
 
@@ -127,7 +137,13 @@ final class ServeCommand implements Callable<Integer> {
         if (!Files.isDirectory(etcDir)) {
             throw new Main.UsageError("no configuration folder " + etcDir);
         }
+        if ((tlsCert == null) != (tlsKey == null) || tlsCa != null && tlsCert == null) {
+            throw new Main.UsageError("--tls-cert and --tls-key go together (and --tls-ca needs them)");
+        }
         Map<String, String> vars = new LinkedHashMap<>();
+        vars.put("occams.tls.cert", absolute(tlsCert));
+        vars.put("occams.tls.key", absolute(tlsKey));
+        vars.put("occams.tls.ca", absolute(tlsCa));
         vars.put("occams.host", host);
         vars.put("occams.port", Integer.toString(port));
         vars.put("occams.unix", unix == null ? "" : unix.toPath().toAbsolutePath().normalize().toString());
@@ -165,5 +181,9 @@ final class ServeCommand implements Callable<Integer> {
         } catch (IOException | IllegalArgumentException | SecurityException e) {
             return e.getMessage();
         }
+    }
+
+    private static String absolute(File f) {
+        return f == null ? "" : f.toPath().toAbsolutePath().normalize().toString();
     }
 }

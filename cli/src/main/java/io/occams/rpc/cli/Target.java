@@ -9,6 +9,7 @@ import io.occams.rpc.runtime.vthreads.VirtualThreadRuntime;
 import io.occams.rpc.stream.ClientStream;
 import java.time.Duration;
 import picocli.CommandLine;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Options shared by the client commands: where to connect and on which runtime. */
@@ -35,6 +36,9 @@ final class Target {
         }
     }
 
+    @Mixin
+    TlsOptions tlsOptions = new TlsOptions();
+
     Runtime newRuntime() {
         return runtime == RuntimeName.vthreads ? new VirtualThreadRuntime() : new NettyRuntime();
     }
@@ -48,6 +52,7 @@ final class Target {
                 .taskTimeout(Duration.ofMillis(Math.max(1, (long) (timeoutSeconds * 1000))))
                 .connectTimeout(Duration.ofSeconds(5))
                 .thresholds(window)
+                .tls(tlsOptions.client())
                 .build();
     }
 

@@ -55,7 +55,8 @@ class KarafFeaturesIT {
     };
     private static final String[] THIRD_PARTY = {
         "io.netty.buffer", "io.netty.common", "io.netty.resolver", "io.netty.transport",
-        "io.netty.transport-classes-epoll", "io.netty.transport-native-unix-common", "org.msgpack.msgpack-core",
+        "io.netty.transport-classes-epoll", "io.netty.transport-native-unix-common", "io.netty.codec-base",
+        "io.netty.handler", "org.msgpack.msgpack-core",
         "org.apache.felix.scr"
     };
     private static final String[] OUR_COMPONENTS = {

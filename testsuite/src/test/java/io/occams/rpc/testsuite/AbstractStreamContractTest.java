@@ -3,6 +3,7 @@ package io.occams.rpc.testsuite;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -48,8 +49,26 @@ public abstract class AbstractStreamContractTest extends RuntimePerTest {
     @TempDir
     Path dir;
 
+    /** The server config a test asks for, as this subclass runs it (TLS subclasses add their TLS). */
+    protected ServerConfig serverConfig(ServerConfig config) {
+        return config;
+    }
+
+    /** The client config a test asks for, as this subclass runs it (TLS subclasses add their TLS). */
+    protected ClientConfig clientConfig(ClientConfig config) {
+        return config;
+    }
+
+    /**
+     * Whether the tests that write raw frame bytes to a plain socket ({@link RawPeer}) apply: not over
+     * TLS, whose own bad-input tests stand in for them.
+     */
+    protected boolean plaintext() {
+        return true;
+    }
+
     private StreamServer server(Dispatch dispatch, ServerConfig config) {
-        StreamServer s = new StreamServer(runtime, config, dispatch);
+        StreamServer s = new StreamServer(runtime, serverConfig(config), dispatch);
         closeAfter(s::shutdownNow);
         return s;
     }
@@ -59,7 +78,7 @@ public abstract class AbstractStreamContractTest extends RuntimePerTest {
     }
 
     private ClientStream connect(RpcAddress a, ClientConfig config) {
-        ClientStream c = ClientStream.connect(runtime, a, config).join();
+        ClientStream c = ClientStream.connect(runtime, a, clientConfig(config)).join();
         closeAfter(c::abort);
         return c;
     }
@@ -331,6 +350,7 @@ public abstract class AbstractStreamContractTest extends RuntimePerTest {
     @ParameterizedTest
     @EnumSource(Transport.class)
     void goldenRequestBytesGetTheGoldenReplyBytes(Transport t) throws Exception {
+        assumeTrue(plaintext(), "raw frames need a plaintext socket");
         Dispatch calc = call -> {
             if ("Calc.add".equals(call.stringAction()) && ByteBufUtil.hexDump(call.msg()).equals("920a14")) {
                 call.reply(Unpooled.wrappedBuffer(new byte[] {0x1e}), null);
@@ -356,6 +376,7 @@ public abstract class AbstractStreamContractTest extends RuntimePerTest {
     @ParameterizedTest
     @EnumSource(Transport.class)
     void anEvilLengthClosesOnlyThatConnection(Transport t) throws Exception {
+        assumeTrue(plaintext(), "raw frames need a plaintext socket");
         FileService svc = new FileService();
         RpcAddress a = serve(t, svc);
         ClientStream good = connect(a);
@@ -376,6 +397,7 @@ public abstract class AbstractStreamContractTest extends RuntimePerTest {
     @ParameterizedTest
     @EnumSource(Transport.class)
     void callsAcceptedBeforeAnEvilFrameAreStillAnswered(Transport t) throws Exception {
+        assumeTrue(plaintext(), "raw frames need a plaintext socket");
         FileService svc = new FileService();
         CountDownLatch gate = new CountDownLatch(1);
         svc.openGate = gate;
@@ -421,7 +443,7 @@ public abstract class AbstractStreamContractTest extends RuntimePerTest {
         }
         assertThat(server.awaitTermination(WAIT)).isTrue();
         get(c.closeFuture());
-        assertThatThrownBy(() -> ClientStream.connect(runtime, a, ClientConfig.defaults()).join())
+        assertThatThrownBy(() -> ClientStream.connect(runtime, a, clientConfig(ClientConfig.defaults())).join())
                 .isInstanceOf(CompletionException.class).hasCauseInstanceOf(RpcException.class);
     }
 

@@ -60,11 +60,23 @@ public final class LoadHarness {
             new Shape("4x100", 4, 100, SMALL, 0),
             new Shape("blob1x16", 1, 16, 0, BLOB));
 
-    static final List<String> CONTENDERS = List.of("occams-netty", "occams-vthreads", "occams-api-netty", "occams-api-sync-netty", "grpc", "grpc-tuned", "raw");
+    static final List<String> CONTENDERS = List.of("occams-netty", "occams-vthreads", "occams-api-netty", "occams-api-sync-netty", "grpc", "grpc-tuned", "raw",
+            "occams-tls-netty", "occams-tls-vthreads", "grpc-tls");
 
     /** The remote API never carries a blob: its contenders sit the blob shape out. */
     static boolean runs(String contender, Shape s) {
         return s.blob == 0 || !contender.startsWith("occams-api");
+    }
+
+    /** The TLS contenders' certificates: a CA, a server and a client certificate (mutual TLS), made once per run. */
+    private Path tlsDir;
+
+    private Path tlsDir() throws IOException {
+        if (tlsDir == null) {
+            tlsDir = Files.createDirectories(out.resolve("tls"));
+            TlsBench.makeCertificates(tlsDir);
+        }
+        return tlsDir;
     }
 
     static String runtimeOf(String contender) {
@@ -205,11 +217,16 @@ public final class LoadHarness {
         switch (c) {
             case "occams-netty", "occams-vthreads" -> cmd.addAll(List.of(OccamsServer.class.getName(),
                     "--runtime", runtimeOf(c), "--port", String.valueOf(port)));
+            case "occams-tls-netty", "occams-tls-vthreads" -> cmd.addAll(List.of(OccamsServer.class.getName(),
+                    "--runtime", runtimeOf(c), "--port", String.valueOf(port), "--tls", tlsDir().toString()));
             case "occams-api-netty", "occams-api-vthreads", "occams-api-sync-netty", "occams-api-sync-vthreads" -> cmd.addAll(List.of(ApiServer.class.getName(),
                     "--runtime", runtimeOf(c), "--port", String.valueOf(port)));
             case "raw" -> cmd.addAll(List.of(RawServer.class.getName(), "--port", String.valueOf(port)));
-            case "grpc", "grpc-tuned" -> {
+            case "grpc", "grpc-tuned", "grpc-tls" -> {
                 cmd.addAll(List.of("io.grpc.benchmarks.qps.AsyncServer", "--address=127.0.0.1:" + port));
+                if (c.equals("grpc-tls")) {
+                    cmd.add("--tls"); // grpc-java's own test certificates
+                }
                 if (tuned) {
                     cmd.addAll(List.of("--directexecutor", "--transport=netty_epoll"));
                 }
@@ -254,6 +271,9 @@ public final class LoadHarness {
             if (c.equals("grpc-tuned")) {
                 cmd.addAll(List.of("--directexecutor", "--transport=netty_epoll"));
             }
+            if (c.equals("grpc-tls")) {
+                cmd.addAll(List.of("--tls", "--testca", "--server_host_override=foo.test.google.fr"));
+            }
         } else {
             cmd.add(c.equals("raw") ? RawClient.class.getName()
                     : c.startsWith("occams-api") ? ApiClient.class.getName() : OccamsClient.class.getName());
@@ -262,6 +282,9 @@ public final class LoadHarness {
             }
             if (c.startsWith("occams-api-sync")) {
                 cmd.addAll(List.of("--sync", "true"));
+            }
+            if (c.startsWith("occams-tls-")) {
+                cmd.addAll(List.of("--tls", tlsDir().toString()));
             }
             cmd.addAll(List.of("--port", String.valueOf(port), "--conns", String.valueOf(s.conns),
                     "--inflight", String.valueOf(s.inflight), "--payload", String.valueOf(s.payload),

@@ -41,7 +41,9 @@ public final class OccamsClient {
             }
             // The default window (128) unless told otherwise; never below what the shape keeps in flight.
             int window = Integer.parseInt(Measure.opt(args, "window", "0"));
-            ClientConfig cfg = ClientConfig.builder().thresholds(window > 0 ? window : Math.max(inflight, 128)).build();
+            String tls = Measure.opt(args, "tls", "");
+            ClientConfig cfg = ClientConfig.builder().thresholds(window > 0 ? window : Math.max(inflight, 128))
+                    .tls(tls.isEmpty() ? null : TlsBench.client(tls)).build();
             List<ClientStream> streams = new ArrayList<>();
             for (int i = 0; i < conns; i++) {
                 streams.add(ClientStream.connect(runtime, RpcAddress.parse("127.0.0.1:" + port), cfg).join());

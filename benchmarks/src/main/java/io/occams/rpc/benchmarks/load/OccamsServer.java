@@ -30,7 +30,9 @@ public final class OccamsServer {
         int port = Integer.parseInt(Measure.opt(args, "port", "0"));
         Dispatch echo = call -> call.reply(call.msg().isReadable() ? call.msg().retain() : null, null);
         try (Runtime runtime = runtime(rt)) {
-            StreamServer server = new StreamServer(runtime, ServerConfig.defaults(), echo);
+            String tls = Measure.opt(args, "tls", "");
+            ServerConfig config = tls.isEmpty() ? ServerConfig.defaults() : ServerConfig.builder().tls(TlsBench.server(tls)).build();
+            StreamServer server = new StreamServer(runtime, config, echo);
             RpcAddress bound = server.listen(RpcAddress.parse("127.0.0.1:" + port));
             System.out.println("READY " + bound);
             System.out.flush();

@@ -24,6 +24,7 @@ public final class ClientConfig {
     private final int maxFrameBytes;
     private final long clientId;
     private final int maxConnections;
+    private final TlsConfig tls;
 
     private ClientConfig(Builder b) {
         this.taskTimeout = b.taskTimeout;
@@ -35,6 +36,7 @@ public final class ClientConfig {
         this.maxFrameBytes = b.maxFrameBytes;
         this.clientId = b.clientId;
         this.maxConnections = b.maxConnections;
+        this.tls = b.tls;
     }
 
     public static ClientConfig defaults() {
@@ -57,6 +59,7 @@ public final class ClientConfig {
         b.maxFrameBytes = maxFrameBytes;
         b.clientId = clientId;
         b.maxConnections = maxConnections;
+        b.tls = tls;
         return b;
     }
 
@@ -105,11 +108,20 @@ public final class ClientConfig {
         return maxConnections;
     }
 
+    /**
+     * TLS for every connection, or null (the default) for plaintext.
+     *
+     * @since 0.2
+     */
+    public TlsConfig tls() {
+        return tls;
+    }
+
     @Override
     public String toString() {
         return "ClientConfig{taskTimeout=" + taskTimeout + ", readTimeout=" + readTimeout + ", writeTimeout=" + writeTimeout
                 + ", idleTimeout=" + idleTimeout + ", connectTimeout=" + connectTimeout + ", thresholds=" + thresholds
-                + ", maxFrameBytes=" + maxFrameBytes + ", clientId=" + clientId + ", maxConnections=" + maxConnections + "}";
+                + ", maxFrameBytes=" + maxFrameBytes + ", clientId=" + clientId + ", maxConnections=" + maxConnections + (tls == null ? "" : ", tls=" + tls) + "}";
     }
 
     /** Builds a {@link ClientConfig}; not thread-safe. */
@@ -123,8 +135,15 @@ public final class ClientConfig {
         private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
         private long clientId;
         private int maxConnections = 8;
+        private TlsConfig tls;
 
         private Builder() {
+        }
+
+        /** TLS for the connections; null for plaintext (the default). */
+        public Builder tls(TlsConfig tls) {
+            this.tls = tls;
+            return this;
         }
 
         public Builder taskTimeout(Duration d) {

@@ -32,7 +32,13 @@ public enum RpcCode {
     /** A failure inside the framework or an unmapped server-side exception. */
     INTERNAL("rpc_internal_err"),
     /** The peer speaks another protocol version. */
-    INVALID_VERSION("rpc_invalid_ver");
+    INVALID_VERSION("rpc_invalid_ver"),
+    /**
+     * The server's authorizer does not let this caller (its TLS identity) call this method; never retried.
+     *
+     * @since 0.2
+     */
+    PERMISSION_DENIED("rpc_permission_denied");
 
     /** The reserved prefix of every wire name. */
     public static final String PREFIX = "rpc_";

@@ -19,6 +19,7 @@ public final class ServerConfig {
     private final int maxConnections;
     private final int maxConnectionsPerAddress;
     private final Duration firstFrameTimeout;
+    private final TlsConfig tls;
 
     private ServerConfig(Builder b) {
         this.readTimeout = b.readTimeout;
@@ -33,6 +34,7 @@ public final class ServerConfig {
         this.maxConnections = b.maxConnections;
         this.maxConnectionsPerAddress = b.maxConnectionsPerAddress;
         this.firstFrameTimeout = b.firstFrameTimeout;
+        this.tls = b.tls;
     }
 
     public static ServerConfig defaults() {
@@ -41,6 +43,25 @@ public final class ServerConfig {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * A builder starting from this configuration.
+     *
+     * @since 0.2
+     */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.readTimeout = readTimeout;
+        b.writeTimeout = writeTimeout;
+        b.idleTimeout = idleTimeout;
+        b.serverCloseWait = serverCloseWait;
+        b.swapGrace = swapGrace;
+        b.maxFrameBytes = maxFrameBytes;
+        b.maxActionBytes = maxActionBytes;
+        b.maxCallsPerConnection = maxCallsPerConnection;
+        b.tls = tls;
+        return b;
     }
 
     /** How long the rest of a request may take once its header arrived. Default 5 s. */
@@ -128,6 +149,16 @@ public final class ServerConfig {
         return firstFrameTimeout;
     }
 
+    /**
+     * TLS for every listener of the server, or null (the default) for plaintext. With trusted CAs in it,
+     * clients must present certificates (mutual TLS).
+     *
+     * @since 0.2
+     */
+    public TlsConfig tls() {
+        return tls;
+    }
+
     /** Builds a {@link ServerConfig}; not thread-safe. */
     public static final class Builder {
         private Duration readTimeout = Duration.ofSeconds(5);
@@ -142,8 +173,18 @@ public final class ServerConfig {
         private int maxConnections = 20_000;
         private int maxConnectionsPerAddress = 1024;
         private Duration firstFrameTimeout = Duration.ofSeconds(30);
+        private TlsConfig tls;
 
         private Builder() {
+        }
+
+        /** TLS for the listeners; null for plaintext (the default). It needs key material. */
+        public Builder tls(TlsConfig tls) {
+            if (tls != null && !tls.hasKeyMaterial()) {
+                throw new IllegalArgumentException("a TLS server needs a certificate and key (or a keystore)");
+            }
+            this.tls = tls;
+            return this;
         }
 
         public Builder readTimeout(Duration d) {

@@ -31,6 +31,7 @@
  * <tr><td>{@code idleTimeout}</td><td>duration</td><td>120 s</td><td>how long an unused connection stays open</td></tr>
  * <tr><td>{@code maxFrameBytes}</td><td>int</td><td>16777216</td><td>largest msg, blob or error body accepted</td></tr>
  * <tr><td>{@code clientId}</td><td>long</td><td>0</td><td>the client id in every request header</td></tr>
+ * <tr><td>{@code tls}, {@code tls.ca}, {@code tls.cert}, {@code tls.key}, {@code tls.peerName}, {@code tls.*}</td><td>string</td><td>none (plaintext)</td><td>TLS: trusted CAs (or {@code tls = true} for the system CAs), a client certificate for mutual TLS, the name expected in the server's certificate; every key in {@link io.occams.rpc.api.TlsConfig#fromProperties}</td></tr>
  * <tr><td>{@code name}</td><td>string</td><td>the PID</td><td>the pool's name in logs</td></tr>
  * </table>
  */

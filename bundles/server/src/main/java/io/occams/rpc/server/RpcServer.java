@@ -5,11 +5,13 @@ import io.occams.rpc.api.ServerConfig;
 import io.occams.rpc.api.spi.Codec;
 import io.occams.rpc.api.spi.Runtime;
 import io.occams.rpc.errors.ErrorCodecRegistry;
+import io.occams.rpc.server.internal.AuthorizingDispatch;
 import io.occams.rpc.stream.StreamServer;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Supplier;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -51,6 +53,13 @@ public final class RpcServer implements AutoCloseable {
         this.config = config;
         this.dispatcher = dispatcher;
         this.stream = new StreamServer(runtime, config, dispatcher);
+    }
+
+    private RpcServer(Runtime runtime, ServerConfig config, ServiceDispatcher dispatcher, Supplier<Authorizer> authorizer) {
+        this.runtime = runtime;
+        this.config = config;
+        this.dispatcher = dispatcher;
+        this.stream = new StreamServer(runtime, config, new AuthorizingDispatch(dispatcher, authorizer));
     }
 
     /** A builder; {@link Builder#runtime} is required. */
@@ -163,8 +172,31 @@ public final class RpcServer implements AutoCloseable {
         private Codec codec;
         private ErrorCodecRegistry errors;
         private ServiceDispatcher dispatcher;
+        private Supplier<Authorizer> authorizer;
 
         private Builder() {
+        }
+
+        /**
+         * Who may call what; default: everyone everything. Asked per call with the caller's TLS identity.
+         *
+         * @since 0.2
+         */
+        public Builder authorizer(Authorizer authorizer) {
+            Objects.requireNonNull(authorizer, "authorizer");
+            this.authorizer = () -> authorizer;
+            return this;
+        }
+
+        /**
+         * An authorizer looked up per call (null from it allows everything): for one that comes and goes,
+         * like an OSGi service.
+         *
+         * @since 0.2
+         */
+        public Builder authorizer(Supplier<Authorizer> authorizer) {
+            this.authorizer = Objects.requireNonNull(authorizer, "authorizer");
+            return this;
         }
 
         /** The runtime that owns sockets and threads; required. */
@@ -218,7 +250,7 @@ public final class RpcServer implements AutoCloseable {
             } else if (codec != null || errors != null) {
                 throw new IllegalStateException("give either a dispatcher or a codec and error registry; the dispatcher has its own");
             }
-            return new RpcServer(runtime, config, d);
+            return authorizer == null ? new RpcServer(runtime, config, d) : new RpcServer(runtime, config, d, authorizer);
         }
     }
 }

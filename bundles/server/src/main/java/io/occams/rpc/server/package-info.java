@@ -38,9 +38,13 @@
  * <tr><td>{@code maxConnections}</td><td>int</td><td>20000</td><td>connections open at once; one more is accepted and closed at once (one rate-limited log line)</td></tr>
  * <tr><td>{@code maxConnectionsPerAddress}</td><td>int</td><td>1024</td><td>connections open at once from one remote IP address (Unix sockets are not counted); over it, as above</td></tr>
  * <tr><td>{@code firstFrameTimeout}</td><td>duration</td><td>30 s</td><td>how long a new connection may take to send its first complete frame before it is closed</td></tr>
+ * <tr><td>{@code tls.cert}, {@code tls.key}, {@code tls.ca}, {@code tls.*}</td><td>string</td><td>none (plaintext)</td><td>TLS: PEM chain and PKCS#8 key (or {@code tls.keystore}), and CAs whose client certificates are required (mutual TLS); every key in {@link io.occams.rpc.api.TlsConfig#fromProperties}</td></tr>
  * <tr><td>{@code name}</td><td>string</td><td>the PID</td><td>the server's name in logs</td></tr>
  * <tr><td>{@code Codec.target}, {@code errors.target}</td><td>filter</td><td>{@code (occams.codec.format=0)}, any</td><td>DS targets: which {@code Codec} and {@code ErrorCodecRegistry} services to use</td></tr>
  * </table>
+ * Who may call what: the best ranked {@link io.occams.rpc.server.Authorizer} service (none: everyone may call
+ * everything); the configuration {@code io.occams.rpc.authorizer} registers a {@link io.occams.rpc.server.PatternAuthorizer}
+ * ({@code allow.<label> = <identity pattern> -> <Service.method pattern>, ...}).
  * Every other public property is copied onto the {@code RpcServer} service. The runtimes have their own
  * (optional, non-factory) PIDs, {@code io.occams.rpc.runtime.netty} and {@code io.occams.rpc.runtime.vthreads};
  * client pools are configured under {@code io.occams.rpc.client} (see {@code io.occams.rpc.pool}).

@@ -198,7 +198,7 @@ public final class ClientStream implements Caller, AutoCloseable {
                 ClientStream s = new ClientStream(runtime, conn, config, address, clock);
                 made[0] = s;
                 return s.handler();
-            });
+            }, config.tls() == null ? null : config.tls().context());
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(new RpcException(RpcCode.UNREACHABLE, address + ": " + e.getMessage(), e));
         }

@@ -107,7 +107,7 @@ public final class StreamServer implements AutoCloseable {
                     sc.beginClose();
                 }
                 return sc;
-            });
+            }, config.tls() == null ? null : config.tls().context());
             listeners.add(l);
             if (sweep == null) {
                 sweep = runtime.scheduler().scheduleAtFixedRate(this::sweep, 1, 1, TimeUnit.SECONDS);

@@ -2,6 +2,7 @@ package io.occams.rpc.api.spi;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.occams.rpc.api.PeerIdentity;
 import io.occams.rpc.api.RpcAddress;
 import org.osgi.annotation.versioning.ConsumerType;
 
@@ -21,6 +22,17 @@ public interface Connection {
 
     /** This side's address. */
     RpcAddress localAddress();
+
+    /**
+     * Who the peer is: the subject and SANs of the certificate it presented in the TLS handshake, or
+     * {@link PeerIdentity#ANONYMOUS} (plaintext, or no client certificate). Known from the first
+     * callback on; the default is anonymous.
+     *
+     * @since 0.2
+     */
+    default PeerIdentity peerIdentity() {
+        return PeerIdentity.ANONYMOUS;
+    }
 
     /**
      * Queues {@code buf} to be written after everything queued before it. Takes ownership: the

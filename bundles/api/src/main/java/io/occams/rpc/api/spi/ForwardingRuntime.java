@@ -38,6 +38,17 @@ public abstract class ForwardingRuntime implements Runtime {
     }
 
     @Override
+    public CompletableFuture<Connection> connect(RpcAddress address, Duration timeout, ConnectionHandler.Factory factory,
+            TlsContext tls) {
+        return delegate().connect(address, timeout, factory, tls);
+    }
+
+    @Override
+    public Listener listen(RpcAddress address, ConnectionHandler.Factory factory, TlsContext tls) throws IOException {
+        return delegate().listen(address, factory, tls);
+    }
+
+    @Override
     public ScheduledExecutorService scheduler() {
         return delegate().scheduler();
     }

@@ -51,6 +51,44 @@ public interface Runtime extends AutoCloseable {
      */
     Listener listen(RpcAddress address, ConnectionHandler.Factory factory) throws IOException;
 
+    /**
+     * {@link #connect(RpcAddress, Duration, ConnectionHandler.Factory)} over TLS when {@code tls} is not
+     * null: the future completes once the handshake succeeded (within the timeout of
+     * {@link io.occams.rpc.api.TlsConfig#handshakeTimeout()}), and fails with an
+     * {@link javax.net.ssl.SSLException} saying why when it did not ({@link TlsContext#describe}). The
+     * connection's {@link Connection#peerIdentity()} is the server's certificate.
+     *
+     * <p>The default handles a null {@code tls} and refuses TLS: a runtime that speaks it overrides this.
+     *
+     * @since 0.2
+     */
+    default CompletableFuture<Connection> connect(RpcAddress address, Duration timeout, ConnectionHandler.Factory factory,
+            TlsContext tls) {
+        if (tls == null) {
+            return connect(address, timeout, factory);
+        }
+        return CompletableFuture.failedFuture(new UnsupportedOperationException("the " + name() + " runtime has no TLS"));
+    }
+
+    /**
+     * {@link #listen(RpcAddress, ConnectionHandler.Factory)} over TLS when {@code tls} is not null: each
+     * accepted connection first completes a handshake (bounded by
+     * {@link io.occams.rpc.api.TlsConfig#handshakeTimeout()}) and only then gets its handler; one that
+     * fails is closed with one log line that says why, and the listener carries on. The key material is
+     * loaded before binding, so a bad file fails here.
+     *
+     * <p>The default handles a null {@code tls} and refuses TLS: a runtime that speaks it overrides this.
+     *
+     * @throws IOException when the address cannot be bound or the key material does not load
+     * @since 0.2
+     */
+    default Listener listen(RpcAddress address, ConnectionHandler.Factory factory, TlsContext tls) throws IOException {
+        if (tls == null) {
+            return listen(address, factory);
+        }
+        throw new UnsupportedOperationException("the " + name() + " runtime has no TLS");
+    }
+
     /** A scheduler for timers (the once-a-second timeout sweep); tasks must be short and must not block. */
     ScheduledExecutorService scheduler();
 

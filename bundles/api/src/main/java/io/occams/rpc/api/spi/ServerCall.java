@@ -2,6 +2,7 @@ package io.occams.rpc.api.spi;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.occams.rpc.api.PeerIdentity;
 import io.occams.rpc.api.RpcCode;
 import java.util.concurrent.Executor;
 import org.osgi.annotation.versioning.ProviderType;
@@ -82,6 +83,16 @@ public interface ServerCall {
 
     /** Answers with the framework error {@code code} (a flag-2 frame with its wire name). */
     void replyError(RpcCode code);
+
+    /**
+     * Who made the call: the {@linkplain Connection#peerIdentity() identity} of its connection. Like the
+     * other getters, read it before answering.
+     *
+     * @since 0.2
+     */
+    default PeerIdentity peerIdentity() {
+        return PeerIdentity.ANONYMOUS;
+    }
 
     /** Whether the call has been answered; only meaningful while the caller still owns it (see above). */
     boolean isAnswered();

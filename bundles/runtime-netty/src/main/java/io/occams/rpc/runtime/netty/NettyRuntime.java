@@ -18,9 +18,11 @@ import io.occams.rpc.api.spi.Connection;
 import io.occams.rpc.api.spi.ConnectionHandler;
 import io.occams.rpc.api.spi.Runtime;
 import io.occams.rpc.runtime.netty.internal.BlockingExecutors;
+import io.occams.rpc.api.spi.TlsContext;
 import io.occams.rpc.runtime.netty.internal.NamedThreadFactory;
 import io.occams.rpc.runtime.netty.internal.NettyConnection;
 import io.occams.rpc.runtime.netty.internal.NettyListener;
+import io.occams.rpc.runtime.netty.internal.NettyTls;
 import io.occams.rpc.runtime.netty.internal.Transport;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -87,6 +89,7 @@ public final class NettyRuntime implements Runtime {
     private final long writeTimeoutNanos;
     private final Set<NettyConnection> connections = ConcurrentHashMap.newKeySet();
     private final Set<NettyListener> listeners = ConcurrentHashMap.newKeySet();
+    private final NettyTls nettyTls = new NettyTls();
     /** Set once by close() on any thread; read by listen() and connect() on any thread to refuse new work. */
     private volatile boolean closed;
 
@@ -128,6 +131,14 @@ public final class NettyRuntime implements Runtime {
         return blockingOnVirtualThreads;
     }
 
+    /**
+     * Whether TLS can use the OpenSSL engine here: netty-tcnative (BoringSSL) is on the class path and its
+     * native library loads. {@link io.occams.rpc.api.TlsConfig.Provider#AUTO} then uses it.
+     */
+    public static boolean openSslAvailable() {
+        return NettyTls.openSslAvailable();
+    }
+
     /** The Netty transport in use: {@code "epoll"} or {@code "nio"}. */
     public String transport() {
         return transport.name();
@@ -140,6 +151,18 @@ public final class NettyRuntime implements Runtime {
 
     @Override
     public CompletableFuture<Connection> connect(RpcAddress address, Duration timeout, ConnectionHandler.Factory factory) {
+        return connect(address, timeout, factory, null);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>TLS is Netty's {@code SslHandler}, with the OpenSSL engine when netty-tcnative is present and
+     * {@link io.occams.rpc.api.TlsConfig#provider()} allows it, else the JDK's.
+     */
+    @Override
+    public CompletableFuture<Connection> connect(RpcAddress address, Duration timeout, ConnectionHandler.Factory factory,
+            TlsContext tls) {
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(timeout, "timeout");
         Objects.requireNonNull(factory, "factory");
@@ -162,10 +185,19 @@ public final class NettyRuntime implements Runtime {
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis())))
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
-                    protected void initChannel(Channel ch) {
+                    protected void initChannel(Channel ch) throws Exception {
                         allowHalfClosure(ch);
-                        ch.pipeline().addLast(new NettyConnection(ch, transport, writeTimeoutNanos, factory,
-                                connections, result, null, unix ? address : null).bridge());
+                        NettyConnection c = new NettyConnection(ch, transport, writeTimeoutNanos, factory,
+                                connections, result, null, unix ? address : null);
+                        if (tls != null) {
+                            try {
+                                ch.pipeline().addLast(nettyTls.newHandler(ch, tls, address), new NettyTls.Gate(c, result));
+                            } catch (Exception e) {
+                                result.completeExceptionally(e);
+                                throw e;
+                            }
+                        }
+                        ch.pipeline().addLast(c.bridge());
                     }
                 });
         configure(b, unix);
@@ -180,8 +212,21 @@ public final class NettyRuntime implements Runtime {
 
     @Override
     public Listener listen(RpcAddress address, ConnectionHandler.Factory factory) throws IOException {
+        return listen(address, factory, null);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A failed handshake is logged at WARN, one line with the reason, and its channel closed.
+     */
+    @Override
+    public Listener listen(RpcAddress address, ConnectionHandler.Factory factory, TlsContext tls) throws IOException {
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(factory, "factory");
+        if (tls != null) {
+            tls.material(); // a key file that does not load fails the listen, not every handshake
+        }
         if (closed) {
             throw new IOException("runtime closed");
         }
@@ -196,10 +241,14 @@ public final class NettyRuntime implements Runtime {
                 .option(ChannelOption.ALLOCATOR, allocator)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
-                    protected void initChannel(Channel ch) {
+                    protected void initChannel(Channel ch) throws Exception {
                         allowHalfClosure(ch);
-                        ch.pipeline().addLast(new NettyConnection(ch, transport, writeTimeoutNanos, factory,
-                                connections, null, unix ? address : null, null).bridge());
+                        NettyConnection c = new NettyConnection(ch, transport, writeTimeoutNanos, factory,
+                                connections, null, unix ? address : null, null);
+                        if (tls != null) {
+                            ch.pipeline().addLast(nettyTls.newHandler(ch, tls, null), new NettyTls.Gate(c, null));
+                        }
+                        ch.pipeline().addLast(c.bridge());
                     }
                 });
         if (!unix) {

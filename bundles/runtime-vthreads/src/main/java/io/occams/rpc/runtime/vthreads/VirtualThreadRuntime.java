@@ -6,8 +6,11 @@ import io.occams.rpc.api.RpcAddress;
 import io.occams.rpc.api.spi.Connection;
 import io.occams.rpc.api.spi.ConnectionHandler;
 import io.occams.rpc.api.spi.Runtime;
+import io.occams.rpc.api.spi.TlsContext;
 import io.occams.rpc.runtime.vthreads.internal.Settings;
 import io.occams.rpc.runtime.vthreads.internal.TimerThread;
+import io.occams.rpc.runtime.vthreads.internal.TlsChannel;
+import io.occams.rpc.runtime.vthreads.internal.TlsHandshake;
 import io.occams.rpc.runtime.vthreads.internal.VtConnection;
 import io.occams.rpc.runtime.vthreads.internal.VtListener;
 import java.io.IOException;
@@ -170,6 +173,18 @@ public final class VirtualThreadRuntime implements Runtime {
      */
     @Override
     public CompletableFuture<Connection> connect(RpcAddress address, Duration timeout, ConnectionHandler.Factory factory) {
+        return connect(address, timeout, factory, null);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>TLS is the JDK's {@code SSLEngine} over the blocking channel ({@link TlsChannel}); the handshake
+     * runs on the connect thread, bounded by the TLS handshake timeout.
+     */
+    @Override
+    public CompletableFuture<Connection> connect(RpcAddress address, Duration timeout, ConnectionHandler.Factory factory,
+            TlsContext tls) {
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(timeout, "timeout");
         Objects.requireNonNull(factory, "factory");
@@ -182,11 +197,11 @@ public final class VirtualThreadRuntime implements Runtime {
             return result;
         }
         Thread.ofVirtual().name("occams-vt-connect [" + address + "]")
-                .start(() -> doConnect(address, timeout, factory, result));
+                .start(() -> doConnect(address, timeout, factory, tls, result));
         return result;
     }
 
-    private void doConnect(RpcAddress address, Duration timeout, ConnectionHandler.Factory factory,
+    private void doConnect(RpcAddress address, Duration timeout, ConnectionHandler.Factory factory, TlsContext tls,
             CompletableFuture<Connection> result) {
         SocketChannel ch = null;
         ScheduledFuture<?> deadline = null;
@@ -204,7 +219,8 @@ public final class VirtualThreadRuntime implements Runtime {
             if (!deadline.cancel(false)) {
                 throw new SocketTimeoutException("connect to " + address + " timed out after " + timeout);
             }
-            VtConnection conn = register(ch, factory);
+            TlsChannel t = tls == null ? null : TlsHandshake.client(ch, tls, address, timer);
+            VtConnection conn = register(ch, t, factory);
             try {
                 conn.opened().join();
             } catch (CompletionException e) {
@@ -236,8 +252,23 @@ public final class VirtualThreadRuntime implements Runtime {
      */
     @Override
     public Listener listen(RpcAddress address, ConnectionHandler.Factory factory) throws IOException {
+        return listen(address, factory, null);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Each accepted connection's handshake runs on a virtual thread of its own
+     * ({@code "occams-vt-handshake [peer]"}), so that a slow one never holds up the accept loop.
+     */
+    @Override
+    public Listener listen(RpcAddress address, ConnectionHandler.Factory factory, TlsContext tls) throws IOException {
         Objects.requireNonNull(factory, "factory");
-        VtListener l = VtListener.bind(address, ch -> acceptConnection(ch, factory), this::listenerClosed);
+        if (tls != null) {
+            tls.material(); // a key file that does not load fails the listen, not every handshake
+        }
+        VtListener l = VtListener.bind(address,
+                tls == null ? ch -> acceptConnection(ch, factory) : ch -> acceptTls(ch, factory, tls), this::listenerClosed);
         stateLock.lock();
         try {
             if (state == RUNNING) {
@@ -387,10 +418,32 @@ public final class VirtualThreadRuntime implements Runtime {
 
     // ------------------------------------------------------------------ internals
 
+    /** On an accept thread: the handshake goes to a thread of its own, then the connection is registered. */
+    private void acceptTls(SocketChannel ch, ConnectionHandler.Factory factory, TlsContext tls) {
+        String peer;
+        try {
+            peer = String.valueOf(ch.getRemoteAddress());
+        } catch (IOException e) {
+            peer = "?";
+        }
+        String who = peer;
+        Thread.ofVirtual().name("occams-vt-handshake [" + peer + "]").start(() -> {
+            TlsChannel t = TlsHandshake.server(ch, tls, who, timer);
+            if (t != null) {
+                acceptConnection(ch, t, factory);
+            }
+        });
+    }
+
     /** On an accept thread. */
     private void acceptConnection(SocketChannel ch, ConnectionHandler.Factory factory) {
+        acceptConnection(ch, null, factory);
+    }
+
+    /** On an accept thread, or a handshake thread. */
+    private void acceptConnection(SocketChannel ch, TlsChannel tls, ConnectionHandler.Factory factory) {
         try {
-            register(ch, factory);
+            register(ch, tls, factory);
         } catch (IOException | IllegalStateException e) {
             LOG.debug("dropping an accepted connection: {}", e.toString());
             closeQuietly(ch);
@@ -398,11 +451,11 @@ public final class VirtualThreadRuntime implements Runtime {
     }
 
     /** Makes, registers and starts a connection on a connected channel; closes it when shut down. */
-    private VtConnection register(SocketChannel ch, ConnectionHandler.Factory factory) throws IOException {
+    private VtConnection register(SocketChannel ch, TlsChannel tls, ConnectionHandler.Factory factory) throws IOException {
         if (ch.getRemoteAddress() instanceof InetSocketAddress) {
             ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
         }
-        VtConnection conn = new VtConnection(ch, settings, factory, connectionIds.incrementAndGet(),
+        VtConnection conn = new VtConnection(ch, tls, settings, factory, connectionIds.incrementAndGet(),
                 this::connectionTerminated);
         stateLock.lock();
         try {

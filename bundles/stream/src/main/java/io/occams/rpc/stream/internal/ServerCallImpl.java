@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.buffer.UnpooledHeapByteBuf;
+import io.occams.rpc.api.PeerIdentity;
 import io.occams.rpc.api.RpcCode;
 import io.occams.rpc.api.spi.ServerCall;
 import io.occams.rpc.stream.Frames;
@@ -193,6 +194,11 @@ final class ServerCallImpl implements ServerCall {
     @Override
     public boolean isAnswered() {
         return state != LIVE;
+    }
+
+    @Override
+    public PeerIdentity peerIdentity() {
+        return conn.peerIdentity();
     }
 
     private boolean claim() {

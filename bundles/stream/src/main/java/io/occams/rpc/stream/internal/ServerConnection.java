@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.occams.rpc.api.RpcCode;
 import io.occams.rpc.api.ServerConfig;
+import io.occams.rpc.api.PeerIdentity;
 import io.occams.rpc.api.spi.Connection;
 import io.occams.rpc.api.spi.ConnectionHandler;
 import io.occams.rpc.api.spi.Dispatch;
@@ -498,5 +499,10 @@ public final class ServerConnection implements ConnectionHandler {
     @Override
     public String toString() {
         return "ServerConnection[" + name + "]";
+    }
+
+    /** Who is at the other end (see {@link Connection#peerIdentity()}). */
+    PeerIdentity peerIdentity() {
+        return connection.peerIdentity();
     }
 }

@@ -3,6 +3,7 @@ package io.occams.rpc.pool.internal.osgi;
 import io.occams.rpc.api.spi.ConfigProperties;
 import io.occams.rpc.api.ClientConfig;
 import io.occams.rpc.api.RpcAddress;
+import io.occams.rpc.api.TlsConfig;
 import io.occams.rpc.api.RpcCode;
 import io.occams.rpc.api.RpcException;
 import io.occams.rpc.api.spi.Runtime;
@@ -468,6 +469,7 @@ public final class ClientComponent {
             if (id != null) {
                 b.clientId(Long.parseLong(id));
             }
+            b.tls(TlsConfig.fromProperties(p));
             this.config = b.build();
             String sel = props.string("selection", "round_robin").toUpperCase(Locale.ROOT).replace('-', '_');
             try {

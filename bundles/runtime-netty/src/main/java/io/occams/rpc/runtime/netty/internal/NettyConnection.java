@@ -12,6 +12,7 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.internal.PlatformDependent;
+import io.occams.rpc.api.PeerIdentity;
 import io.occams.rpc.api.RpcAddress;
 import io.occams.rpc.api.spi.Connection;
 import io.occams.rpc.api.spi.ConnectionHandler;
@@ -63,6 +64,8 @@ public final class NettyConnection implements Connection {
     private volatile RpcAddress localAddress;
     /** Set on the event loop at channelActive (or at construction when known), read from any thread. */
     private volatile RpcAddress remoteAddress;
+    /** Set on the event loop by {@link NettyTls.Gate} once a TLS handshake succeeded, read from any thread. */
+    private volatile PeerIdentity peerIdentity = PeerIdentity.ANONYMOUS;
 
     /**
      * Writes made off the event loop, waiting for {@link #drainTask} (multi-producer, the loop consumes).
@@ -130,6 +133,16 @@ public final class NettyConnection implements Connection {
     public RpcAddress localAddress() {
         RpcAddress a = localAddress;
         return a != null ? a : transport.rpcAddress(channel.localAddress());
+    }
+
+    @Override
+    public PeerIdentity peerIdentity() {
+        return peerIdentity;
+    }
+
+    /** The identity the TLS handshake established; before the handler is made. */
+    void peerIdentity(PeerIdentity identity) {
+        this.peerIdentity = identity;
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.occams.rpc.runtime.vthreads.internal;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.occams.rpc.api.PeerIdentity;
 import io.occams.rpc.api.RpcAddress;
 import io.occams.rpc.api.spi.Connection;
 import io.occams.rpc.api.spi.ConnectionHandler;
@@ -110,6 +111,8 @@ public final class VtConnection implements Connection {
     private static final Object END_OF_INPUT = new Object();
 
     private final SocketChannel channel;
+    /** TLS over {@link #channel}, or null for plaintext. */
+    private final TlsChannel tls;
     private final Settings settings;
     private final ConnectionHandler.Factory factory;
     private final RpcAddress localAddress;
@@ -217,7 +220,18 @@ public final class VtConnection implements Connection {
      */
     public VtConnection(SocketChannel channel, Settings settings, ConnectionHandler.Factory factory, long id,
             Consumer<VtConnection> onTerminated) throws IOException {
+        this(channel, null, settings, factory, id, onTerminated);
+    }
+
+    /**
+     * Wraps {@code channel}, speaking TLS through {@code tls} (handshake done) when it is not null; call
+     * {@link #start()} next. Reads, writes and the half-close then go through {@code tls}; closing still
+     * closes {@code channel}.
+     */
+    public VtConnection(SocketChannel channel, TlsChannel tls, Settings settings, ConnectionHandler.Factory factory,
+            long id, Consumer<VtConnection> onTerminated) throws IOException {
         this.channel = channel;
+        this.tls = tls;
         this.settings = settings;
         this.factory = factory;
         this.id = id;
@@ -267,6 +281,16 @@ public final class VtConnection implements Connection {
     @Override
     public RpcAddress localAddress() {
         return localAddress;
+    }
+
+    @Override
+    public PeerIdentity peerIdentity() {
+        return tls == null ? PeerIdentity.ANONYMOUS : tls.peerIdentity();
+    }
+
+    /** One read from the socket, through TLS when there is TLS. */
+    private int read(ByteBuffer dst) throws IOException {
+        return tls != null ? tls.read(dst) : channel.read(dst);
     }
 
     @Override
@@ -545,7 +569,7 @@ public final class VtConnection implements Connection {
                         buf.release();
                         continue; // take over first: the rescuer's data comes before what we would read
                     }
-                    n = channel.read(buf.internalNioBuffer(0, buf.capacity()));
+                    n = read(buf.internalNioBuffer(0, buf.capacity()));
                 } catch (Throwable t) {
                     buf.release();
                     throw t;
@@ -658,7 +682,7 @@ public final class VtConnection implements Connection {
             ByteBuf buf = alloc.ioBuffer(settings.readBufferSize());
             readMutex.lock(); // held until the item is queued (below)
             try {
-                int n = channel.read(buf.internalNioBuffer(0, buf.capacity()));
+                int n = read(buf.internalNioBuffer(0, buf.capacity()));
                 if (n < 0) {
                     buf.release();
                     item = END_OF_INPUT;
@@ -1046,7 +1070,7 @@ public final class VtConnection implements Connection {
             }
             long start = System.nanoTime();
             writeBlockedSince = start == NOT_WRITING ? 1 : start;
-            return channel.write(wnios, 0, n);
+            return tls != null ? tls.write(wnios, 0, n) : channel.write(wnios, 0, n);
         } finally {
             writeBlockedSince = NOT_WRITING;
             Arrays.fill(wnios, 0, n, null);
@@ -1067,7 +1091,7 @@ public final class VtConnection implements Connection {
             while (remaining > 0) {
                 long start = System.nanoTime();
                 writeBlockedSince = start == NOT_WRITING ? 1 : start;
-                long written = channel.write(nios, offset, n - offset);
+                long written = tls != null ? tls.write(nios, offset, n - offset) : channel.write(nios, offset, n - offset);
                 writeBlockedSince = NOT_WRITING;
                 calls++;
                 remaining -= written;
@@ -1093,7 +1117,11 @@ public final class VtConnection implements Connection {
 
     /** Half-closes after the drain; closes too when close() asked or the input already ended. */
     private void endOutput() throws IOException {
-        channel.shutdownOutput();
+        if (tls != null) {
+            tls.shutdownOutput(); // close_notify first
+        } else {
+            channel.shutdownOutput();
+        }
         boolean closeAlso;
         lock.lock();
         try {

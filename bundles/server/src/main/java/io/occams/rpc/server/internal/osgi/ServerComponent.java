@@ -3,9 +3,11 @@ package io.occams.rpc.server.internal.osgi;
 import io.occams.rpc.api.spi.ConfigProperties;
 import io.occams.rpc.api.RpcAddress;
 import io.occams.rpc.api.ServerConfig;
+import io.occams.rpc.api.TlsConfig;
 import io.occams.rpc.api.spi.Codec;
 import io.occams.rpc.api.spi.Runtime;
 import io.occams.rpc.errors.ErrorCodecRegistry;
+import io.occams.rpc.server.Authorizer;
 import io.occams.rpc.server.RpcServer;
 import io.occams.rpc.server.ServiceDispatcher;
 import java.io.IOException;
@@ -83,6 +85,10 @@ public final class ServerComponent {
     private Codec codec;
     @Reference
     private ErrorCodecRegistry errors;
+    /** Who may call what: the best ranked Authorizer service, or null (everyone may call everything). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile Authorizer authorizer;
     private BundleContext context;
 
     /** @GuardedBy("lock") */
@@ -265,7 +271,8 @@ public final class ServerComponent {
     }
 
     private RpcServer start(Runtime runtime, List<RpcAddress> addresses) {
-        RpcServer s = RpcServer.builder().runtime(runtime).config(settings.config).dispatcher(dispatcher).build();
+        RpcServer s = RpcServer.builder().runtime(runtime).config(settings.config).dispatcher(dispatcher)
+                .authorizer(() -> authorizer).build();
         List<String> bound = new ArrayList<>();
         for (RpcAddress a : addresses) {
             try {
@@ -359,6 +366,7 @@ public final class ServerComponent {
             props.ifInteger("maxConnections", b::maxConnections);
             props.ifInteger("maxConnectionsPerAddress", b::maxConnectionsPerAddress);
             props.ifDuration("firstFrameTimeout", b::firstFrameTimeout);
+            b.tls(TlsConfig.fromProperties(p));
             this.config = b.build();
             this.swapGrace = config.swapGrace();
             this.drainTimeout = props.duration("drainTimeout", ServiceDispatcher.DEFAULT_DRAIN_TIMEOUT);

@@ -1,0 +1,378 @@
+package io.occams.rpc.runtime.vthreads.internal;
+
+import io.occams.rpc.api.PeerIdentity;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.locks.ReentrantLock;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLEngineResult;
+import javax.net.ssl.SSLEngineResult.HandshakeStatus;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
+
+/**
+ * TLS over one blocking {@link SocketChannel}: the JDK's {@link SSLEngine} between a {@link VtConnection}
+ * and its socket. {@link #handshake()} runs first, on the thread that set the connection up; then the
+ * connection's reader calls {@link #read} (unwrap) and its writer (or an inline flush) calls
+ * {@link #write} (wrap), at the same time: the engine allows a wrap and an unwrap to run concurrently,
+ * and each side has its own lock and buffers.
+ *
+ * <p>No carrier thread is pinned: the locks are {@link ReentrantLock}s and every wait is a blocking
+ * channel call, which parks a virtual thread. A handshake is bounded by whoever started it closing the
+ * channel (the runtime's handshake timeout); a read or write in progress then fails.
+ *
+ * <p>Buffers: the ciphertext read ({@link #netIn}) and the plaintext not yet handed over
+ * ({@link #appIn}) belong to the reader; the ciphertext to send ({@link #netOut}, up to four records)
+ * to the writer. All are heap buffers: the JDK's AES-GCM is fastest on arrays, and a heap buffer costs
+ * no native memory per idle connection.
+ */
+public final class TlsChannel {
+    private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
+    /** Records per write call (each up to 16 KiB of plaintext). */
+    private static final int RECORDS_PER_WRITE = 4;
+    /** Records one read may unwrap before handing the plaintext over. */
+    private static final int BATCH_RECORDS = 2;
+
+    private final SocketChannel channel;
+    private final SSLEngine engine;
+    /** Held by the reader (and a handshake); guards netIn, appIn and inputDone. */
+    private final ReentrantLock readLock = new ReentrantLock();
+    /** Held by the writer, an inline flush, shutdownOutput, and handshake writes; guards netOut. */
+    private final ReentrantLock writeLock = new ReentrantLock();
+    /** Ciphertext read and not yet unwrapped; in read mode (position..limit). @GuardedBy("readLock") */
+    private ByteBuffer netIn;
+    /** Plaintext unwrapped and not yet handed to the reader; in read mode. @GuardedBy("readLock") */
+    private ByteBuffer appIn;
+    /** Ciphertext to send; filled and drained within one write. @GuardedBy("writeLock") */
+    private ByteBuffer netOut;
+    /** The peer sent close_notify or the socket hit end-of-stream. @GuardedBy("readLock") */
+    private boolean inputDone;
+    /** Set once the handshake finished; read by any thread. */
+    private volatile PeerIdentity peer = PeerIdentity.ANONYMOUS;
+
+    public TlsChannel(SocketChannel channel, SSLEngine engine) {
+        this.channel = channel;
+        this.engine = engine;
+        int packet = engine.getSession().getPacketBufferSize();
+        this.netIn = ByteBuffer.allocate(packet * BATCH_RECORDS).flip();
+        this.appIn = ByteBuffer.allocate(engine.getSession().getApplicationBufferSize() * BATCH_RECORDS).flip();
+        this.netOut = ByteBuffer.allocate(packet * RECORDS_PER_WRITE);
+    }
+
+    /** The engine (its session tells the protocol and cipher suite). */
+    public SSLEngine engine() {
+        return engine;
+    }
+
+    /** The peer's certificate identity, known once {@link #handshake()} returned. */
+    public PeerIdentity peerIdentity() {
+        return peer;
+    }
+
+    /**
+     * Runs the handshake to its end, blocking. Bounded only by the channel being closed (the caller's
+     * timeout): then it throws.
+     *
+     * @throws SSLException when the handshake fails (an alert, a certificate not trusted, a plaintext peer)
+     * @throws IOException when the socket fails or the peer closes first
+     */
+    public void handshake() throws IOException {
+        readLock.lock();
+        try {
+            engine.beginHandshake();
+            HandshakeStatus hs = engine.getHandshakeStatus();
+            boolean finished = false;
+            while (true) {
+                switch (hs) {
+                    case NEED_WRAP -> hs = wrapHandshake();
+                    case NEED_UNWRAP, NEED_UNWRAP_AGAIN -> hs = unwrapHandshake();
+                    case NEED_TASK -> {
+                        runTasks();
+                        hs = engine.getHandshakeStatus();
+                    }
+                    case FINISHED -> {
+                        finished = true;
+                        hs = engine.getHandshakeStatus();
+                        if (hs != HandshakeStatus.NEED_WRAP && hs != HandshakeStatus.NEED_TASK) {
+                            hs = HandshakeStatus.NOT_HANDSHAKING;
+                        }
+                    }
+                    case NOT_HANDSHAKING -> {
+                        if (engine.isOutboundDone() || engine.isInboundDone()) {
+                            throw new SSLHandshakeException("TLS was closed during the handshake");
+                        }
+                        peer = PeerIdentity.of(engine.getSession());
+                        return;
+                    }
+                    default -> throw new SSLException("unexpected handshake status " + hs + (finished ? " after finishing" : ""));
+                }
+            }
+        } catch (SSLException e) {
+            sendAlert();
+            throw e;
+        } finally {
+            readLock.unlock();
+        }
+    }
+
+    /** Best effort after a failed handshake: the alert the engine has for the peer (why we refuse it). */
+    private void sendAlert() {
+        try {
+            engine.closeOutbound();
+            writeLock.lock();
+            try {
+                netOut.clear();
+                for (int i = 0; i < 4 && !engine.isOutboundDone(); i++) {
+                    if (engine.wrap(EMPTY, netOut).bytesProduced() == 0) {
+                        break;
+                    }
+                }
+                netOut.flip();
+                writeFully(netOut);
+            } finally {
+                writeLock.unlock();
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // the connection is closed next anyway
+        }
+    }
+
+    /** @GuardedBy("readLock") */
+    private HandshakeStatus unwrapHandshake() throws IOException {
+        while (true) {
+            appIn.compact();
+            SSLEngineResult r;
+            try {
+                r = engine.unwrap(netIn, appIn);
+            } finally {
+                appIn.flip();
+            }
+            switch (r.getStatus()) {
+                case OK:
+                    return r.getHandshakeStatus();
+                case BUFFER_UNDERFLOW:
+                    if (!readMore()) {
+                        throw new SSLHandshakeException("the peer closed the connection during the handshake");
+                    }
+                    break;
+                case BUFFER_OVERFLOW:
+                    appIn = grow(appIn, engine.getSession().getApplicationBufferSize());
+                    break;
+                default:
+                    throw new SSLHandshakeException("the peer closed TLS during the handshake");
+            }
+        }
+    }
+
+    private HandshakeStatus wrapHandshake() throws IOException {
+        writeLock.lock();
+        try {
+            netOut.clear();
+            SSLEngineResult r;
+            while (true) {
+                r = engine.wrap(EMPTY, netOut);
+                if (r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
+                    netOut = ByteBuffer.allocate(netOut.capacity() * 2);
+                    continue;
+                }
+                break;
+            }
+            netOut.flip();
+            writeFully(netOut);
+            return r.getHandshakeStatus();
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private void runTasks() {
+        Runnable task;
+        while ((task = engine.getDelegatedTask()) != null) {
+            task.run();
+        }
+    }
+
+    /** Reads more ciphertext into {@link #netIn}; false at end-of-stream. @GuardedBy("readLock") */
+    private boolean readMore() throws IOException {
+        netIn.compact();
+        try {
+            if (!netIn.hasRemaining()) {
+                int packet = engine.getSession().getPacketBufferSize();
+                ByteBuffer bigger = ByteBuffer.allocate(Math.max(packet, netIn.capacity() * 2));
+                netIn.flip();
+                bigger.put(netIn);
+                netIn = bigger;
+            }
+            return channel.read(netIn) >= 0;
+        } finally {
+            netIn.flip();
+        }
+    }
+
+    private static ByteBuffer grow(ByteBuffer readMode, int atLeast) {
+        ByteBuffer b = ByteBuffer.allocate(Math.max(atLeast, readMode.capacity() * 2));
+        b.put(readMode);
+        return b.flip();
+    }
+
+    /**
+     * Reads plaintext into {@code dst}, blocking until some arrives; -1 once the peer closed TLS (or the
+     * socket ended). For the connection's reader (one at a time).
+     */
+    public int read(ByteBuffer dst) throws IOException {
+        readLock.lock();
+        try {
+            while (true) {
+                if (appIn.hasRemaining()) {
+                    int n = Math.min(appIn.remaining(), dst.remaining());
+                    dst.put(appIn.slice(appIn.position(), n));
+                    appIn.position(appIn.position() + n);
+                    return n;
+                }
+                if (inputDone) {
+                    return -1;
+                }
+                unwrapAvailable();
+                if (appIn.hasRemaining() || inputDone) {
+                    continue;
+                }
+                if (!readMore()) {
+                    inputDone = true;
+                    return -1; // end-of-stream without close_notify: a truncation the frames will show
+                }
+            }
+        } finally {
+            readLock.unlock();
+        }
+    }
+
+    /**
+     * Unwraps every whole record {@link #netIn} holds into the (empty) {@link #appIn}, as long as another
+     * record fits: one read hands the handler many small frames at once, as a plaintext read would.
+     * @GuardedBy("readLock")
+     */
+    private void unwrapAvailable() throws IOException {
+        int appSize = engine.getSession().getApplicationBufferSize();
+        if (appIn.capacity() < appSize) {
+            appIn = ByteBuffer.allocate(appSize * BATCH_RECORDS);
+        }
+        appIn.clear();
+        try {
+            while (netIn.hasRemaining() && appIn.remaining() >= appSize) {
+                SSLEngineResult r = engine.unwrap(netIn, appIn);
+                switch (r.getStatus()) {
+                    case OK -> afterHandshakeStatus(r.getHandshakeStatus());
+                    case CLOSED -> {
+                        inputDone = true;
+                        afterHandshakeStatus(r.getHandshakeStatus());
+                        return;
+                    }
+                    default -> {
+                        return; // underflow: the rest of a record is still on its way; overflow: room is used up
+                    }
+                }
+            }
+        } finally {
+            appIn.flip();
+        }
+    }
+
+    /** After the handshake: the engine may still want a task run or a message sent (TLS 1.3 key update). */
+    private void afterHandshakeStatus(HandshakeStatus hs) throws IOException {
+        while (true) {
+            switch (hs) {
+                case NEED_TASK -> {
+                    runTasks();
+                    hs = engine.getHandshakeStatus();
+                }
+                case NEED_WRAP -> {
+                    if (engine.isOutboundDone()) {
+                        return;
+                    }
+                    hs = wrapHandshake();
+                }
+                default -> {
+                    return;
+                }
+            }
+        }
+    }
+
+    /**
+     * Encrypts as much of {@code srcs[offset..offset+length)} as fits in a few records and sends it,
+     * blocking until the socket took all of it; returns the plaintext bytes consumed (the buffers'
+     * positions moved by as much). For the one thread that owns the connection's write side.
+     */
+    public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+        writeLock.lock();
+        try {
+            long left = 0;
+            for (int i = offset; i < offset + length; i++) {
+                left += srcs[i].remaining();
+            }
+            long consumed = 0;
+            int packet = engine.getSession().getPacketBufferSize();
+            if (netOut.capacity() < packet) {
+                netOut = ByteBuffer.allocate(packet * RECORDS_PER_WRITE);
+            }
+            netOut.clear();
+            while (left > 0 && netOut.remaining() >= packet) {
+                SSLEngineResult r = engine.wrap(srcs, offset, length, netOut);
+                if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
+                    throw new SSLException("TLS output is closed");
+                }
+                if (r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
+                    break;
+                }
+                consumed += r.bytesConsumed();
+                left -= r.bytesConsumed();
+                if (r.getHandshakeStatus() == HandshakeStatus.NEED_TASK) {
+                    runTasks();
+                }
+                while (offset < srcs.length && length > 0 && !srcs[offset].hasRemaining()) {
+                    offset++;
+                    length--;
+                }
+                if (r.bytesConsumed() == 0 && r.bytesProduced() == 0) {
+                    break;
+                }
+            }
+            netOut.flip();
+            writeFully(netOut);
+            return consumed;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** @GuardedBy("writeLock") */
+    private void writeFully(ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            if (channel.write(b) < 0) {
+                throw new EOFException();
+            }
+        }
+    }
+
+    /** Sends close_notify, then half-closes the socket. */
+    public void shutdownOutput() throws IOException {
+        writeLock.lock();
+        try {
+            engine.closeOutbound();
+            netOut.clear();
+            while (!engine.isOutboundDone()) {
+                SSLEngineResult r = engine.wrap(EMPTY, netOut);
+                if (r.bytesProduced() == 0 || r.getStatus() != SSLEngineResult.Status.OK && r.getStatus() != SSLEngineResult.Status.CLOSED) {
+                    break;
+                }
+            }
+            netOut.flip();
+            writeFully(netOut);
+            channel.shutdownOutput();
+        } finally {
+            writeLock.unlock();
+        }
+    }
+}
