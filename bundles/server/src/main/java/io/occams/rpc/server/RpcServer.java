@@ -45,11 +45,14 @@ public final class RpcServer implements AutoCloseable {
     private final ServerConfig config;
     private final ServiceDispatcher dispatcher;
     private final StreamServer stream;
+    /** Whether the server made its dispatcher (then shutdown marks it NOT_SERVING for the health service). */
+    private final boolean ownsDispatcher;
 
-    private RpcServer(Runtime runtime, ServerConfig config, ServiceDispatcher dispatcher) {
+    private RpcServer(Runtime runtime, ServerConfig config, ServiceDispatcher dispatcher, boolean ownsDispatcher) {
         this.runtime = runtime;
         this.config = config;
         this.dispatcher = dispatcher;
+        this.ownsDispatcher = ownsDispatcher;
         this.stream = new StreamServer(runtime, config, dispatcher);
     }
 
@@ -116,13 +119,23 @@ public final class RpcServer implements AutoCloseable {
         stream.stopAccepting();
     }
 
-    /** Stops accepting and reading; answers what was accepted; then closes the connections. Idempotent. */
+    /**
+     * Stops accepting and reading; answers what was accepted; then closes the connections. Idempotent. A
+     * dispatcher the server made itself answers {@code NOT_SERVING} to health checks from then on (one that
+     * was given to the builder is left as it is: its owner says when it drains).
+     */
     public void shutdown() {
+        if (ownsDispatcher) {
+            dispatcher.serving(false);
+        }
         stream.shutdown();
     }
 
     /** Shuts down and closes every connection at once; replies not yet written are lost. */
     public void shutdownNow() {
+        if (ownsDispatcher) {
+            dispatcher.serving(false);
+        }
         stream.shutdownNow();
     }
 
@@ -143,6 +156,9 @@ public final class RpcServer implements AutoCloseable {
     /** Graceful close bounded by {@link ServerConfig#serverCloseWait()}; idempotent; keeps the interrupt flag. */
     @Override
     public void close() {
+        if (ownsDispatcher) {
+            dispatcher.serving(false);
+        }
         stream.close();
     }
 
@@ -218,7 +234,7 @@ public final class RpcServer implements AutoCloseable {
             } else if (codec != null || errors != null) {
                 throw new IllegalStateException("give either a dispatcher or a codec and error registry; the dispatcher has its own");
             }
-            return new RpcServer(runtime, config, d);
+            return new RpcServer(runtime, config, d, dispatcher == null);
         }
     }
 }

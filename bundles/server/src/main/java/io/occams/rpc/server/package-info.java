@@ -34,6 +34,7 @@
  * <tr><td>{@code maxFrameBytes}</td><td>int</td><td>16777216</td><td>largest msg or blob accepted in one request</td></tr>
  * <tr><td>{@code maxActionBytes}</td><td>int</td><td>1024</td><td>longest string action accepted</td></tr>
  * <tr><td>{@code maxCallsPerConnection}</td><td>int</td><td>4096</td><td>calls of one connection in flight before reading pauses</td></tr>
+ * <tr><td>{@code introspection}</td><td>boolean</td><td>{@code true}</td><td>serve the built-in {@code OccamsReflection} and {@code OccamsHealth} services</td></tr>
  * <tr><td>{@code name}</td><td>string</td><td>the PID</td><td>the server's name in logs</td></tr>
  * <tr><td>{@code Codec.target}, {@code errors.target}</td><td>filter</td><td>{@code (occams.codec.format=0)}, any</td><td>DS targets: which {@code Codec} and {@code ErrorCodecRegistry} services to use</td></tr>
  * </table>
@@ -42,7 +43,7 @@
  * client pools are configured under {@code io.occams.rpc.client} (see {@code io.occams.rpc.pool}).
  */
 @Export
-@Version("0.1.0")
+@Version("0.2.0")
 package io.occams.rpc.server;
 
 import org.osgi.annotation.bundle.Export;

@@ -5,6 +5,7 @@ import io.occams.rpc.api.RpcAddress;
 import io.occams.rpc.api.ServerConfig;
 import io.occams.rpc.api.spi.Codec;
 import io.occams.rpc.api.spi.Runtime;
+import io.occams.rpc.api.introspect.ProviderOrigin;
 import io.occams.rpc.errors.ErrorCodecRegistry;
 import io.occams.rpc.server.RpcServer;
 import io.occams.rpc.server.ServiceDispatcher;
@@ -15,7 +16,9 @@ import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.FrameworkUtil;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
@@ -81,6 +84,8 @@ public final class ServerComponent {
     private ServiceDispatcher dispatcher;
     /** @GuardedBy("lock") */
     private ServiceWhiteboard whiteboard;
+    /** The interceptor services, pushed into {@link #dispatcher}. @GuardedBy("lock") */
+    private InterceptorWhiteboard interceptorBoard;
     /** The generation listening now, or null. @GuardedBy("lock") */
     private RpcServer server;
     /** @GuardedBy("lock") */
@@ -107,6 +112,7 @@ public final class ServerComponent {
             settings = next;
             ServiceDispatcher oldDispatcher = dispatcher;
             ServiceWhiteboard oldWhiteboard = whiteboard;
+            InterceptorWhiteboard oldInterceptors = interceptorBoard;
             boolean newDispatcher = !next.sameDispatcher(before);
             if (newDispatcher) {
                 startWhiteboard();
@@ -115,6 +121,7 @@ public final class ServerComponent {
             moveTo(pick(null), null);
             if (newDispatcher) {
                 oldWhiteboard.close();
+                oldInterceptors.close();
                 LOG.debug("retired dispatcher {}", oldDispatcher);
             }
         }
@@ -124,12 +131,14 @@ public final class ServerComponent {
     void deactivate() {
         synchronized (lock) {
             active = false;
+            dispatcher.serving(false); // health checks answer NOT_SERVING while the server drains
             unregister();
             if (server != null) {
                 retire(server);
                 server = null;
             }
             whiteboard.close();
+            interceptorBoard.close();
         }
     }
 
@@ -174,7 +183,10 @@ public final class ServerComponent {
 
     private void startWhiteboard() {
         dispatcher = ServiceDispatcher.builder().codec(codec).errors(errors).swapGrace(settings.swapGrace)
-                .drainTimeout(settings.drainTimeout).build();
+                .drainTimeout(settings.drainTimeout).introspection(settings.introspection).origins(ServerComponent::origin).build();
+        ServiceDispatcher d = dispatcher;
+        interceptorBoard = new InterceptorWhiteboard(context, "server", d::interceptors);
+        interceptorBoard.open();
         whiteboard = new ServiceWhiteboard(context, dispatcher);
         whiteboard.open();
     }
@@ -264,6 +276,12 @@ public final class ServerComponent {
         }
     }
 
+    /** The bundle a service implementation class comes from, for the reflection service; null outside a bundle. */
+    private static ProviderOrigin origin(Class<?> impl) {
+        Bundle b = FrameworkUtil.getBundle(impl);
+        return b == null ? null : new ProviderOrigin(b.getSymbolicName(), b.getVersion().toString());
+    }
+
     private static String describe(Runtime r) {
         return r == null ? "no runtime" : r.name();
     }
@@ -276,6 +294,7 @@ public final class ServerComponent {
         final ServerConfig config;
         final Duration swapGrace;
         final Duration drainTimeout;
+        final boolean introspection;
         final Map<String, Object> serviceProperties;
 
         private ServerSettings(Map<String, Object> p) {
@@ -311,6 +330,7 @@ public final class ServerComponent {
             this.config = b.build();
             this.swapGrace = config.swapGrace();
             this.drainTimeout = props.duration("drainTimeout", ServiceDispatcher.DEFAULT_DRAIN_TIMEOUT);
+            this.introspection = props.bool("introspection", true);
             this.serviceProperties = props.publicProperties();
         }
 
@@ -319,7 +339,7 @@ public final class ServerComponent {
         }
 
         boolean sameDispatcher(ServerSettings o) {
-            return o != null && swapGrace.equals(o.swapGrace) && drainTimeout.equals(o.drainTimeout);
+            return o != null && swapGrace.equals(o.swapGrace) && drainTimeout.equals(o.drainTimeout) && introspection == o.introspection;
         }
 
         boolean accepts(String runtime) {
