@@ -30,15 +30,28 @@ final class CallCommand implements Callable<Integer> {
     @Parameters(index = "1..*", paramLabel = "JSON-ARG", description = "Arguments as JSON (a bare word is a string).")
     List<String> args = new ArrayList<>();
 
+    @picocli.CommandLine.Option(names = "--no-check", description = "Send the arguments as given, without checking them against the server's reflection service.")
+    boolean noCheck;
+
     @Override
     public Integer call() {
         if (action.indexOf('.') <= 0) {
             System.err.println("error: the action must be Service.method, got \"" + action + "\"");
             return 64;
         }
-        byte[] msg = JsonMsgpack.encodeArgs(args);
         try (Runtime rt = target.newRuntime()) {
             ClientStream s = target.connect(rt, 1);
+            List<String> sent = args;
+            if (!noCheck) {
+                try {
+                    sent = CallCheck.check(s, action, args);
+                } catch (ArgumentCheck.Mismatch m) {
+                    System.err.println("error: " + m.getMessage());
+                    s.close();
+                    return 64;
+                }
+            }
+            byte[] msg = JsonMsgpack.encodeArgs(sent);
             try (Reply r = s.call(action, Unpooled.wrappedBuffer(msg), null).join()) {
                 System.out.println(JsonMsgpack.toJson(r.msg()));
                 return 0;

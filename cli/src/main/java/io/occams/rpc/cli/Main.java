@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "occams", mixinStandardHelpOptions = true, version = "occams-rpc 0.1.0 (wire protocol 0.2)",
         description = "Serve, call, ping and load-test occams-rpc services.",
-        subcommands = {ServeCommand.class, CallCommand.class, PingCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, CallCommand.class, PingCommand.class, BenchCommand.class, ListCommand.class,
+                DescribeCommand.class, HealthCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
