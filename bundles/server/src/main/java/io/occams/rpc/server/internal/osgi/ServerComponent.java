@@ -31,6 +31,7 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,6 +62,7 @@ import org.slf4j.LoggerFactory;
  * <p>Threading: DS callbacks come from any thread; they are serialized on {@link #lock}.
  */
 @Component(configurationPid = ServerComponent.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, service = {})
+@Designate(ocd = ServerMetatype.class, factory = true)
 public final class ServerComponent {
     /** The factory PID of servers. */
     public static final String PID = "io.occams.rpc.server";
