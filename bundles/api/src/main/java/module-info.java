@@ -8,6 +8,8 @@ module io.occams.rpc.api {
 
     exports io.occams.rpc.api;
     exports io.occams.rpc.api.spi;
+    exports io.occams.rpc.api.introspect;
+    exports io.occams.rpc.api.intercept;
 
     // Codec.loadDefault(): the codec bundle provides it.
     uses io.occams.rpc.api.spi.Codec;

@@ -9,6 +9,7 @@ module io.occams.rpc.pool {
     // internal.osgi (the DS component, never loaded on the module path): compile time only.
     requires static osgi.core;
     requires static org.osgi.service.component.annotations;
+    requires static org.osgi.service.metatype.annotations;
 
     exports io.occams.rpc.pool;
 }

@@ -12,6 +12,7 @@ module io.occams.rpc.server {
     // internal.osgi (DS components, never loaded on the module path): compile time only.
     requires static osgi.core;
     requires static org.osgi.service.component.annotations;
+    requires static org.osgi.service.metatype.annotations;
 
     exports io.occams.rpc.server;
 

@@ -39,6 +39,9 @@ final class CallCommand implements Callable<Integer> {
     @Parameters(index = "1..*", paramLabel = "JSON-ARG", description = "Arguments as JSON (a bare word is a string).")
     List<String> args = new ArrayList<>();
 
+    @picocli.CommandLine.Option(names = "--no-check", description = "Send the arguments as given, without checking them against the server's reflection service.")
+    boolean noCheck;
+
     @Override
     public Integer call() {
         target.check();
@@ -52,6 +55,17 @@ final class CallCommand implements Callable<Integer> {
         }
         try (Runtime rt = target.newRuntime()) {
             ClientStream s = target.connect(rt, 1);
+            List<String> sent = args;
+            if (!noCheck) {
+                try {
+                    sent = CallCheck.check(s, action, args);
+                } catch (ArgumentCheck.Mismatch m) {
+                    System.err.println("error: " + m.getMessage());
+                    s.close();
+                    return 64;
+                }
+            }
+            byte[] msg = JsonMsgpack.encodeArgs(sent);
             try (Reply r = s.call(action, Unpooled.wrappedBuffer(msg), null).join()) {
                 System.out.println(JsonMsgpack.toJson(r.msg()));
                 return Main.OK;
@@ -77,6 +91,14 @@ final class CallCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new Main.UsageError(e.getMessage());
         }
+    }
+
+    /** For commands that catch a failure themselves: the one line and exit code of {@link Main#failed}. */
+    static int report(Throwable t) {
+        PrintWriter err = new PrintWriter(System.err, true);
+        int code = Main.failed(t, "occams", err);
+        err.flush();
+        return code;
     }
 
     /** Prints the one line for a failed call; returns 2 for an {@code rpc_*} error, 1 for the service's own. */

@@ -5,27 +5,18 @@ import io.occams.rpc.discovery.zookeeper.ZooKeeperDiscovery;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 
 /**
- * {@code occams list --zookeeper HOST:PORT}: the services registered in ZooKeeper and their endpoints
+ * {@code occams list --zookeeper HOST:PORT} (a part of {@link ListCommand}): the services registered in ZooKeeper and their endpoints
  * (address, runtime, protocol, provider version, weight), one line each. Exit codes: 0 listed (even when
- * empty), 1 ZooKeeper not reachable within 5 s, 64 no {@code --zookeeper}.
+ * empty), 1 ZooKeeper not reachable within 5 s.
  */
-@Command(name = "list", mixinStandardHelpOptions = true,
-        description = "List the services registered in ZooKeeper (--zookeeper) and their endpoints.")
-final class DiscoveryListCommand implements Callable<Integer> {
-    @Mixin
-    ZooKeeperOption zk;
+final class DiscoveryListCommand {
+    private DiscoveryListCommand() {
+    }
 
-    @Override
-    public Integer call() throws InterruptedException {
-        if (!zk.enabled()) {
-            System.err.println("error: list needs --zookeeper HOST:PORT (the registry to read)");
-            return 64;
-        }
+    /** {@code list --zookeeper}: called by {@link ListCommand} when the option is given. */
+    static int list(ZooKeeperOption zk) throws InterruptedException {
         Map<String, List<Endpoint>> services;
         try (ZooKeeperDiscovery d = zk.open()) {
             services = d.list();

@@ -25,8 +25,8 @@ import picocli.CommandLine.Command;
 @Command(name = "occams", mixinStandardHelpOptions = true, version = Main.VERSION,
         description = "Serve, call, ping and load-test occams-rpc services.",
         footerHeading = "%nExit codes:%n", footer = Main.EXIT_CODES,
-        subcommands = {ServeCommand.class, CallCommand.class, PingCommand.class, BenchCommand.class, DiscoveryListCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, CallCommand.class, PingCommand.class, BenchCommand.class, ListCommand.class,
+                DescribeCommand.class, HealthCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     static final String VERSION = "occams-rpc 0.1.0 (wire protocol 0.2)";
     /** The call (or every call) succeeded. */

@@ -122,6 +122,60 @@ class OccamsCommandIT {
     }
 
     @Test
+    @Order(2)
+    void listShowsTheServedServicesWithTheirProviderBundles() throws Exception {
+        Result r = occams("list", "--address", address);
+        assertThat(r.exit).as(r.toString()).isZero();
+        assertThat(r.out).as(r.toString()).contains("CalService", "OccamsReflection", "OccamsHealth", "io.occams.rpc.examples");
+        Result json = occams("list", "--address", address, "--json");
+        assertThat(json.exit).as(json.toString()).isZero();
+        JsonNode list = new ObjectMapper().readTree(json.out);
+        assertThat(list.isArray()).as(json.toString()).isTrue();
+        assertThat(list.findValuesAsText("name")).contains("CalService");
+    }
+
+    @Test
+    @Order(2)
+    void describeShowsAMethodWithItsParameterNamesAndTypes() throws Exception {
+        Result r = occams("describe", "--address", address, "CalService.add");
+        assertThat(r.exit).as(r.toString()).isZero();
+        assertThat(r.out.strip()).isEqualTo("CalService.add(long a, long b) -> long");
+        Result all = occams("describe", "--address", address, "CalService", "--json");
+        assertThat(all.exit).as(all.toString()).isZero();
+        assertThat(new ObjectMapper().readTree(all.out).get("methods").size()).isEqualTo(3);
+        Result typo = occams("describe", "--address", address, "CalService.ad");
+        assertThat(typo.exit).as(typo.toString()).isEqualTo(1);
+        assertThat(typo.err).contains("did you mean \"add\"");
+    }
+
+    @Test
+    @Order(2)
+    void healthSaysServingForTheServerAndItsServices() throws Exception {
+        Result r = occams("health", "--address", address);
+        assertThat(r.exit).as(r.toString()).isZero();
+        assertThat(r.out.strip()).isEqualTo("SERVING");
+        assertThat(occams("health", "--address", address, "CalService").out.strip()).isEqualTo("SERVING");
+        Result unknown = occams("health", "--address", address, "NoSuchService");
+        assertThat(unknown.exit).as(unknown.toString()).isEqualTo(1);
+        assertThat(unknown.out.strip()).isEqualTo("SERVICE_UNKNOWN");
+    }
+
+    @Test
+    @Order(2)
+    void callWithAWrongArgumentIsToldLocallyInTheMethodsTerms() throws Exception {
+        Result r = occams("call", "--address", address, "CalService.add", "\"ten\"", "20");
+        assertThat(r.exit).as(r.toString()).isNotZero();
+        assertThat(r.err).as(r.toString()).contains("CalService.add expects (long a, long b), got").doesNotContain("rpc_");
+        Result count = occams("call", "--address", address, "CalService.add", "10");
+        assertThat(count.err).as(count.toString()).contains("CalService.add expects (long a, long b), got 1 argument");
+        Result named = occams("call", "--address", address, "CalService.add", "{\"a\":10,\"b\":20}");
+        assertThat(named.exit).as(named.toString()).isZero();
+        assertThat(named.out.strip()).isEqualTo("30");
+        Result typo = occams("call", "--address", address, "CalService.add", "{\"a\":10,\"bb\":20}");
+        assertThat(typo.err).as(typo.toString()).contains("no parameter \"bb\"; did you mean \"b\"?");
+    }
+
+    @Test
     @Order(3)
     void aThreeSecondBenchHasNoErrors() throws Exception {
         Path json = tmp.resolve("bench.json");

@@ -18,6 +18,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -52,6 +53,15 @@ public class DispatchBench {
         }
     }
 
+    /**
+     * The interceptors around each call: {@code none} (the path every call takes when none is registered;
+     * also runs against a dispatcher from before interceptors existed, for a before/after figure),
+     * {@code noop} (one that does nothing), {@code otel} (the OpenTelemetry interceptor over an SDK meter
+     * provider with an in-memory reader, metrics only).
+     */
+    @Param({"none", "noop", "otel"})
+    public String interceptors;
+
     private ServiceDispatcher dispatcher;
     private ByteBuf args;
     private final Call call = new Call();
@@ -59,7 +69,8 @@ public class DispatchBench {
     @Setup
     public void setup() {
         MsgpackCodec codec = new MsgpackCodec();
-        dispatcher = ServiceDispatcher.builder().codec(codec).build();
+        dispatcher = interceptors.equals("none") ? ServiceDispatcher.builder().codec(codec).build()
+                : Interceptors.dispatcher(codec, interceptors);
         dispatcher.register(Cal.class, new CalImpl());
         args = PooledByteBufAllocator.DEFAULT.directBuffer(16);
         codec.argumentsBinding(long.class, long.class).encode(new Object[] {10L, 20L}, args);
@@ -78,6 +89,31 @@ public class DispatchBench {
             throw new AssertionError("not answered on the calling thread");
         }
         return call.replied;
+    }
+
+    /** Kept apart so that the "none" case never loads the interceptor classes (it also runs on older jars). */
+    static final class Interceptors {
+        static ServiceDispatcher dispatcher(MsgpackCodec codec, String kind) {
+            io.occams.rpc.api.intercept.CallInterceptor i;
+            if (kind.equals("noop")) {
+                i = new io.occams.rpc.api.intercept.CallInterceptor() {
+                    @Override
+                    public Object begin(io.occams.rpc.api.intercept.CallInfo c) {
+                        return null;
+                    }
+
+                    @Override
+                    public void end(io.occams.rpc.api.intercept.CallInfo c, Object state, io.occams.rpc.api.intercept.CallOutcome o) {
+                    }
+                };
+            } else {
+                io.opentelemetry.sdk.metrics.SdkMeterProvider meters = io.opentelemetry.sdk.metrics.SdkMeterProvider.builder()
+                        .registerMetricReader(io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader.create()).build();
+                i = io.occams.rpc.otel.OpenTelemetryInterceptor.create(
+                        io.opentelemetry.sdk.OpenTelemetrySdk.builder().setMeterProvider(meters).build(), false);
+            }
+            return ServiceDispatcher.builder().codec(codec).interceptors(java.util.List.of(i)).build();
+        }
     }
 
     /** A reusable stand-in for a connection's call: remembers the reply's length and releases it. */

@@ -28,7 +28,11 @@ public final class ApiClient {
         double duration = Double.parseDouble(Measure.opt(args, "duration", "3"));
         boolean sync = Boolean.parseBoolean(Measure.opt(args, "sync", "false"));
         Measure m = new Measure();
-        RpcClient client = RpcClient.builder().codec(new MsgpackCodec()).build();
+        RpcClient.Builder cb = RpcClient.builder().codec(new MsgpackCodec());
+        if (Measure.opt(args, "metrics", "off").equals("on")) {
+            cb.interceptors(List.of(Metrics.interceptor()));
+        }
+        RpcClient client = cb.build();
         try (Runtime runtime = OccamsServer.runtime(rt)) {
             ClientConfig cfg = ClientConfig.builder().thresholds(Math.max(inflight, 128)).build();
             List<ClientStream> streams = new ArrayList<>();

@@ -4,6 +4,8 @@ import io.occams.rpc.api.RpcAddress;
 import io.occams.rpc.api.spi.Runtime;
 import io.occams.rpc.codec.MsgpackCodec;
 import io.occams.rpc.server.RpcServer;
+import io.occams.rpc.server.ServiceDispatcher;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -36,7 +38,11 @@ public final class ApiServer {
         String rt = Measure.opt(args, "runtime", null);
         int port = Integer.parseInt(Measure.opt(args, "port", "0"));
         try (Runtime runtime = OccamsServer.runtime(rt)) {
-            RpcServer server = RpcServer.builder().runtime(runtime).codec(new MsgpackCodec()).build();
+            ServiceDispatcher.Builder d = ServiceDispatcher.builder().codec(new MsgpackCodec());
+            if (Measure.opt(args, "metrics", "off").equals("on")) {
+                d.interceptors(List.of(Metrics.interceptor()));
+            }
+            RpcServer server = RpcServer.builder().runtime(runtime).dispatcher(d.build()).build();
             server.register(BenchService.class, new Echo());
             server.register(SyncBenchService.class, new SyncEcho());
             RpcAddress bound = server.listen(RpcAddress.parse("127.0.0.1:" + port));

@@ -60,6 +60,9 @@ public final class LoadHarness {
             new Shape("4x100", 4, 100, SMALL, 0),
             new Shape("blob1x16", 1, 16, 0, BLOB));
 
+    /** A contender name ending so runs with the OpenTelemetry interceptor on both ends (occams-api-netty-metrics). */
+    static final String METRICS = "-metrics";
+
     static final List<String> CONTENDERS = List.of("occams-netty", "occams-vthreads", "occams-api-netty", "occams-api-sync-netty", "grpc", "grpc-tuned", "raw",
             "occams-tls-netty", "occams-tls-vthreads", "grpc-tls");
 
@@ -80,7 +83,8 @@ public final class LoadHarness {
     }
 
     static String runtimeOf(String contender) {
-        return contender.substring(contender.lastIndexOf('-') + 1);
+        String c = contender.endsWith(METRICS) ? contender.substring(0, contender.length() - METRICS.length()) : contender;
+        return c.substring(c.lastIndexOf('-') + 1);
     }
 
     record Run(String contender, Shape shape, int rep, double callsPerSec, double p50us, double p99us, long errors) {
@@ -219,8 +223,10 @@ public final class LoadHarness {
                     "--runtime", runtimeOf(c), "--port", String.valueOf(port)));
             case "occams-tls-netty", "occams-tls-vthreads" -> cmd.addAll(List.of(OccamsServer.class.getName(),
                     "--runtime", runtimeOf(c), "--port", String.valueOf(port), "--tls", tlsDir().toString()));
-            case "occams-api-netty", "occams-api-vthreads", "occams-api-sync-netty", "occams-api-sync-vthreads" -> cmd.addAll(List.of(ApiServer.class.getName(),
-                    "--runtime", runtimeOf(c), "--port", String.valueOf(port)));
+            case "occams-api-netty", "occams-api-vthreads", "occams-api-sync-netty", "occams-api-sync-vthreads",
+                    "occams-api-netty-metrics", "occams-api-vthreads-metrics" ->
+                    cmd.addAll(List.of(ApiServer.class.getName(), "--runtime", runtimeOf(c), "--port", String.valueOf(port),
+                            "--metrics", c.endsWith(METRICS) ? "on" : "off"));
             case "raw" -> cmd.addAll(List.of(RawServer.class.getName(), "--port", String.valueOf(port)));
             case "grpc", "grpc-tuned", "grpc-tls" -> {
                 cmd.addAll(List.of("io.grpc.benchmarks.qps.AsyncServer", "--address=127.0.0.1:" + port));
@@ -285,6 +291,9 @@ public final class LoadHarness {
             }
             if (c.startsWith("occams-tls-")) {
                 cmd.addAll(List.of("--tls", tlsDir().toString()));
+            }
+            if (c.startsWith("occams-api")) {
+                cmd.addAll(List.of("--metrics", c.endsWith(METRICS) ? "on" : "off"));
             }
             cmd.addAll(List.of("--port", String.valueOf(port), "--conns", String.valueOf(s.conns),
                     "--inflight", String.valueOf(s.inflight), "--payload", String.valueOf(s.payload),

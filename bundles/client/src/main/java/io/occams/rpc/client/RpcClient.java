@@ -1,7 +1,9 @@
 package io.occams.rpc.client;
 
 import io.occams.rpc.api.RpcService;
+import io.occams.rpc.api.intercept.CallInterceptor;
 import io.occams.rpc.api.spi.Codec;
+import io.occams.rpc.client.internal.ClientInterception;
 import io.occams.rpc.client.internal.DeadlineTimer;
 import io.occams.rpc.client.internal.InterfacePlan;
 import io.occams.rpc.client.internal.ProxyHandler;
@@ -9,6 +11,7 @@ import io.occams.rpc.errors.ErrorCodecRegistry;
 import io.occams.rpc.stream.Caller;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Proxy;
+import java.util.List;
 import java.util.Objects;
 import java.util.ServiceLoader;
 import java.util.concurrent.Executor;
@@ -71,6 +74,7 @@ public final class RpcClient {
     private final ErrorCodecRegistry errors;
     private final Executor completionExecutor;
     private final DeadlineTimer timer;
+    private final ClientInterception interception;
     /** The call plans of each interface, built once. A ClassValue pins neither the interfaces nor this client. */
     private final ClassValue<InterfacePlan> plans = new ClassValue<>() {
         @Override
@@ -84,6 +88,7 @@ public final class RpcClient {
         this.errors = b.errors != null ? b.errors : ErrorCodecRegistry.withBuiltins();
         this.completionExecutor = b.completionExecutor;
         this.timer = new DeadlineTimer(b.timer);
+        this.interception = new ClientInterception(b.interceptors);
     }
 
     /**
@@ -124,7 +129,7 @@ public final class RpcClient {
         Objects.requireNonNull(caller, "caller");
         Objects.requireNonNull(options, "options");
         InterfacePlan plan = plans.get(serviceInterface);
-        ProxyHandler h = new ProxyHandler(plan, caller, options, errors, codec, completionExecutor, timer);
+        ProxyHandler h = new ProxyHandler(plan, caller, options, errors, codec, completionExecutor, timer, interception);
         return serviceInterface.cast(Proxy.newProxyInstance(serviceInterface.getClassLoader(), new Class<?>[] {serviceInterface}, h));
     }
 
@@ -161,6 +166,19 @@ public final class RpcClient {
         return errors;
     }
 
+    /**
+     * Replaces the interceptors run around every call of this client's proxies (existing proxies too), the
+     * first beginning first; an empty list removes them. Calls already started keep theirs.
+     */
+    public void interceptors(List<? extends CallInterceptor> interceptors) {
+        interception.set(interceptors);
+    }
+
+    /** The interceptors now, in order; empty when none. */
+    public List<CallInterceptor> interceptors() {
+        return interception.get();
+    }
+
     private static ProxyHandler handlerOf(Object proxy) {
         if (!isProxy(proxy)) {
             throw new IllegalArgumentException("not an occams-rpc proxy: " + (proxy == null ? null : proxy.getClass().getName()));
@@ -186,8 +204,15 @@ public final class RpcClient {
         private ErrorCodecRegistry errors;
         private Executor completionExecutor;
         private ScheduledExecutorService timer;
+        private List<CallInterceptor> interceptors = List.of();
 
         private Builder() {
+        }
+
+        /** Interceptors run around every call, the first beginning first; default none. */
+        public Builder interceptors(List<? extends CallInterceptor> interceptors) {
+            this.interceptors = List.copyOf(interceptors);
+            return this;
         }
 
         /** The codec of arguments and results. Default: the format-0 codec found through {@link ServiceLoader}. */

@@ -47,19 +47,18 @@ public final class RpcServer implements AutoCloseable {
     private final ServerConfig config;
     private final ServiceDispatcher dispatcher;
     private final StreamServer stream;
+    /** Whether the server made its dispatcher (then shutdown marks it NOT_SERVING for the health service). */
+    private final boolean ownsDispatcher;
 
-    private RpcServer(Runtime runtime, ServerConfig config, ServiceDispatcher dispatcher) {
+    /** With {@code authorizer} null, every call is dispatched; else each is asked of it first. */
+    private RpcServer(Runtime runtime, ServerConfig config, ServiceDispatcher dispatcher, boolean ownsDispatcher,
+            Supplier<Authorizer> authorizer) {
         this.runtime = runtime;
         this.config = config;
         this.dispatcher = dispatcher;
-        this.stream = new StreamServer(runtime, config, dispatcher);
-    }
-
-    private RpcServer(Runtime runtime, ServerConfig config, ServiceDispatcher dispatcher, Supplier<Authorizer> authorizer) {
-        this.runtime = runtime;
-        this.config = config;
-        this.dispatcher = dispatcher;
-        this.stream = new StreamServer(runtime, config, new AuthorizingDispatch(dispatcher, authorizer));
+        this.ownsDispatcher = ownsDispatcher;
+        this.stream = new StreamServer(runtime, config,
+                authorizer == null ? dispatcher : new AuthorizingDispatch(dispatcher, authorizer));
     }
 
     /** A builder; {@link Builder#runtime} is required. */
@@ -125,13 +124,23 @@ public final class RpcServer implements AutoCloseable {
         stream.stopAccepting();
     }
 
-    /** Stops accepting and reading; answers what was accepted; then closes the connections. Idempotent. */
+    /**
+     * Stops accepting and reading; answers what was accepted; then closes the connections. Idempotent. A
+     * dispatcher the server made itself answers {@code NOT_SERVING} to health checks from then on (one that
+     * was given to the builder is left as it is: its owner says when it drains).
+     */
     public void shutdown() {
+        if (ownsDispatcher) {
+            dispatcher.serving(false);
+        }
         stream.shutdown();
     }
 
     /** Shuts down and closes every connection at once; replies not yet written are lost. */
     public void shutdownNow() {
+        if (ownsDispatcher) {
+            dispatcher.serving(false);
+        }
         stream.shutdownNow();
     }
 
@@ -152,6 +161,9 @@ public final class RpcServer implements AutoCloseable {
     /** Graceful close bounded by {@link ServerConfig#serverCloseWait()}; idempotent; keeps the interrupt flag. */
     @Override
     public void close() {
+        if (ownsDispatcher) {
+            dispatcher.serving(false);
+        }
         stream.close();
     }
 
@@ -250,7 +262,7 @@ public final class RpcServer implements AutoCloseable {
             } else if (codec != null || errors != null) {
                 throw new IllegalStateException("give either a dispatcher or a codec and error registry; the dispatcher has its own");
             }
-            return authorizer == null ? new RpcServer(runtime, config, d) : new RpcServer(runtime, config, d, authorizer);
+            return new RpcServer(runtime, config, d, dispatcher == null, authorizer);
         }
     }
 }

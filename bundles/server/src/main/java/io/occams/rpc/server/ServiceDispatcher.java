@@ -9,11 +9,20 @@ import io.occams.rpc.api.RpcException;
 import io.occams.rpc.api.RpcService;
 import io.occams.rpc.api.ServerConfig;
 import io.occams.rpc.api.ServiceContract;
+import io.occams.rpc.api.intercept.CallInterceptor;
+import io.occams.rpc.api.intercept.CallInterceptors;
+import io.occams.rpc.api.introspect.Health;
+import io.occams.rpc.api.introspect.ProviderOrigin;
+import io.occams.rpc.api.introspect.Reflection;
+import io.occams.rpc.api.introspect.ServiceInfo;
 import io.occams.rpc.api.spi.Codec;
 import io.occams.rpc.api.spi.Dispatch;
 import io.occams.rpc.api.spi.ServerCall;
 import io.occams.rpc.api.spi.WireError;
 import io.occams.rpc.errors.ErrorCodecRegistry;
+import io.occams.rpc.server.internal.BuiltinServices;
+import io.occams.rpc.server.internal.InterceptedCall;
+import io.occams.rpc.server.internal.Introspection;
 import io.occams.rpc.server.internal.MethodInvoker;
 import io.occams.rpc.server.internal.Provider;
 import io.occams.rpc.server.internal.ReplyBuffer;
@@ -28,6 +37,7 @@ import java.util.Objects;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -41,6 +51,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.osgi.annotation.versioning.ProviderType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -114,6 +125,16 @@ import org.slf4j.LoggerFactory;
  * ...
  * r.close();   // new calls go elsewhere (or wait swapGrace); returns when r's calls have finished
  * }</pre>
+ *
+ * <p><b>Looking inside.</b> Unless {@linkplain Builder#introspection(boolean) told not to}, a dispatcher
+ * serves two services of its own, as ordinary providers at the lowest ranking: {@link Reflection}
+ * ({@code OccamsReflection}: what is served, method by method, and by which provider) and {@link Health}
+ * ({@code OccamsHealth}: serving or not per name; everything is {@code NOT_SERVING} once
+ * {@link #serving(boolean) serving(false)} was called, as {@link RpcServer#shutdown()} does for the
+ * dispatcher it made).
+ *
+ * <p><b>Interceptors</b> ({@link CallInterceptor}) run around every call when there are any
+ * ({@link Builder#interceptors}, {@link #interceptors(List)}); with none, a call reads one field more.
  */
 @ProviderType
 public final class ServiceDispatcher implements Dispatch {
@@ -130,6 +151,12 @@ public final class ServiceDispatcher implements Dispatch {
     /** Null: schedule the grace deadlines through CompletableFuture.delayedExecutor. */
     private final ScheduledExecutorService scheduler;
     private final AtomicLong serials = new AtomicLong();
+    /** Null when there is no interceptor: the call path then only reads this field. */
+    private volatile CallInterceptors interceptors;
+    private final InterceptedCall.ArgumentDecoder argumentDecoder = this::decodeFor;
+    private final Function<Class<?>, ProviderOrigin> origins;
+    /** False once draining: health answers NOT_SERVING for every name. */
+    private volatile boolean serving = true;
 
     private final Object lock = new Object();
     /**
@@ -157,6 +184,12 @@ public final class ServiceDispatcher implements Dispatch {
         this.drainTimeout = b.drainTimeout;
         this.executor = b.executor;
         this.scheduler = b.scheduler;
+        this.interceptors = CallInterceptors.of(b.interceptors);
+        this.origins = b.origins;
+        if (b.introspection) {
+            register(Reflection.class, BuiltinServices.reflection(this::services, this::describe), Integer.MIN_VALUE);
+            register(Health.class, BuiltinServices.health(this::health, this::healthAll), Integer.MIN_VALUE);
+        }
     }
 
     /**
@@ -343,6 +376,13 @@ public final class ServiceDispatcher implements Dispatch {
      */
     @Override
     public void dispatch(ServerCall call) {
+        CallInterceptors ic = interceptors;
+        if (ic != null) {
+            call = InterceptedCall.begin(ic, call, argumentDecoder);
+            if (call == null) {
+                return; // refused by an interceptor, and answered
+            }
+        }
         String action = call.stringAction();
         Route r = action == null ? null : routes.get(action);
         if (r != null) {
@@ -645,6 +685,104 @@ public final class ServiceDispatcher implements Dispatch {
         }
     }
 
+    /**
+     * Replaces the interceptors (in the order given, the first begins first); an empty list removes them.
+     * Calls already started keep the interceptors they began with.
+     */
+    public void interceptors(List<? extends CallInterceptor> list) {
+        interceptors = CallInterceptors.of(list);
+    }
+
+    /** The interceptors now, in order; empty when none. */
+    public List<CallInterceptor> interceptors() {
+        CallInterceptors ic = interceptors;
+        return ic == null ? List.of() : ic.interceptors();
+    }
+
+    /**
+     * Sets whether the {@link Health} service reports this dispatcher as serving; false (draining) makes every
+     * name {@code NOT_SERVING}. Calls are still routed either way.
+     */
+    public void serving(boolean serving) {
+        this.serving = serving;
+    }
+
+    /** Whether {@link #serving(boolean)} was last set true (the start value). */
+    public boolean isServing() {
+        return serving;
+    }
+
+    /** Every service served now, as the reflection service lists it, sorted by name. */
+    public List<ServiceInfo> services() {
+        Map<String, Provider[]> t = new TreeMap<>(table);
+        List<ServiceInfo> out = new ArrayList<>(t.size());
+        for (Provider[] ps : t.values()) {
+            out.add(info(ps));
+        }
+        return out;
+    }
+
+    /** The service {@code name} as the reflection service describes it; null when no provider serves it. */
+    public ServiceInfo describe(String name) {
+        Provider[] ps = table.get(name);
+        return ps == null ? null : info(ps);
+    }
+
+    /**
+     * The {@link Health} status of {@code name} ("" for the whole dispatcher): {@code NOT_SERVING} while draining
+     * or while a name whose last provider left waits for a new one, {@code SERVING} when it has a provider,
+     * {@code SERVICE_UNKNOWN} otherwise.
+     */
+    public String health(String name) {
+        if (!serving) {
+            return Health.NOT_SERVING;
+        }
+        if (name.isEmpty() || table.containsKey(name)) {
+            return Health.SERVING;
+        }
+        synchronized (lock) {
+            return vacancies.containsKey(name) ? Health.NOT_SERVING : Health.SERVICE_UNKNOWN;
+        }
+    }
+
+    private Map<String, String> healthAll() {
+        Map<String, String> out = new TreeMap<>();
+        out.put("", health(""));
+        for (String n : table.keySet()) {
+            out.put(n, health(n));
+        }
+        synchronized (lock) {
+            for (String n : vacancies.keySet()) {
+                out.put(n, health(n));
+            }
+        }
+        return out;
+    }
+
+    private ServiceInfo info(Provider[] ps) {
+        Provider first = ps[0];
+        return Introspection.describe(first.contract(), origin(first.impl()), ps.length);
+    }
+
+    private ProviderOrigin origin(Object impl) {
+        ProviderOrigin o = null;
+        if (origins != null) {
+            try {
+                o = origins.apply(impl.getClass());
+            } catch (RuntimeException e) {
+                LOG.debug("no origin for {}: {}", impl.getClass().getName(), e.toString());
+            }
+        }
+        return o != null ? o : Introspection.defaultOrigin(impl.getClass());
+    }
+
+    /** The arguments of a call for the current provider of {@code service.method}, for interceptors; null when none. */
+    private Object[] decodeFor(String service, String method, ByteBuf msg) {
+        Provider[] ps = table.get(service);
+        MethodInvoker m = ps == null ? null : ps[0].method(method);
+        return m == null ? null : m.decodeArguments(msg);
+    }
+
     @Override
     public String toString() {
         return "ServiceDispatcher" + serviceNames();
@@ -799,8 +937,35 @@ public final class ServiceDispatcher implements Dispatch {
         private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
         private Executor executor;
         private ScheduledExecutorService scheduler;
+        private List<CallInterceptor> interceptors = List.of();
+        private boolean introspection = true;
+        private Function<Class<?>, ProviderOrigin> origins;
 
         private Builder() {
+        }
+
+        /** The interceptors run around every call, the first beginning first; default none. */
+        public Builder interceptors(List<? extends CallInterceptor> interceptors) {
+            this.interceptors = List.copyOf(interceptors);
+            return this;
+        }
+
+        /**
+         * Whether the dispatcher serves the built-in {@link Reflection} and {@link Health} services; default
+         * true. (The server component's property {@code introspection}.)
+         */
+        public Builder introspection(boolean introspection) {
+            this.introspection = introspection;
+            return this;
+        }
+
+        /**
+         * Tells where an implementation class comes from (an OSGi bundle, say), for the reflection service;
+         * null answers fall back to the class's module, its jar's manifest, or its jar's name.
+         */
+        public Builder origins(Function<Class<?>, ProviderOrigin> origins) {
+            this.origins = origins;
+            return this;
         }
 
         /** The codec of arguments and results; default: the format-0 codec ServiceLoader finds. */

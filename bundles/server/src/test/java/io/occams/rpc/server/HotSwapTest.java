@@ -92,7 +92,7 @@ class HotSwapTest {
         assertThat(answer(version(d))).isEqualTo(Answer.ok(str("a")));
         a.close();
         assertThat(answer(version(d))).isEqualTo(Answer.ok(str("b")));
-        assertThat(d.serviceNames()).containsExactly("Version");
+        assertThat(d.serviceNames()).containsExactly("OccamsHealth", "OccamsReflection", "Version");
         b.close();
         assertThat(d.serves("Version")).isFalse();
         assertThat(c.isActive()).isFalse();

@@ -47,6 +47,11 @@ final class ProxyCall extends ClientTask implements Runnable {
         this.completion = completion;
     }
 
+    /** The arguments (for interceptors). */
+    Object[] args() {
+        return args;
+    }
+
     /** Fails the call with {@code rpc_timeout} after {@code nanos}, unless it ended before; call before submitting. */
     void arm(DeadlineTimer timer, long nanos) {
         budgetNanos = nanos;

@@ -27,9 +27,16 @@ public final class ProxyHandler implements InvocationHandler {
     private final Codec codec;
     private final Executor completion;
     private final DeadlineTimer timer;
+    private final ClientInterception interception;
 
     public ProxyHandler(InterfacePlan plan, Caller caller, CallOptions options, ErrorCodecRegistry errors, Codec codec,
             Executor completion, DeadlineTimer timer) {
+        this(plan, caller, options, errors, codec, completion, timer, new ClientInterception(null));
+    }
+
+    public ProxyHandler(InterfacePlan plan, Caller caller, CallOptions options, ErrorCodecRegistry errors, Codec codec,
+            Executor completion, DeadlineTimer timer, ClientInterception interception) {
+        this.interception = interception;
         this.plan = plan;
         this.caller = caller;
         this.options = options;
@@ -51,7 +58,7 @@ public final class ProxyHandler implements InvocationHandler {
 
     /** The same handler with other options. */
     public ProxyHandler withOptions(CallOptions o) {
-        return new ProxyHandler(plan, caller, o, errors, codec, completion, timer);
+        return new ProxyHandler(plan, caller, o, errors, codec, completion, timer, interception);
     }
 
     @Override
@@ -68,7 +75,9 @@ public final class ProxyHandler implements InvocationHandler {
         ProxyCall call = new ProxyCall(p, args == null ? NO_ARGS : args, errors, codec, p.async ? completion : null);
         call.idempotent(o.idempotent().orElse(p.idempotent));
         long budget = o.remainingNanos();
-        if (budget <= 0) {
+        if (!interception.begin(call, p, call.args(), caller)) {
+            // refused by an interceptor: failed already, never sent
+        } else if (budget <= 0) {
             call.onFailure(new RpcException(RpcCode.TIMEOUT, p.action + ": the deadline passed before the call was sent"));
         } else {
             if (budget != Long.MAX_VALUE) {

@@ -6,6 +6,7 @@ import io.occams.rpc.api.ServerConfig;
 import io.occams.rpc.api.TlsConfig;
 import io.occams.rpc.api.spi.Codec;
 import io.occams.rpc.api.spi.Runtime;
+import io.occams.rpc.api.introspect.ProviderOrigin;
 import io.occams.rpc.errors.ErrorCodecRegistry;
 import io.occams.rpc.server.Authorizer;
 import io.occams.rpc.server.RpcServer;
@@ -17,8 +18,10 @@ import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleEvent;
+import org.osgi.framework.FrameworkUtil;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
@@ -32,6 +35,7 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,6 +74,7 @@ import org.slf4j.LoggerFactory;
  * <p>Threading: DS callbacks come from any thread; they are serialized on {@link #lock}.
  */
 @Component(configurationPid = ServerComponent.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, service = {})
+@Designate(ocd = ServerMetatype.class, factory = true)
 public final class ServerComponent {
     /** The factory PID of servers. */
     public static final String PID = "io.occams.rpc.server";
@@ -97,6 +102,8 @@ public final class ServerComponent {
     private ServiceDispatcher dispatcher;
     /** @GuardedBy("lock") */
     private ServiceWhiteboard whiteboard;
+    /** The interceptor services, pushed into {@link #dispatcher}. @GuardedBy("lock") */
+    private InterceptorWhiteboard interceptorBoard;
     /** The generation listening now, or null. @GuardedBy("lock") */
     private RpcServer server;
     /** @GuardedBy("lock") */
@@ -132,6 +139,7 @@ public final class ServerComponent {
             settings = next;
             ServiceDispatcher oldDispatcher = dispatcher;
             ServiceWhiteboard oldWhiteboard = whiteboard;
+            InterceptorWhiteboard oldInterceptors = interceptorBoard;
             boolean newDispatcher = !next.sameDispatcher(before);
             if (newDispatcher) {
                 startWhiteboard();
@@ -140,6 +148,7 @@ public final class ServerComponent {
             moveTo(pick(null), null);
             if (newDispatcher) {
                 oldWhiteboard.close();
+                oldInterceptors.close();
                 LOG.debug("retired dispatcher {}", oldDispatcher);
             }
         }
@@ -154,12 +163,14 @@ public final class ServerComponent {
         }
         synchronized (lock) {
             active = false;
+            dispatcher.serving(false); // health checks answer NOT_SERVING while the server drains
             unregister();
             if (server != null) {
                 retire(server);
                 server = null;
             }
             whiteboard.close();
+            interceptorBoard.close();
         }
     }
 
@@ -224,7 +235,10 @@ public final class ServerComponent {
 
     private void startWhiteboard() {
         dispatcher = ServiceDispatcher.builder().codec(codec).errors(errors).swapGrace(settings.swapGrace)
-                .drainTimeout(settings.drainTimeout).build();
+                .drainTimeout(settings.drainTimeout).introspection(settings.introspection).origins(ServerComponent::origin).build();
+        ServiceDispatcher d = dispatcher;
+        interceptorBoard = new InterceptorWhiteboard(context, "server", d::interceptors);
+        interceptorBoard.open();
         whiteboard = new ServiceWhiteboard(context, dispatcher);
         whiteboard.open();
     }
@@ -318,6 +332,12 @@ public final class ServerComponent {
         }
     }
 
+    /** The bundle a service implementation class comes from, for the reflection service; null outside a bundle. */
+    private static ProviderOrigin origin(Class<?> impl) {
+        Bundle b = FrameworkUtil.getBundle(impl);
+        return b == null ? null : new ProviderOrigin(b.getSymbolicName(), b.getVersion().toString());
+    }
+
     private static String describe(Runtime r) {
         return r == null ? "no runtime" : r.name();
     }
@@ -330,6 +350,7 @@ public final class ServerComponent {
         final ServerConfig config;
         final Duration swapGrace;
         final Duration drainTimeout;
+        final boolean introspection;
         final Map<String, Object> serviceProperties;
 
         private ServerSettings(Map<String, Object> p) {
@@ -370,6 +391,7 @@ public final class ServerComponent {
             this.config = b.build();
             this.swapGrace = config.swapGrace();
             this.drainTimeout = props.duration("drainTimeout", ServiceDispatcher.DEFAULT_DRAIN_TIMEOUT);
+            this.introspection = props.bool("introspection", true);
             this.serviceProperties = props.publicProperties();
         }
 
@@ -378,7 +400,7 @@ public final class ServerComponent {
         }
 
         boolean sameDispatcher(ServerSettings o) {
-            return o != null && swapGrace.equals(o.swapGrace) && drainTimeout.equals(o.drainTimeout);
+            return o != null && swapGrace.equals(o.swapGrace) && drainTimeout.equals(o.drainTimeout) && introspection == o.introspection;
         }
 
         boolean accepts(String runtime) {
