@@ -5,7 +5,7 @@
  * {@link io.occams.rpc.client.CallOptions} says how long a call may take and whether it may be retried.
  */
 @Export
-@Version("0.1.0")
+@Version("0.2.0")
 package io.occams.rpc.client;
 
 import org.osgi.annotation.bundle.Export;

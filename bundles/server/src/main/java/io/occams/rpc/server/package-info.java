@@ -42,7 +42,7 @@
  * client pools are configured under {@code io.occams.rpc.client} (see {@code io.occams.rpc.pool}).
  */
 @Export
-@Version("0.1.0")
+@Version("0.2.0")
 package io.occams.rpc.server;
 
 import org.osgi.annotation.bundle.Export;
