@@ -7,8 +7,8 @@ package io.occams.rpc.rsa;
  * <p><b>Export.</b> A service registered with {@code service.exported.interfaces} (and, to pick this provider,
  * {@code service.exported.configs=occams.tcp}) is served by an occams-rpc server. Any interface whose argument
  * and result types the codec binds can be exported; no {@code @RpcService} annotation is needed. Its methods
- * are called as {@code "<wire name>.<method>"}, the wire name being the interface's name with dots replaced
- * by {@code _} (prefixed by {@link #NAME} and {@code _} when given). The provider reads the service properties
+ * are called as {@code "<scope>_<interface name, dots as _>.<method>"}, the scope being the export's
+ * {@link #NAME} when given, else a token unique to the export. The provider reads the service properties
  * below; any other property starting with {@value #PREFIX} and any invalid value is refused with an
  * {@link IllegalArgumentException} (the export then fails, as the RSA specification asks).
  * <ul>
@@ -16,12 +16,15 @@ package io.occams.rpc.rsa;
  * <li>{@value #PORT}: its port, 0..65535 (default 0: a free port). Exports with the same host and port share
  *     one server; port 0 is one shared server too;</li>
  * <li>{@value #RUNTIME}: the occams runtime ({@code netty}, {@code vthreads}); default: the best ranked;</li>
- * <li>{@value #NAME}: a logical service name (no dot). Importers merge every endpoint that carries the same
- *     name and interfaces into one proxy over one failover pool.</li>
+ * <li>{@value #NAME}: a logical service name (letters, digits, {@code -}, {@code _}). Importers merge every
+ *     endpoint that carries the same name and interfaces into one proxy over one failover pool (instead of one
+ *     proxy per endpoint, RSA's default), and a re-registration keeps serving under the same wire names.
+ *     Exports of one interface under one name on one port are one service to callers (the newest serves).</li>
  * </ul>
  *
- * <p><b>Endpoint.</b> The endpoint carries {@code endpoint.id} {@code occams.tcp://host:port/<uuid>} (unique
- * per export), {@code service.imported.configs=occams.tcp}, {@code service.intents=[osgi.basic, osgi.async]}
+ * <p><b>Endpoint.</b> The endpoint carries {@code endpoint.id} {@code occams.tcp://host:port/<scope>/<uuid>}
+ * (unique per export, and all an importer needs: Aries core rebuilds a modified endpoint without the
+ * provider's properties), {@code service.imported.configs=occams.tcp}, {@code service.intents=[osgi.basic, osgi.async]}
  * and {@value #ADDRESS}; the service's own properties are copied except private ones (starting with a dot)
  * and {@code service.exported.*}.
  *
@@ -30,9 +33,10 @@ package io.occams.rpc.rsa;
  * {@code CompletableFuture}, {@code CompletionStage} or an OSGi {@code Promise} are asynchronous. The pool is
  * closed a short linger after the last proxy service of its endpoints is unregistered.
  *
- * <p><b>Re-export.</b> A service re-registered (its bundle updated) is served again under the same wire
- * name: calls that arrive in between are parked by the server for its swap grace, not failed, and the pool
- * of an importer outlives the gap by its linger, so callers see no failure.
+ * <p><b>Re-export.</b> A service with a {@link #NAME} re-registered (its bundle updated) is served again under
+ * the same wire names: the old endpoint's close waits for its calls in flight, calls that arrive in between
+ * are parked by the server for its swap grace (5 s), not failed, and the importer's pool and proxy outlive
+ * the gap by their linger (5 s) and take the new endpoint, so callers holding the proxy see no failure.
  */
 public final class OccamsRemoteServices {
     /** The config type. */

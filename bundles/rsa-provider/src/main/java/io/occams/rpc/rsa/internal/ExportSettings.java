@@ -66,15 +66,19 @@ public final class ExportSettings {
         return new ExportSettings(host, port, runtime, name);
     }
 
-    /** The wire name of {@code iface} in an export named {@code name} (null: none). */
-    public static String wireName(String name, Class<?> iface) {
-        String base = iface.getName().replace('.', '_');
-        return name == null ? base : name + "_" + base;
+    /** The wire name of {@code iface} in an export whose scope is {@code scope}: {@code <scope>_<interface, dots as _>}. */
+    public static String wireName(String scope, Class<?> iface) {
+        return scope + "_" + iface.getName().replace('.', '_');
+    }
+
+    /** The scope of an export: its logical name when it has one, else a fresh unique token. */
+    public String scope() {
+        return name != null ? name : "x" + java.util.UUID.randomUUID().toString().replace("-", "");
     }
 
     static void checkName(String name) {
-        if (name.isEmpty() || name.indexOf('.') >= 0 || name.chars().anyMatch(Character::isWhitespace)) {
-            throw new IllegalArgumentException(OccamsRemoteServices.NAME + ": \"" + name + "\" must be non-empty, without dots or spaces");
+        if (name.isEmpty() || !name.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '-' || c == '_')) {
+            throw new IllegalArgumentException(OccamsRemoteServices.NAME + ": \"" + name + "\" must be non-empty letters, digits, '-' or '_'");
         }
     }
 

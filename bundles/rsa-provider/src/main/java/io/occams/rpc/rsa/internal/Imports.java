@@ -48,7 +48,7 @@ public final class Imports implements AutoCloseable {
     /** The pool and proxies of one key. */
     final class Link {
         final String key;
-        final String name;
+        final String scope;
         final FailoverPool pool;
         /** endpoint id to its address, in arrival order. @GuardedBy("Imports.this") */
         final Map<String, RpcAddress> endpoints = new LinkedHashMap<>();
@@ -57,9 +57,9 @@ public final class Imports implements AutoCloseable {
         /** @GuardedBy("Imports.this") */
         long generation;
 
-        Link(String key, String name, FailoverPool pool) {
+        Link(String key, String scope, FailoverPool pool) {
             this.key = key;
-            this.name = name;
+            this.scope = scope;
             this.pool = pool;
         }
 
@@ -73,17 +73,17 @@ public final class Imports implements AutoCloseable {
      * {@code loader}), calls bounded by {@code timeout}. {@code adapt} wraps each interface's occams handler
      * (for return types the client does not know, like OSGi's Promise).
      */
-    public synchronized Object importEndpoint(String endpointId, String name, RpcAddress address, Runtime runtime, Duration timeout,
+    public synchronized Object importEndpoint(String endpointId, String scope, boolean shared, RpcAddress address, Runtime runtime, Duration timeout,
             ClassLoader loader, Class<?>[] interfaces, Function<InvocationHandler, InvocationHandler> adapt) {
         if (closed) {
             throw new IllegalStateException("the provider is closed");
         }
         List<Class<?>> types = List.of(interfaces);
-        String key = name == null ? "endpoint " + endpointId : "name " + name + " " + names(types);
+        String key = shared ? "name " + scope + " " + names(types) : "endpoint " + endpointId;
         Link link = byKey.get(key);
         if (link == null) {
             FailoverPool pool = new FailoverPool(runtime, List.of(address), config, FailoverPool.Selection.ROUND_ROBIN, 3);
-            link = new Link(key, name, pool);
+            link = new Link(key, scope, pool);
             byKey.put(key, link);
             LOG.debug("import pool for {} at {}", key, address);
         }
@@ -108,7 +108,7 @@ public final class Imports implements AutoCloseable {
         CallOptions options = CallOptions.timeout(timeout);
         Map<Class<?>, InvocationHandler> handlers = new LinkedHashMap<>();
         for (Class<?> t : types) {
-            ServiceContract c = ServiceContract.of(t, ExportSettings.wireName(link.name, t));
+            ServiceContract c = ServiceContract.of(t, ExportSettings.wireName(link.scope, t));
             handlers.put(t, adapt.apply(Proxy.getInvocationHandler(client.proxy(c, link.pool, options))));
         }
         return Proxy.newProxyInstance(loader, types.toArray(new Class<?>[0]), new ImportHandler(handlers, link.key));

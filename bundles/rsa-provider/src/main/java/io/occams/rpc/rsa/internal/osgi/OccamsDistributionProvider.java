@@ -139,9 +139,10 @@ public final class OccamsDistributionProvider implements DistributionProvider {
         }
         ExportSettings s = ExportSettings.from(props);
         Runtime runtime = runtime(s.runtime);
+        String scope = s.scope();
         List<ServiceContract> contracts = new ArrayList<>();
         for (Class<?> iface : interfaces) {
-            contracts.add(ServiceContract.of(iface, ExportSettings.wireName(s.name, iface)));
+            contracts.add(ServiceContract.of(iface, ExportSettings.wireName(scope, iface)));
         }
         Servers.Shared server = servers.acquire(s.host, s.port, runtime, s.runtime != null);
         List<ServiceDispatcher.Registration> regs = new ArrayList<>();
@@ -157,7 +158,9 @@ public final class OccamsDistributionProvider implements DistributionProvider {
             throw e;
         }
         RpcAddress address = server.address();
-        String id = "occams.tcp://" + hostPort(address) + "/" + UUID.randomUUID();
+        // The id carries all an importer needs (RSA core rebuilds a modified endpoint from the service's
+        // properties, without ours): occams.tcp://host:port/<scope>/<uuid>.
+        String id = "occams.tcp://" + hostPort(address) + "/" + scope + "/" + UUID.randomUUID();
         Map<String, Object> ep = new HashMap<>();
         for (Map.Entry<String, Object> e : props.entrySet()) {
             if (!e.getKey().startsWith("service.exported.")) {
@@ -178,14 +181,16 @@ public final class OccamsDistributionProvider implements DistributionProvider {
     @SuppressWarnings("rawtypes")
     public Object importEndpoint(ClassLoader loader, BundleContext consumer, Class[] interfaces, EndpointDescription endpoint) {
         Map<String, Object> p = endpoint.getProperties();
-        Object address = p.get(OccamsRemoteServices.ADDRESS);
-        if (!(address instanceof String)) {
-            throw new IllegalArgumentException("endpoint " + endpoint.getId() + " has no " + OccamsRemoteServices.ADDRESS);
+        String id = endpoint.getId();
+        String prefix = "occams.tcp://";
+        int slash = id.startsWith(prefix) ? id.indexOf('/', prefix.length()) : -1;
+        int last = id.lastIndexOf('/');
+        if (slash < 0 || last <= slash + 1) {
+            throw new IllegalArgumentException("not an occams.tcp endpoint id: " + id);
         }
+        String address = id.substring(prefix.length(), slash);
+        String scope = id.substring(slash + 1, last);
         Object name = p.get(OccamsRemoteServices.NAME);
-        if (name != null && !(name instanceof String)) {
-            throw new IllegalArgumentException(OccamsRemoteServices.NAME + ": expected a String, got " + name.getClass().getName());
-        }
         Duration timeout = Duration.ofMillis(timeoutMillis(p.get("osgi.basic.timeout")));
         Function<InvocationHandler, InvocationHandler> adapt = Function.identity();
         for (Class<?> c : interfaces) {
@@ -193,7 +198,7 @@ public final class OccamsDistributionProvider implements DistributionProvider {
                 adapt = PromiseAdapter::new;
             }
         }
-        return imports.importEndpoint(endpoint.getId(), (String) name, RpcAddress.parse((String) address), runtime(null), timeout,
+        return imports.importEndpoint(id, scope, name != null, RpcAddress.parse(address), runtime(null), timeout,
                 loader, interfaces, adapt);
     }
 
