@@ -15,9 +15,16 @@ import java.util.concurrent.CompletionStage;
  *
  * <p>Arguments cross the wire as the Rust seed's single argument: none is nil, one is the value,
  * several are an array. A method returning {@code CompletableFuture<T>} or {@code CompletionStage<T>}
+ * (or OSGi's {@code Promise<T>}, served by the server and called through the Remote Services provider)
  * is asynchronous and its result type is {@code T}; {@code void} (and {@code Void}) answer nil.
  */
 public final class MethodContract {
+    /**
+     * OSGi's Promise (named, not linked: the api needs no OSGi). Asynchronous as well: the server answers
+     * through its {@code toCompletionStage()}; a client proxy's handler returns a CompletableFuture, which
+     * only a bridge that makes Promises (the Remote Services provider) can hand out.
+     */
+    private static final String PROMISE = "org.osgi.util.promise.Promise";
     private final ServiceContract service;
     private final Method method;
     private final String wireName;
@@ -46,7 +53,7 @@ public final class MethodContract {
         this.actionBytes = action.getBytes(StandardCharsets.UTF_8);
         this.parameterTypes = m.getGenericParameterTypes();
         Class<?> raw = m.getReturnType();
-        if (raw == CompletableFuture.class || raw == CompletionStage.class) {
+        if (raw == CompletableFuture.class || raw == CompletionStage.class || raw.getName().equals(PROMISE)) {
             this.async = true;
             Type g = m.getGenericReturnType();
             if (!(g instanceof ParameterizedType)) {

@@ -37,15 +37,15 @@ public final class ServiceContract {
     private final Map<Method, MethodContract> byMethod;
 
     private ServiceContract(Class<?> type) {
+        this(type, annotatedName(type));
+    }
+
+    private ServiceContract(Class<?> type, String name) {
         if (!type.isInterface()) {
             throw new IllegalArgumentException(type.getName() + " is not an interface");
         }
-        RpcService svc = type.getAnnotation(RpcService.class);
-        if (svc == null) {
-            throw new IllegalArgumentException(type.getName() + " is not annotated @RpcService");
-        }
         this.type = type;
-        this.name = svc.value().isEmpty() ? type.getSimpleName() : svc.value();
+        this.name = name;
         checkName(name, "service name of " + type.getName());
         Map<String, MethodContract> wire = new LinkedHashMap<>();
         Map<Method, MethodContract> methods = new LinkedHashMap<>();
@@ -76,6 +76,30 @@ public final class ServiceContract {
      */
     public static ServiceContract of(Class<?> serviceInterface) {
         return CACHE.get(serviceInterface);
+    }
+
+    /**
+     * The contract of a plain interface, annotated {@link RpcService} or not, served under {@code name}
+     * instead of the annotation's name. For bridges that expose interfaces they do not own (OSGi Remote
+     * Services, say), where the annotation cannot be required. The method rules are those of
+     * {@link #of(Class)} ({@link RpcMethod} names still apply). Not cached: the caller keeps it.
+     *
+     * @throws IllegalArgumentException when {@code type} is not an interface, {@code name} is empty or
+     *         contains a dot, or two methods share a wire name
+     */
+    public static ServiceContract of(Class<?> type, String name) {
+        return new ServiceContract(type, name);
+    }
+
+    private static String annotatedName(Class<?> type) {
+        RpcService svc = type.getAnnotation(RpcService.class);
+        if (!type.isInterface()) {
+            throw new IllegalArgumentException(type.getName() + " is not an interface");
+        }
+        if (svc == null) {
+            throw new IllegalArgumentException(type.getName() + " is not annotated @RpcService");
+        }
+        return svc.value().isEmpty() ? type.getSimpleName() : svc.value();
     }
 
     /** Whether {@code type} is an interface annotated {@link RpcService}. */

@@ -134,6 +134,24 @@ public final class RpcClient {
     }
 
     /**
+     * A proxy for the interface of {@code contract}, which may be a plain interface's contract under a name
+     * of the caller's choosing ({@link io.occams.rpc.api.ServiceContract#of(Class, String)}): how bridges call
+     * interfaces that carry no {@link RpcService} annotation. The plan is built on every call (the caller
+     * keeps the proxy). Otherwise as {@link #proxy(Class, Caller, CallOptions)}.
+     *
+     * @throws IllegalArgumentException when the codec cannot bind one of the interface's types
+     */
+    public Object proxy(io.occams.rpc.api.ServiceContract contract, Caller caller, CallOptions options) {
+        Objects.requireNonNull(contract, "contract");
+        Objects.requireNonNull(caller, "caller");
+        Objects.requireNonNull(options, "options");
+        InterfacePlan plan = InterfacePlan.build(contract, codec);
+        ProxyHandler h = new ProxyHandler(plan, caller, options, errors, codec, completionExecutor, timer);
+        Class<?> iface = contract.type();
+        return Proxy.newProxyInstance(iface.getClassLoader(), new Class<?>[] {iface}, h);
+    }
+
+    /**
      * A proxy like {@code proxy} (made by any {@code RpcClient}), same interface, caller and client, but with
      * {@code options} instead of its own.
      *

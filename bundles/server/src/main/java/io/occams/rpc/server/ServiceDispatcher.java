@@ -253,7 +253,23 @@ public final class ServiceDispatcher implements Dispatch {
         if (!serviceInterface.isInstance(impl)) {
             throw new IllegalArgumentException(impl.getClass().getName() + " does not implement " + serviceInterface.getName());
         }
-        ServiceContract contract = ServiceContract.of(serviceInterface);
+        return register(ServiceContract.of(serviceInterface), impl, ranking);
+    }
+
+    /**
+     * Registers {@code impl} as a provider of {@code contract}, which may be a plain interface's contract
+     * under a name of the caller's choosing ({@link ServiceContract#of(Class, String)}): how bridges serve
+     * interfaces that carry no {@link RpcService} annotation. Otherwise as {@link #register(Class, Object, int)}.
+     *
+     * @throws IllegalArgumentException when {@code impl} does not implement the contract's interface, or the
+     *         codec cannot bind one of its types
+     */
+    public Registration register(ServiceContract contract, Object impl, int ranking) {
+        Objects.requireNonNull(contract, "contract");
+        Objects.requireNonNull(impl, "impl");
+        if (!contract.type().isInstance(impl)) {
+            throw new IllegalArgumentException(impl.getClass().getName() + " does not implement " + contract.type().getName());
+        }
         Provider p = new Provider(contract, impl, ranking, serials.incrementAndGet(), codec);
         String name = contract.name();
         List<Parked> released;

@@ -39,7 +39,16 @@ public final class InterfacePlan {
      *         cannot bind one of its types (the codec's failure is the cause)
      */
     public static InterfacePlan build(Class<?> type, Codec codec) {
-        ServiceContract c = ServiceContract.of(type);
+        return build(ServiceContract.of(type), codec);
+    }
+
+    /**
+     * The plan of {@code c}, which may be a plain interface's contract.
+     *
+     * @throws IllegalArgumentException when the codec cannot bind one of its types
+     */
+    public static InterfacePlan build(ServiceContract c, Codec codec) {
+        Class<?> type = c.type();
         Map<Method, MethodPlan> m = new HashMap<>();
         for (MethodContract mc : c.methods()) {
             try {

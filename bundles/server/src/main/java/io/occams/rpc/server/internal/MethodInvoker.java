@@ -60,7 +60,18 @@ public final class MethodInvoker {
         } catch (IllegalAccessException | RuntimeException e) {
             throw new IllegalArgumentException("cannot call " + m + " of " + impl.getClass().getName() + ": " + e.getMessage(), e);
         }
-        mh = mh.bindTo(impl).asSpreader(Object[].class, m.getParameterCount()).asType(SPREAD);
+        mh = mh.bindTo(impl);
+        Class<?> rt = m.getReturnType();
+        if (contract.isAsync() && !java.util.concurrent.CompletionStage.class.isAssignableFrom(rt)) {
+            // An OSGi Promise (MethodContract): answered through its own toCompletionStage().
+            try {
+                mh = MethodHandles.filterReturnValue(mh, MethodHandles.publicLookup().findVirtual(rt, "toCompletionStage",
+                        java.lang.invoke.MethodType.methodType(java.util.concurrent.CompletionStage.class)));
+            } catch (NoSuchMethodException | IllegalAccessException e) {
+                throw new IllegalArgumentException(m + ": " + rt.getName() + " has no public toCompletionStage()", e);
+            }
+        }
+        mh = mh.asSpreader(Object[].class, m.getParameterCount()).asType(SPREAD);
         Binding<Object[]> args;
         Binding<Object> res;
         try {
