@@ -43,8 +43,8 @@ final class CallCheck {
                     + " (methods: " + String.join(", ", Reflect.methodNames(svc)) + ")");
         }
         List<JsonNode> parsed = new ArrayList<>();
-        for (String a : args) {
-            parsed.add(JsonMsgpack.parseArg(a));
+        for (int i = 0; i < args.size(); i++) {
+            parsed.add(JsonMsgpack.parseArg(args.get(i), i + 1));
         }
         List<String> out = new ArrayList<>();
         for (JsonNode n : ArgumentCheck.check(service, m, parsed)) {

@@ -55,17 +55,14 @@ final class CallCommand implements Callable<Integer> {
         }
         try (Runtime rt = target.newRuntime()) {
             ClientStream s = target.connect(rt, 1);
-            List<String> sent = args;
             if (!noCheck) {
                 try {
-                    sent = CallCheck.check(s, action, args);
+                    msg = JsonMsgpack.encodeArgs(CallCheck.check(s, action, args));
                 } catch (ArgumentCheck.Mismatch m) {
-                    System.err.println("error: " + m.getMessage());
                     s.close();
-                    return 64;
+                    throw new Main.UsageError(m.getMessage());
                 }
             }
-            byte[] msg = JsonMsgpack.encodeArgs(sent);
             try (Reply r = s.call(action, Unpooled.wrappedBuffer(msg), null).join()) {
                 System.out.println(JsonMsgpack.toJson(r.msg()));
                 return Main.OK;
