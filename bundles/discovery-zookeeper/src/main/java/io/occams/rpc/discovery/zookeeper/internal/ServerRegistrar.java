@@ -1,6 +1,8 @@
 package io.occams.rpc.discovery.zookeeper.internal;
 
 import io.occams.rpc.api.RpcAddress;
+import io.occams.rpc.api.introspect.Health;
+import io.occams.rpc.api.introspect.Reflection;
 import io.occams.rpc.discovery.zookeeper.Endpoint;
 import io.occams.rpc.discovery.zookeeper.ZooKeeperDiscovery;
 import io.occams.rpc.server.RpcServer;
@@ -82,7 +84,9 @@ public final class ServerRegistrar {
         if (!server.isShutdown()) {
             List<RpcAddress> addresses = advertised(server.addresses());
             for (String name : d.serviceNames()) {
-                if (!Endpoint.validServiceName(name)) {
+                // Every server serves the built-in OccamsReflection and OccamsHealth: they are asked of a
+                // server found another way, never looked up by name.
+                if (!Endpoint.validServiceName(name) || name.equals(Reflection.NAME) || name.equals(Health.NAME)) {
                     continue;
                 }
                 String version = versionOf.apply(d.provider(name));
