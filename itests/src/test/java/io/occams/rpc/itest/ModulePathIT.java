@@ -98,7 +98,7 @@ class ModulePathIT {
                 .contains("address tcp host=::1 port=7000 unix=false")
                 .contains("address unix path=true unix=true")
                 .contains("codes rpc_unreachable,rpc_io_err,rpc_timeout,rpc_method_notfound,rpc_service_notfound,"
-                        + "rpc_encode,rpc_decode,rpc_internal_err,rpc_invalid_ver")
+                        + "rpc_encode,rpc_decode,rpc_internal_err,rpc_invalid_ver,rpc_permission_denied")
                 .contains("code roundtrip true")
                 .endsWith("done");
 
