@@ -8,6 +8,8 @@ module io.occams.rpc.server {
     requires transitive io.occams.rpc.errors;
     requires io.netty.common; // FastThreadLocal: ServiceDispatcher's reply buffer per Netty thread
     requires org.slf4j;
+    // JFR events (internal.jfr); always in a full JDK. Under OSGi the import is optional (see bnd.bnd).
+    requires jdk.jfr;
     requires static osgi.annotation;
     // internal.osgi (DS components, never loaded on the module path): compile time only.
     requires static osgi.core;

@@ -5,6 +5,8 @@ module io.occams.rpc.stream {
     requires transitive io.occams.rpc.api;
     requires io.netty.common;
     requires org.slf4j;
+    // JFR events (internal.jfr); always in a full JDK. Under OSGi the import is optional (see bnd.bnd).
+    requires jdk.jfr;
     requires static osgi.annotation;
 
     exports io.occams.rpc.stream;

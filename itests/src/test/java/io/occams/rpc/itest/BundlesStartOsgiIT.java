@@ -168,6 +168,27 @@ public class BundlesStartOsgiIT {
         }
     }
 
+    @Test
+    public void ourBundlesThatImportJdkJfrOptionallyGetItFromTheSystemBundleSoTheirJfrEventsAreOn() {
+        List<String> importers = new ArrayList<>();
+        for (BundleJar jar : jarsHere()) {
+            String imports = jar.header("Import-Package");
+            if (!jar.isOurs() || imports == null || !BundleJar.OsgiHeader.parse(imports).containsKey("jdk.jfr")) {
+                continue;
+            }
+            importers.add(jar.symbolicName());
+            List<String> providers = new ArrayList<>();
+            for (BundleWire wire : installed(jar.symbolicName()).adapt(BundleWiring.class).getRequiredWires(PackageNamespace.PACKAGE_NAMESPACE)) {
+                if ("jdk.jfr".equals(wire.getCapability().getAttributes().get(PackageNamespace.PACKAGE_NAMESPACE))) {
+                    providers.add(wire.getProvider().getBundle().getSymbolicName());
+                }
+            }
+            assertEquals(jar + ": who gives it jdk.jfr", List.of(context.getBundle(0).getSymbolicName()), providers);
+        }
+        assertTrue("the server and stream bundles import jdk.jfr: " + importers,
+                importers.contains("io.occams.rpc.server") && importers.contains("io.occams.rpc.stream"));
+    }
+
     /** org.slf4j.LoggerFactory as each of our bundles that imports org.slf4j sees it. */
     private List<Class<?>> ourLoggerFactories() throws ClassNotFoundException {
         List<Class<?>> result = new ArrayList<>();

@@ -64,18 +64,21 @@ public final class OpenTelemetryInterceptor implements CallInterceptor {
     /** {@code rpc.method} of calls to a name the server does not serve. */
     static final String OTHER = "_OTHER";
 
-    private final DoubleHistogram server;
-    private final DoubleHistogram client;
+    private final DoubleHistogram serverDuration;
+    private final DoubleHistogram clientDuration;
     private final Tracer tracer;
-    /** "side action status" to its attributes: bounded by methods x outcomes seen. */
-    private final ConcurrentMap<String, Attributes> attributes = new ConcurrentHashMap<>();
+    /** Per action, each side: the attributes of its outcomes, made once. Bounded (see {@link #MAX_ACTIONS}). */
+    private final ConcurrentMap<String, MethodAttributes> server = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, MethodAttributes> client = new ConcurrentHashMap<>();
+    /** Beyond this many actions per side, attributes are made per call instead of cached. */
+    static final int MAX_ACTIONS = 10_000;
 
     private OpenTelemetryInterceptor(OpenTelemetry otel, boolean traces) {
         Meter meter = otel.getMeter(SCOPE);
-        this.server = meter.histogramBuilder(SERVER_DURATION).setUnit("s")
+        this.serverDuration = meter.histogramBuilder(SERVER_DURATION).setUnit("s")
                 .setDescription("Measures the duration of inbound remote procedure calls.")
                 .setExplicitBucketBoundariesAdvice(BUCKETS).build();
-        this.client = meter.histogramBuilder(CLIENT_DURATION).setUnit("s")
+        this.clientDuration = meter.histogramBuilder(CLIENT_DURATION).setUnit("s")
                 .setDescription("Measures the duration of outbound remote procedure calls.")
                 .setExplicitBucketBoundariesAdvice(BUCKETS).build();
         this.tracer = traces ? otel.getTracer(SCOPE) : null;
@@ -108,9 +111,10 @@ public final class OpenTelemetryInterceptor implements CallInterceptor {
         String status = outcome.status();
         boolean isServer = call.side() == CallInfo.Side.SERVER;
         // A name the server does not serve came from the wire: "_OTHER", so that no peer can grow the attributes.
-        boolean unknown = outcome.code() == RpcCode.METHOD_NOT_FOUND || outcome.code() == RpcCode.SERVICE_NOT_FOUND;
-        Attributes a = attributes(isServer, unknown ? OTHER : call.service() + "/" + call.method(), status, outcome.isOk());
-        (isServer ? server : client).record(outcome.durationNanos() / NANOS_PER_SECOND, a);
+        boolean unknown = outcome.code() == RpcCode.METHOD_NOT_FOUND || outcome.code() == RpcCode.SERVICE_NOT_FOUND
+                || (outcome.code() == RpcCode.DECODE && (call.service().isEmpty() || call.method().isEmpty()));
+        Attributes a = attributes(isServer, unknown, call, outcome, status);
+        (isServer ? serverDuration : clientDuration).record(outcome.durationNanos() / NANOS_PER_SECOND, a);
         if (state instanceof Span) {
             Span span = (Span) state;
             span.setAttribute(RPC_STATUS, status);
@@ -125,21 +129,45 @@ public final class OpenTelemetryInterceptor implements CallInterceptor {
         }
     }
 
-    private Attributes attributes(boolean isServer, String method, String status, boolean ok) {
-        String key = (isServer ? "s " : "c ") + method + " " + status;
-        Attributes a = attributes.get(key);
-        if (a == null) {
-            var b = Attributes.builder().put(RPC_SYSTEM_NAME, SYSTEM).put(RPC_SYSTEM, SYSTEM)
-                    .put(RPC_METHOD, method).put(RPC_STATUS, status);
-            if (!ok) {
-                b.put(ERROR_TYPE, status);
-            }
-            a = b.build();
-            if (attributes.size() < 10_000) { // a bound, in case of very many methods
-                attributes.putIfAbsent(key, a);
+    private Attributes attributes(boolean isServer, boolean unknown, CallInfo call, CallOutcome outcome, String status) {
+        ConcurrentMap<String, MethodAttributes> byAction = isServer ? server : client;
+        String action = unknown ? OTHER : call.action();
+        MethodAttributes m = byAction.get(action);
+        if (m == null) {
+            m = new MethodAttributes(unknown ? OTHER : call.service() + "/" + call.method());
+            if (byAction.size() < MAX_ACTIONS) {
+                MethodAttributes raced = byAction.putIfAbsent(action, m);
+                m = raced != null ? raced : m;
             }
         }
-        return a;
+        return outcome.isOk() ? m.ok : m.failed(status);
+    }
+
+    /** The attributes of one method's outcomes: OK made at once, each error status on first sight. */
+    private static final class MethodAttributes {
+        final String method;
+        final Attributes ok;
+        final ConcurrentMap<String, Attributes> failures = new ConcurrentHashMap<>();
+
+        MethodAttributes(String method) {
+            this.method = method;
+            this.ok = base(method).put(RPC_STATUS, "OK").build();
+        }
+
+        Attributes failed(String status) {
+            Attributes a = failures.get(status);
+            if (a == null) {
+                a = base(method).put(RPC_STATUS, status).put(ERROR_TYPE, status).build();
+                if (failures.size() < 64) { // statuses are codes and errnos: few
+                    failures.putIfAbsent(status, a);
+                }
+            }
+            return a;
+        }
+
+        private static io.opentelemetry.api.common.AttributesBuilder base(String method) {
+            return Attributes.builder().put(RPC_SYSTEM_NAME, SYSTEM).put(RPC_SYSTEM, SYSTEM).put(RPC_METHOD, method);
+        }
     }
 
     @Override

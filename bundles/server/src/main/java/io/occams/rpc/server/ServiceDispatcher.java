@@ -26,6 +26,7 @@ import io.occams.rpc.server.internal.Introspection;
 import io.occams.rpc.server.internal.MethodInvoker;
 import io.occams.rpc.server.internal.Provider;
 import io.occams.rpc.server.internal.ReplyBuffer;
+import io.occams.rpc.server.internal.jfr.ServerEvents;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -135,6 +136,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Interceptors</b> ({@link CallInterceptor}) run around every call when there are any
  * ({@link Builder#interceptors}, {@link #interceptors(List)}); with none, a call reads one field more.
+ *
+ * <p><b>JFR.</b> The dispatcher emits {@code io.occams.rpc.Call} (service, method, peer, outcome, duration;
+ * off by default) while a recording enables it, and {@code io.occams.rpc.ProviderSwap} on every
+ * registration and unregistration.
  */
 @ProviderType
 public final class ServiceDispatcher implements Dispatch {
@@ -153,6 +158,8 @@ public final class ServiceDispatcher implements Dispatch {
     private final AtomicLong serials = new AtomicLong();
     /** Null when there is no interceptor: the call path then only reads this field. */
     private volatile CallInterceptors interceptors;
+    /** The interceptors with the JFR call event first: what runs while a recording wants io.occams.rpc.Call. */
+    private volatile CallInterceptors recorded;
     private final InterceptedCall.ArgumentDecoder argumentDecoder = this::decodeFor;
     private final Function<Class<?>, ProviderOrigin> origins;
     /** False once draining: health answers NOT_SERVING for every name. */
@@ -185,6 +192,7 @@ public final class ServiceDispatcher implements Dispatch {
         this.executor = b.executor;
         this.scheduler = b.scheduler;
         this.interceptors = CallInterceptors.of(b.interceptors);
+        this.recorded = recordedChain(b.interceptors);
         this.origins = b.origins;
         if (b.introspection) {
             register(Reflection.class, BuiltinServices.reflection(this::services, this::describe), Integer.MIN_VALUE);
@@ -273,16 +281,20 @@ public final class ServiceDispatcher implements Dispatch {
         Provider p = new Provider(contract, impl, ranking, serials.incrementAndGet(), codec);
         String name = contract.name();
         List<Parked> released;
+        int providers;
         synchronized (lock) {
             Map<String, Provider[]> next = new HashMap<>(table);
             Provider[] old = next.get(name);
-            next.put(name, insert(old, p));
+            Provider[] now = insert(old, p);
+            next.put(name, now);
             table = Collections.unmodifiableMap(next);
+            providers = now.length;
             addRoutes(contract);
             Vacancy v = vacancies.remove(name);
             released = v == null ? List.of() : v.parked;
         }
         LOG.debug("registered {}", p);
+        ServerEvents.swap(name, true, impl.getClass(), ranking, providers);
         for (Parked pc : released) {
             route(pc.call, pc.service, pc.method);
         }
@@ -392,7 +404,7 @@ public final class ServiceDispatcher implements Dispatch {
      */
     @Override
     public void dispatch(ServerCall call) {
-        CallInterceptors ic = interceptors;
+        CallInterceptors ic = ServerEvents.callsRecorded() ? recorded : interceptors;
         if (ic != null) {
             call = InterceptedCall.begin(ic, call, argumentDecoder);
             if (call == null) {
@@ -643,6 +655,7 @@ public final class ServiceDispatcher implements Dispatch {
     private boolean remove(Provider p) {
         String name = p.contract().name();
         Vacancy opened = null;
+        int left;
         synchronized (lock) {
             Provider[] old = table.get(name);
             int idx = -1;
@@ -655,6 +668,7 @@ public final class ServiceDispatcher implements Dispatch {
                 return false;
             }
             Map<String, Provider[]> next = new HashMap<>(table);
+            left = old.length - 1;
             if (old.length == 1) {
                 next.remove(name);
                 if (!swapGrace.isZero()) {
@@ -680,6 +694,7 @@ public final class ServiceDispatcher implements Dispatch {
         }
         LOG.debug("unregistered {}", p);
         changed();
+        ServerEvents.swap(name, false, p.impl().getClass(), p.ranking(), left);
         return true;
     }
 
@@ -707,6 +722,17 @@ public final class ServiceDispatcher implements Dispatch {
      */
     public void interceptors(List<? extends CallInterceptor> list) {
         interceptors = CallInterceptors.of(list);
+        recorded = recordedChain(list);
+    }
+
+    private static CallInterceptors recordedChain(List<? extends CallInterceptor> list) {
+        if (!ServerEvents.AVAILABLE) {
+            return CallInterceptors.of(list);
+        }
+        List<CallInterceptor> all = new ArrayList<>(list.size() + 1);
+        all.add(ServerEvents.CALLS);
+        all.addAll(list);
+        return CallInterceptors.of(all);
     }
 
     /** The interceptors now, in order; empty when none. */

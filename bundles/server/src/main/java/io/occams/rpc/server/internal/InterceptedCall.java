@@ -35,6 +35,8 @@ public final class InterceptedCall implements ServerCall, CallInfo {
     private final ArgumentDecoder decoder;
     private final String service;
     private final String method;
+    /** The decoder's cached action string (copied: the call is recycled once answered); null for a numeric one. */
+    private final String action;
     private final long start;
     private final AtomicBoolean ended = new AtomicBoolean();
     private Object[] states;
@@ -46,6 +48,7 @@ public final class InterceptedCall implements ServerCall, CallInfo {
         this.decoder = decoder;
         this.start = System.nanoTime();
         String action = call.stringAction();
+        this.action = action;
         int dot = action == null ? -1 : action.indexOf('.');
         if (action == null) {
             this.service = "";
@@ -101,6 +104,12 @@ public final class InterceptedCall implements ServerCall, CallInfo {
     @Override
     public String method() {
         return method;
+    }
+
+    @Override
+    public String action() {
+        String a = action;
+        return a != null ? a : service + "." + method;
     }
 
     @Override

@@ -12,6 +12,7 @@ import io.occams.rpc.api.spi.Dispatch;
 import io.occams.rpc.stream.FrameException;
 import io.occams.rpc.stream.Frames;
 import io.occams.rpc.stream.RequestDecoder;
+import io.occams.rpc.stream.internal.jfr.ConnectionEvents;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -132,6 +133,7 @@ public final class ServerConnection implements ConnectionHandler {
         this.name = remote.isEmpty() ? "a peer on " + connection.localAddress() : remote; // Unix peers are unnamed
         this.decoder = new RequestDecoder(config.maxFrameBytes(), config.maxActionBytes());
         this.cumulation = new Cumulation(connection.alloc());
+        ConnectionEvents.opened(connection.remoteAddress(), connection.localAddress());
     }
 
     ByteBufAllocator alloc() {
@@ -311,6 +313,7 @@ public final class ServerConnection implements ConnectionHandler {
         } else if (cause != null) {
             LOG.debug("connection from {} closed: {}", name, cause.toString());
         }
+        ConnectionEvents.closed(connection.remoteAddress(), connection.localAddress(), cause);
         onClosed.accept(this);
     }
 
