@@ -237,17 +237,12 @@ final class BenchCommand implements Callable<Integer> {
                 if (tty) {
                     System.out.println();
                 }
-                Map.Entry<String, LongAdder> top = null;
-                for (Map.Entry<String, LongAdder> e : errors.entrySet()) {
-                    if (top == null || e.getValue().sum() > top.getValue().sum()) {
-                        top = e;
-                    }
-                }
                 System.err.printf(Locale.ROOT, "bench: stopped after the first second: every call failed (%,d), none succeeded; %s%n",
-                        errorsSinceStart.sum(), top == null ? "" : "the most frequent error: " + top.getKey() + " (" + top.getValue().sum() + " times)");
+                        errorsSinceStart.sum(), mostFrequentError());
                 return null;
             }
-            first = false;
+            // "The first second" is the first one with answers: on a slow machine that may be a later tick.
+            first &= okSinceStart.sum() + errorsSinceStart.sum() == 0;
             if (!measuring && now >= warmEnd) {
                 recorder.getIntervalHistogram(); // drop what the warm-up recorded
                 okCalls.reset();
@@ -275,6 +270,16 @@ final class BenchCommand implements Callable<Integer> {
                 return total;
             }
         }
+    }
+
+    private String mostFrequentError() {
+        Map.Entry<String, LongAdder> top = null;
+        for (Map.Entry<String, LongAdder> e : errors.entrySet()) {
+            if (top == null || e.getValue().sum() > top.getValue().sum()) {
+                top = e;
+            }
+        }
+        return top == null ? "" : "the most frequent error: " + top.getKey() + " (" + top.getValue().sum() + " times)";
     }
 
     private long errorCount() {
@@ -319,6 +324,9 @@ final class BenchCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "latency ms: p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f%n",
                 lat.get("p50"), lat.get("p90"), lat.get("p99"), lat.get("p99.9"), lat.get("max"));
         System.out.println(errs.isEmpty() ? "errors: none" : "errors: " + errs);
+        if (h.getTotalCount() == 0 && failed > 0) {
+            System.err.printf(Locale.ROOT, "bench: every call failed (%,d), none succeeded; %s%n", failed, mostFrequentError());
+        }
         if (json != null) {
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json, s);
             System.out.println("summary written to " + json);
