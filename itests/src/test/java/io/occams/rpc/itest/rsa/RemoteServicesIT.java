@@ -298,6 +298,67 @@ public class RemoteServicesIT {
         }
     }
 
+    @Test
+    @SuppressWarnings("unchecked")
+    public void whenAnExportingFrameworkIsKilledTheSharedProxyFailsOverToTheOtherEndpoint() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+"-Doccams.itest.dir=" + System.getProperty("occams.itest.dir"),
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path"), ExporterMain.class.getName(), "survivor");
+        pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+        Process child = pb.start();
+        ServiceRegistration<Greeter> reg = export("killed", new Impl("a"), "occams.tcp.name", "survivor");
+        ImportRegistration ir = null;
+        BundleContext b = importer.getBundleContext();
+        ServiceReference<RemoteServiceAdmin> rsaRef = null;
+        try (Imported imported = new Imported("killed")) {
+            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream()));
+            String line;
+            while ((line = out.readLine()) != null && !line.startsWith("ENDPOINT ") && !line.startsWith("NO EXPORT")) {
+                // the child's other output
+            }
+            assertNotNull("the child exported", line);
+            assertTrue(line, line.startsWith("ENDPOINT "));
+            Greeter g = imported.await();
+            // The child's endpoint, as a discovery would hand it over: same name, so the same proxy and pool.
+            Map<String, Object> ep = new HashMap<>();
+            ep.put(RemoteConstants.ENDPOINT_ID, line.substring("ENDPOINT ".length()).trim());
+            ep.put(Constants.OBJECTCLASS, new String[] {Greeter.class.getName()});
+            ep.put(RemoteConstants.SERVICE_IMPORTED_CONFIGS, "occams.tcp");
+            ep.put("occams.tcp.name", "survivor");
+            ep.put("test.case", "killed-child");
+            rsaRef = b.getServiceReference(RemoteServiceAdmin.class);
+            ir = b.getService(rsaRef).importService(new EndpointDescription(ep));
+            assertNull(String.valueOf(ir.getException()), ir.getException());
+            Greeter viaChild = b.getService((ServiceReference<Greeter>) ir.getImportReference().getImportedService());
+            assertTrue("one proxy for the logical service", viaChild == g);
+            java.util.Set<String> answers = new java.util.HashSet<>();
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT);
+            while (answers.size() < 2 && System.nanoTime() < until) { // until the child's pool is up and has its turn
+                answers.add(g.hello("x"));
+            }
+            assertEquals("both endpoints answer", java.util.Set.of("a:x", "child:x"), answers);
+            child.destroyForcibly().waitFor();
+            int failed = 0;
+            for (int i = 0; i < 50; i++) {
+                try {
+                    assertEquals("a:y", g.hello("y"));
+                } catch (RuntimeException e) {
+                    failed++;
+                }
+            }
+            assertEquals("calls failed after the kill", 0, failed);
+        } finally {
+            child.destroyForcibly();
+            if (ir != null) {
+                ir.close();
+            }
+            if (rsaRef != null) {
+                b.ungetService(rsaRef);
+            }
+            reg.unregister();
+        }
+    }
+
     // ---- helpers
 
     static Framework start(String name, String... moreFolders) throws Exception {
