@@ -9,7 +9,7 @@ import java.util.Map;
 /**
  * {@code occams list --zookeeper HOST:PORT} (a part of {@link ListCommand}): the services registered in ZooKeeper and their endpoints
  * (address, runtime, protocol, provider version, weight), one line each. Exit codes: 0 listed (even when
- * empty), 1 ZooKeeper not reachable within 5 s.
+ * empty), 2 ZooKeeper not reachable within 5 s (like {@code rpc_unreachable}).
  */
 final class DiscoveryListCommand {
     private DiscoveryListCommand() {
@@ -22,7 +22,7 @@ final class DiscoveryListCommand {
             services = d.list();
         } catch (IOException e) {
             System.err.println("error: " + e.getMessage());
-            return 1;
+            return Main.RPC_ERROR;
         }
         if (services.isEmpty()) {
             System.out.println("no services registered under " + zk.root + " in ZooKeeper at " + zk.connect);

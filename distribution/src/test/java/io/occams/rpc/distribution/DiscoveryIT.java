@@ -240,7 +240,7 @@ class DiscoveryIT {
             port = s.getLocalPort();
         }
         Result r = occams("list", "--zookeeper", "127.0.0.1:" + port);
-        assertThat(r.exit).as(r.toString()).isEqualTo(1);
+        assertThat(r.exit).as(r.toString()).isEqualTo(2);
         assertThat(r.err).contains("ZooKeeper at 127.0.0.1:" + port + " not reachable");
         load.stop();
         assertThat(load.failed.get()).as(load.failures.toString()).isZero();
