@@ -367,6 +367,9 @@ public class RemoteServicesIT {
         Path storage = Path.of(System.getProperty("occams.itest.dir")).resolveSibling("paxexam").resolve(name);
         props.put(Constants.FRAMEWORK_STORAGE, storage.toString());
         props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+        // No JVM-wide URL handler factory from these frameworks: it outlives them and then breaks the link: URLs
+        // of the Pax Exam tests that run after this one in the same JVM.
+        props.put("felix.service.urlhandlers", "false");
         props.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA,
                 "io.occams.rpc.itest.rsa.api;version=1.0.0,org.osgi.service.remoteserviceadmin;version=1.1.0");
         // The topology manager requires a discovery; TestDiscovery is it.

@@ -61,8 +61,10 @@ import org.slf4j.LoggerFactory;
  * the pool closes after a linger when it was the last. (With the 2.0 SPI, the returned
  * {@code ImportedService}'s close would call the same {@link Imports#release}.)
  *
- * <p><b>Runtimes</b> come from the registry (dynamic); a runtime leaving closes the servers on it (their
- * exports stop answering; RSA keeps the registrations). Stopping the provider closes every server and pool.
+ * <p><b>Runtimes</b> come from the registry (dynamic): a new export or import takes the one it names, or the
+ * best ranked. Not done yet: moving servers and pools off a runtime that leaves (the server component's
+ * generations do it); until then a runtime's departure breaks the exports and imports on it until they are
+ * made again. Stopping the provider closes every server and pool.
  *
  * <p>Threading: SPI calls come from RSA's threads, listener calls from the framework's; the parts it uses
  * are thread-safe.
