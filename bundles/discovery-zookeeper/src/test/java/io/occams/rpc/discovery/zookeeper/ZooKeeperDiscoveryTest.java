@@ -279,9 +279,7 @@ class ZooKeeperDiscoveryTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> d.list().containsKey("EchoService"));
         extra.close();
         await().atMost(Duration.ofSeconds(20)).until(() -> !d.list().containsKey("EchoService"));
-        for (var r : List.copyOf(b.dispatcher().serviceNames())) {
-            assertThat(r).isEqualTo("CalService");
-        }
+        assertThat(b.dispatcher().serviceNames()).contains("CalService").doesNotContain("EchoService");
         toClose.remove(b);
         b.dispatcher().serviceNames(); // b stays up; only its CalService goes
         ServiceDispatcher.Registration again = b.register(CalService.class, counting(new AtomicLong()));
@@ -301,11 +299,11 @@ class ZooKeeperDiscoveryTest {
         try (CuratorFramework raw = CuratorFrameworkFactory.newClient(zk.getConnectString(), new RetryOneTime(100))) {
             raw.start();
             raw.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL)
-                    .forPath("/bad/services/CalService/10.0.0.1:1", "{\"not\":\"ours\"}".getBytes(StandardCharsets.UTF_8));
-            raw.create().withMode(CreateMode.EPHEMERAL).forPath("/bad/services/CalService/10.0.0.2:2",
-                    (Endpoint.MAGIC + "\nservice=CalService\naddress=10.0.0.9:9\nprotocol=0.2\n").getBytes(StandardCharsets.UTF_8));
-            raw.create().withMode(CreateMode.EPHEMERAL).forPath("/bad/services/CalService/10.0.0.3:3",
-                    (Endpoint.MAGIC + "\nservice=CalService\naddress=10.0.0.3:3\nprotocol=0.2\nweight=heavy\n").getBytes(StandardCharsets.UTF_8));
+                    .forPath("/bad/services/CalService/127.0.0.21:1", "{\"not\":\"ours\"}".getBytes(StandardCharsets.UTF_8));
+            raw.create().withMode(CreateMode.EPHEMERAL).forPath("/bad/services/CalService/127.0.0.22:2",
+                    (Endpoint.MAGIC + "\nservice=CalService\naddress=127.0.0.29:9\nprotocol=0.2\n").getBytes(StandardCharsets.UTF_8));
+            raw.create().withMode(CreateMode.EPHEMERAL).forPath("/bad/services/CalService/127.0.0.23:3",
+                    (Endpoint.MAGIC + "\nservice=CalService\naddress=127.0.0.23:3\nprotocol=0.2\nweight=heavy\n").getBytes(StandardCharsets.UTF_8));
             raw.create().withMode(CreateMode.EPHEMERAL).forPath("/bad/services/CalService/big", new byte[Endpoint.MAX_BYTES + 1]);
             CopyOnWriteArrayList<List<Endpoint>> seen = new CopyOnWriteArrayList<>();
             closing(d.watch("CalService", seen::add));
@@ -380,7 +378,7 @@ class ZooKeeperDiscoveryTest {
 
     @Test
     void anEndpointReadsBackAsItWasWrittenAndRejectsWhatIsNotOurs() {
-        Endpoint e = new Endpoint("CalService", RpcAddress.parse("10.1.2.3:7420"), "netty", "0.2", "1.2.3", 5);
+        Endpoint e = new Endpoint("CalService", RpcAddress.parse("127.1.2.3:7420"), "netty", "0.2", "1.2.3", 5);
         assertThat(Endpoint.parse(e.toBytes())).isEqualTo(e);
         assertThatThrownBy(() -> Endpoint.parse("hello".getBytes(StandardCharsets.UTF_8))).hasMessageContaining("not an occams-rpc endpoint");
         assertThatThrownBy(() -> new Endpoint("a/b", RpcAddress.parse("1.2.3.4:5"), "netty", "0.2", "1", 1)).isInstanceOf(IllegalArgumentException.class);
