@@ -31,6 +31,11 @@ import java.util.concurrent.TimeUnit;
  * set before and at its peak ({@code VmHWM}), the growth as a multiple of the data live at once
  * (conns x size), and the server's own view afterwards (heap, allocator memory).
  *
+ * <p>{@code --mode stream} (default) echoes raw messages through that stream server; {@code --mode string}
+ * and {@code --mode blob} call {@link LargeService#repeat} or {@link LargeService#blob} through an RpcServer
+ * with the msgpack codec instead (the remote-API path; the server is this class, {@code --serve}).
+ * {@code --xmx} sets the server's heap (default 1g), {@code --jvm "..."} adds JVM options.
+ *
  * <pre>
  * java -cp benchmarks/target/classes:benchmarks/target/lib/* io.occams.rpc.benchmarks.load.LargeMessages --runtime netty
  * </pre>
