@@ -2,6 +2,11 @@ package io.occams.rpc.benchmarks.load;
 
 import io.netty.buffer.ByteBuf;
 import io.occams.rpc.api.ClientConfig;
+import io.occams.rpc.api.ServerConfig;
+import io.occams.rpc.client.RpcClient;
+import io.occams.rpc.codec.MsgpackCodec;
+import io.occams.rpc.server.RpcServer;
+import java.time.Duration;
 import io.occams.rpc.api.RpcAddress;
 import io.occams.rpc.api.spi.Runtime;
 import io.occams.rpc.stream.ClientStream;
@@ -26,6 +31,11 @@ import java.util.concurrent.TimeUnit;
  * set before and at its peak ({@code VmHWM}), the growth as a multiple of the data live at once
  * (conns x size), and the server's own view afterwards (heap, allocator memory).
  *
+ * <p>{@code --mode stream} (default) echoes raw messages through that stream server; {@code --mode string}
+ * and {@code --mode blob} call {@link LargeService#repeat} or {@link LargeService#blob} through an RpcServer
+ * with the msgpack codec instead (the remote-API path; the server is this class, {@code --serve}).
+ * {@code --xmx} sets the server's heap (default 1g), {@code --jvm "..."} adds JVM options.
+ *
  * <pre>
  * java -cp benchmarks/target/classes:benchmarks/target/lib/* io.occams.rpc.benchmarks.load.LargeMessages --runtime netty
  * </pre>
@@ -35,14 +45,25 @@ public final class LargeMessages {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length == 2 && args[0].equals("--serve")) {
+            serveApi(args[1]);
+            return;
+        }
         String rt = Measure.opt(args, "runtime", "netty");
         int conns = Integer.parseInt(Measure.opt(args, "conns", "2"));
         int rounds = Integer.parseInt(Measure.opt(args, "rounds", "5"));
         int size = Integer.parseInt(Measure.opt(args, "mib", "16")) * 1024 * 1024 - 1024;
+        String mode = Measure.opt(args, "mode", "stream");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process server = new ProcessBuilder(java, "-Xmx1g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                "-cp", System.getProperty("java.class.path"), IdleConnections.class.getName(), "server", "--runtime", rt)
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + Measure.opt(args, "xmx", "1g"),
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path")));
+        String jvm = Measure.opt(args, "jvm", "");
+        if (!jvm.isEmpty()) {
+            cmd.addAll(List.of(jvm.split(" ")));
+        }
+        cmd.addAll(mode.equals("stream") ? List.of(IdleConnections.class.getName(), "server", "--runtime", rt)
+                : List.of(LargeMessages.class.getName(), "--serve", rt));
+        Process server = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
             PrintStream in = new PrintStream(server.getOutputStream(), true, StandardCharsets.UTF_8);
@@ -54,17 +75,35 @@ public final class LargeMessages {
                 for (int i = 0; i < conns; i++) {
                     streams.add(ClientStream.connect(runtime, address, config).get(30, TimeUnit.SECONDS));
                 }
-                echo(streams, 1024, 1, runtime); // warm: classes loaded, pools made
+                // A string of `size` ASCII characters is `size` bytes of UTF-8, 2x that as a Java String is
+                // not: compact strings keep Latin-1 in one byte each.
+                int payload = mode.equals("stream") ? size : size - 64;
+                Call call = switch (mode) {
+                    case "stream" -> (s, n) -> streamEcho(s, n, runtime);
+                    case "string" -> (s, n) -> {
+                        String x = "x".repeat(n);
+                        if (!x.equals(RPC.proxy(LargeService.class, s).repeat(x))) {
+                            throw new IllegalStateException("repeat returned something else");
+                        }
+                    };
+                    case "blob" -> (s, n) -> {
+                        if (RPC.proxy(LargeService.class, s).blob(new byte[n]).length != n) {
+                            throw new IllegalStateException("blob returned something else");
+                        }
+                    };
+                    default -> throw new IllegalArgumentException("--mode stream|string|blob, not " + mode);
+                };
+                echo(streams, 1024, 1, call); // warm: classes loaded, pools made
                 in.println();
                 String warm = out.readLine();
                 long before = kib(server.pid(), "VmRSS");
-                echo(streams, size, rounds, runtime);
+                echo(streams, payload, rounds, call);
                 long peak = kib(server.pid(), "VmHWM");
                 in.println();
                 String after = out.readLine();
                 long live = (long) conns * size / 1024;
-                System.out.printf(Locale.ROOT, "runtime=%s conns=%d rounds=%d msgMiB=%.1f rssBeforeMiB=%.0f rssPeakMiB=%.0f "
-                        + "growthMiB=%.0f growthPerLiveByte=%.1f%n  warm:  %s%n  after: %s%n", rt, conns, rounds, size / 1048576.0,
+                System.out.printf(Locale.ROOT, "mode=%s runtime=%s conns=%d rounds=%d msgMiB=%.1f rssBeforeMiB=%.0f rssPeakMiB=%.0f "
+                        + "growthMiB=%.0f growthPerLiveByte=%.1f%n  warm:  %s%n  after: %s%n", mode, rt, conns, rounds, size / 1048576.0,
                         before / 1024.0, peak / 1024.0, (peak - before) / 1024.0, (peak - before) / (double) live, warm, after);
                 for (ClientStream s : streams) {
                     s.close();
@@ -77,23 +116,67 @@ public final class LargeMessages {
         }
     }
 
+    private static final RpcClient RPC = RpcClient.builder().codec(new MsgpackCodec()).build();
+
+    /** One echo of about {@code size} bytes over a stream. */
+    private interface Call {
+        void run(ClientStream s, int size) throws Exception;
+    }
+
+    private static void streamEcho(ClientStream s, int size, Runtime runtime) {
+        ByteBuf msg = runtime.allocator().heapBuffer(size);
+        msg.writerIndex(size);
+        try (Reply reply = s.call(1, msg, null).join()) {
+            if (reply.msg().readableBytes() != size) {
+                throw new IllegalStateException("echo of " + reply.msg().readableBytes() + " bytes, not " + size);
+            }
+        }
+    }
+
     /** Each stream echoes {@code rounds} messages of {@code size} bytes in a row; the streams at the same time. */
-    private static void echo(List<ClientStream> streams, int size, int rounds, Runtime runtime) throws Exception {
+    private static void echo(List<ClientStream> streams, int size, int rounds, Call call) throws Exception {
         List<CompletableFuture<Void>> all = new ArrayList<>();
         for (ClientStream s : streams) {
             all.add(CompletableFuture.runAsync(() -> {
                 for (int r = 0; r < rounds; r++) {
-                    ByteBuf msg = runtime.allocator().heapBuffer(size);
-                    msg.writerIndex(size);
-                    try (Reply reply = s.call(1, msg, null).join()) {
-                        if (reply.msg().readableBytes() != size) {
-                            throw new IllegalStateException("echo of " + reply.msg().readableBytes() + " bytes, not " + size);
-                        }
+                    try {
+                        call.run(s, size);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
                     }
                 }
             }));
         }
-        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(300, TimeUnit.SECONDS);
+        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(600, TimeUnit.SECONDS);
+    }
+
+    /** The API server: an RpcServer (msgpack) serving {@link LargeService}; READY, then MEASURE per stdin line. */
+    private static void serveApi(String rt) throws Exception {
+        ServerConfig config = ServerConfig.builder().idleTimeout(Duration.ofMinutes(30)).readTimeout(Duration.ofMinutes(5))
+                .firstFrameTimeout(Duration.ofMinutes(30)).build();
+        try (Runtime runtime = OccamsServer.runtime(rt)) {
+            RpcServer server = RpcServer.builder().runtime(runtime).config(config).codec(new MsgpackCodec()).build();
+            server.register(LargeService.class, new LargeService() {
+                @Override
+                public String repeat(String s) {
+                    return s;
+                }
+
+                @Override
+                public byte[] blob(byte[] b) {
+                    return b;
+                }
+            });
+            RpcAddress bound = server.listen(RpcAddress.parse("127.0.0.1:0"));
+            System.out.println("READY " + bound);
+            System.out.flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            while (in.readLine() != null) {
+                System.out.println(IdleConnections.measure(runtime.allocator(), -1));
+                System.out.flush();
+            }
+            server.shutdownNow();
+        }
     }
 
     /** A line of /proc/PID/status, in KiB. */

@@ -270,11 +270,36 @@ final class In implements MessageBufferInput {
         if (n == 0) {
             return "";
         }
+        if (n > KEEP_AT_MOST) {
+            return readLargeString(n);
+        }
         byte[] b = readToScratch(n);
         if (!Utf8.isValid(b, 0, n)) {
             throw CodecFailure.decode("str of " + n + " bytes is not valid UTF-8");
         }
         return new String(b, 0, n, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * A long str: made into a String straight from the input where it is a heap array (no scratch copy
+     * of, say, 16 MiB that is garbage at once); from a direct input through one array of its own size.
+     */
+    private String readLargeString(int n) throws IOException {
+        MessageBuffer ref = unpacker.readPayloadAsReference(n);
+        byte[] b;
+        int off;
+        if (ref.hasArray()) {
+            b = ref.array();
+            off = ref.arrayOffset();
+        } else {
+            b = new byte[n];
+            off = 0;
+            ref.getBytes(0, b, 0, n);
+        }
+        if (!Utf8.isValid(b, off, n)) {
+            throw CodecFailure.decode("str of " + n + " bytes is not valid UTF-8");
+        }
+        return new String(b, off, n, StandardCharsets.UTF_8);
     }
 
     /** A bin (or str) as a fresh byte array. */

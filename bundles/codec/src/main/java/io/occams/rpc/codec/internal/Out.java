@@ -1,6 +1,7 @@
 package io.occams.rpc.codec.internal;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import java.io.IOException;
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessagePacker;
@@ -50,6 +51,33 @@ final class Out implements MessageBufferOutput {
         if (array.length > KEEP_AT_MOST) {
             array = new byte[BUFFER];
             chunk = MessageBuffer.wrap(array);
+        }
+    }
+
+    /** Strings longer than this (in chars) are written as UTF-8 straight into the target, sized up front. */
+    static final int LARGE_STRING = 8192;
+
+    /**
+     * A long string: its UTF-8 length counted first, the target grown once to exactly what it needs and
+     * the characters encoded into it, with no intermediate byte array and no growth by doubling.
+     * Unpaired surrogates become '?', as {@code String.getBytes} makes them.
+     */
+    void writeLargeString(String s) throws IOException {
+        int len = ByteBufUtil.utf8Bytes(s);
+        packer.packRawStringHeader(len);
+        packer.flush();
+        reserve(len);
+        ByteBufUtil.reserveAndWriteUtf8(target, s, len);
+    }
+
+    /** A payload of {@code len} bytes comes next: grows the target once to exactly what it needs (not by doubling). */
+    void reserve(int len) throws IOException {
+        packer.flush();
+        if (target.writableBytes() < len) {
+            long want = (long) target.writerIndex() + len;
+            if (want <= target.maxCapacity()) {
+                target.capacity((int) want);
+            }
         }
     }
 

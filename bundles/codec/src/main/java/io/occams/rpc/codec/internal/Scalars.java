@@ -289,7 +289,12 @@ final class Scalars {
 
         @Override
         void write(Out out, Object value, int depth) throws IOException {
-            out.packer.packString((String) value);
+            String s = (String) value;
+            if (s.length() > Out.LARGE_STRING) {
+                out.writeLargeString(s);
+            } else {
+                out.packer.packString(s);
+            }
         }
 
         @Override
@@ -311,6 +316,9 @@ final class Scalars {
         void write(Out out, Object value, int depth) throws IOException {
             byte[] b = (byte[]) value;
             out.packer.packBinaryHeader(b.length);
+            if (b.length > Out.LARGE_STRING) {
+                out.reserve(b.length);
+            }
             out.packer.writePayload(b);
         }
 
