@@ -278,7 +278,7 @@ public final class LoadHarness {
                 cmd.addAll(List.of("--directexecutor", "--transport=netty_epoll"));
             }
             if (c.equals("grpc-tls")) {
-                cmd.addAll(List.of("--tls", "--testca", "--server_host_override=foo.test.google.fr"));
+                cmd.addAll(List.of("--tls", "--testca")); // grpc-java's test CA; the client overrides the authority itself
             }
         } else {
             cmd.add(c.equals("raw") ? RawClient.class.getName()

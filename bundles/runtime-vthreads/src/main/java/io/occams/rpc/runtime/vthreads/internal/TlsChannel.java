@@ -45,8 +45,21 @@ public final class TlsChannel {
     private ByteBuffer netIn;
     /** Plaintext unwrapped and not yet handed to the reader; in read mode. @GuardedBy("readLock") */
     private ByteBuffer appIn;
-    /** Ciphertext to send; filled and drained within one write. @GuardedBy("writeLock") */
+    /**
+     * Ciphertext to send; in write mode when empty, in read mode while {@link #pendingOut}.
+     * @GuardedBy("writeLock")
+     */
     private ByteBuffer netOut;
+    /** netOut holds ciphertext the socket has not taken yet (read mode). @GuardedBy("writeLock") */
+    private boolean pendingOut;
+    /**
+     * Plaintext bytes already encrypted (into {@link #netOut}) but reported to the caller as not
+     * consumed, so that the caller offers them again and so comes back to send the pending ciphertext;
+     * the next {@link #write} skips them. @GuardedBy("writeLock")
+     */
+    private int owed;
+    /** The sources' positions before a wrap (to hand back the held-back byte). @GuardedBy("writeLock") */
+    private int[] starts = new int[16];
     /** The peer sent close_notify or the socket hit end-of-stream. @GuardedBy("readLock") */
     private boolean inputDone;
     /** Set once the handshake finished; read by any thread. */
@@ -123,6 +136,7 @@ public final class TlsChannel {
             engine.closeOutbound();
             writeLock.lock();
             try {
+                drainPending();
                 netOut.clear();
                 for (int i = 0; i < 4 && !engine.isOutboundDone(); i++) {
                     if (engine.wrap(EMPTY, netOut).bytesProduced() == 0) {
@@ -169,6 +183,7 @@ public final class TlsChannel {
     private HandshakeStatus wrapHandshake() throws IOException {
         writeLock.lock();
         try {
+            drainPending();
             netOut.clear();
             SSLEngineResult r;
             while (true) {
@@ -301,23 +316,54 @@ public final class TlsChannel {
     }
 
     /**
-     * Encrypts as much of {@code srcs[offset..offset+length)} as fits in a few records and sends it,
-     * blocking until the socket took all of it; returns the plaintext bytes consumed (the buffers'
-     * positions moved by as much). For the one thread that owns the connection's write side.
+     * Encrypts as much of {@code srcs[offset..offset+length)} as fits in a few records and makes one
+     * write call, like a plaintext write on a virtual thread: it returns as soon as the kernel took
+     * some bytes, so an inline write by the reader does not wait for a full send buffer to drain. The
+     * ciphertext the socket did not take stays here; then the last plaintext byte encrypted is reported
+     * as not consumed (the caller offers it again, and the next call first sends the rest of the
+     * ciphertext, blocking, and skips that byte). Returns the plaintext bytes consumed (the buffers'
+     * positions moved by as much, less such a held-back byte). For the one thread that owns the
+     * connection's write side.
      */
     public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
         writeLock.lock();
         try {
+            long consumed = 0;
+            if (pendingOut) {
+                drainPending();
+            }
+            while (owed > 0 && length > 0) {
+                ByteBuffer b = srcs[offset];
+                int skip = Math.min(owed, b.remaining());
+                b.position(b.position() + skip);
+                owed -= skip;
+                consumed += skip;
+                if (!b.hasRemaining()) {
+                    offset++;
+                    length--;
+                }
+            }
             long left = 0;
             for (int i = offset; i < offset + length; i++) {
                 left += srcs[i].remaining();
             }
-            long consumed = 0;
+            if (left == 0) {
+                return consumed;
+            }
             int packet = engine.getSession().getPacketBufferSize();
             if (netOut.capacity() < packet) {
                 netOut = ByteBuffer.allocate(packet * RECORDS_PER_WRITE);
             }
             netOut.clear();
+            int first = offset;
+            int end = offset + length;
+            if (starts.length < end) {
+                starts = new int[Math.max(end, starts.length * 2)];
+            }
+            for (int i = first; i < end; i++) {
+                starts[i] = srcs[i].position();
+            }
+            long wrapped = 0;
             while (left > 0 && netOut.remaining() >= packet) {
                 SSLEngineResult r = engine.wrap(srcs, offset, length, netOut);
                 if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
@@ -326,12 +372,12 @@ public final class TlsChannel {
                 if (r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
                     break;
                 }
-                consumed += r.bytesConsumed();
+                wrapped += r.bytesConsumed();
                 left -= r.bytesConsumed();
                 if (r.getHandshakeStatus() == HandshakeStatus.NEED_TASK) {
                     runTasks();
                 }
-                while (offset < srcs.length && length > 0 && !srcs[offset].hasRemaining()) {
+                while (length > 0 && !srcs[offset].hasRemaining()) {
                     offset++;
                     length--;
                 }
@@ -340,10 +386,36 @@ public final class TlsChannel {
                 }
             }
             netOut.flip();
-            writeFully(netOut);
-            return consumed;
+            if (channel.write(netOut) < 0) {
+                throw new EOFException();
+            }
+            if (netOut.hasRemaining()) {
+                pendingOut = true;
+                if (wrapped > 0) {
+                    // hold back the last byte encrypted: its buffer's position goes back by one
+                    int i = end - 1;
+                    while (srcs[i].position() == starts[i]) {
+                        i--;
+                    }
+                    srcs[i].position(srcs[i].position() - 1);
+                    wrapped--;
+                    owed = 1;
+                } else {
+                    drainPending(); // nothing to hold back (only handshake bytes): send them now
+                }
+            }
+            return consumed + wrapped;
         } finally {
             writeLock.unlock();
+        }
+    }
+
+    /** Sends the ciphertext an earlier {@link #write} left, blocking. @GuardedBy("writeLock") */
+    private void drainPending() throws IOException {
+        if (pendingOut) {
+            writeFully(netOut);
+            pendingOut = false;
+            netOut.clear();
         }
     }
 
@@ -360,6 +432,7 @@ public final class TlsChannel {
     public void shutdownOutput() throws IOException {
         writeLock.lock();
         try {
+            drainPending();
             engine.closeOutbound();
             netOut.clear();
             while (!engine.isOutboundDone()) {
