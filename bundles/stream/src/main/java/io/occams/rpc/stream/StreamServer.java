@@ -104,6 +104,15 @@ public final class StreamServer implements AutoCloseable {
         return connections.size();
     }
 
+    /** Calls accepted and not yet answered, over every open connection. */
+    public int inFlight() {
+        int n = 0;
+        for (ServerConnection c : connections) {
+            n += c.inFlight();
+        }
+        return n;
+    }
+
     /** The runtime this server runs on. */
     public Runtime runtime() {
         return runtime;
