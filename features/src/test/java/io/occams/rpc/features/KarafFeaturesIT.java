@@ -51,7 +51,7 @@ class KarafFeaturesIT {
     private static final String[] OUR_BUNDLES = {
         "io.occams.rpc.api", "io.occams.rpc.codec", "io.occams.rpc.errors", "io.occams.rpc.stream",
         "io.occams.rpc.client", "io.occams.rpc.pool", "io.occams.rpc.server", "io.occams.rpc.runtime.netty",
-        "io.occams.rpc.examples"
+        "io.occams.rpc.examples", "io.occams.rpc.karaf.shell"
     };
     private static final String[] THIRD_PARTY = {
         "io.netty.buffer", "io.netty.common", "io.netty.resolver", "io.netty.transport",
@@ -84,7 +84,7 @@ class KarafFeaturesIT {
             String url = property("occams.karaf.features");
             karaf.shellOk("feature:repo-add " + url);
             long t1 = System.nanoTime();
-            karaf.shellOk("feature:install occams-rpc occams-rpc-netty occams-rpc-examples");
+            karaf.shellOk("feature:install occams-rpc occams-rpc-netty occams-rpc-examples occams-rpc-shell");
             log("feature:install took %d ms", ms(t1));
 
             String features = karaf.shellOk("feature:list -i");
@@ -132,6 +132,7 @@ class KarafFeaturesIT {
             assertThat(servers).containsPattern("occams\\.runtime = netty");
 
             callTheExamples(karaf.rpcPort);
+            shellCommands(karaf);
 
             // ZooKeeper discovery: the bundle (Curator and the ZooKeeper client inside) resolves and starts on
             // Karaf's JDK 17; with no connection configured it connects nowhere.
@@ -150,6 +151,30 @@ class KarafFeaturesIT {
         }
         assertThat(karaf.process.isAlive()).isFalse();
         assertThat(listening(karaf.sshPort)).as("nothing listens on the ssh port any more").isFalse();
+    }
+
+    /**
+     * The occams-rpc-shell feature's commands, after {@link #callTheExamples} made four CalService calls (one
+     * failing): the server, the services with their counters, and calls from the shell.
+     */
+    private static void shellCommands(Karaf karaf) throws Exception {
+        String servers = karaf.shellOk("occams:servers");
+        log("occams:servers%n%s", servers);
+        assertThat(servers).containsPattern("(?m)^NAME\\s+RUNTIME\\s+ADDRESSES\\s+CONNECTIONS\\s+IN-FLIGHT")
+                .containsPattern("(?m)^\\S+\\s+netty\\s+\\S*127\\.0\\.0\\.1:" + karaf.rpcPort + "\\S*\\s+\\d+\\s+\\d+\\s*$");
+
+        assertThat(karaf.shellOk("occams:call CalService.add 10 20").strip()).isEqualTo("30");
+        assertThat(karaf.shellOk("occams:call EchoService.repeat Karaf").strip()).isEqualTo("Karaf");
+        assertThat(karaf.shellOk("occams:call CalService.div 1 0")).contains("error:", "divide by zero");
+        assertThat(karaf.shellOk("occams:call CalService.add ten 20"))
+                .contains("error: argument 1 of CalService.add: expected long, got \"ten\"");
+
+        String services = karaf.shellOk("occams:services");
+        log("occams:services%n%s", services);
+        assertThat(services).containsPattern("(?m)^SERVER\\s+SERVICE\\s+PROVIDER\\s+VERSION\\s+PROVIDERS\\s+CALLS\\s+ERRORS\\s+IN-FLIGHT");
+        // CalService: add, inc, div, div (fails) from this JVM; add, div (fails) from the shell.
+        assertThat(services).containsPattern("(?m)^\\S+\\s+CalService\\s+io\\.occams\\.rpc\\.examples\\s+\\S+\\s+1\\s+6\\s+2\\s+\\d+\\s*$");
+        assertThat(services).containsPattern("(?m)^\\S+\\s+EchoService\\s+io\\.occams\\.rpc\\.examples\\s+\\S+\\s+1\\s+2\\s+0\\s+\\d+\\s*$");
     }
 
     /** CalService and EchoService from this JVM, through our client on the Netty runtime. */

@@ -116,6 +116,11 @@ public final class RpcServer implements AutoCloseable {
         return stream.connectionCount();
     }
 
+    /** Calls accepted and not yet answered, over every open connection. */
+    public int inFlight() {
+        return stream.inFlight();
+    }
+
     /**
      * Stops accepting (closes the listeners) and leaves the open connections serving, so that another
      * server can bind the same addresses before this one {@link #shutdown() drains}. Idempotent.

@@ -485,10 +485,12 @@ public final class ServiceDispatcher implements Dispatch {
 
     /** Runs with the call counted in flight on {@code p}; releases it when answered. */
     private void start(ServerCall call, Provider p, MethodInvoker m) {
+        p.counted();
         Object[] args;
         try {
             args = m.decodeArguments(call.msg());
         } catch (RuntimeException e) {
+            p.failed();
             LOG.debug("seq {}: {}", call.seq(), e.getMessage());
             answer(call, RpcCode.DECODE);
             p.release();
@@ -519,6 +521,7 @@ public final class ServiceDispatcher implements Dispatch {
             try {
                 result = m.invoke(args);
             } catch (Throwable t) {
+                p.failed();
                 answerThrown(call, m, t);
                 return;
             }
@@ -533,6 +536,7 @@ public final class ServiceDispatcher implements Dispatch {
         try {
             stage = (CompletionStage<?>) m.invoke(args);
         } catch (Throwable t) {
+            p.failed();
             try {
                 answerThrown(call, m, t);
             } finally {
@@ -541,6 +545,7 @@ public final class ServiceDispatcher implements Dispatch {
             return;
         }
         if (stage == null) {
+            p.failed();
             LOG.warn("{} returned a null future; answering {}", m, RpcCode.INTERNAL);
             answer(call, RpcCode.INTERNAL);
             p.release();
@@ -564,6 +569,7 @@ public final class ServiceDispatcher implements Dispatch {
     private void complete(ServerCall call, Provider p, MethodInvoker m, Object result, Throwable failure) {
         try {
             if (failure != null) {
+                p.failed();
                 answerThrown(call, m, unwrap(failure));
             } else {
                 answerResult(call, m, result);
@@ -762,6 +768,37 @@ public final class ServiceDispatcher implements Dispatch {
             out.add(info(ps));
         }
         return out;
+    }
+
+    /**
+     * How many calls the providers serving {@code name} now have started and how many of those failed (their
+     * arguments did not decode, the method threw or its future failed), summed over the providers, and how many
+     * they run now; null when no provider serves it. The counts start at a provider's registration.
+     */
+    public CallCounts callCounts(String name) {
+        Provider[] ps = table.get(name);
+        if (ps == null) {
+            return null;
+        }
+        long calls = 0;
+        long errors = 0;
+        int inFlight = 0;
+        for (Provider p : ps) {
+            calls += p.calls();
+            errors += p.errors();
+            inFlight += p.inFlight();
+        }
+        return new CallCounts(calls, errors, inFlight);
+    }
+
+    /**
+     * The counters of one service ({@link #callCounts}): calls started, calls failed, calls running now.
+     *
+     * @param calls calls started
+     * @param errors calls whose arguments did not decode, whose method threw, or whose future failed
+     * @param inFlight calls running now
+     */
+    public record CallCounts(long calls, long errors, int inFlight) {
     }
 
     /** The service {@code name} as the reflection service describes it; null when no provider serves it. */

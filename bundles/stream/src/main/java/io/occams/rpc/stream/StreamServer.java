@@ -131,8 +131,8 @@ public final class StreamServer implements AutoCloseable {
         return connections.size();
     }
 
-    /** Calls accepted on all connections and not answered yet. */
-    public int callsInFlight() {
+    /** Calls accepted and not yet answered, over every open connection (the server-wide count). */
+    public int inFlight() {
         return limit.total();
     }
 

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One registered implementation of a service, with its bound methods and the count of its calls in
@@ -25,6 +26,9 @@ public final class Provider {
     private final long serial;
     private final Map<String, MethodInvoker> methods;
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** Calls started on this provider, and those that failed (for the shell's counters; LongAdder: no contention). */
+    private final LongAdder calls = new LongAdder();
+    private final LongAdder errors = new LongAdder();
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
     /** Set once by close(), after the provider left the table; read by acquire() on any thread. */
     private volatile boolean closed;
@@ -83,6 +87,26 @@ public final class Provider {
         if (inFlight.decrementAndGet() == 0 && closed) {
             drained.complete(null);
         }
+    }
+
+    /** A call starts on this provider. */
+    public void counted() {
+        calls.increment();
+    }
+
+    /** A call on this provider failed (its arguments, the method or its future). */
+    public void failed() {
+        errors.increment();
+    }
+
+    /** Calls started on this provider so far. */
+    public long calls() {
+        return calls.sum();
+    }
+
+    /** Calls on this provider that failed so far. */
+    public long errors() {
+        return errors.sum();
     }
 
     /** Calls in flight now. */
