@@ -32,8 +32,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>No endpoint.</b> While the service has no endpoint (none registered yet, or every one left), a
  * call waits for one, up to its own timeout ({@link ClientTask#timeout()}, else the configuration's
  * {@code taskTimeout}), and then fails with {@code rpc_unreachable} and a message naming the service and
- * the ZooKeeper it was looked up in. The wait ends a little before the timeout itself (5 % of it, at most
- * 50 ms), so that this failure, which says why, comes before a proxy's own timer would fail the call with a
+ * the ZooKeeper it was looked up in. The wait ends a little before the timeout itself (10 % of it, at most
+ * 250 ms), so that this failure, which says why, comes before a proxy's own timer would fail the call with a
  * bare {@code rpc_timeout}. Waiting never blocks a thread.
  *
  * <p><b>ZooKeeper unavailable.</b> The last known list stands and calls go on; see
@@ -136,8 +136,9 @@ public final class ServiceCaller implements Caller, AutoCloseable {
 
     private void park(ClientTask task) {
         Duration timeout = task.timeout() != null ? task.timeout() : config.taskTimeout();
-        // A little before the deadline, so that the failure says why, not a bare rpc_timeout from a proxy's own timer.
-        long waitNanos = timeout.toNanos() - Math.min(timeout.toNanos() / 20, TimeUnit.MILLISECONDS.toNanos(50));
+        // Before the deadline, so that the failure says why, not a bare rpc_timeout from a proxy's own timer: a
+        // tenth of the budget (at most 250 ms) is enough lead for the two timers even on a loaded scheduler.
+        long waitNanos = timeout.toNanos() - Math.min(timeout.toNanos() / 10, TimeUnit.MILLISECONDS.toNanos(250));
         Object key = new Object();
         Waiting w = new Waiting(task);
         waiting.put(key, w);

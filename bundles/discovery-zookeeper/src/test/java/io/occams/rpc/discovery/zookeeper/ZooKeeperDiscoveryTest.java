@@ -319,7 +319,7 @@ class ZooKeeperDiscoveryTest {
         ServiceCaller caller = closing(d.callerFor("CalService").runtime(runtime)
                 .config(ClientConfig.builder().taskTimeout(Duration.ofSeconds(30)).build()).build());
         CalService cal = RpcClient.withOptions(RpcClient.create().proxy(CalService.class, caller),
-                CallOptions.timeout(Duration.ofMillis(300)));
+                CallOptions.timeout(Duration.ofSeconds(2)));
         assertThatThrownBy(() -> cal.add(1, 2)).isInstanceOfSatisfying(RpcException.class, e -> {
             RpcException cause = e.getCause() instanceof RpcException c ? c : e;
             assertThat(cause.code()).isEqualTo(RpcCode.UNREACHABLE);
