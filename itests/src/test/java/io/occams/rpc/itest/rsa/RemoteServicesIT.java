@@ -362,6 +362,14 @@ public class RemoteServicesIT {
     // ---- helpers
 
     static Framework start(String name, String... moreFolders) throws Exception {
+        return start(name, Map.of(), moreFolders);
+    }
+
+    /**
+     * A Felix framework with our bundles, the RSA ones and the third-party bundles of {@code moreFolders}, started;
+     * {@code overrides} replace framework properties of the default set (an empty value drops one).
+     */
+    static Framework start(String name, Map<String, String> overrides, String... moreFolders) throws Exception {
         FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class, FrameworkFactory.class.getClassLoader()).iterator().next();
         Map<String, String> props = new HashMap<>();
         Path storage = Path.of(System.getProperty("occams.itest.dir")).resolveSibling("paxexam").resolve(name);
@@ -375,6 +383,8 @@ public class RemoteServicesIT {
         // The topology manager requires a discovery; TestDiscovery is it.
         props.put(Constants.FRAMEWORK_SYSTEMCAPABILITIES_EXTRA,
                 "osgi.remoteserviceadmin.discovery;protocols:List<String>=\"test\";version:Version=\"1.1.0\"");
+        props.putAll(overrides);
+        props.values().removeIf(String::isEmpty);
         Framework fw = factory.newFramework(props);
         fw.start();
         BundleContext b = fw.getBundleContext();
