@@ -7,6 +7,8 @@ import static org.awaitility.Awaitility.await;
 import io.occams.rpc.api.ClientConfig;
 import io.occams.rpc.api.MessageException;
 import io.occams.rpc.api.RpcAddress;
+import io.occams.rpc.api.ServiceContract;
+import io.occams.rpc.client.CallOptions;
 import io.occams.rpc.client.RpcClient;
 import io.occams.rpc.examples.CalService;
 import io.occams.rpc.examples.EchoService;
@@ -35,14 +37,16 @@ import org.junit.jupiter.api.Timeout;
  * 24+): {@code feature:repo-add} by its Maven coordinates, {@code feature:install occams-rpc occams-rpc-netty
  * occams-rpc-examples}, every bundle Active and our components enabled, the default server of the examples
  * feature listening on the Netty runtime, the examples called from this JVM through our client, then
- * {@code shutdown -f} and the process gone. Skipped only when {@code bin/jdk17} finds no JDK 17.
+ * {@code occams-rpc-rsa} (Aries RSA with our provider) installed and the examples' EchoService exported through
+ * it by configuration and called, then {@code shutdown -f} and the process gone. Skipped only when
+ * {@code bin/jdk17} finds no JDK 17.
  *
  * <p>The Karaf is the tar.gz the build unpacked into {@code target/karaf-dist}; each run copies it to a fresh
  * {@code target/karaf-instance} (no {@code data/} cache survives a run), enables the {@code karaf} user for the
  * client, moves ssh and the RMI ports to free ones, and points pax-url-mvn at the build's local repository and
  * Central only. Commands go through {@code bin/client -b} (batch mode, commands on stdin).
  */
-@Timeout(value = 360, unit = TimeUnit.SECONDS) // a hang guard: about 60 s on a quiet machine, 160 s seen on a busy one
+@Timeout(value = 900, unit = TimeUnit.SECONDS) // a hang guard: about 60 s on a quiet machine, 528 s seen at load 40
 class KarafFeaturesIT {
     private static final Pattern ANSI = Pattern.compile("\u001B\\[[;\\d]*m");
     /** A row of {@code bundle:list -s -t 0}: id | state | level | version | symbolic name. */
@@ -143,6 +147,8 @@ class KarafFeaturesIT {
                     .containsEntry("io.occams.rpc.discovery.zookeeper", "Active")
                     .containsEntry("io.netty.handler", "Active");
 
+            remoteServices(karaf);
+
             karaf.shell("shutdown -f");
             assertThat(karaf.process.waitFor(60, TimeUnit.SECONDS)).as("Karaf exits after shutdown -f").isTrue();
             log("Karaf stopped; whole run %d ms", ms(t0));
@@ -175,6 +181,56 @@ class KarafFeaturesIT {
         // CalService: add, inc, div, div (fails) from this JVM; add, div (fails) from the shell.
         assertThat(services).containsPattern("(?m)^\\S+\\s+CalService\\s+io\\.occams\\.rpc\\.examples\\s+\\S+\\s+1\\s+6\\s+2\\s+\\d+\\s*$");
         assertThat(services).containsPattern("(?m)^\\S+\\s+EchoService\\s+io\\.occams\\.rpc\\.examples\\s+\\S+\\s+1\\s+2\\s+0\\s+\\d+\\s*$");
+    }
+
+    /**
+     * The occams-rpc-rsa feature: Aries RSA and the occams distribution provider start on Karaf's JDK 17; the
+     * examples' EchoService (a DS component), given the standard {@code service.exported.*} properties through
+     * its configuration, is exported by the topology manager over {@code occams.tcp} on a port of its own, and
+     * answers there, called from this JVM under its wire name (scope {@code occams.tcp.name}, then the interface).
+     */
+    private static void remoteServices(Karaf karaf) throws Exception {
+        long t0 = System.nanoTime();
+        karaf.shellOk("feature:install occams-rpc-rsa");
+        log("feature:install occams-rpc-rsa took %d ms", ms(t0));
+        Map<String, String> states = bundleStates(karaf.shellOk("bundle:list -s -t 0"));
+        for (String bsn : new String[] {"io.occams.rpc.rsa", "org.apache.aries.rsa.spi", "org.apache.aries.rsa.core",
+                "org.apache.aries.rsa.topology-manager", "org.apache.aries.rsa.discovery.local"}) {
+            assertThat(states).as("state of " + bsn).containsEntry(bsn, "Active");
+        }
+        String components = karaf.shellOk("scr:list | grep -v '^$'");
+        assertThat(components).containsPattern(Pattern.quote("io.occams.rpc.rsa.internal.osgi.OccamsDistributionProvider")
+                + " in bundle \\d+ \\([^)]*\\) enabled, 1 instance\\.\\s+Id: \\d+, State:(ACTIVE|SATISFIED)");
+
+        int port = freePort();
+        karaf.shellOk(String.join("\n",
+                "config:edit io.occams.rpc.examples.internal.osgi.EchoServiceComponent",
+                "config:property-set service.exported.interfaces \"*\"",
+                "config:property-set service.exported.configs occams.tcp",
+                "config:property-set occams.tcp.host 127.0.0.1",
+                "config:property-set occams.tcp.port " + port,
+                "config:property-set occams.tcp.name karaf",
+                "config:update"));
+        long t1 = System.nanoTime();
+        await("the exported EchoService listening on " + port).atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(100)).until(() -> listening(port));
+        log("EchoService exported through RSA on %d, %d ms after its configuration", port, ms(t1));
+        NettyRuntime runtime = new NettyRuntime();
+        try {
+            ClientStream stream = ClientStream.connect(runtime, RpcAddress.tcp("127.0.0.1", port), ClientConfig.defaults())
+                    .get(10, TimeUnit.SECONDS);
+            try {
+                EchoService echo = (EchoService) RpcClient.create().proxy(
+                        ServiceContract.of(EchoService.class, "karaf_" + EchoService.class.getName().replace('.', '_')),
+                        stream, CallOptions.none());
+                assertThat(echo.repeat("remote services")).isEqualTo("remote services");
+            } finally {
+                stream.close();
+                stream.closeFuture().get(10, TimeUnit.SECONDS);
+            }
+        } finally {
+            runtime.close();
+        }
     }
 
     /** CalService and EchoService from this JVM, through our client on the Netty runtime. */
