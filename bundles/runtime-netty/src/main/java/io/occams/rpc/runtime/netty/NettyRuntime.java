@@ -17,6 +17,7 @@ import io.occams.rpc.api.RpcAddress;
 import io.occams.rpc.api.spi.Connection;
 import io.occams.rpc.api.spi.ConnectionHandler;
 import io.occams.rpc.api.spi.Runtime;
+import io.occams.rpc.api.spi.RuntimeBuilder;
 import io.occams.rpc.runtime.netty.internal.BlockingExecutors;
 import io.occams.rpc.api.spi.TlsContext;
 import io.occams.rpc.runtime.netty.internal.NamedThreadFactory;
@@ -396,7 +397,7 @@ public final class NettyRuntime implements Runtime {
      *         .build();
      * }</pre>
      */
-    public static final class Builder {
+    public static final class Builder implements RuntimeBuilder<Builder> {
         private int ioThreads = Math.max(1, java.lang.Runtime.getRuntime().availableProcessors());
         private int blockingThreads = 64;
         private boolean virtualThreads = true;

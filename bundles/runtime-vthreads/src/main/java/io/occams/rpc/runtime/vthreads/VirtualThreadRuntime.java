@@ -6,6 +6,7 @@ import io.occams.rpc.api.RpcAddress;
 import io.occams.rpc.api.spi.Connection;
 import io.occams.rpc.api.spi.ConnectionHandler;
 import io.occams.rpc.api.spi.Runtime;
+import io.occams.rpc.api.spi.RuntimeBuilder;
 import io.occams.rpc.api.spi.TlsContext;
 import io.occams.rpc.runtime.vthreads.internal.Settings;
 import io.occams.rpc.runtime.vthreads.internal.TimerThread;
@@ -537,7 +538,7 @@ public final class VirtualThreadRuntime implements Runtime {
      *         .build();
      * }</pre>
      */
-    public static final class Builder {
+    public static final class Builder implements RuntimeBuilder<Builder> {
         private ByteBufAllocator allocator = PooledByteBufAllocator.DEFAULT;
         private int readBufferSize = DEFAULT_READ_BUFFER_SIZE;
         private int lowWaterMark = DEFAULT_WRITE_LOW_WATER_MARK;
