@@ -7,6 +7,7 @@ import io.occams.rpc.api.spi.Connection;
 import io.occams.rpc.api.spi.ConnectionHandler;
 import io.occams.rpc.api.spi.Runtime;
 import io.occams.rpc.api.spi.RuntimeBuilder;
+import io.occams.rpc.api.spi.RuntimeLifecycle;
 import io.occams.rpc.api.spi.TlsContext;
 import io.occams.rpc.runtime.vthreads.internal.Settings;
 import io.occams.rpc.runtime.vthreads.internal.TimerThread;
@@ -86,7 +87,7 @@ import org.slf4j.LoggerFactory;
  * <p>On the module path it is found through {@link java.util.ServiceLoader} (the public no-argument
  * constructor gives the defaults).
  */
-public final class VirtualThreadRuntime implements Runtime {
+public final class VirtualThreadRuntime implements Runtime, RuntimeLifecycle {
     /** What {@link #name()} returns. */
     public static final String NAME = "vthreads";
     /** The default of {@link Builder#readBufferSize(int)}: 64 KiB. */
