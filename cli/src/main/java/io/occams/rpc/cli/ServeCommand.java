@@ -1,5 +1,8 @@
 package io.occams.rpc.cli;
 
+import io.occams.rpc.api.ServerConfig;
+import io.occams.rpc.api.TlsConfig;
+import io.occams.rpc.api.spi.RuntimePreference;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -32,6 +35,12 @@ import picocli.CommandLine.Option;
         "Run the occams-rpc server (embedded Felix) in the foreground, serving the example services and "
                 + "whatever is dropped into deploy/. SIGTERM or Ctrl-C stops it gracefully."})
 final class ServeCommand implements Callable<Integer> {
+    /**
+     * The prefix of the framework properties that etc/ substitutes: {@code occams.} + the configuration's own
+     * property name ({@link ServerConfig}, {@link TlsConfig}), so an option and its property are named once.
+     */
+    private static final String VAR = "occams.";
+
     @Option(names = {"-p", "--port"}, description = "TCP port (default: " + Target.DEFAULT_PORT + "; 0 picks a free one).")
     int port = Target.DEFAULT_PORT;
 
@@ -141,19 +150,19 @@ final class ServeCommand implements Callable<Integer> {
             throw new Main.UsageError("--tls-cert and --tls-key go together (and --tls-ca needs them)");
         }
         Map<String, String> vars = new LinkedHashMap<>();
-        vars.put("occams.tls.cert", absolute(tlsCert));
-        vars.put("occams.tls.key", absolute(tlsKey));
-        vars.put("occams.tls.ca", absolute(tlsCa));
+        vars.put(VAR + TlsConfig.CERT, absolute(tlsCert));
+        vars.put(VAR + TlsConfig.KEY, absolute(tlsKey));
+        vars.put(VAR + TlsConfig.CA, absolute(tlsCa));
         vars.put("occams.host", host);
         vars.put("occams.port", Integer.toString(port));
         vars.put("occams.unix", unix == null ? "" : unix.toPath().toAbsolutePath().normalize().toString());
-        vars.put("occams.runtime", runtime.name());
+        vars.put(VAR + RuntimePreference.PROPERTY, runtime.name());
         vars.put("occams.fixture.port", fixturePort == null ? "-1" : fixturePort.toString());
         if ((maxCallsPerConnection != null && maxCallsPerConnection < 1) || (maxCallsPerServer != null && maxCallsPerServer < 1)) {
             throw new Main.UsageError("--max-calls-per-connection and --max-calls must be at least 1");
         }
-        vars.put("occams.maxCallsPerConnection", maxCallsPerConnection == null ? "" : maxCallsPerConnection.toString());
-        vars.put("occams.maxCallsPerServer", maxCallsPerServer == null ? "" : maxCallsPerServer.toString());
+        vars.put(VAR + ServerConfig.MAX_CALLS_PER_CONNECTION, maxCallsPerConnection == null ? "" : maxCallsPerConnection.toString());
+        vars.put(VAR + ServerConfig.MAX_CALLS_PER_SERVER, maxCallsPerServer == null ? "" : maxCallsPerServer.toString());
         // etc/io.occams.rpc.discovery.zookeeper-default.cfg: an empty connect string registers nothing.
         vars.put("occams.zookeeper", zookeeper == null ? "" : zookeeper.trim());
         vars.put("occams.zookeeper.session", Math.max(1, Math.round(zookeeperSession * 1000)) + "ms");

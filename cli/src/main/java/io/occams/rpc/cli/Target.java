@@ -7,7 +7,7 @@ import io.occams.rpc.cli.Main.UsageError;
 import io.occams.rpc.runtime.netty.NettyRuntime;
 import io.occams.rpc.runtime.vthreads.VirtualThreadRuntime;
 import io.occams.rpc.stream.ClientStream;
-import java.time.Duration;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -47,13 +47,13 @@ final class Target {
         return RpcAddress.parse(address);
     }
 
+    /** The client configuration of the options, read as a configuration's properties are. */
     ClientConfig config(int window) {
-        return ClientConfig.builder()
-                .taskTimeout(Duration.ofMillis(Math.max(1, (long) (timeoutSeconds * 1000))))
-                .connectTimeout(Duration.ofSeconds(5))
-                .thresholds(window)
-                .tls(tlsOptions.client())
-                .build();
+        Map<String, Object> p = tlsOptions.properties();
+        p.put(ClientConfig.TASK_TIMEOUT, Math.max(1, (long) (timeoutSeconds * 1000))); // milliseconds
+        p.put(ClientConfig.CONNECT_TIMEOUT, "5s");
+        p.put(ClientConfig.THRESHOLDS, window);
+        return ClientConfig.fromProperties(p);
     }
 
     ClientStream connect(Runtime rt, int window) {

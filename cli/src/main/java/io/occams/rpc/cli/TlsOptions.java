@@ -2,6 +2,8 @@ package io.occams.rpc.cli;
 
 import io.occams.rpc.api.TlsConfig;
 import java.io.File;
+import java.util.HashMap;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
 /**
@@ -28,21 +30,32 @@ final class TlsOptions {
 
     /** The client's TLS, or null for plaintext. */
     TlsConfig client() {
+        return TlsConfig.fromProperties(properties());
+    }
+
+    /**
+     * The options as the {@code tls.*} properties of {@link TlsConfig#fromProperties} (empty for
+     * plaintext), so the command line reads TLS the way a configuration does.
+     */
+    Map<String, Object> properties() {
+        Map<String, Object> p = new HashMap<>();
         if (!tls && cert == null && key == null && ca == null) {
-            return null;
+            return p;
         }
         if ((cert == null) != (key == null)) {
             throw new IllegalArgumentException("--tls-cert and --tls-key go together");
         }
-        TlsConfig.Builder b = TlsConfig.builder().peerName(serverName);
+        p.put(TlsConfig.ENABLED, true);
         if (cert != null) {
-            b.certificateChain(cert.toPath()).privateKey(key.toPath());
+            p.put(TlsConfig.CERT, cert.getPath());
+            p.put(TlsConfig.KEY, key.getPath());
         }
         if (ca != null) {
-            b.trustedCertificates(ca.toPath());
-        } else {
-            b.trustSystemCertificates(true);
+            p.put(TlsConfig.CA, ca.getPath());
         }
-        return b.build();
+        if (serverName != null) {
+            p.put(TlsConfig.PEER_NAME, serverName);
+        }
+        return p;
     }
 }

@@ -7,8 +7,8 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.occams.rpc.stream.FrameException;
-import io.occams.rpc.stream.RequestDecoder;
-import io.occams.rpc.stream.ResponseDecoder;
+import io.occams.rpc.stream.internal.RequestDecoder;
+import io.occams.rpc.stream.internal.ResponseDecoder;
 import java.util.ArrayList;
 import java.util.List;
 

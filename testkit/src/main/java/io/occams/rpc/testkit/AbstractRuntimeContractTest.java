@@ -9,6 +9,7 @@ import io.netty.buffer.ByteBuf;
 import io.occams.rpc.api.RpcAddress;
 import io.occams.rpc.api.spi.Connection;
 import io.occams.rpc.api.spi.Runtime;
+import io.occams.rpc.api.spi.RuntimeLifecycle;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -745,6 +746,74 @@ public abstract class AbstractRuntimeContractTest {
         assertThat(c.isOpen()).isFalse();
         assertThatThrownBy(() -> RawPeer.connect(listener.localAddress()).close()).isInstanceOf(IOException.class);
         runtime.close(); // idempotent
+    }
+
+    // ---- lifecycle (RuntimeLifecycle, the same shutdown methods on every shipped runtime) ----
+
+    /** The runtime under test as a {@link RuntimeLifecycle}; these tests are skipped for a runtime without one. */
+    private RuntimeLifecycle lifecycle() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(runtime instanceof RuntimeLifecycle, "the runtime has no RuntimeLifecycle");
+        return (RuntimeLifecycle) runtime;
+    }
+
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void shutdownClosesGracefullyTerminatesAndRefusesNewWork(Transport transport) throws Exception {
+        RuntimeLifecycle lifecycle = lifecycle();
+        RecordingFactory serverSide = factory(true, false);
+        Runtime.Listener listener = listen(transport, serverSide);
+        RecordingFactory clientSide = factory(false, false);
+        Connection c = connect(listener.localAddress(), clientSide);
+        RecordingHandler client = clientSide.next(WAIT);
+        c.writeAndFlush(buf(c, bytes(8, 95)));
+        eventually().untilAsserted(() -> assertThat(client.receivedCount()).isEqualTo(8));
+        assertThat(lifecycle.isShutdown()).isFalse();
+
+        lifecycle.shutdown();
+        assertThat(lifecycle.isShutdown()).isTrue();
+        assertThat(lifecycle.awaitTermination(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        assertThat(lifecycle.isTerminated()).isTrue();
+        awaitClosed(client);
+        assertThat(client.closeCause()).as("a graceful close").isNull();
+        assertThat(c.isOpen()).isFalse();
+
+        CompletableFuture<Connection> late = runtime.connect(listener.localAddress(), WAIT, factory(false, false));
+        assertThatThrownBy(() -> late.get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+                .isInstanceOf(ExecutionException.class)
+                .cause()
+                .isInstanceOfAny(IOException.class, IllegalStateException.class);
+        assertThatThrownBy(() -> runtime.listen(transport.freshAddress(dir), factory(false, false)))
+                .isInstanceOfAny(IOException.class, IllegalStateException.class);
+        lifecycle.shutdown(); // idempotent
+        runtime.close(); // idempotent after a shutdown, and returns once terminated
+        assertThat(lifecycle.isTerminated()).isTrue();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void shutdownNowAbortsTheConnectionsAndTerminates(Transport transport) throws Exception {
+        RuntimeLifecycle lifecycle = lifecycle();
+        RawServer raw = rawServer(transport);
+        RecordingFactory clientSide = factory(false, false);
+        Connection c = connect(raw.address(), clientSide);
+        RecordingHandler client = clientSide.next(WAIT);
+        closeLater(raw.accept());
+
+        lifecycle.shutdownNow();
+        assertThat(lifecycle.isShutdown()).isTrue();
+        assertThat(lifecycle.awaitTermination(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        assertThat(lifecycle.isTerminated()).isTrue();
+        awaitClosed(client);
+        assertThat(c.isOpen()).isFalse();
+        lifecycle.shutdownNow(); // idempotent
+    }
+
+    @Test
+    void awaitTerminationWithoutAShutdownTimesOut() throws Exception {
+        RuntimeLifecycle lifecycle = lifecycle();
+        assertThat(lifecycle.awaitTermination(1, TimeUnit.MILLISECONDS)).isFalse();
+        assertThat(lifecycle.isShutdown()).isFalse();
+        assertThat(lifecycle.isTerminated()).isFalse();
     }
 
     // ---- threads ----

@@ -1,6 +1,8 @@
 package io.occams.rpc.api;
 
+import io.occams.rpc.api.spi.ConfigProperties;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -9,11 +11,36 @@ import java.util.Objects;
  *
  * <pre>{@code
  * ClientConfig cfg = ClientConfig.builder().taskTimeout(Duration.ofSeconds(5)).thresholds(256).build();
+ * ClientConfig same = ClientConfig.fromProperties(Map.of(ClientConfig.TASK_TIMEOUT, "5s", ClientConfig.THRESHOLDS, 256));
  * }</pre>
+ *
+ * <p>The property names (the constants below, and the {@code tls.*} keys of
+ * {@link TlsConfig#fromProperties}) are those of the pool bundle's Configuration Admin table; the
+ * component there and the command line both read them through {@link #fromProperties}, the one place
+ * they are parsed.
  */
 public final class ClientConfig {
     /** 16 MiB: the default bound on any one frame's msg, blob or error body. */
     public static final int DEFAULT_MAX_FRAME_BYTES = 16 << 20;
+
+    /** Property {@value}: {@link #taskTimeout()}, a duration. */
+    public static final String TASK_TIMEOUT = "taskTimeout";
+    /** Property {@value}: {@link #readTimeout()}, a duration; the same name for servers. */
+    public static final String READ_TIMEOUT = "readTimeout";
+    /** Property {@value}: {@link #writeTimeout()}, a duration; the same name for servers. */
+    public static final String WRITE_TIMEOUT = "writeTimeout";
+    /** Property {@value}: {@link #idleTimeout()}, a duration; the same name for servers. */
+    public static final String IDLE_TIMEOUT = "idleTimeout";
+    /** Property {@value}: {@link #connectTimeout()}, a duration. */
+    public static final String CONNECT_TIMEOUT = "connectTimeout";
+    /** Property {@value}: {@link #thresholds()}, an int. */
+    public static final String THRESHOLDS = "thresholds";
+    /** Property {@value}: {@link #maxFrameBytes()}, an int; the same name for servers. */
+    public static final String MAX_FRAME_BYTES = "maxFrameBytes";
+    /** Property {@value}: {@link #clientId()}, a long. */
+    public static final String CLIENT_ID = "clientId";
+    /** Property {@value}: {@link #maxConnections()}, an int; the same name for servers. */
+    public static final String MAX_CONNECTIONS = "maxConnections";
 
     private final Duration taskTimeout;
     private final Duration readTimeout;
@@ -45,6 +72,30 @@ public final class ClientConfig {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * The configuration that {@code properties} describe, as Configuration Admin delivers them (typed
+     * values or strings; durations as {@link ConfigProperties} reads them): the keys named by this class's
+     * constants and the {@code tls.*} keys of {@link TlsConfig#fromProperties}. Absent keys keep the
+     * defaults; other keys are ignored (a component's own, such as {@code addresses}).
+     *
+     * @throws IllegalArgumentException naming the property when a value is malformed or out of range
+     * @since 0.3
+     */
+    public static ClientConfig fromProperties(Map<String, ?> properties) {
+        ConfigProperties p = new ConfigProperties(properties);
+        Builder b = builder();
+        p.ifDuration(TASK_TIMEOUT, b::taskTimeout);
+        p.ifDuration(CONNECT_TIMEOUT, b::connectTimeout);
+        p.ifInteger(THRESHOLDS, b::thresholds);
+        String id = p.string(CLIENT_ID, null);
+        if (id != null) {
+            b.clientId(Long.parseLong(id));
+        }
+        SharedProperties.read(p, b::readTimeout, b::writeTimeout, b::idleTimeout, b::maxFrameBytes, b::maxConnections);
+        b.tls(TlsConfig.fromProperties(properties));
+        return b.build();
     }
 
     /** A builder starting from this configuration. */

@@ -1,12 +1,41 @@
 package io.occams.rpc.api;
 
+import io.occams.rpc.api.spi.ConfigProperties;
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * Settings of a server and its connections. Defaults follow the Rust seed (spec §6.1) where it has
- * them. Immutable; build with {@link #builder()}.
+ * them. Immutable; build with {@link #builder()}, or from Configuration Admin style properties with
+ * {@link #fromProperties}: the property names are the constants below (those a client has too are the
+ * same constants as {@link ClientConfig}'s) and the {@code tls.*} keys of {@link TlsConfig#fromProperties}.
  */
 public final class ServerConfig {
+    /** Property {@value}: {@link #readTimeout()}, a duration. */
+    public static final String READ_TIMEOUT = ClientConfig.READ_TIMEOUT;
+    /** Property {@value}: {@link #writeTimeout()}, a duration. */
+    public static final String WRITE_TIMEOUT = ClientConfig.WRITE_TIMEOUT;
+    /** Property {@value}: {@link #idleTimeout()}, a duration. */
+    public static final String IDLE_TIMEOUT = ClientConfig.IDLE_TIMEOUT;
+    /** Property {@value}: {@link #serverCloseWait()}, a duration. */
+    public static final String SERVER_CLOSE_WAIT = "serverCloseWait";
+    /** Property {@value}: {@link #swapGrace()}, a duration. */
+    public static final String SWAP_GRACE = "swapGrace";
+    /** Property {@value}: {@link #maxFrameBytes()}, an int. */
+    public static final String MAX_FRAME_BYTES = ClientConfig.MAX_FRAME_BYTES;
+    /** Property {@value}: {@link #maxActionBytes()}, an int. */
+    public static final String MAX_ACTION_BYTES = "maxActionBytes";
+    /** Property {@value}: {@link #maxCallsPerConnection()}, an int. */
+    public static final String MAX_CALLS_PER_CONNECTION = "maxCallsPerConnection";
+    /** Property {@value}: {@link #maxCallsPerServer()}, an int. */
+    public static final String MAX_CALLS_PER_SERVER = "maxCallsPerServer";
+    /** Property {@value}: {@link #maxConnections()}, an int. */
+    public static final String MAX_CONNECTIONS = ClientConfig.MAX_CONNECTIONS;
+    /** Property {@value}: {@link #maxConnectionsPerAddress()}, an int. */
+    public static final String MAX_CONNECTIONS_PER_ADDRESS = "maxConnectionsPerAddress";
+    /** Property {@value}: {@link #firstFrameTimeout()}, a duration. */
+    public static final String FIRST_FRAME_TIMEOUT = "firstFrameTimeout";
+
     private final Duration readTimeout;
     private final Duration writeTimeout;
     private final Duration idleTimeout;
@@ -43,6 +72,30 @@ public final class ServerConfig {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * The configuration that {@code properties} describe, as Configuration Admin delivers them (typed
+     * values or strings; durations as {@link ConfigProperties} reads them): the keys named by this class's
+     * constants and the {@code tls.*} keys of {@link TlsConfig#fromProperties}. Absent keys keep the
+     * defaults; other keys are ignored (a component's own, such as {@code port}).
+     *
+     * @throws IllegalArgumentException naming the property when a value is malformed or out of range
+     * @since 0.3
+     */
+    public static ServerConfig fromProperties(Map<String, ?> properties) {
+        ConfigProperties p = new ConfigProperties(properties);
+        Builder b = builder();
+        SharedProperties.read(p, b::readTimeout, b::writeTimeout, b::idleTimeout, b::maxFrameBytes, b::maxConnections);
+        p.ifDuration(SERVER_CLOSE_WAIT, b::serverCloseWait);
+        p.ifDuration(SWAP_GRACE, b::swapGrace);
+        p.ifInteger(MAX_ACTION_BYTES, b::maxActionBytes);
+        p.ifInteger(MAX_CALLS_PER_CONNECTION, b::maxCallsPerConnection);
+        p.ifInteger(MAX_CALLS_PER_SERVER, b::maxCallsPerServer);
+        p.ifInteger(MAX_CONNECTIONS_PER_ADDRESS, b::maxConnectionsPerAddress);
+        p.ifDuration(FIRST_FRAME_TIMEOUT, b::firstFrameTimeout);
+        b.tls(TlsConfig.fromProperties(properties));
+        return b.build();
     }
 
     /**

@@ -132,6 +132,35 @@ public final class TlsConfig {
         return b;
     }
 
+    /** Property {@value}: TLS trusting the system CAs (a boolean) when no {@link #CA} is given. */
+    public static final String ENABLED = "tls";
+    /** Property {@value}: the PEM certificate chain. */
+    public static final String CERT = "tls.cert";
+    /** Property {@value}: the PEM PKCS#8 private key. */
+    public static final String KEY = "tls.key";
+    /** Property {@value}: the private key's password. */
+    public static final String KEY_PASSWORD = "tls.key.password";
+    /** Property {@value}: a PKCS#12 keystore. */
+    public static final String KEYSTORE = "tls.keystore";
+    /** Property {@value}: the keystore's password. */
+    public static final String KEYSTORE_PASSWORD = "tls.keystore.password";
+    /** Property {@value}: the PEM CAs to trust. */
+    public static final String CA = "tls.ca";
+    /** Property {@value}: none, optional or require. */
+    public static final String CLIENT_AUTH = "tls.clientAuth";
+    /** Property {@value}: the name expected in the peer's certificate. */
+    public static final String PEER_NAME = "tls.peerName";
+    /** Property {@value}: a boolean. */
+    public static final String HOSTNAME_VERIFICATION = "tls.hostnameVerification";
+    /** Property {@value}: comma-separated. */
+    public static final String PROTOCOLS = "tls.protocols";
+    /** Property {@value}: a duration. */
+    public static final String HANDSHAKE_TIMEOUT = "tls.handshakeTimeout";
+    /** Property {@value}: a duration. */
+    public static final String RELOAD_INTERVAL = "tls.reloadInterval";
+    /** Property {@value}: auto, jdk or openssl. */
+    public static final String PROVIDER = "tls.provider";
+
     /**
      * Reads the {@code tls.*} properties of a Configuration Admin table (or any map); null when none of
      * them asks for TLS. Keys: {@code tls.cert} (PEM chain), {@code tls.key} (PEM PKCS#8 key),
@@ -146,11 +175,11 @@ public final class TlsConfig {
      */
     public static TlsConfig fromProperties(Map<String, ?> properties) {
         ConfigProperties p = new ConfigProperties(properties);
-        String cert = p.string("tls.cert", null);
-        String key = p.string("tls.key", null);
-        String ks = p.string("tls.keystore", null);
-        String ca = p.string("tls.ca", null);
-        boolean on = p.bool("tls", false);
+        String cert = p.string(CERT, null);
+        String key = p.string(KEY, null);
+        String ks = p.string(KEYSTORE, null);
+        String ca = p.string(CA, null);
+        boolean on = p.bool(ENABLED, false);
         if (cert == null && key == null && ks == null && ca == null && !on) {
             return null;
         }
@@ -161,31 +190,31 @@ public final class TlsConfig {
         if (key != null) {
             b.privateKey(Path.of(key));
         }
-        b.privateKeyPassword(p.string("tls.key.password", null));
+        b.privateKeyPassword(p.string(KEY_PASSWORD, null));
         if (ks != null) {
-            b.keyStore(Path.of(ks), p.string("tls.keystore.password", ""));
+            b.keyStore(Path.of(ks), p.string(KEYSTORE_PASSWORD, ""));
         }
         if (ca != null) {
             b.trustedCertificates(Path.of(ca));
         } else {
             b.trustSystemCertificates(true);
         }
-        String auth = p.string("tls.clientAuth", null);
+        String auth = p.string(CLIENT_AUTH, null);
         if (auth != null) {
-            b.clientAuth(parseEnum(ClientAuth.class, "tls.clientAuth", auth));
+            b.clientAuth(parseEnum(ClientAuth.class, CLIENT_AUTH, auth));
         }
-        String prov = p.string("tls.provider", null);
+        String prov = p.string(PROVIDER, null);
         if (prov != null) {
-            b.provider(parseEnum(Provider.class, "tls.provider", prov));
+            b.provider(parseEnum(Provider.class, PROVIDER, prov));
         }
-        b.peerName(p.string("tls.peerName", null));
-        b.hostnameVerification(p.bool("tls.hostnameVerification", true));
-        List<String> protos = p.strings("tls.protocols");
+        b.peerName(p.string(PEER_NAME, null));
+        b.hostnameVerification(p.bool(HOSTNAME_VERIFICATION, true));
+        List<String> protos = p.strings(PROTOCOLS);
         if (!protos.isEmpty()) {
             b.protocols(protos.toArray(new String[0]));
         }
-        p.ifDuration("tls.handshakeTimeout", b::handshakeTimeout);
-        p.ifDuration("tls.reloadInterval", b::reloadInterval);
+        p.ifDuration(HANDSHAKE_TIMEOUT, b::handshakeTimeout);
+        p.ifDuration(RELOAD_INTERVAL, b::reloadInterval);
         try {
             return b.build();
         } catch (IllegalStateException e) {

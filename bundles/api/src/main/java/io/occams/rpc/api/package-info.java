@@ -4,7 +4,7 @@
  * the built-in user error types, addresses and the client and server configurations.
  */
 @Export
-@Version("0.2.0")
+@Version("0.3.0")
 package io.occams.rpc.api;
 
 import org.osgi.annotation.bundle.Export;

@@ -50,8 +50,8 @@ public final class CallOptions {
     private static final ThreadLocal<CallOptions> CURRENT = new ThreadLocal<>();
     /**
      * How many scopes are open on all threads together. {@link #current()} runs on every proxy call, and
-     * while this is 0 it answers without the ThreadLocal lookup (a hash probe per call, up to 12% of a
-     * pipelining client's samples). A thread's own scope counts before it is set and after it is removed,
+     * while this is 0 it answers without the ThreadLocal lookup (a hash probe per call, a visible share of
+     * a pipelining client's profile: see {@code benchmarks/README.md}). A thread's own scope counts before it is set and after it is removed,
      * so a thread with a scope open never reads 0; a scope never closed only keeps the lookup on.
      */
     private static final AtomicInteger OPEN_SCOPES = new AtomicInteger();

@@ -70,9 +70,8 @@ import org.slf4j.LoggerFactory;
  * was written under that connection's lock by this loop (contending with that loop's own writes), its
  * batch buffer freed on the other loop, and its flush, deferred to the end of the read burst, handed to
  * the other loop as a task and a wake-up. The preference for the caller's own connection above removes
- * that hand-off while the split stays within the bound. JMH {@code PoolBench} (2 addresses, 128 in
- * flight, loopback, a shared 2-core machine), round robin, {@code -p maxConnections=8}: 0.75-0.94 M
- * calls/s before, 1.0-2.2 M with the preference, against 1.1-1.4 M for {@link Selection#FIRST_HEALTHY}.
+ * that hand-off while the split stays within the bound; the JMH {@code PoolBench} figures are in
+ * {@code benchmarks/README.md}.
  *
  * <p><b>Threading.</b> Thread-safe; {@link #submit} never blocks. Retries run on the thread that
  * completed the failed attempt (a connection's reader, a timer) and never block; waiting calls are sent

@@ -11,6 +11,7 @@ import io.occams.rpc.api.spi.Connection;
 import io.occams.rpc.api.spi.ConnectionHandler;
 import io.occams.rpc.api.spi.Runtime;
 import io.occams.rpc.stream.internal.Cumulation;
+import io.occams.rpc.stream.internal.ResponseDecoder;
 import io.occams.rpc.stream.internal.WriteBatch;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import org.osgi.annotation.versioning.ProviderType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +48,7 @@ import org.slf4j.LoggerFactory;
  * s.close();
  * }</pre>
  */
+@ProviderType
 public final class ClientStream implements Caller, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ClientStream.class);
     private static final int OPEN = 0;

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.occams.rpc.api.RpcException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import org.osgi.annotation.versioning.ConsumerType;
 
 /**
  * One request sent through a {@link ClientStream}, and the receiver of its outcome: the seed's client
@@ -48,6 +49,7 @@ import java.time.Duration;
  * }
  * }</pre>
  */
+@ConsumerType
 public abstract class ClientTask {
     static final int NEW = 0;
     static final int SENT = 1;

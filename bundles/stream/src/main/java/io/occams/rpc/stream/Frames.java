@@ -110,18 +110,4 @@ public final class Frames {
         out.setIntLE(w + 16, blobLength);
         out.writerIndex(w + RESPONSE_HEADER_LENGTH);
     }
-
-    /** Checks magic and version at {@code in}'s reader index (at least 3 bytes readable). */
-    static void checkMagicAndVersion(ByteBuf in) {
-        int r = in.readerIndex();
-        int magic = in.getUnsignedShortLE(r);
-        if (magic != MAGIC) {
-            throw new FrameException(FrameException.Reason.BAD_MAGIC,
-                    String.format("expected 25 4d, got %02x %02x", magic & 0xff, magic >>> 8));
-        }
-        int ver = in.getUnsignedByte(r + 2);
-        if (ver != VERSION) {
-            throw new FrameException(FrameException.Reason.BAD_VERSION, "expected version 1, got " + ver);
-        }
-    }
 }

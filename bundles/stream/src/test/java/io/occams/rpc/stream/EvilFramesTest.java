@@ -7,6 +7,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.occams.rpc.api.RpcCode;
 import io.occams.rpc.stream.FrameException.Reason;
+import io.occams.rpc.stream.internal.RequestDecoder;
+import io.occams.rpc.stream.internal.ResponseDecoder;
 import org.junit.jupiter.api.Test;
 
 /**

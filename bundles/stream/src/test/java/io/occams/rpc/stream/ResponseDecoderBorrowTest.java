@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.occams.rpc.stream.internal.ResponseDecoder;
 import org.junit.jupiter.api.Test;
 
 /** What {@link ResponseDecoder#msg()} and {@link ResponseDecoder#blob()} lend: the frame's bytes, or nothing to release. */

@@ -7,7 +7,7 @@
  * it exactly once (or passes it on); a method that "borrows" one leaves it as it was.
  */
 @Export
-@Version("0.2.0")
+@Version("0.3.0")
 package io.occams.rpc.api.spi;
 
 import org.osgi.annotation.bundle.Export;

@@ -18,8 +18,8 @@ public final class InterfacePlan {
     /**
      * The same plans by the {@code Method} instances that proxies hand to their handler: a proxy class
      * passes the same instance on every call, but not the instance {@link #byMethod} was keyed with, so
-     * there each call paid {@code Method.equals} (names, return and parameter types), up to 10% of a
-     * pipelining client's samples. Identity lookups here instead. Copy on write under {@code this}; holds
+     * there each call paid {@code Method.equals} (names, return and parameter types), a visible share of a
+     * pipelining client's profile (see {@code benchmarks/README.md}). Identity lookups here instead. Copy on write under {@code this}; holds
      * at most {@link #maxSeen} entries (one per method and proxy class; a caller passing fresh
      * {@code Method} copies to the handler itself only falls back to {@link #byMethod}).
      */

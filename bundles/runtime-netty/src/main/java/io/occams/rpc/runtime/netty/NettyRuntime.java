@@ -17,6 +17,8 @@ import io.occams.rpc.api.RpcAddress;
 import io.occams.rpc.api.spi.Connection;
 import io.occams.rpc.api.spi.ConnectionHandler;
 import io.occams.rpc.api.spi.Runtime;
+import io.occams.rpc.api.spi.RuntimeBuilder;
+import io.occams.rpc.api.spi.RuntimeLifecycle;
 import io.occams.rpc.runtime.netty.internal.BlockingExecutors;
 import io.occams.rpc.api.spi.TlsContext;
 import io.occams.rpc.runtime.netty.internal.NamedThreadFactory;
@@ -39,6 +41,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,7 +80,7 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  */
-public final class NettyRuntime implements Runtime {
+public final class NettyRuntime implements Runtime, RuntimeLifecycle {
     private static final Logger LOG = LoggerFactory.getLogger(NettyRuntime.class);
 
     private final Transport transport;
@@ -90,8 +94,12 @@ public final class NettyRuntime implements Runtime {
     private final Set<NettyConnection> connections = ConcurrentHashMap.newKeySet();
     private final Set<NettyListener> listeners = ConcurrentHashMap.newKeySet();
     private final NettyTls nettyTls = new NettyTls();
-    /** Set once by close() on any thread; read by listen() and connect() on any thread to refuse new work. */
+    /** Set once by shutdown() or close() on any thread; read by listen() and connect() on any thread to refuse new work. */
     private volatile boolean closed;
+    /** Whether close() ran (it waits, bounded, even after a shutdown()); guarded by {@code this}. */
+    private boolean closeCalled;
+    /** Whether the threads were told to stop (by shutdown once its connections closed, or by shutdownNow). */
+    private final AtomicBoolean threadsStopping = new AtomicBoolean();
 
     /**
      * A runtime with the defaults of {@link #builder()}; for {@link java.util.ServiceLoader}, which
@@ -291,12 +299,94 @@ public final class NettyRuntime implements Runtime {
      * write timeout), then stops the threads, waiting a bounded time for each step. Idempotent. Called
      * on one of this runtime's own I/O threads it does not wait. Keeps the caller's interrupt flag.
      */
+    // ------------------------------------------------------------------ lifecycle (RuntimeLifecycle)
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Once the last connection has closed (or the write timeout and a second have passed), the event
+     * loops, the timer and the blocking pool stop.
+     */
     @Override
-    public void close() {
+    public void shutdown() {
         synchronized (this) {
             if (closed) {
                 return;
             }
+            closed = true;
+        }
+        for (NettyListener l : new ArrayList<>(listeners)) {
+            l.close();
+        }
+        List<NettyConnection> open = new ArrayList<>(connections);
+        AtomicInteger left = new AtomicInteger(open.size());
+        for (NettyConnection c : open) {
+            c.close();
+            c.closeFuture().addListener(f -> {
+                if (left.decrementAndGet() == 0) {
+                    stopThreads();
+                }
+            });
+        }
+        if (open.isEmpty()) {
+            stopThreads();
+        } else {
+            try {
+                timer.schedule(this::stopThreads, writeTimeoutNanos + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                stopThreads();
+            }
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void shutdownNow() {
+        shutdown();
+        for (NettyConnection c : new ArrayList<>(connections)) {
+            c.abort();
+        }
+        stopThreads();
+        blocking.shutdownNow();
+    }
+
+    /** Stops the event loops (quiet period 0), the timer and the blocking pool; once. */
+    private void stopThreads() {
+        if (threadsStopping.compareAndSet(false, true)) {
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+            timer.shutdownNow();
+            blocking.shutdown();
+        }
+    }
+
+    @Override
+    public boolean isShutdown() {
+        return closed;
+    }
+
+    @Override
+    public boolean isTerminated() {
+        return closed && group.isTerminated() && timer.isTerminated() && blocking.isTerminated();
+    }
+
+    @Override
+    public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        if (!group.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+            return false;
+        }
+        return timer.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)
+                && blocking.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)
+                && isTerminated();
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closeCalled) {
+                return;
+            }
+            closeCalled = true;
             closed = true;
         }
         boolean onOwnLoop = false;
@@ -325,6 +415,7 @@ public final class NettyRuntime implements Runtime {
         }
         // Quiet period 0: nothing new arrives once listeners and connections are closed.
         var stopped = group.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        threadsStopping.set(true);
         timer.shutdownNow();
         blocking.shutdown();
         if (!onOwnLoop && !interrupted) {
@@ -396,7 +487,7 @@ public final class NettyRuntime implements Runtime {
      *         .build();
      * }</pre>
      */
-    public static final class Builder {
+    public static final class Builder implements RuntimeBuilder<Builder> {
         private int ioThreads = Math.max(1, java.lang.Runtime.getRuntime().availableProcessors());
         private int blockingThreads = 64;
         private boolean virtualThreads = true;

@@ -3,7 +3,7 @@
  * epoll where available, NIO otherwise, for TCP and Unix-domain sockets.
  */
 @Export
-@Version("0.2.0")
+@Version("0.3.0")
 package io.occams.rpc.runtime.netty;
 
 import org.osgi.annotation.bundle.Export;

@@ -6,6 +6,8 @@ import io.occams.rpc.api.RpcAddress;
 import io.occams.rpc.api.spi.Connection;
 import io.occams.rpc.api.spi.ConnectionHandler;
 import io.occams.rpc.api.spi.Runtime;
+import io.occams.rpc.api.spi.RuntimeBuilder;
+import io.occams.rpc.api.spi.RuntimeLifecycle;
 import io.occams.rpc.api.spi.TlsContext;
 import io.occams.rpc.runtime.vthreads.internal.Settings;
 import io.occams.rpc.runtime.vthreads.internal.TimerThread;
@@ -85,7 +87,7 @@ import org.slf4j.LoggerFactory;
  * <p>On the module path it is found through {@link java.util.ServiceLoader} (the public no-argument
  * constructor gives the defaults).
  */
-public final class VirtualThreadRuntime implements Runtime {
+public final class VirtualThreadRuntime implements Runtime, RuntimeLifecycle {
     /** What {@link #name()} returns. */
     public static final String NAME = "vthreads";
     /** The default of {@link Builder#readBufferSize(int)}: 64 KiB. */
@@ -537,7 +539,7 @@ public final class VirtualThreadRuntime implements Runtime {
      *         .build();
      * }</pre>
      */
-    public static final class Builder {
+    public static final class Builder implements RuntimeBuilder<Builder> {
         private ByteBufAllocator allocator = PooledByteBufAllocator.DEFAULT;
         private int readBufferSize = DEFAULT_READ_BUFFER_SIZE;
         private int lowWaterMark = DEFAULT_WRITE_LOW_WATER_MARK;

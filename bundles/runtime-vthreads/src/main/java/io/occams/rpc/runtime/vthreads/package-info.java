@@ -6,7 +6,7 @@
  * runtime serves.
  */
 @Export
-@Version("0.1.0")
+@Version("0.2.0")
 package io.occams.rpc.runtime.vthreads;
 
 import org.osgi.annotation.bundle.Export;

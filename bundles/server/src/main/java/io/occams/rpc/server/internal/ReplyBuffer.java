@@ -11,8 +11,8 @@ import io.netty.util.concurrent.FastThreadLocalThread;
  * (event loops, and the runtime's pool threads), reused from call to call.
  *
  * <p>A reply's message is a few bytes that the stream copies into its output batch and releases; a
- * pooled buffer per reply cost an allocation from the pool, a leak-detector sample and a release, about
- * 10% of the API server's samples at 4x100. So {@link #take} hands out the thread's buffer with one extra
+ * pooled buffer per reply cost an allocation from the pool, a leak-detector sample and a release, a
+ * visible share of the API server's profile (see benchmarks/README.md). So {@link #take} hands out the thread's buffer with one extra
  * reference, which {@code reply} takes and releases; {@link #done} then finds the buffer back to our one
  * reference and keeps it. If the connection kept the buffer instead (a {@code ServerCall} may: it owns what
  * it is given), the count is still above one, and we drop ours and make another: the bytes it holds are

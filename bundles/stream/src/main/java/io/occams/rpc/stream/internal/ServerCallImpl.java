@@ -9,7 +9,6 @@ import io.occams.rpc.api.PeerIdentity;
 import io.occams.rpc.api.RpcCode;
 import io.occams.rpc.api.spi.ServerCall;
 import io.occams.rpc.stream.Frames;
-import io.occams.rpc.stream.RequestDecoder;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 

@@ -11,7 +11,6 @@ import io.occams.rpc.api.spi.ConnectionHandler;
 import io.occams.rpc.api.spi.Dispatch;
 import io.occams.rpc.stream.FrameException;
 import io.occams.rpc.stream.Frames;
-import io.occams.rpc.stream.RequestDecoder;
 import io.occams.rpc.stream.internal.jfr.ConnectionEvents;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;

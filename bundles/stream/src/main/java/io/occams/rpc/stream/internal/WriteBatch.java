@@ -18,7 +18,7 @@ import io.netty.buffer.ByteBufAllocator;
  * <p>Only a connection that flushes more than once per {@link #trim} period keeps a batch: one that
  * made a call and went quiet would otherwise hold it until a trim, and with 10,000 of them the pooled
  * direct memory still in use after the quiet period grew although each batch had been dropped
- * (benchmarks/run idle: Netty server 8 to 24 MiB, virtual threads 32 to 44 MiB per side).
+ * ({@code benchmarks/run idle}; the figures are in benchmarks/README.md).
  *
  * <p>Not thread-safe: its owner guards it with the lock it writes frames under.
  */

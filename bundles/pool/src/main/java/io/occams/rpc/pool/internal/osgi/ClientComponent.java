@@ -3,10 +3,10 @@ package io.occams.rpc.pool.internal.osgi;
 import io.occams.rpc.api.spi.ConfigProperties;
 import io.occams.rpc.api.ClientConfig;
 import io.occams.rpc.api.RpcAddress;
-import io.occams.rpc.api.TlsConfig;
 import io.occams.rpc.api.RpcCode;
 import io.occams.rpc.api.RpcException;
 import io.occams.rpc.api.spi.Runtime;
+import io.occams.rpc.api.spi.RuntimePreference;
 import io.occams.rpc.pool.AddressSource;
 import io.occams.rpc.pool.FailoverPool;
 import io.occams.rpc.pool.internal.Tasks;
@@ -240,13 +240,7 @@ public final class ClientComponent {
     }
 
     private Runtime pick(Runtime leaving) {
-        Runtime best = null;
-        for (Runtime r : runtimes.values()) {
-            if (r != leaving && settings.accepts(r.name()) && (best == null || settings.prefers(r.name(), best.name()))) {
-                best = r;
-            }
-        }
-        return best;
+        return settings.runtimes.pick(runtimes.values(), leaving);
     }
 
     /** A new generation on {@code next} (null: none; calls fail with rpc_unreachable until a runtime comes). */
@@ -430,7 +424,7 @@ public final class ClientComponent {
     static final class Settings {
         final String name;
         final List<RpcAddress> addresses;
-        final List<String> runtimes;
+        final RuntimePreference runtimes;
         final ClientConfig config;
         final FailoverPool.Selection selection;
         final int retryLimit;
@@ -457,22 +451,8 @@ public final class ClientComponent {
                 throw new IllegalArgumentException("client configuration " + name + " gives both addresses and a discovery");
             }
             this.addresses = List.copyOf(a);
-            this.runtimes = List.copyOf(props.strings("runtime"));
-            ClientConfig.Builder b = ClientConfig.builder();
-            props.ifDuration("taskTimeout", b::taskTimeout);
-            props.ifDuration("readTimeout", b::readTimeout);
-            props.ifDuration("writeTimeout", b::writeTimeout);
-            props.ifDuration("idleTimeout", b::idleTimeout);
-            props.ifDuration("connectTimeout", b::connectTimeout);
-            props.ifInteger("thresholds", b::thresholds);
-            props.ifInteger("maxFrameBytes", b::maxFrameBytes);
-            props.ifInteger("maxConnections", b::maxConnections);
-            String id = props.string("clientId", null);
-            if (id != null) {
-                b.clientId(Long.parseLong(id));
-            }
-            b.tls(TlsConfig.fromProperties(p));
-            this.config = b.build();
+            this.runtimes = RuntimePreference.fromProperties(p);
+            this.config = ClientConfig.fromProperties(p);
             String sel = props.string("selection", "round_robin").toUpperCase(Locale.ROOT).replace('-', '_');
             try {
                 this.selection = FailoverPool.Selection.valueOf(sel);
@@ -496,13 +476,11 @@ public final class ClientComponent {
         }
 
         boolean accepts(String runtime) {
-            return runtimes.isEmpty() || runtimes.contains(runtime);
+            return runtimes.accepts(runtime);
         }
 
         boolean prefers(String a, String b) {
-            int ia = runtimes.indexOf(a);
-            int ib = runtimes.indexOf(b);
-            return ia >= 0 && (ib < 0 || ia < ib);
+            return runtimes.prefers(a, b);
         }
     }
 }

@@ -70,7 +70,7 @@ public final class NettyConnection implements Connection {
     /**
      * Writes made off the event loop, waiting for {@link #drainTask} (multi-producer, the loop consumes).
      * Linked chunks of {@value #OFF_LOOP_CHUNK} slots: Netty's default chunk of 1,024 slots is about 4 KiB that
-     * every connection holds for as long as it is open (10,000 idle connections: 45 MiB more heap per side).
+     * every connection holds for as long as it is open (the idle-connection heap it costs: benchmarks/README.md).
      */
     private final Queue<ByteBuf> offLoop = PlatformDependent.newMpscQueue(OFF_LOOP_CHUNK, 1 << 30);
     /** Whether {@link #drainTask} is scheduled and has not started yet. */

@@ -3,9 +3,9 @@ package io.occams.rpc.server.internal.osgi;
 import io.occams.rpc.api.spi.ConfigProperties;
 import io.occams.rpc.api.RpcAddress;
 import io.occams.rpc.api.ServerConfig;
-import io.occams.rpc.api.TlsConfig;
 import io.occams.rpc.api.spi.Codec;
 import io.occams.rpc.api.spi.Runtime;
+import io.occams.rpc.api.spi.RuntimePreference;
 import io.occams.rpc.api.introspect.ProviderOrigin;
 import io.occams.rpc.errors.ErrorCodecRegistry;
 import io.occams.rpc.server.Authorizer;
@@ -221,16 +221,7 @@ public final class ServerComponent {
 
     /** The runtime to serve on: the most preferred acceptable one, never {@code leaving}; null when none. */
     private Runtime pick(Runtime leaving) {
-        Runtime best = null;
-        for (Runtime r : runtimes.values()) {
-            if (r == leaving || !settings.accepts(r.name())) {
-                continue;
-            }
-            if (best == null || settings.prefers(r.name(), best.name())) {
-                best = r;
-            }
-        }
-        return best;
+        return settings.runtimes.pick(runtimes.values(), leaving);
     }
 
     private void startWhiteboard() {
@@ -262,7 +253,7 @@ public final class ServerComponent {
         if (runtime == null) {
             if (active) {
                 LOG.warn("server {}: no runtime {} in the registry; not listening until one arrives", settings.name(),
-                        settings.runtimes.isEmpty() ? "" : settings.runtimes);
+                        settings.runtimes.names().isEmpty() ? "" : settings.runtimes);
             }
         } else {
             server = start(runtime, addresses);
@@ -346,7 +337,7 @@ public final class ServerComponent {
     static final class ServerSettings {
         final String name;
         final List<RpcAddress> addresses;
-        final List<String> runtimes;
+        final RuntimePreference runtimes;
         final ServerConfig config;
         final Duration swapGrace;
         final Duration drainTimeout;
@@ -373,22 +364,8 @@ public final class ServerComponent {
                 throw new IllegalArgumentException("server configuration " + name + " has no port, unix path or addresses");
             }
             this.addresses = List.copyOf(a);
-            this.runtimes = List.copyOf(props.strings("runtime"));
-            ServerConfig.Builder b = ServerConfig.builder();
-            props.ifDuration("readTimeout", b::readTimeout);
-            props.ifDuration("writeTimeout", b::writeTimeout);
-            props.ifDuration("idleTimeout", b::idleTimeout);
-            props.ifDuration("serverCloseWait", b::serverCloseWait);
-            props.ifDuration("swapGrace", b::swapGrace);
-            props.ifInteger("maxFrameBytes", b::maxFrameBytes);
-            props.ifInteger("maxActionBytes", b::maxActionBytes);
-            props.ifInteger("maxCallsPerConnection", b::maxCallsPerConnection);
-            props.ifInteger("maxCallsPerServer", b::maxCallsPerServer);
-            props.ifInteger("maxConnections", b::maxConnections);
-            props.ifInteger("maxConnectionsPerAddress", b::maxConnectionsPerAddress);
-            props.ifDuration("firstFrameTimeout", b::firstFrameTimeout);
-            b.tls(TlsConfig.fromProperties(p));
-            this.config = b.build();
+            this.runtimes = RuntimePreference.fromProperties(p);
+            this.config = ServerConfig.fromProperties(p);
             this.swapGrace = config.swapGrace();
             this.drainTimeout = props.duration("drainTimeout", ServiceDispatcher.DEFAULT_DRAIN_TIMEOUT);
             this.introspection = props.bool("introspection", true);
@@ -403,15 +380,9 @@ public final class ServerComponent {
             return o != null && swapGrace.equals(o.swapGrace) && drainTimeout.equals(o.drainTimeout) && introspection == o.introspection;
         }
 
-        boolean accepts(String runtime) {
-            return runtimes.isEmpty() || runtimes.contains(runtime);
-        }
-
         /** Whether {@code a} comes before {@code b} in the configured preference (never, without one). */
         boolean prefers(String a, String b) {
-            int ia = runtimes.indexOf(a);
-            int ib = runtimes.indexOf(b);
-            return ia >= 0 && (ib < 0 || ia < ib);
+            return runtimes.prefers(a, b);
         }
 
         String name() {

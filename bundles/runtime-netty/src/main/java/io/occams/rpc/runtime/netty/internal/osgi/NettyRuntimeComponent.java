@@ -3,7 +3,7 @@ package io.occams.rpc.runtime.netty.internal.osgi;
 import io.occams.rpc.api.spi.ForwardingRuntime;
 import io.occams.rpc.api.spi.Runtime;
 import io.occams.rpc.runtime.netty.NettyRuntime;
-import java.time.Duration;
+import java.util.Map;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -40,7 +40,7 @@ public final class NettyRuntimeComponent extends ForwardingRuntime {
     /** The Configuration Admin PID of the Netty runtime. */
     public static final String PID = "io.occams.rpc.runtime.netty";
 
-    /** The configuration, read by DS from the PID's properties. */
+    /** The Netty-only part of the configuration, read by DS from the PID's properties; the write side is {@link io.occams.rpc.api.spi.RuntimeBuilder}'s. */
     @interface Config {
         int ioThreads() default 0;
 
@@ -50,12 +50,6 @@ public final class NettyRuntimeComponent extends ForwardingRuntime {
 
         boolean virtualThreads() default true;
 
-        int writeLowWaterMark() default 0;
-
-        int writeHighWaterMark() default 0;
-
-        long writeTimeoutMillis() default 0;
-
         boolean preferNative() default true;
     }
 
@@ -63,7 +57,7 @@ public final class NettyRuntimeComponent extends ForwardingRuntime {
     private volatile NettyRuntime runtime;
 
     @Activate
-    void activate(Config config) {
+    void activate(Config config, Map<String, Object> properties) {
         NettyRuntime.Builder b = NettyRuntime.builder().preferNative(config.preferNative());
         if (config.ioThreads() > 0) {
             b.ioThreads(config.ioThreads());
@@ -72,14 +66,7 @@ public final class NettyRuntimeComponent extends ForwardingRuntime {
             b.blockingThreads(config.blockingThreads());
         }
         b.virtualThreads(config.virtualThreads());
-        if (config.writeHighWaterMark() > 0) {
-            int low = config.writeLowWaterMark() > 0 ? config.writeLowWaterMark() : config.writeHighWaterMark() / 2;
-            b.writeBufferWaterMark(low, config.writeHighWaterMark());
-        }
-        if (config.writeTimeoutMillis() > 0) {
-            b.writeTimeout(Duration.ofMillis(config.writeTimeoutMillis()));
-        }
-        runtime = b.build();
+        runtime = b.writeProperties(properties).build();
     }
 
     @Deactivate

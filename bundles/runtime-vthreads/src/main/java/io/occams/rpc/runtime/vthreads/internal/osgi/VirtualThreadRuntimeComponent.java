@@ -3,7 +3,7 @@ package io.occams.rpc.runtime.vthreads.internal.osgi;
 import io.occams.rpc.api.spi.ForwardingRuntime;
 import io.occams.rpc.api.spi.Runtime;
 import io.occams.rpc.runtime.vthreads.VirtualThreadRuntime;
-import java.time.Duration;
+import java.util.Map;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -36,34 +36,21 @@ public final class VirtualThreadRuntimeComponent extends ForwardingRuntime {
     /** The Configuration Admin PID of the virtual-thread runtime. */
     public static final String PID = "io.occams.rpc.runtime.vthreads";
 
-    /** The configuration, read by DS from the PID's properties. */
+    /** The runtime's own part of the configuration, read by DS from the PID's properties; the write side is {@link io.occams.rpc.api.spi.RuntimeBuilder}'s. */
     @interface Config {
         int readBufferSize() default 0;
-
-        int writeLowWaterMark() default 0;
-
-        int writeHighWaterMark() default 0;
-
-        long writeTimeoutMillis() default 0;
     }
 
     /** Set by activate, before the service is registered; read by every delegating method. */
     private volatile VirtualThreadRuntime runtime;
 
     @Activate
-    void activate(Config config) {
+    void activate(Config config, Map<String, Object> properties) {
         VirtualThreadRuntime.Builder b = VirtualThreadRuntime.builder();
         if (config.readBufferSize() > 0) {
             b.readBufferSize(config.readBufferSize());
         }
-        if (config.writeHighWaterMark() > 0) {
-            int low = config.writeLowWaterMark() > 0 ? config.writeLowWaterMark() : config.writeHighWaterMark() / 2;
-            b.writeBufferWaterMark(low, config.writeHighWaterMark());
-        }
-        if (config.writeTimeoutMillis() > 0) {
-            b.writeTimeout(Duration.ofMillis(config.writeTimeoutMillis()));
-        }
-        runtime = b.build();
+        runtime = b.writeProperties(properties).build();
     }
 
     @Deactivate

@@ -1,8 +1,10 @@
-package io.occams.rpc.stream;
+package io.occams.rpc.stream.internal;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.occams.rpc.stream.FrameException;
 import io.occams.rpc.stream.FrameException.Reason;
+import io.occams.rpc.stream.Frames;
 
 /**
  * Reads response frames (spec §2.4) out of a byte stream, a cursor over one frame at a time. The
@@ -40,11 +42,11 @@ public final class ResponseDecoder {
         int readable = in.readableBytes();
         if (readable < Frames.RESPONSE_HEADER_LENGTH) {
             if (readable >= 3) {
-                Frames.checkMagicAndVersion(in); // refuse garbage without waiting for a whole header
+                RequestDecoder.checkMagicAndVersion(in); // refuse garbage without waiting for a whole header
             }
             return false;
         }
-        Frames.checkMagicAndVersion(in);
+        RequestDecoder.checkMagicAndVersion(in);
         int r = in.readerIndex();
         int f = in.getUnsignedByte(r + 3);
         int word = in.getIntLE(r + 4);
@@ -147,7 +149,7 @@ public final class ResponseDecoder {
     }
 
     /** Whether the error text of a flag-2 frame equals {@code ascii} exactly; allocates nothing. */
-    boolean errorTextEquals(byte[] ascii) {
+    public boolean errorTextEquals(byte[] ascii) {
         if (blobLength != ascii.length) {
             return false;
         }

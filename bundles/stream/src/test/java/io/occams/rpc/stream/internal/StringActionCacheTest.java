@@ -1,4 +1,4 @@
-package io.occams.rpc.stream;
+package io.occams.rpc.stream.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
+import io.occams.rpc.stream.FrameException;
 import io.occams.rpc.stream.FrameException.Reason;
+import io.occams.rpc.stream.Frames;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;

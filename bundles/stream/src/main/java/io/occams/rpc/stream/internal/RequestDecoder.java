@@ -1,7 +1,9 @@
-package io.occams.rpc.stream;
+package io.occams.rpc.stream.internal;
 
 import io.netty.buffer.ByteBuf;
+import io.occams.rpc.stream.FrameException;
 import io.occams.rpc.stream.FrameException.Reason;
+import io.occams.rpc.stream.Frames;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
@@ -78,11 +80,11 @@ public final class RequestDecoder {
         int readable = in.readableBytes();
         if (readable < Frames.REQUEST_HEADER_LENGTH) {
             if (readable >= 3) {
-                Frames.checkMagicAndVersion(in); // refuse garbage without waiting for a whole header
+                checkMagicAndVersion(in); // refuse garbage without waiting for a whole header
             }
             return false;
         }
-        Frames.checkMagicAndVersion(in);
+        checkMagicAndVersion(in);
         int r = in.readerIndex();
         int act = in.getIntLE(r + 4);
         long msgLen = in.getUnsignedIntLE(r + 24);
@@ -281,6 +283,20 @@ public final class RequestDecoder {
             return cb.toString();
         } catch (CharacterCodingException e) {
             throw new FrameException(Reason.ACTION_NOT_UTF8, "string action is not valid UTF-8");
+        }
+    }
+
+    /** Checks magic and version at {@code in}'s reader index (at least 3 bytes readable). */
+    static void checkMagicAndVersion(ByteBuf in) {
+        int r = in.readerIndex();
+        int magic = in.getUnsignedShortLE(r);
+        if (magic != Frames.MAGIC) {
+            throw new FrameException(Reason.BAD_MAGIC,
+                    String.format("expected 25 4d, got %02x %02x", magic & 0xff, magic >>> 8));
+        }
+        int ver = in.getUnsignedByte(r + 2);
+        if (ver != Frames.VERSION) {
+            throw new FrameException(Reason.BAD_VERSION, "expected version 1, got " + ver);
         }
     }
 }
