@@ -113,6 +113,10 @@ public final class ServerConfig {
         b.maxFrameBytes = maxFrameBytes;
         b.maxActionBytes = maxActionBytes;
         b.maxCallsPerConnection = maxCallsPerConnection;
+        b.maxCallsPerServer = maxCallsPerServer;
+        b.maxConnections = maxConnections;
+        b.maxConnectionsPerAddress = maxConnectionsPerAddress;
+        b.firstFrameTimeout = firstFrameTimeout;
         b.tls = tls;
         return b;
     }
