@@ -33,7 +33,10 @@ import java.util.regex.Pattern;
  * future, answered on the reader), {@code occams-api-sync-netty} and {@code occams-api-sync-vthreads} (the same
  * with a plain synchronous method, {@link SyncBenchService}, run off the reader), {@code grpc} (grpc-java 1.79 unary, AsyncServer/AsyncClient as
  * published, defaults), {@code grpc-tuned} (the same with {@code --directexecutor
- * --transport=netty_epoll}) and {@code raw} (the plain java.nio ceiling, {@link RawServer}).
+ * --transport=netty_epoll}), {@code raw} (the plain java.nio ceiling: selector loops, two threads a side,
+ * one read then one write per readiness event, every reply checked; {@link RawNioServer}, {@link RawNioClient})
+ * and {@code raw-blocking} (the ceiling before issue 21, one blocking platform thread per connection,
+ * {@link RawServer}; not run unless named).
  *
  * <p>Warm-up: every server first serves an unrecorded 4x100 load ({@code --server-warmup S}, default 5 s),
  * then each client run warms up before it measures. gRPC-java's client JVM needs far longer than ours
@@ -227,7 +230,8 @@ public final class LoadHarness {
                     "occams-api-netty-metrics", "occams-api-vthreads-metrics" ->
                     cmd.addAll(List.of(ApiServer.class.getName(), "--runtime", runtimeOf(c), "--port", String.valueOf(port),
                             "--metrics", c.endsWith(METRICS) ? "on" : "off"));
-            case "raw" -> cmd.addAll(List.of(RawServer.class.getName(), "--port", String.valueOf(port)));
+            case "raw" -> cmd.addAll(List.of(RawNioServer.class.getName(), "--port", String.valueOf(port)));
+            case "raw-blocking" -> cmd.addAll(List.of(RawServer.class.getName(), "--port", String.valueOf(port)));
             case "grpc", "grpc-tuned", "grpc-tls" -> {
                 cmd.addAll(List.of("io.grpc.benchmarks.qps.AsyncServer", "--address=127.0.0.1:" + port));
                 if (c.equals("grpc-tls")) {
@@ -281,7 +285,7 @@ public final class LoadHarness {
                 cmd.addAll(List.of("--tls", "--testca")); // grpc-java's test CA; the client overrides the authority itself
             }
         } else {
-            cmd.add(c.equals("raw") ? RawClient.class.getName()
+            cmd.add(c.equals("raw") ? RawNioClient.class.getName() : c.equals("raw-blocking") ? RawClient.class.getName()
                     : c.startsWith("occams-api") ? ApiClient.class.getName() : OccamsClient.class.getName());
             if (c.startsWith("occams-")) {
                 cmd.addAll(List.of("--runtime", runtimeOf(c)));
