@@ -22,10 +22,9 @@ import org.openjdk.jmh.runner.options.ProfilerConfig;
  *
  * <ul>
  * <li><b>Our JVM flags are kept.</b> The forked JVMs always get {@link #JVM_FLAGS} (Unsafe for Netty 4.2 on
- *     JDK 25, native access, quiet logging), and a user's {@code -jvmArgsAppend "..."} is added after them.
- *     Given on JMH's command line next to the script's own, JMH kept only one of the two, so the README's
- *     {@code -jvmArgsAppend "-Dio.netty.leakDetection.level=disabled"} silently dropped Unsafe and measured
- *     a different Netty (104 instead of 41 B/op).
+ *     JDK 25, native access, quiet logging), and a user's {@code -jvmArgsAppend "..."} is added after them,
+ *     as one list we build, not two occurrences of the option whose merging is up to JMH (issue 21 saw
+ *     the script's flags missing when the README's {@code -jvmArgsAppend} was added).
  * <li><b>A garbage guard.</b> {@code -prof gc} is always on, and the run fails (exit 1, after JMH's own
  *     report) when a {@code RoundTripBench.pipelined100} result allocates more than
  *     {@value #DEFAULT_LIMIT} bytes per call ({@code gc.alloc.rate.norm}, the median of the measured
