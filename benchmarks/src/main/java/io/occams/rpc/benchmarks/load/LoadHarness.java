@@ -416,6 +416,25 @@ public final class LoadHarness {
                 rs.stream().mapToLong(Run::errors).sum(), (int) rs.stream().filter(r -> !Double.isNaN(r.callsPerSec)).count());
     }
 
+    /**
+     * The ceiling of a shape: the faster of the raw echoes run ({@code raw}, {@code raw-blocking}), by calls/s
+     * (MB/s for blobs). On a quiet machine that is the selector echo; on one loaded by other processes the
+     * blocking echo, whose four threads a side get more of the CPU than two, can be faster.
+     */
+    private Row ceiling(Shape s) {
+        Row best = null;
+        for (String c : List.of("raw", "raw-blocking")) {
+            if (contenders.contains(c)) {
+                Row r = row(c, s);
+                double v = s.blob > 0 ? r.mb : r.calls;
+                if (best == null || Double.isNaN(s.blob > 0 ? best.mb : best.calls) || v > (s.blob > 0 ? best.mb : best.calls)) {
+                    best = r;
+                }
+            }
+        }
+        return best;
+    }
+
     private void write() throws IOException {
         String endLoad = loadAverage();
         StringBuilder csvRuns = new StringBuilder("contender,shape,round,calls_per_s,p50_us,p99_us,mb_per_s,errors\n");
@@ -427,7 +446,8 @@ public final class LoadHarness {
         StringBuilder md = new StringBuilder();
         md.append(String.format(Locale.ROOT, "Load harness, %s. Machine: %d cores, %s, JDK %s (%s). Load average at start %s, at end %s. "
                         + "%d round(s) alternating, %.0f s warm-up (gRPC clients %.0f s) + %.0f s measured per run, after a %.0f s "
-                        + "warm-up of each server; medians over rounds; client and server in separate JVMs on 127.0.0.1.%n%n",
+                        + "warm-up of each server; medians over rounds; client and server in separate JVMs on 127.0.0.1. "
+                        + "Of ceiling: against the faster of raw and raw-blocking in this run.%n%n",
                 started.format(DateTimeFormatter.ISO_OFFSET_DATE_TIME).substring(0, 16).replace('T', ' '),
                 Runtime.getRuntime().availableProcessors(), osName(), System.getProperty("java.version"),
                 System.getProperty("java.vm.name"), startLoad, endLoad, reps, warmup, grpcWarmup, duration, serverWarmup));
@@ -435,7 +455,7 @@ public final class LoadHarness {
         md.append("|---|---|---:|---:|---:|---:|---:|---:|\n");
         for (Shape s : shapes) {
             Row tuned = contenders.contains("grpc-tuned") ? row("grpc-tuned", s) : null;
-            Row raw = contenders.contains("raw") ? row("raw", s) : null;
+            Row raw = ceiling(s);
             for (String c : contenders) {
                 if (!runs(c, s)) {
                     continue;
