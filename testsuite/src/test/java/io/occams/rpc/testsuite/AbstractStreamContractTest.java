@@ -316,6 +316,68 @@ public abstract class AbstractStreamContractTest extends RuntimePerTest {
 
     @ParameterizedTest
     @EnumSource(Transport.class)
+    void aReplyMsgATaskRetainsKeepsItsBytesWhileLaterRepliesArrive(Transport t) throws Exception {
+        // The client reader reuses one buffer for small reply msgs (issue 21), unless a task retained it.
+        ClientStream c = connect(serve(t, call -> call.reply(call.msg().retain(), null)));
+        int n = 60;
+        List<ByteBuf> kept = Collections.synchronizedList(new ArrayList<>());
+        List<Integer> seen = Collections.synchronizedList(new ArrayList<>());
+        List<CompletableFuture<Void>> done = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                int id = i;
+                int length = i % 10 == 9 ? 300 : 8; // small ones are copied, large ones sliced
+                CompletableFuture<Void> f = new CompletableFuture<>();
+                done.add(f);
+                c.send(new ClientTask(7) {
+                    @Override
+                    public void encodeMsg(ByteBuf out) {
+                        out.writeZero(length - 4).writeInt(id);
+                    }
+
+                    @Override
+                    public void onReply(ByteBuf m, ByteBuf b) {
+                        seen.add(m.getInt(m.writerIndex() - 4));
+                        if (id % 3 == 0) {
+                            kept.add(m.retain());
+                        }
+                        f.complete(null);
+                    }
+
+                    @Override
+                    public void onErrno(int errno) {
+                        f.completeExceptionally(RpcException.unmappedErrno(errno));
+                    }
+
+                    @Override
+                    public void onErrorString(ByteBuf text) {
+                        f.completeExceptionally(RpcException.unmappedString(ByteBufUtil.getBytes(text)));
+                    }
+
+                    @Override
+                    public void onFailure(RpcException e) {
+                        f.completeExceptionally(e);
+                    }
+                }, i == n - 1); // pipelined: replies arrive in bursts, read by one reader
+            }
+            CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            List<Integer> ids = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                ids.add(i);
+            }
+            assertThat(seen).as("each reply carried its own call's msg").containsExactlyInAnyOrderElementsOf(ids);
+            assertThat(kept).hasSize(n / 3);
+            for (int k = 0; k < kept.size(); k++) {
+                ByteBuf m = kept.get(k);
+                assertThat(m.getInt(m.writerIndex() - 4)).as("kept reply msg %d", k).isEqualTo(k * 3);
+            }
+        } finally {
+            kept.forEach(ByteBuf::release);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Transport.class)
     void theWindowBoundsCallsInFlight(Transport t) throws Exception {
         CountDownLatch gate = new CountDownLatch(1);
         AtomicInteger arrived = new AtomicInteger();

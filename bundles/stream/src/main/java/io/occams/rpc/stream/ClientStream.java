@@ -2,6 +2,8 @@ package io.occams.rpc.stream;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.buffer.UnpooledHeapByteBuf;
 import io.netty.util.collection.LongObjectHashMap;
 import io.occams.rpc.api.ClientConfig;
 import io.occams.rpc.api.RpcAddress;
@@ -669,6 +671,8 @@ public final class ClientStream implements Caller, AutoCloseable {
 
     /** Runs on the connection's reader. */
     private final class Handler implements ConnectionHandler {
+        /** The reader's reused copy of small reply msgs ({@link #replyMsg}); reader-confined. */
+        private ByteBuf ownMsg;
         @Override
         public void onData(ByteBuf data) {
             Burst burst = BURST.get();
@@ -723,12 +727,36 @@ public final class ClientStream implements Caller, AutoCloseable {
             }
         }
 
+        /**
+         * The msg of an ok reply, as the task borrows it. A msg of at most 256 bytes ({@code MSG_COPY_LIMIT})
+         * is copied into one heap buffer this reader keeps and reuses, not handed out as a slice of the
+         * read buffer: a slice is a new object per reply wherever escape analysis does not remove it, and
+         * on a leak-tracked read buffer a second wrapper too (JFR of RoundTripBench, issue 21). A task that
+         * retained the buffer keeps it: the next reply then gets a new one.
+         */
+        private ByteBuf replyMsg() {
+            int length = decoder.msgLength();
+            if (length == 0 || length > MSG_COPY_LIMIT) {
+                return decoder.msg();
+            }
+            ByteBuf o = ownMsg;
+            if (o == null || o.refCnt() != 1) {
+                if (o != null && o.refCnt() > 0) {
+                    o.release(); // the task's own reference keeps it alive for the task
+                }
+                o = ownMsg = new UnpooledHeapByteBuf(UnpooledByteBufAllocator.DEFAULT, MSG_COPY_LIMIT, MSG_COPY_LIMIT);
+            }
+            o.clear();
+            decoder.copyMsgTo(o);
+            return o;
+        }
+
         private void deliver(ClientTask t) {
             t.state = ClientTask.DONE;
             try {
                 switch (decoder.flag()) {
                     case Frames.FLAG_OK:
-                        t.onReply(decoder.msg(), decoder.blob());
+                        t.onReply(replyMsg(), decoder.blob());
                         break;
                     case Frames.FLAG_ERRNO:
                         t.onErrno(decoder.errno());
@@ -813,6 +841,8 @@ public final class ClientStream implements Caller, AutoCloseable {
         }
     }
 
+    /** Reply msgs up to this many bytes are handed to the task as a copy in a reused buffer. */
+    static final int MSG_COPY_LIMIT = 256;
     private static final RpcCode[] CODES = RpcCode.values();
     private static final byte[][] CODE_BYTES = new byte[CODES.length][];
 
@@ -862,7 +892,9 @@ public final class ClientStream implements Caller, AutoCloseable {
 
         @Override
         public void onReply(ByteBuf m, ByteBuf b) {
-            future.complete(new Reply(m.isReadable() ? m.retainedSlice() : Unpooled.EMPTY_BUFFER,
+            // A small msg is copied, not retained: the borrowed msg is then the reader's reused buffer.
+            future.complete(new Reply(!m.isReadable() ? Unpooled.EMPTY_BUFFER
+                    : m.readableBytes() <= MSG_COPY_LIMIT ? m.copy() : m.retainedSlice(),
                     b.isReadable() ? b.retainedSlice() : Unpooled.EMPTY_BUFFER));
         }
 

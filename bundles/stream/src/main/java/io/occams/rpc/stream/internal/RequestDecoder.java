@@ -166,6 +166,17 @@ public final class RequestDecoder {
         return buf.slice(msgIndex, msgLength);
     }
 
+    /**
+     * Appends the msg's bytes to {@code dst}, straight from the decoded buffer: no slice object, which
+     * {@link #msg()} costs a caller where escape analysis does not remove it (the server's copy of each
+     * small msg was 41 of the 41 bytes of garbage per call on the Netty runtime, issue 21).
+     *
+     * @since 0.3
+     */
+    public void copyMsgTo(ByteBuf dst) {
+        dst.writeBytes(buf, msgIndex, msgLength);
+    }
+
     /** The msg as a retained slice: the caller releases it. */
     public ByteBuf retainedMsg() {
         return buf.retainedSlice(msgIndex, msgLength);

@@ -123,6 +123,15 @@ public final class ResponseDecoder {
     }
 
     /**
+     * Appends the msg's bytes to {@code dst}, straight from the decoded buffer, with no slice object.
+     *
+     * @since 0.3
+     */
+    public void copyMsgTo(ByteBuf dst) {
+        dst.writeBytes(buf, msgIndex, msgLength);
+    }
+
+    /**
      * The blob of an ok frame, or the error text of a flag-2 frame, borrowed; when empty, the shared
      * empty buffer, as for {@link #msg()}. Most replies carry no blob; its slice showed in allocation
      * profiles of the virtual-thread client where escape analysis had not removed it.

@@ -93,8 +93,7 @@ final class ServerCallImpl implements ServerCall {
             o = own = new UnpooledHeapByteBuf(UnpooledByteBufAllocator.DEFAULT, MSG_COPY_LIMIT, MSG_COPY_LIMIT);
         }
         o.retain().clear();
-        ByteBuf m = d.msg();
-        o.writeBytes(m, m.readerIndex(), length);
+        d.copyMsgTo(o);
         return o;
     }
 
