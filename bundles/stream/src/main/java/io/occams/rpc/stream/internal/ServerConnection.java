@@ -307,6 +307,7 @@ public final class ServerConnection implements ConnectionHandler {
             outLock.unlock();
         }
         cumulation.release();
+        burst.close(); // its runner, if parked, ends
         limit.forget(this);
         if (cause != null && writeBlockedSinceNanos != 0 && !slowPeerClosed) {
             faults.warn(SLOW_PEER, "connection from {} closed: {} (the client cannot keep up with its replies)", name, cause.toString());
@@ -460,6 +461,7 @@ public final class ServerConnection implements ConnectionHandler {
                 outLock.unlock();
             }
         }
+        burst.trim(); // nor a parked runner for its synchronous calls
         long partial = partialSinceNanos;
         long blocked = writeBlockedSinceNanos;
         if (blocked != 0 || readPaused || serverPaused) {
