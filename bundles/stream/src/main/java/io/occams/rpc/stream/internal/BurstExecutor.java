@@ -31,8 +31,9 @@ import org.slf4j.LoggerFactory;
  * once at the end of the batch, as the reader does for what it answers itself. A burst that arrives
  * while the runner is busy waits for it (no hand-off of its own); on a virtual thread an idle runner
  * parks, so the next burst costs an unpark, not a thread start; it ends when its connection closes, or
- * stays idle from one sweep of the server to the next (about a second). On a pool (Java 17) it ends as
- * soon as nothing is left, giving the pool thread back.
+ * stays idle from one sweep of the server to the next (about a second). On a pool (Java 17) it runs one
+ * batch per turn and queues again behind the other connections' work while batches are pending, and
+ * ends as soon as nothing is left, giving the pool thread back.
  *
  * <p>Blocking stays safe: a task may block for as long as it likes. A runner that starts no task for a
  * whole {@linkplain #RESCUE_MILLIS tick} while it is blocked (waiting, parked, on a monitor), or for
@@ -236,7 +237,9 @@ public final class BurstExecutor {
                     if (b != null) {
                         return b;
                     }
-                    if (closed || !r.parks) {
+                    if (closed || !r.parks || Thread.currentThread().isInterrupted()) {
+                        // interrupted: the executor is being shut down (or a task left the flag set,
+                        // when park would return at once): this runner ends, the next burst starts another
                         current = null;
                         return null;
                     }
@@ -283,6 +286,26 @@ public final class BurstExecutor {
                 owner.execute(start);
             }
             return b;
+        }
+
+        /**
+         * After a batch on a pool thread: whether {@code r} is to run again (it stays this connection's
+         * runner, and goes back into the pool's queue) because batches are pending.
+         */
+        boolean requeue(Runner r) {
+            lock.lock();
+            try {
+                if (current != r) {
+                    return false;
+                }
+                if (pending.isEmpty()) {
+                    current = null;
+                    return false;
+                }
+                return true;
+            } finally {
+                lock.unlock();
+            }
         }
 
         /** Once a second (the server's sweep): a runner parked since the last call ends, so idle connections hold none. */
@@ -335,7 +358,8 @@ public final class BurstExecutor {
      * Runs a connection's batches one after the other, flushing their replies once per batch; on a
      * virtual thread it parks when there is nothing to run, so the next burst costs an unpark rather
      * than a new thread, and ends when the connection closes or stays idle for a sweep. On a pool
-     * thread (Java 17) it ends when there is nothing to run, giving the thread back.
+     * thread (Java 17) it runs one batch per turn in the pool's queue and ends when there is nothing to
+     * run, giving the thread back.
      */
     static final class Runner implements Runnable {
         private final Burst lane;
@@ -366,6 +390,7 @@ public final class BurstExecutor {
             parks = onVirtualThread();
             thread = self;
             owner.started(this);
+            boolean again = false;
             try {
                 Batch b;
                 while ((b = lane.take(this)) != null) {
@@ -379,10 +404,19 @@ public final class BurstExecutor {
                         runSafely(t);
                     }
                     lane.conn.flush();
+                    if (!parks) {
+                        // A pool thread is shared by every connection: one batch per turn, then the
+                        // runner queues again behind the other connections' work (Java 17 fairness).
+                        again = lane.requeue(this);
+                        break;
+                    }
                 }
             } finally {
                 owner.running.remove(this);
                 lane.conn.flush(); // what it answered after it was rescued
+            }
+            if (again) {
+                owner.execute(this);
             }
         }
 
