@@ -370,6 +370,8 @@ public final class BurstExecutor {
         boolean parked;
         /** The thread running it, once it started. */
         volatile Thread thread;
+        /** Answers made on its thread since the last {@link #settle}, not yet counted; its thread only. */
+        int answered;
         /** The batch it runs now, or null. @GuardedBy("lane.lock") */
         private Batch batch;
         /** Tasks started so far (and wake-ups); written by its thread, read by the watchdog. */
@@ -398,12 +400,12 @@ public final class BurstExecutor {
                     while ((i = b.next.getAndIncrement()) < b.tasks.length) {
                         Runnable t = b.tasks[i];
                         b.tasks[i] = null;
-                        b.calls[i].deferFlushOn(self); // its reply waits for the flush after the batch
+                        b.calls[i].deferTo(this); // its reply waits for the flush and count after the batch
                         b.calls[i] = null;
                         progress++;
                         runSafely(t);
                     }
-                    lane.conn.flush();
+                    settle();
                     if (!parks) {
                         // A pool thread is shared by every connection: one batch per turn, then the
                         // runner queues again behind the other connections' work (Java 17 fairness).
@@ -413,11 +415,19 @@ public final class BurstExecutor {
                 }
             } finally {
                 owner.running.remove(this);
-                lane.conn.flush(); // what it answered after it was rescued
+                settle(); // what it answered after it was rescued
             }
             if (again) {
                 owner.execute(this);
             }
+        }
+
+        /** Flushes what its batch answered, then counts those answers on the connection (and the server). */
+        private void settle() {
+            int n = answered;
+            answered = 0;
+            lane.conn.flush();
+            lane.conn.settle(n);
         }
 
         /** Watchdog: rescues the tasks not started yet when no task started since the last tick. */
