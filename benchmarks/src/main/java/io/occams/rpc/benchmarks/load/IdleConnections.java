@@ -88,7 +88,10 @@ public final class IdleConnections {
     }
 
     private static void blockedServer(String rt) throws Exception {
-        ServerConfig config = ServerConfig.builder().idleTimeout(Duration.ofMinutes(30)).build();
+        // All from 127.0.0.1, beyond the default connection limits (1,024 per address since the hardening
+        // of issue 16, which refused all but 1,024 of the blocked mode's connections).
+        ServerConfig config = ServerConfig.builder().idleTimeout(Duration.ofMinutes(30)).firstFrameTimeout(Duration.ofMinutes(30))
+                .maxConnections(1 << 20).maxConnectionsPerAddress(1 << 20).build();
         CountDownLatch gate = new CountDownLatch(1);
         AtomicInteger held = new AtomicInteger();
         HeldService.Sync impl = x -> {

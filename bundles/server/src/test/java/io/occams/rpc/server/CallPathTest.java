@@ -119,11 +119,22 @@ class CallPathTest {
 
     @Test
     void aNettyThreadReusesItsReplyBufferOnlyWhenTheCallGaveItBack() throws Exception {
+        reusesItsReplyBufferOnlyWhenTheCallGaveItBack(FastThreadLocalThread::new);
+    }
+
+    /** As on a Netty thread: the threads synchronous methods run on keep one reply buffer too. */
+    @Test
+    void anyOtherThreadReusesItsReplyBufferOnlyWhenTheCallGaveItBack() throws Exception {
+        reusesItsReplyBufferOnlyWhenTheCallGaveItBack(Thread::new);
+    }
+
+    private static void reusesItsReplyBufferOnlyWhenTheCallGaveItBack(java.util.function.Function<Runnable, Thread> threads)
+            throws Exception {
         ServiceDispatcher d = ServiceDispatcher.builder().codec(CODEC).build();
         LaterImpl impl = new LaterImpl();
         d.register(Later.class, impl);
         CompletableFuture<List<String>> seen = new CompletableFuture<>();
-        Thread loop = new FastThreadLocalThread(() -> {
+        Thread loop = threads.apply(() -> {
             try {
                 List<String> out = new ArrayList<>();
                 // answers copied and released by the call (as the stream does): one buffer serves them all
@@ -131,8 +142,14 @@ class CallPathTest {
                     impl.next = () -> CompletableFuture.completedFuture(v);
                     out.add(call(d, "Later.get", new byte[] {7}).msgHex());
                 }
+                // the same buffer object each time a call copied and released it
+                KeepingCall first = new KeepingCall(true);
+                KeepingCall second = new KeepingCall(true);
+                d.dispatch(first);
+                d.dispatch(second);
+                out.add(first.kept == second.kept ? "reused" : "not reused");
                 // a call that keeps the buffer it was given: its bytes must survive the next replies
-                KeepingCall keeper = new KeepingCall();
+                KeepingCall keeper = new KeepingCall(false);
                 impl.next = () -> CompletableFuture.completedFuture(5L);
                 d.dispatch(keeper);
                 impl.next = () -> CompletableFuture.completedFuture(-1L);
@@ -145,12 +162,18 @@ class CallPathTest {
             }
         });
         loop.start();
-        assertThat(seen.get(10, TimeUnit.SECONDS)).containsExactly("cd012c", "01", "ce00011170", "ff", "05 refCnt 1");
+        assertThat(seen.get(10, TimeUnit.SECONDS)).containsExactly("cd012c", "01", "ce00011170", "reused", "ff", "05 refCnt 1");
     }
 
-    /** A call that keeps its reply's msg (a ServerCall owns what reply() is given). */
+    /** A call that keeps its reply's msg (a ServerCall owns what reply() is given), or notes it and releases it. */
     private static final class KeepingCall implements ServerCall {
+        /** Whether reply() releases the msg after noting it (as the stream does, having copied it). */
+        private final boolean release;
         ByteBuf kept;
+
+        KeepingCall(boolean release) {
+            this.release = release;
+        }
 
         @Override
         public long seq() {
@@ -195,6 +218,9 @@ class CallPathTest {
         @Override
         public void reply(ByteBuf m, ByteBuf b) {
             kept = m;
+            if (release) {
+                m.release();
+            }
         }
 
         @Override

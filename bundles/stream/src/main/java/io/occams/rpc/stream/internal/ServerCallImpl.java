@@ -54,12 +54,12 @@ final class ServerCallImpl implements ServerCall {
      */
     private ByteBuf own;
     /**
-     * The thread of the batch that runs this call's task ({@link BurstExecutor}): a reply made on it is
-     * flushed with the batch's others, not alone. Null when no batch runs it. Written by that thread
-     * before it runs the task (or by the reader in {@link #open}); compared with the answering thread,
-     * which only finds itself here when it wrote it.
+     * The runner of {@link BurstExecutor} that runs this call's task: a reply made on its thread is
+     * flushed and counted with the batch's others, not alone. Null when no runner runs it. Written by
+     * the runner before it runs the task (or by the reader in {@link #open}); the answering thread
+     * compares itself with the runner's thread, which it only matches when the runner runs the task.
      */
-    private Thread deferFlushOn;
+    private BurstExecutor.Runner deferTo;
     /** {@link #executor()}: made once per object, which is recycled, so no garbage per call. */
     private final Executor executor;
 
@@ -68,9 +68,9 @@ final class ServerCallImpl implements ServerCall {
         this.executor = task -> conn.execute(this, task);
     }
 
-    /** The batch thread {@code t} runs this call's task now; see {@link #deferFlushOn}. */
-    void deferFlushOn(Thread t) {
-        deferFlushOn = t;
+    /** Runner {@code r} runs this call's task now; see {@link #deferTo}. */
+    void deferTo(BurstExecutor.Runner r) {
+        deferTo = r;
     }
 
     /**
@@ -104,7 +104,7 @@ final class ServerCallImpl implements ServerCall {
         this.action = action;
         this.msg = msg;
         this.blob = blob;
-        this.deferFlushOn = null;
+        this.deferTo = null;
         state = LIVE;
     }
 
@@ -212,9 +212,9 @@ final class ServerCallImpl implements ServerCall {
         blob = null;
         m.release();
         b.release();
-        boolean deferFlush = deferFlushOn == Thread.currentThread();
+        BurstExecutor.Runner r = deferTo;
         try {
-            conn.writeResponse(s, flag, word, replyMsg, replyBlob, true, deferFlush);
+            conn.writeResponse(s, flag, word, replyMsg, replyBlob, true, r != null && r.thread == Thread.currentThread() ? r : null);
         } finally {
             conn.recycle(this);
         }

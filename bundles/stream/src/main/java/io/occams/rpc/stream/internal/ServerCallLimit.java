@@ -37,8 +37,8 @@ public final class ServerCallLimit {
         total.incrementAndGet();
     }
 
-    void release() {
-        int left = total.decrementAndGet();
+    void release(int n) {
+        int left = total.addAndGet(-n);
         if (left <= resumeAt && !paused.isEmpty()) {
             resumeAll();
         }

@@ -306,6 +306,7 @@ public final class ServerConnection implements ConnectionHandler {
             outLock.unlock();
         }
         cumulation.release();
+        burst.close(); // its runner, if parked, ends
         limit.forget(this);
         if (cause != null && writeBlockedSinceNanos != 0 && !slowPeerClosed) {
             faults.warn(SLOW_PEER, "connection from {} closed: {} (the client cannot keep up with its replies)", name, cause.toString());
@@ -322,14 +323,17 @@ public final class ServerConnection implements ConnectionHandler {
      * @param counted whether this answers a dispatched call (pings are not counted)
      */
     void writeResponse(long seq, int flag, int word, ByteBuf msg, ByteBuf body, boolean counted) {
-        writeResponse(seq, flag, word, msg, body, counted, false);
+        writeResponse(seq, flag, word, msg, body, counted, null);
     }
 
     /**
-     * {@link #writeResponse(long, int, int, ByteBuf, ByteBuf, boolean)}, leaving the flush to the caller
-     * when {@code deferFlush} (a batch thread of {@link BurstExecutor} flushes once after its tasks).
+     * {@link #writeResponse(long, int, int, ByteBuf, ByteBuf, boolean)}, made on the thread of
+     * {@code runner} (when not null) for a call it runs: the flush, and the count of the answer with
+     * what follows from it, are left to the runner, which flushes and {@linkplain #settle settles} once
+     * after its batch. Counting per batch spares the reader's and the runner's threads a shared counter
+     * (two, with the server's) moving between their cores per call.
      */
-    void writeResponse(long seq, int flag, int word, ByteBuf msg, ByteBuf body, boolean counted, boolean deferFlush) {
+    void writeResponse(long seq, int flag, int word, ByteBuf msg, ByteBuf body, boolean counted, BurstExecutor.Runner runner) {
         outLock.lock();
         try {
             if (closed) {
@@ -373,13 +377,37 @@ public final class ServerConnection implements ConnectionHandler {
             release(msg);
             release(body);
         }
+        if (runner != null) {
+            if (counted) {
+                runner.answered++;
+            }
+            return;
+        }
         int left = counted ? inFlight.decrementAndGet() : inFlight.get();
         if (counted) {
-            limit.release();
+            limit.release(1);
         }
-        if (!deferFlush && Thread.currentThread() != reader) {
+        if (Thread.currentThread() != reader) {
             flush();
         }
+        answered(left);
+    }
+
+    /**
+     * A runner of {@link BurstExecutor} flushed the replies of its batch: {@code n} of them answered
+     * calls, which count as answered only now (see {@link #writeResponse(long, int, int, ByteBuf, ByteBuf, boolean, BurstExecutor.Runner)}).
+     */
+    void settle(int n) {
+        if (n == 0) {
+            return;
+        }
+        int left = inFlight.addAndGet(-n);
+        limit.release(n);
+        answered(left);
+    }
+
+    /** After answers brought this connection's unanswered calls down to {@code left}. */
+    private void answered(int left) {
         if (readPaused && left <= config.maxCallsPerConnection() / 2) {
             synchronized (pauseLock) {
                 readPaused = false;
@@ -459,6 +487,7 @@ public final class ServerConnection implements ConnectionHandler {
                 outLock.unlock();
             }
         }
+        burst.trim(); // nor a parked runner for its synchronous calls
         long partial = partialSinceNanos;
         long blocked = writeBlockedSinceNanos;
         if (blocked != 0 || readPaused || serverPaused) {
