@@ -2,6 +2,7 @@ package io.occams.rpc.codec.internal;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.CompositeByteBuf;
 import java.io.IOException;
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessagePacker;
@@ -79,6 +80,32 @@ final class Out implements MessageBufferOutput {
                 target.capacity((int) want);
             }
         }
+    }
+
+    /** Buffers of at least this many bytes go into a composite target as a slice instead of being copied. */
+    static final int SLICE_AT_LEAST = 4 * 1024;
+
+    /**
+     * A buffer's readable bytes as a bin. Into a {@link CompositeByteBuf} target a large one is added as a
+     * retained slice, so its bytes are not copied (the target holds them until it is released); into any
+     * other target they are copied, the target grown once. {@code b} itself is left as it is.
+     */
+    void writeBuf(ByteBuf b) throws IOException {
+        int n = b.readableBytes();
+        packer.packBinaryHeader(n);
+        if (n >= SLICE_AT_LEAST && target instanceof CompositeByteBuf c) {
+            packer.flush();
+            c.capacity(c.writerIndex()); // the slice must follow the bytes written, not the room after them
+            c.addComponent(true, b.retainedSlice());
+            return;
+        }
+        if (n > LARGE_STRING) {
+            reserve(n);
+            target.writeBytes(b, b.readerIndex(), n);
+            return;
+        }
+        packer.flush();
+        target.writeBytes(b, b.readerIndex(), n);
     }
 
     void checkDepth(int depth) {
