@@ -75,6 +75,33 @@ class ByteBufValuesTest {
     }
 
     @Test
+    void intoACompositeTargetALongStringOrByteArrayGetsADirectBufferOfExactlyItsSize() {
+        String s = "é" + "x".repeat(200_000);
+        byte[] utf8 = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        CompositeByteBuf str = Unpooled.compositeBuffer();
+        CompositeByteBuf bin = Unpooled.compositeBuffer();
+        try {
+            codec.<String>binding(String.class).encode(s, str);
+            ByteBuf plain = Unpooled.buffer();
+            codec.<String>binding(String.class).encode(s, plain);
+            assertThat(bytes(str)).isEqualTo(bytes(plain)); // msgpack's bytes all the same
+            ByteBuf last = str.component(str.numComponents() - 1);
+            assertThat(last.isDirect()).isTrue();
+            assertThat(last.capacity()).isEqualTo(utf8.length);
+
+            byte[] value = pattern(100_000);
+            codec.<byte[]>binding(byte[].class).encode(value, bin);
+            assertThat(bytes(bin)).isEqualTo(asByteArray(value));
+            last = bin.component(bin.numComponents() - 1);
+            assertThat(last.isDirect()).isTrue();
+            assertThat(last.capacity()).isEqualTo(value.length);
+        } finally {
+            str.release();
+            bin.release();
+        }
+    }
+
+    @Test
     void aBinDecodesToAViewOfTheInputNotACopy() {
         byte[] wire = asByteArray(pattern(100_000));
         ByteBuf heap = Unpooled.wrappedBuffer(wire);

@@ -67,8 +67,41 @@ final class Out implements MessageBufferOutput {
         int len = ByteBufUtil.utf8Bytes(s);
         packer.packRawStringHeader(len);
         packer.flush();
+        ByteBuf own = ownComponent(len);
+        if (own != null) {
+            try {
+                ByteBufUtil.reserveAndWriteUtf8(own, s, len);
+            } catch (RuntimeException | Error e) {
+                own.release();
+                throw e;
+            }
+            addComponent(own);
+            return;
+        }
         reserve(len);
         ByteBufUtil.reserveAndWriteUtf8(target, s, len);
+    }
+
+    /** Payloads of at least this many bytes get a buffer of their own in a composite target. */
+    static final int OWN_COMPONENT = 64 * 1024;
+
+    /**
+     * For a payload of {@code len} bytes into a composite target (at least {@value #OWN_COMPONENT}): a
+     * direct buffer of exactly that size, to be filled and {@link #addComponent added}; else null. A large
+     * reply then goes to the socket as it was encoded, with no heap copy and no growth of the target.
+     */
+    ByteBuf ownComponent(int len) {
+        if (len < OWN_COMPONENT || !(target instanceof CompositeByteBuf c)) {
+            return null;
+        }
+        return c.alloc().directBuffer(len, len);
+    }
+
+    /** Appends a filled buffer from {@link #ownComponent} to the composite target, which takes it. */
+    void addComponent(ByteBuf own) {
+        CompositeByteBuf c = (CompositeByteBuf) target;
+        c.capacity(c.writerIndex()); // the component must follow the bytes written, not the room after them
+        c.addComponent(true, own);
     }
 
     /** A payload of {@code len} bytes comes next: grows the target once to exactly what it needs (not by doubling). */

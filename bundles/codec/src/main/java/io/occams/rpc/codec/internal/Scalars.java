@@ -316,6 +316,14 @@ final class Scalars {
         void write(Out out, Object value, int depth) throws IOException {
             byte[] b = (byte[]) value;
             out.packer.packBinaryHeader(b.length);
+            if (b.length >= Out.OWN_COMPONENT) {
+                out.packer.flush();
+                ByteBuf own = out.ownComponent(b.length);
+                if (own != null) {
+                    out.addComponent(own.writeBytes(b));
+                    return;
+                }
+            }
             if (b.length > Out.LARGE_STRING) {
                 out.reserve(b.length);
             }

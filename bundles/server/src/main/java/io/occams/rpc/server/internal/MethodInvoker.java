@@ -192,13 +192,22 @@ public final class MethodInvoker {
     }
 
     /**
-     * The buffer to encode a result into, of which the caller owns one reference: for a {@code ByteBuf}
-     * result a composite, so that a large buffer goes out as it is (no copy), else the thread's
-     * {@link ReplyBuffer} (give it back with {@link ReplyBuffer#done}).
+     * The buffer to encode {@code result} into, of which the caller owns one reference: for a
+     * {@code ByteBuf} result, a long {@code String} or a large {@code byte[]} a composite, into which the
+     * codec puts the large payload as a buffer of its own (a {@code ByteBuf} as it is, no copy; a string
+     * or array in a direct buffer of its exact size), so the reply goes to the socket as encoded; else the
+     * thread's {@link ReplyBuffer} (give it back with {@link ReplyBuffer#done}), which needs no allocation.
      */
-    public ByteBuf replyBuffer(ByteBufAllocator alloc) {
-        return bufferResult ? alloc.compositeDirectBuffer() : ReplyBuffer.take(alloc);
+    public ByteBuf replyBuffer(ByteBufAllocator alloc, Object result) {
+        if (bufferResult || result instanceof String s && s.length() >= LARGE_RESULT
+                || result instanceof byte[] b && b.length >= LARGE_RESULT) {
+            return alloc.compositeDirectBuffer();
+        }
+        return ReplyBuffer.take(alloc);
     }
+
+    /** Strings (chars) and arrays (bytes) of at least this length are encoded into a composite reply. */
+    static final int LARGE_RESULT = 64 * 1024;
 
     /**
      * Appends the encoding of {@code value} as the method's result to {@code out} (borrowed). A
