@@ -118,6 +118,43 @@ public abstract class AbstractRemoteApiContractTest extends RuntimePerTest {
         }
     }
 
+    /** Large values, each echoed (issue 16): a buffer, a byte array and a string. */
+    @RpcService("Large")
+    public interface Large {
+        io.netty.buffer.ByteBuf buf(io.netty.buffer.ByteBuf b);
+
+        byte[] blob(byte[] b);
+
+        String repeat(String s);
+    }
+
+    /** {@link Large} through futures, so that several calls are on the wire at once. */
+    @RpcService("Large")
+    public interface AsyncLarge {
+        CompletableFuture<io.netty.buffer.ByteBuf> buf(io.netty.buffer.ByteBuf b);
+
+        CompletableFuture<byte[]> blob(byte[] b);
+
+        CompletableFuture<String> repeat(String s);
+    }
+
+    static final class LargeImpl implements Large {
+        @Override
+        public io.netty.buffer.ByteBuf buf(io.netty.buffer.ByteBuf b) {
+            return b;
+        }
+
+        @Override
+        public byte[] blob(byte[] b) {
+            return b;
+        }
+
+        @Override
+        public String repeat(String s) {
+            return s;
+        }
+    }
+
     @TempDir
     Path dir;
 
@@ -221,6 +258,56 @@ public abstract class AbstractRemoteApiContractTest extends RuntimePerTest {
         assertThat(get(add)).isEqualTo(30);
         assertThat(get(div)).isEqualTo(5);
         assertThat(failure(divByZero)).isExactlyInstanceOf(MessageException.class).hasMessage("divide by zero");
+    }
+
+    private static byte[] pattern(int n, int salt) {
+        byte[] b = new byte[n];
+        for (int i = 0; i < n; i++) {
+            b[i] = (byte) (i * 7 + salt);
+        }
+        return b;
+    }
+
+    private static byte[] bytes(io.netty.buffer.ByteBuf b) {
+        byte[] a = new byte[b.readableBytes()];
+        b.getBytes(b.readerIndex(), a);
+        return a;
+    }
+
+    /**
+     * Values of a few MiB (frames over the size that gets a buffer of its own on the server) come back as
+     * they were sent, through a ByteBuf, a byte[] and a String, one at a time and several at once.
+     */
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void largeValuesComeBackAsTheyWereSentThroughBuffersArraysAndStrings(Transport t) throws Exception {
+        RpcServer s = RpcServer.builder().runtime(runtime).build();
+        closeAfter(s::shutdownNow);
+        s.register(Large.class, new LargeImpl());
+        ClientStream c = stream(s.listen(t.freshAddress(dir)));
+        Large large = client.proxy(Large.class, c);
+        byte[] one = pattern(3 * 1024 * 1024 + 11, 1);
+        io.netty.buffer.ByteBuf back = large.buf(io.netty.buffer.Unpooled.wrappedBuffer(one));
+        assertThat(back.hasArray()).as("the client's copy is on the heap").isTrue();
+        assertThat(bytes(back)).isEqualTo(one);
+        assertThat(large.blob(one)).isEqualTo(one);
+        String text = "é" + "x".repeat(2 * 1024 * 1024);
+        assertThat(large.repeat(text)).isEqualTo(text);
+
+        AsyncLarge async = client.proxy(AsyncLarge.class, c);
+        List<byte[]> sent = new ArrayList<>();
+        List<CompletableFuture<io.netty.buffer.ByteBuf>> bufs = new ArrayList<>();
+        List<CompletableFuture<byte[]>> blobs = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            byte[] v = pattern(1024 * 1024 + 4096 * i + 3, 10 + i);
+            sent.add(v);
+            bufs.add(async.buf(io.netty.buffer.Unpooled.wrappedBuffer(v)));
+            blobs.add(async.blob(v));
+        }
+        for (int i = 0; i < 4; i++) {
+            assertThat(bytes(get(bufs.get(i)))).as("buf %d", i).isEqualTo(sent.get(i));
+            assertThat(get(blobs.get(i))).as("blob %d", i).isEqualTo(sent.get(i));
+        }
     }
 
     @ParameterizedTest

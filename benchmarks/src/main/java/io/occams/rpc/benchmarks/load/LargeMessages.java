@@ -1,6 +1,7 @@
 package io.occams.rpc.benchmarks.load;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.occams.rpc.api.ClientConfig;
 import io.occams.rpc.api.ServerConfig;
 import io.occams.rpc.client.RpcClient;
@@ -31,9 +32,11 @@ import java.util.concurrent.TimeUnit;
  * set before and at its peak ({@code VmHWM}), the growth as a multiple of the data live at once
  * (conns x size), and the server's own view afterwards (heap, allocator memory).
  *
- * <p>{@code --mode stream} (default) echoes raw messages through that stream server; {@code --mode string}
- * and {@code --mode blob} call {@link LargeService#repeat} or {@link LargeService#blob} through an RpcServer
- * with the msgpack codec instead (the remote-API path; the server is this class, {@code --serve}).
+ * <p>{@code --mode stream} (default) echoes raw messages through that stream server; {@code --mode string},
+ * {@code --mode blob} and {@code --mode buf} call {@link LargeService#repeat}, {@link LargeService#blob}
+ * ({@code byte[]}) or {@link LargeService#buf} ({@code ByteBuf}) through an RpcServer with the msgpack codec
+ * instead (the remote-API path; the server is this class, {@code --serve}), which also reports its peak
+ * heap (in use, committed) and direct memory during the calls, and its RSS after a GC.
  * {@code --xmx} sets the server's heap (default 1g), {@code --jvm "..."} adds JVM options.
  *
  * <pre>
@@ -91,7 +94,12 @@ public final class LargeMessages {
                             throw new IllegalStateException("blob returned something else");
                         }
                     };
-                    default -> throw new IllegalArgumentException("--mode stream|string|blob, not " + mode);
+                    case "buf" -> (s, n) -> {
+                        if (RPC.proxy(LargeService.class, s).buf(Unpooled.wrappedBuffer(new byte[n])).readableBytes() != n) {
+                            throw new IllegalStateException("buf returned something else");
+                        }
+                    };
+                    default -> throw new IllegalArgumentException("--mode stream|string|blob|buf, not " + mode);
                 };
                 echo(streams, 1024, 1, call); // warm: classes loaded, pools made
                 in.println();
@@ -101,10 +109,12 @@ public final class LargeMessages {
                 long peak = kib(server.pid(), "VmHWM");
                 in.println();
                 String after = out.readLine();
+                long rssAfter = kib(server.pid(), "VmRSS"); // after the server's System.gc() in MEASURE
                 long live = (long) conns * size / 1024;
                 System.out.printf(Locale.ROOT, "mode=%s runtime=%s conns=%d rounds=%d msgMiB=%.1f rssBeforeMiB=%.0f rssPeakMiB=%.0f "
-                        + "growthMiB=%.0f growthPerLiveByte=%.1f%n  warm:  %s%n  after: %s%n", mode, rt, conns, rounds, size / 1048576.0,
-                        before / 1024.0, peak / 1024.0, (peak - before) / 1024.0, (peak - before) / (double) live, warm, after);
+                        + "growthMiB=%.0f growthPerLiveByte=%.1f rssAfterGcMiB=%.0f%n  warm:  %s%n  after: %s%n", mode, rt, conns, rounds,
+                        size / 1048576.0, before / 1024.0, peak / 1024.0, (peak - before) / 1024.0, (peak - before) / (double) live,
+                        rssAfter / 1024.0, warm, after);
                 for (ClientStream s : streams) {
                     s.close();
                 }
@@ -166,16 +176,80 @@ public final class LargeMessages {
                 public byte[] blob(byte[] b) {
                     return b;
                 }
+
+                @Override
+                public ByteBuf buf(ByteBuf b) {
+                    return b; // the server retains it for the reply (an argument returned as it is)
+                }
             });
             RpcAddress bound = server.listen(RpcAddress.parse("127.0.0.1:0"));
             System.out.println("READY " + bound);
             System.out.flush();
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            Peaks peaks = null;
             while (in.readLine() != null) {
-                System.out.println(IdleConnections.measure(runtime.allocator(), -1));
+                String m = IdleConnections.measure(runtime.allocator(), -1);
+                if (peaks != null) {
+                    m += " " + peaks.finish();
+                }
+                System.out.println(m);
                 System.out.flush();
+                peaks = peaks == null ? new Peaks() : null; // from the warm measure to the next one
             }
             server.shutdownNow();
+        }
+    }
+
+    /**
+     * Where the server's memory goes while the calls run: the highest heap in use and committed, and the
+     * highest direct memory (NIO's count plus Netty's own, which bypasses it), sampled every 2 ms by a
+     * thread of the server JVM. Heap in use is the live data plus the garbage not yet collected.
+     */
+    private static final class Peaks extends Thread {
+        private volatile boolean stop;
+        private long heapUsed;
+        private long heapCommitted;
+        private long direct;
+
+        Peaks() {
+            super("peaks");
+            setDaemon(true);
+            start();
+        }
+
+        @Override
+        public void run() {
+            java.lang.management.MemoryMXBean mem = java.lang.management.ManagementFactory.getMemoryMXBean();
+            List<java.lang.management.BufferPoolMXBean> pools =
+                    java.lang.management.ManagementFactory.getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class);
+            while (!stop) {
+                java.lang.management.MemoryUsage h = mem.getHeapMemoryUsage();
+                heapUsed = Math.max(heapUsed, h.getUsed());
+                heapCommitted = Math.max(heapCommitted, h.getCommitted());
+                long d = Math.max(0, io.netty.util.internal.PlatformDependent.usedDirectMemory());
+                for (java.lang.management.BufferPoolMXBean p : pools) {
+                    if (p.getName().equals("direct")) {
+                        d += p.getMemoryUsed();
+                    }
+                }
+                direct = Math.max(direct, d);
+                try {
+                    Thread.sleep(2);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+
+        String finish() {
+            stop = true;
+            try {
+                join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return String.format(Locale.ROOT, "peakHeapUsedMiB=%.0f peakHeapCommittedMiB=%.0f peakDirectMiB=%.0f",
+                    heapUsed / 1048576.0, heapCommitted / 1048576.0, direct / 1048576.0);
         }
     }
 

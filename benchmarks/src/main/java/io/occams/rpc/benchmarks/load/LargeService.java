@@ -1,5 +1,6 @@
 package io.occams.rpc.benchmarks.load;
 
+import io.netty.buffer.ByteBuf;
 import io.occams.rpc.api.RpcService;
 
 /** {@link LargeMessages}' contract for the remote-API path: a string and a blob (msgpack bin), each echoed. */
@@ -10,4 +11,7 @@ public interface LargeService {
 
     /** {@code b}, unchanged. */
     byte[] blob(byte[] b);
+
+    /** {@code b}, unchanged, as a buffer: a view of the request on the server, sent back without a copy. */
+    ByteBuf buf(ByteBuf b);
 }

@@ -20,6 +20,9 @@ import java.lang.reflect.Type;
  * <tr><td>{@code float} / {@code double}</td><td>float32 {@code ca} / float64 {@code cb}</td><td>any float or integer</td></tr>
  * <tr><td>{@code char}, {@code String}</td><td>str (fixstr, str8/16/32)</td><td>bin (strict UTF-8)</td></tr>
  * <tr><td>{@code byte[]}</td><td>bin</td><td>str; an array of integers</td></tr>
+ * <tr><td>{@code io.netty.buffer.ByteBuf}, only as a whole parameter or result</td><td>bin of its readable
+ *     bytes; into a {@code CompositeByteBuf} target a large one is added as a retained slice, not copied</td>
+ *     <td>str; decoded as a slice of the input, not a copy (borrowed: valid as long as the input)</td></tr>
  * <tr><td>{@code Collection}, {@code List}, {@code Set}, arrays</td><td>array</td><td></td></tr>
  * <tr><td>{@code Map}</td><td>map</td><td></td></tr>
  * <tr><td>{@code Optional<T>}</td><td>nil or the value</td><td></td></tr>

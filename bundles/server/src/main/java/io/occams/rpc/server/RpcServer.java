@@ -32,6 +32,12 @@ import org.osgi.annotation.versioning.ProviderType;
  * reader and must not block (see {@link ServiceDispatcher}). Thread-safe: every method may be called from
  * any thread.
  *
+ * <p>Large blobs: a service method may take and return {@code io.netty.buffer.ByteBuf} (a whole parameter or
+ * result; msgpack bin on the wire, as {@code byte[]}), which costs no copy of the bytes. An argument is a view
+ * of the request, valid until the call is answered (the method returns, or its future completes): retain or
+ * copy it to keep it longer. A result is taken by the server and released once written; an argument returned
+ * as it is (an echo) is retained by the server first. A {@code byte[]} or {@code String} is a heap copy.
+ *
  * <pre>{@code
  * try (RpcServer server = RpcServer.builder().runtime(runtime).build()) {
  *     server.register(CalService.class, new CalServiceImpl());

@@ -587,7 +587,7 @@ public final class ServiceDispatcher implements Dispatch {
     }
 
     private void answerResult(ServerCall call, MethodInvoker m, Object result) {
-        ByteBuf out = ReplyBuffer.take(call.alloc());
+        ByteBuf out = m.replyBuffer(call.alloc(), result);
         try {
             try {
                 m.encodeResult(result, out);

@@ -1,6 +1,7 @@
 package io.occams.rpc.client.internal;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.occams.rpc.api.RpcCode;
 import io.occams.rpc.api.RpcException;
 import io.occams.rpc.api.spi.Codec;
@@ -90,6 +91,11 @@ final class ProxyCall extends ClientTask implements Runnable {
                 value = plan.emptyValue; // msg_len 0: the seed's Resp::default()
             } else {
                 value = plan.result.decode(msg);
+                if (value instanceof ByteBuf b) {
+                    // A ByteBuf result is a slice of the reply, which is released when this returns: the
+                    // caller gets a heap copy, which needs no release (spec-level: a msgpack bin).
+                    value = Unpooled.copiedBuffer(b);
+                }
                 if (value == null && plan.primitive != null) {
                     finish(null, new RpcException(RpcCode.DECODE, plan.action + ": the reply is nil, but the result is a " + plan.primitive));
                     return;

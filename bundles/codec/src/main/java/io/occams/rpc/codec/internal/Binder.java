@@ -1,5 +1,6 @@
 package io.occams.rpc.codec.internal;
 
+import io.netty.buffer.ByteBuf;
 import io.occams.rpc.api.RpcCode;
 import io.occams.rpc.api.RpcException;
 import io.occams.rpc.codec.internal.Containers.Factory;
@@ -162,6 +163,11 @@ public final class Binder {
         final Map<Type, Node.Lazy> inProgress = new HashMap<>();
 
         Node node(Type type, int nesting) {
+            if (type == ByteBuf.class && nesting > 0) {
+                // A buffer is a borrowed view of a message, or handed over to be released: rules for a
+                // whole parameter or result, which a value inside another one could not follow.
+                throw CodecFailure.encode("ByteBuf is bound only as a whole parameter or result, not inside another type");
+            }
             Node n = cache.get(type);
             if (n == null) {
                 n = done.get(type);
@@ -254,6 +260,9 @@ public final class Binder {
             }
             if (c == byte[].class) {
                 return new Scalars.BytesNode(b, c);
+            }
+            if (c == ByteBuf.class) {
+                return new Scalars.BufNode(b, c);
             }
             if (c == BigInteger.class) {
                 return new Scalars.BigIntegerNode(b, c);

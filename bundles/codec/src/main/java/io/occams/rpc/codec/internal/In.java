@@ -48,6 +48,9 @@ final class In implements MessageBufferInput {
     /** Views of the first n bytes of {@link #chunk}, made when first needed, for inputs of n <= {@value #SMALL} bytes. */
     private final MessageBuffer[] smallViews = new MessageBuffer[SMALL + 1];
     private long limit;
+    /** The input of this decoding and where its readable bytes start (for {@link #readSlice}). */
+    private ByteBuf input;
+    private int inputStart;
     /** Holds str payloads and map keys while they are matched or turned into a String. */
     private byte[] scratch = new byte[SCRATCH];
 
@@ -60,6 +63,8 @@ final class In implements MessageBufferInput {
         int len = in.readableBytes();
         int from = in.readerIndex();
         limit = len;
+        input = in;
+        inputStart = from;
         if (len <= SMALL) {
             // A small input (every argument list and result of a typical call) is copied into the chunk
             // and read through a view of the chunk made once per length: no wrapper per decoding.
@@ -85,6 +90,7 @@ final class In implements MessageBufferInput {
     void end() throws IOException {
         pending = null;
         source = null;
+        input = null;
         unpacker.reset(this);
         if (scratch.length > KEEP_AT_MOST) {
             scratch = new byte[SCRATCH];
@@ -308,6 +314,38 @@ final class In implements MessageBufferInput {
         byte[] b = new byte[n];
         unpacker.readPayload(b, 0, n);
         return b;
+    }
+
+    /**
+     * A bin (or str) as a slice of the input, no copy: borrowed, valid as long as the input's bytes are.
+     * The payload is skipped, not read, so a chunked input is walked through the chunk array and nothing
+     * of the payload's size is allocated.
+     */
+    ByteBuf readSlice(MessageFormat f, String target) throws IOException {
+        int header;
+        switch (f) {
+            case FIXSTR:
+                header = 1;
+                break;
+            case BIN8:
+            case STR8:
+                header = 2;
+                break;
+            case BIN16:
+            case STR16:
+                header = 3;
+                break;
+            case BIN32:
+            case STR32:
+                header = 5;
+                break;
+            default:
+                throw mismatch(target, f);
+        }
+        long at = consumed();
+        unpacker.skipValue(); // the header says how long; a payload that runs past the input fails here
+        long n = consumed() - at - header;
+        return input.slice(inputStart + (int) (at + header), (int) n);
     }
 
     void skip() throws IOException {

@@ -2,6 +2,7 @@ package io.occams.rpc.codec.internal;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.CompositeByteBuf;
 import java.io.IOException;
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessagePacker;
@@ -66,8 +67,41 @@ final class Out implements MessageBufferOutput {
         int len = ByteBufUtil.utf8Bytes(s);
         packer.packRawStringHeader(len);
         packer.flush();
+        ByteBuf own = ownComponent(len);
+        if (own != null) {
+            try {
+                ByteBufUtil.reserveAndWriteUtf8(own, s, len);
+            } catch (RuntimeException | Error e) {
+                own.release();
+                throw e;
+            }
+            addComponent(own);
+            return;
+        }
         reserve(len);
         ByteBufUtil.reserveAndWriteUtf8(target, s, len);
+    }
+
+    /** Payloads of at least this many bytes get a buffer of their own in a composite target. */
+    static final int OWN_COMPONENT = 64 * 1024;
+
+    /**
+     * For a payload of {@code len} bytes into a composite target (at least {@value #OWN_COMPONENT}): a
+     * direct buffer of exactly that size, to be filled and {@link #addComponent added}; else null. A large
+     * reply then goes to the socket as it was encoded, with no heap copy and no growth of the target.
+     */
+    ByteBuf ownComponent(int len) {
+        if (len < OWN_COMPONENT || !(target instanceof CompositeByteBuf c)) {
+            return null;
+        }
+        return c.alloc().directBuffer(len, len);
+    }
+
+    /** Appends a filled buffer from {@link #ownComponent} to the composite target, which takes it. */
+    void addComponent(ByteBuf own) {
+        CompositeByteBuf c = (CompositeByteBuf) target;
+        c.capacity(c.writerIndex()); // the component must follow the bytes written, not the room after them
+        c.addComponent(true, own);
     }
 
     /** A payload of {@code len} bytes comes next: grows the target once to exactly what it needs (not by doubling). */
@@ -79,6 +113,32 @@ final class Out implements MessageBufferOutput {
                 target.capacity((int) want);
             }
         }
+    }
+
+    /** Buffers of at least this many bytes go into a composite target as a slice instead of being copied. */
+    static final int SLICE_AT_LEAST = 4 * 1024;
+
+    /**
+     * A buffer's readable bytes as a bin. Into a {@link CompositeByteBuf} target a large one is added as a
+     * retained slice, so its bytes are not copied (the target holds them until it is released); into any
+     * other target they are copied, the target grown once. {@code b} itself is left as it is.
+     */
+    void writeBuf(ByteBuf b) throws IOException {
+        int n = b.readableBytes();
+        packer.packBinaryHeader(n);
+        if (n >= SLICE_AT_LEAST && target instanceof CompositeByteBuf c) {
+            packer.flush();
+            c.capacity(c.writerIndex()); // the slice must follow the bytes written, not the room after them
+            c.addComponent(true, b.retainedSlice());
+            return;
+        }
+        if (n > LARGE_STRING) {
+            reserve(n);
+            target.writeBytes(b, b.readerIndex(), n);
+            return;
+        }
+        packer.flush();
+        target.writeBytes(b, b.readerIndex(), n);
     }
 
     void checkDepth(int depth) {

@@ -316,6 +316,14 @@ final class Scalars {
         void write(Out out, Object value, int depth) throws IOException {
             byte[] b = (byte[]) value;
             out.packer.packBinaryHeader(b.length);
+            if (b.length >= Out.OWN_COMPONENT) {
+                out.packer.flush();
+                ByteBuf own = out.ownComponent(b.length);
+                if (own != null) {
+                    out.addComponent(own.writeBytes(b));
+                    return;
+                }
+            }
             if (b.length > Out.LARGE_STRING) {
                 out.reserve(b.length);
             }
@@ -333,6 +341,29 @@ final class Scalars {
                 return b;
             }
             return in.readBytes(f, "bin");
+        }
+    }
+
+    /**
+     * {@code ByteBuf} (Netty): msgpack bin, as {@code byte[]}, without copies. Decoding gives a slice of
+     * the input's bytes (borrowed: valid as long as the input is; decodes a bin or a str); encoding
+     * appends the value's readable bytes ({@link Out#writeBuf}: a retained slice into a composite target).
+     * The value's indexes and reference count are left as they are. Bound only as a whole parameter or
+     * result ({@link Binder}): what owns and releases it is the caller's rule, not the codec's.
+     */
+    static final class BufNode extends Node {
+        BufNode(Binder b, Type t) {
+            super(b, t);
+        }
+
+        @Override
+        void write(Out out, Object value, int depth) throws IOException {
+            out.writeBuf((ByteBuf) value);
+        }
+
+        @Override
+        Object readValue(In in, MessageFormat f, int depth) throws IOException {
+            return in.readSlice(f, "bin");
         }
     }
 

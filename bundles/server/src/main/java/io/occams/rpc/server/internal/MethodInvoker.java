@@ -1,6 +1,7 @@
 package io.occams.rpc.server.internal;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.occams.rpc.api.MethodContract;
 import io.occams.rpc.api.RpcCode;
 import io.occams.rpc.api.RpcException;
@@ -10,6 +11,7 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.reflect.Method;
+import java.util.concurrent.CompletionStage;
 
 /**
  * One method of one provider, bound once at registration: a {@link MethodHandle} on the implementation
@@ -26,6 +28,8 @@ public final class MethodInvoker {
     /** The positions of the primitive parameters (a nil there is a decode failure), and their types. */
     private final int[] primitiveAt;
     private final Class<?>[] primitiveType;
+    /** Whether the result is a {@code ByteBuf}: taken by the server and released once encoded. */
+    private final boolean bufferResult;
 
     private MethodInvoker(MethodContract contract, MethodHandle handle, Binding<Object[]> arguments, Binding<Object> result) {
         this.contract = contract;
@@ -37,6 +41,7 @@ public final class MethodInvoker {
         for (Class<?> t : types) {
             n += t.isPrimitive() ? 1 : 0;
         }
+        this.bufferResult = contract.resultType() == ByteBuf.class;
         this.primitiveAt = new int[n];
         this.primitiveType = new Class<?>[n];
         for (int i = 0, j = 0; i < types.length; i++) {
@@ -157,14 +162,65 @@ public final class MethodInvoker {
         return args;
     }
 
-    /** Calls the method; throws what it throws. */
+    /**
+     * Calls the method; throws what it throws. A {@code ByteBuf} result is the server's to release
+     * ({@link #encodeResult}); one of the (borrowed) arguments returned as it is gets a reference of its
+     * own first, so that returning an argument, as an echo does, is right.
+     */
     public Object invoke(Object[] args) throws Throwable {
-        return (Object) handle.invokeExact(args);
+        Object r = (Object) handle.invokeExact(args);
+        if (!bufferResult || r == null) {
+            return r;
+        }
+        if (!isAsync()) {
+            return own(r, args);
+        }
+        if (r instanceof CompletionStage<?> stage) {
+            return stage.thenApply(v -> own(v, args));
+        }
+        return r;
     }
 
-    /** Appends the encoding of {@code value} as the method's result to {@code out} (borrowed). */
+    private static Object own(Object r, Object[] args) {
+        for (Object a : args) {
+            if (a == r) {
+                ((ByteBuf) r).retain();
+                break;
+            }
+        }
+        return r;
+    }
+
+    /**
+     * The buffer to encode {@code result} into, of which the caller owns one reference: for a
+     * {@code ByteBuf} result, a long {@code String} or a large {@code byte[]} a composite, into which the
+     * codec puts the large payload as a buffer of its own (a {@code ByteBuf} as it is, no copy; a string
+     * or array in a direct buffer of its exact size), so the reply goes to the socket as encoded; else the
+     * thread's {@link ReplyBuffer} (give it back with {@link ReplyBuffer#done}), which needs no allocation.
+     */
+    public ByteBuf replyBuffer(ByteBufAllocator alloc, Object result) {
+        if (bufferResult || result instanceof String s && s.length() >= LARGE_RESULT
+                || result instanceof byte[] b && b.length >= LARGE_RESULT) {
+            return alloc.compositeDirectBuffer();
+        }
+        return ReplyBuffer.take(alloc);
+    }
+
+    /** Strings (chars) and arrays (bytes) of at least this length are encoded into a composite reply. */
+    static final int LARGE_RESULT = 64 * 1024;
+
+    /**
+     * Appends the encoding of {@code value} as the method's result to {@code out} (borrowed). A
+     * {@code ByteBuf} value is released, encoded or not: {@code out} holds what it needs of it.
+     */
     public void encodeResult(Object value, ByteBuf out) {
-        result.encode(value, out);
+        try {
+            result.encode(value, out);
+        } finally {
+            if (bufferResult && value instanceof ByteBuf b) {
+                b.release();
+            }
+        }
     }
 
     @Override

@@ -55,6 +55,8 @@ public final class RequestDecoder {
     private int blobIndex;
     private int blobLength;
     private String action;
+    /** The length of the incomplete frame whose header the last {@link #next} checked, or 0. */
+    private long pendingLength;
 
     /**
      * @param maxFrameBytes the largest msg + blob accepted
@@ -78,6 +80,7 @@ public final class RequestDecoder {
      */
     public boolean next(ByteBuf in) {
         int readable = in.readableBytes();
+        pendingLength = 0;
         if (readable < Frames.REQUEST_HEADER_LENGTH) {
             if (readable >= 3) {
                 checkMagicAndVersion(in); // refuse garbage without waiting for a whole header
@@ -107,6 +110,7 @@ public final class RequestDecoder {
         }
         long total = Frames.REQUEST_HEADER_LENGTH + (long) actLen + msgLen + blobLen;
         if (readable < total) {
+            pendingLength = total;
             return false;
         }
         this.buf = in;
@@ -122,6 +126,15 @@ public final class RequestDecoder {
         this.action = actLen == 0 ? null : decodeAction(in, actionIndex, actLen);
         in.readerIndex((int) (r + total));
         return true;
+    }
+
+    /**
+     * After {@link #next} returned false: the whole length (header included) of the frame it is waiting
+     * for when that frame's header was readable and checked against the limits (so at most {@code 32 +
+     * maxActionBytes + maxFrameBytes}), else 0. A reader may allocate a buffer of this length for it.
+     */
+    public long pendingFrameLength() {
+        return pendingLength;
     }
 
     /** The frame's sequence number. */

@@ -42,6 +42,8 @@ import org.slf4j.LoggerFactory;
 public final class ServerConnection implements ConnectionHandler {
     private static final Logger LOG = LoggerFactory.getLogger(ServerConnection.class);
     private static final int BLOB_COPY_LIMIT = 4 * 1024;
+    /** Reply messages of at least this many bytes are written as their own buffer, not copied into the batch. */
+    static final int MSG_COPY_LIMIT = 64 * 1024;
     /** For servers made without their own fault log (one per {@code StreamServer} otherwise). */
     private static final RateLimitedLog SHARED_FAULTS = new RateLimitedLog(LOG);
     private static final byte[] ENCODE_ERROR = RpcCode.ENCODE.wireBytes();
@@ -171,16 +173,21 @@ public final class ServerConnection implements ConnectionHandler {
         reader = Thread.currentThread();
         ByteBuf in = cumulation.add(data);
         try {
-            while (decoder.next(in)) {
-                if (!sawFrame) {
-                    sawFrame = true;
+            do {
+                while (decoder.next(in)) {
+                    if (!sawFrame) {
+                        sawFrame = true;
+                    }
+                    if (decoder.isPing()) {
+                        writeResponse(decoder.seq(), Frames.FLAG_OK, 0, null, null, false);
+                    } else {
+                        dispatchOne();
+                    }
                 }
-                if (decoder.isPing()) {
-                    writeResponse(decoder.seq(), Frames.FLAG_OK, 0, null, null, false);
-                } else {
-                    dispatchOne();
-                }
-            }
+                // A large frame's start moves into a buffer of its exact length; after a large frame, the
+                // bytes read past its end are decoded next.
+                in = cumulation.next(decoder.pendingFrameLength());
+            } while (in != null);
         } catch (FrameException e) {
             faults.warn("connections closed for a bad frame", "closing connection from {}: {}", name, e.getMessage());
             broken = true;
@@ -360,16 +367,26 @@ public final class ServerConnection implements ConnectionHandler {
                 }
                 ByteBuf o = out.get(connection.alloc());
                 Frames.writeResponseHeader(o, flag, flag == Frames.FLAG_OK ? msgLength : word, seq, bodyLength);
-                if (msgLength > 0) {
+                if (msgLength >= MSG_COPY_LIMIT) {
+                    // A large reply message goes out as the buffer it was encoded into, as a blob does: a
+                    // copy into the batch would be a second buffer of its size (and grow the batch to it).
+                    connection.write(out.take());
+                    connection.write(msg);
+                    msg = null;
+                    unflushed = true;
+                    o = null;
+                } else if (msgLength > 0) {
                     o.writeBytes(msg, msg.readerIndex(), msgLength);
                 }
                 if (bodyLength >= BLOB_COPY_LIMIT) {
-                    connection.write(out.take());
+                    if (o != null) {
+                        connection.write(out.take());
+                    }
                     connection.write(body);
                     body = null;
                     unflushed = true;
                 } else if (bodyLength > 0) {
-                    o.writeBytes(body, body.readerIndex(), bodyLength);
+                    out.get(connection.alloc()).writeBytes(body, body.readerIndex(), bodyLength);
                 }
             }
         } finally {
