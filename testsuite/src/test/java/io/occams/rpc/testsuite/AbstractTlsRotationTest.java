@@ -36,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 abstract class AbstractTlsRotationTest extends RuntimePerTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final Duration HANDSHAKE = Duration.ofSeconds(60);
 
     @TempDir
     Path certs;
@@ -53,11 +54,14 @@ abstract class AbstractTlsRotationTest extends RuntimePerTest {
     @Test
     void replacingTheFilesUnderLoadServesTheNewCertificateToNewConnectionsWithoutAFailedCall() throws Exception {
         TestCertificates.Pki pki = TestCertificates.Pki.create(certs);
-        TlsConfig serverTls = pki.server().tls(pki.caPem()).reloadInterval(Duration.ZERO).build();
+        // A generous handshake timeout on both ends: on a loaded machine (load average 50) a handshake took
+        // longer than the default 10 s, and the pool's reconnect backoff then failed calls; the test is
+        // about rotation, not about timeouts.
+        TlsConfig serverTls = pki.server().tls(pki.caPem()).reloadInterval(Duration.ZERO).handshakeTimeout(HANDSHAKE).build();
         StreamServer server = new StreamServer(runtime, ServerConfig.builder().tls(serverTls).build(), new FileService());
         closeAfter(server::shutdownNow);
         RpcAddress a = server.listen(RpcAddress.tcp("127.0.0.1", 0));
-        TlsConfig clientTls = pki.clientTls(true).build();
+        TlsConfig clientTls = pki.clientTls(true).handshakeTimeout(HANDSHAKE).build();
         ClientConfig clientConfig = ClientConfig.builder().tls(clientTls).build();
         ClientPool pool = new ClientPool(runtime, a, clientConfig);
         closeAfter(pool::close);

@@ -194,6 +194,10 @@ public final class LoadHarness {
                                 i, total, s.name, c, rep, r.callsPerSec, r.p50us, r.p99us,
                                 s.blob > 0 ? String.format(Locale.ROOT, "  %,8.0f MB/s", r.mbPerSec()) : "",
                                 r.errors > 0 ? "  errors " + r.errors : "");
+                        double[] cpu = cpuUs.get(r);
+                        if (cpu != null) {
+                            System.out.printf(Locale.ROOT, "          CPU per call: client %,.1f us + server %,.1f us%n", cpu[0], cpu[1]);
+                        }
                     }
                 }
             }
@@ -214,6 +218,11 @@ public final class LoadHarness {
     private List<String> jvm(String role, String contender) {
         List<String> cmd = new ArrayList<>(List.of(javaBin, "-Xms1g", "-Xmx1g", "--enable-native-access=ALL-UNNAMED",
                 "--sun-misc-unsafe-memory-access=allow", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
+        if (contender.startsWith("occams-tls")) {
+            // the one INFO line each runtime logs for its first TLS session: engine, protocol, cipher suite
+            cmd.add("-Dorg.slf4j.simpleLogger.log.io.occams.rpc.runtime.netty.internal.NettyTls=info");
+            cmd.add("-Dorg.slf4j.simpleLogger.log.io.occams.rpc.runtime.vthreads.internal.TlsHandshake=info");
+        }
         if (jfr && contender.startsWith("occams")) {
             cmd.add("-XX:StartFlightRecording=settings=profile,filename="
                     + out.resolve("jfr").resolve(contender + "-" + role + "-" + System.nanoTime() + ".jfr"));
@@ -321,10 +330,15 @@ public final class LoadHarness {
         Path err = out.resolve("logs").resolve(c + "-" + s.name + "-" + rep + ".err");
         Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
         List<String> lines = new ArrayList<>();
+        Process server = servers.get(c);
+        long[] serverCpu = {-1, -1}; // the server JVM's CPU time at the client's WINDOW and RESULT lines
         Thread reader = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 String l;
                 while ((l = r.readLine()) != null) {
+                    if (l.startsWith("WINDOW") || l.startsWith("RESULT")) {
+                        serverCpu[l.startsWith("WINDOW") ? 0 : 1] = cpuNanos(server);
+                    }
                     synchronized (lines) {
                         lines.add(l);
                     }
@@ -342,7 +356,45 @@ public final class LoadHarness {
         synchronized (lines) {
             all = String.join("\n", lines);
         }
-        return c.equals("iperf3") ? parseIperf(c, s, rep, all) : c.startsWith("grpc") ? parseGrpc(c, s, rep, all) : parseOurs(c, s, rep, all);
+        if (c.startsWith("occams-tls") && tlsReported.add(c)) {
+            System.out.printf("          %s TLS: client: %s; server: %s%n", c, tlsLine(err),
+                    tlsLine(out.resolve("logs").resolve(c + "-server.err")));
+        }
+        Run run = c.equals("iperf3") ? parseIperf(c, s, rep, all) : c.startsWith("grpc") ? parseGrpc(c, s, rep, all) : parseOurs(c, s, rep, all);
+        Matcher cpu = CPU.matcher(all);
+        if (cpu.find() && serverCpu[0] >= 0 && serverCpu[1] >= 0 && run.callsPerSec > 0) {
+            double calls = run.callsPerSec * Double.parseDouble(all.replaceAll("(?s).*RESULT calls=\\d+ secs=([\\d.]+).*", "$1"));
+            double clientMs = Double.parseDouble(cpu.group(1));
+            double serverMs = (serverCpu[1] - serverCpu[0]) / 1e6;
+            if (clientMs >= 0) {
+                cpuUs.put(run, new double[] {clientMs * 1e3 / calls, serverMs * 1e3 / calls});
+            }
+        }
+        return run;
+    }
+
+    /** The TLS contenders whose engine and cipher suite were printed. */
+    private final java.util.Set<String> tlsReported = new java.util.HashSet<>();
+
+    /** What a TLS JVM logged about its first session (engine, protocol, cipher suite), from its stderr. */
+    private static String tlsLine(Path err) {
+        try (var lines = Files.lines(err)) {
+            return lines.filter(l -> l.contains("TLS on the") && l.contains("first session")).map(l -> l.substring(l.indexOf("TLS on the")))
+                    .findFirst().orElse("(not logged)");
+        } catch (IOException | UncheckedIOException e) {
+            return "(no log)";
+        }
+    }
+
+    /** The client's own CPU time over the measured window, at the end of its RESULT line ({@link Measure#run}). */
+    private static final Pattern CPU = Pattern.compile("RESULT .* cpums=([\\d.-]+)");
+
+    /** CPU microseconds per call over the measured window, client JVM [0] and server JVM [1], per run (occams and raw only). */
+    private final Map<Run, double[]> cpuUs = new java.util.IdentityHashMap<>();
+
+    /** A process's CPU time so far (user + system, all threads), or -1 when the platform does not tell. */
+    private static long cpuNanos(Process p) {
+        return p == null ? -1 : p.info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(-1L);
     }
 
     private static final Pattern RESULT = Pattern.compile(
@@ -472,6 +524,7 @@ public final class LoadHarness {
                         Double.isNaN(vsRaw) ? "" : String.format(Locale.ROOT, "%.0f%%", 100 * vsRaw)));
             }
         }
+        md.append(cpuTable());
         Files.writeString(out.resolve("results.md"), md);
         Files.writeString(out.resolve("results.csv"), csv);
         Files.writeString(out.resolve("runs.csv"), csvRuns);
@@ -479,6 +532,38 @@ public final class LoadHarness {
         System.out.print(md);
         System.out.println();
         System.out.println("written: " + out.resolve("results.md") + ", results.csv, runs.csv");
+    }
+
+    /**
+     * CPU per call, client and server JVM, medians over rounds: what a call costs whatever the load
+     * on the machine, and (for blobs) the throughput it allows when the client and the server have
+     * every core of this machine to themselves: cores / (CPU seconds per byte).
+     */
+    private String cpuTable() {
+        if (cpuUs.isEmpty()) {
+            return "";
+        }
+        int cores = Runtime.getRuntime().availableProcessors();
+        StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "%nCPU per call over the measured windows (client JVM + server JVM, "
+                + "user + system time, medians over rounds). The ceiling is what that cost allows on %d idle cores: "
+                + "%d x 1 s of CPU / (CPU per call).%n%n| shape | contender | client CPU us/call | server CPU us/call | "
+                + "total us/call | ceiling calls/s | ceiling MB/s |%n|---|---|---:|---:|---:|---:|---:|%n", cores, cores));
+        for (Shape s : shapes) {
+            for (String c : contenders) {
+                List<double[]> xs = runs.stream().filter(r -> r.contender.equals(c) && r.shape.equals(s) && cpuUs.containsKey(r))
+                        .map(cpuUs::get).toList();
+                if (xs.isEmpty()) {
+                    continue;
+                }
+                double client = median(xs.stream().map(x -> x[0]).toList());
+                double server = median(xs.stream().map(x -> x[1]).toList());
+                double total = median(xs.stream().map(x -> x[0] + x[1]).toList());
+                double calls = cores * 1e6 / total;
+                md.append(String.format(Locale.ROOT, "| %s | %s | %,.1f | %,.1f | %,.1f | %,.0f | %s |%n", s.name, c, client, server, total,
+                        calls, s.blob > 0 ? String.format(Locale.ROOT, "%,.0f", calls * s.blob / 1e6) : ""));
+            }
+        }
+        return md.toString();
     }
 
     private static String osName() {

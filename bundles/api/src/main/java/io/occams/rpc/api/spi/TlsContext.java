@@ -154,10 +154,14 @@ public final class TlsContext {
         return e;
     }
 
-    /** Applies protocols, hostname verification and SNI to a client engine (of any provider). */
+    /**
+     * Applies protocols, hostname verification and SNI to a client engine (of any provider), and
+     * offers AES-128-GCM first ({@link #fastFirst}).
+     */
     public void configureClient(SSLEngine e, String host) {
         SSLParameters p = e.getSSLParameters();
         p.setProtocols(config.protocols().toArray(new String[0]));
+        p.setCipherSuites(fastFirst(p.getCipherSuites()));
         if (config.hostnameVerification()) {
             p.setEndpointIdentificationAlgorithm("HTTPS");
         }
@@ -171,10 +175,15 @@ public final class TlsContext {
         e.setSSLParameters(p);
     }
 
-    /** Applies protocols and client auth to a server engine (of any provider). */
+    /**
+     * Applies protocols and client auth to a server engine (of any provider), and makes it choose by
+     * its own order of cipher suites, AES-128-GCM first ({@link #fastFirst}).
+     */
     public void configureServer(SSLEngine e) {
         SSLParameters p = e.getSSLParameters();
         p.setProtocols(config.protocols().toArray(new String[0]));
+        p.setCipherSuites(fastFirst(p.getCipherSuites()));
+        p.setUseCipherSuitesOrder(true);
         switch (config.clientAuth()) {
             case REQUIRE -> p.setNeedClientAuth(true);
             case OPTIONAL -> p.setWantClientAuth(true);
@@ -184,6 +193,37 @@ public final class TlsContext {
             }
         }
         e.setSSLParameters(p);
+    }
+
+    /**
+     * The AES-128-GCM suites, in the order they are moved to the front of the enabled ones: the JDK
+     * offers AES-256 first; AES-128 is as safe for this purpose and, in BoringSSL, about 15% cheaper per
+     * byte (10 rounds instead of 14), which bulk transfers (blobs) feel.
+     */
+    private static final List<String> FAST = List.of("TLS_AES_128_GCM_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+
+    /**
+     * {@code enabled} with the AES-128-GCM suites it holds moved to the front (per protocol version: the
+     * TLS 1.3 suite first, then the TLS 1.2 ones), the rest in their order; nothing added or removed.
+     */
+    static String[] fastFirst(String[] enabled) {
+        if (enabled == null) {
+            return null;
+        }
+        List<String> all = List.of(enabled);
+        List<String> out = new ArrayList<>(enabled.length);
+        for (String f : FAST) {
+            if (all.contains(f)) {
+                out.add(f);
+            }
+        }
+        for (String c : enabled) {
+            if (!FAST.contains(c)) {
+                out.add(c);
+            }
+        }
+        return out.toArray(new String[0]);
     }
 
     /** The name a client verifies and sends as SNI: {@link TlsConfig#peerName()}, else the dialled host ({@code localhost} for a Unix socket). */

@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
@@ -20,6 +21,7 @@ import java.util.Collections;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.CompletableFuture;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 import org.slf4j.Logger;
@@ -37,6 +39,7 @@ import org.slf4j.LoggerFactory;
 public final class NettyTls {
     private static final Logger LOG = LoggerFactory.getLogger(NettyTls.class);
     private static volatile boolean providerLogged;
+    private static volatile boolean sessionLogged;
 
     /** The SslContexts made so far, per TlsContext; two slots: client [0] and server [1]. */
     private final Map<TlsContext, Cached[]> cache = Collections.synchronizedMap(new WeakHashMap<>());
@@ -148,11 +151,28 @@ public final class NettyTls {
             if (e.isSuccess()) {
                 SslHandler h = ctx.pipeline().get(SslHandler.class);
                 connection.peerIdentity(PeerIdentity.of(h.engine().getSession()));
+                logSession(h.engine());
                 ctx.pipeline().remove(this);
                 ctx.fireChannelActive();
                 return;
             }
             fail(ctx, e.cause());
+        }
+
+        /**
+         * The engine and what was negotiated: INFO for the first handshake of this JVM (so a benchmark
+         * or an operator sees which engine and cipher suite carry the bytes), DEBUG for every other.
+         */
+        private void logSession(SSLEngine engine) {
+            String engineName = engine instanceof ReferenceCountedOpenSslEngine ? "OpenSSL (" + OpenSsl.versionString() + ")" : "JDK";
+            if (!sessionLogged) {
+                sessionLogged = true;
+                LOG.info("TLS on the netty runtime: {} engine, first session {} {}", engineName, engine.getSession().getProtocol(),
+                        engine.getSession().getCipherSuite());
+            } else if (LOG.isDebugEnabled()) {
+                LOG.debug("{}: TLS {} engine, {} {}", connection.remoteAddress(), engineName, engine.getSession().getProtocol(),
+                        engine.getSession().getCipherSuite());
+            }
         }
 
         private void fail(ChannelHandlerContext ctx, Throwable cause) {

@@ -16,24 +16,26 @@ import javax.net.ssl.SSLHandshakeException;
  * TLS over one blocking {@link SocketChannel}: the JDK's {@link SSLEngine} between a {@link VtConnection}
  * and its socket. {@link #handshake()} runs first, on the thread that set the connection up; then the
  * connection's reader calls {@link #read} (unwrap) and its writer (or an inline flush) calls
- * {@link #write} (wrap), at the same time: the engine allows a wrap and an unwrap to run concurrently,
- * and each side has its own lock and buffers.
+ * {@link #write} (wrap), at the same time: each side has its own lock and buffers (the JDK's engine
+ * itself runs one wrap or unwrap at a time, under a lock of its own, so each holds it for one record).
  *
  * <p>No carrier thread is pinned: the locks are {@link ReentrantLock}s and every wait is a blocking
  * channel call, which parks a virtual thread. A handshake is bounded by whoever started it closing the
  * channel (the runtime's handshake timeout); a read or write in progress then fails.
  *
- * <p>Buffers: the ciphertext read ({@link #netIn}) and the plaintext not yet handed over
- * ({@link #appIn}) belong to the reader; the ciphertext to send ({@link #netOut}, up to four records)
- * to the writer. All are heap buffers: the JDK's AES-GCM is fastest on arrays, and a heap buffer costs
- * no native memory per idle connection.
+ * <p>Buffers: the ciphertext read ({@link #netIn}, up to four records per socket read) and the
+ * plaintext of a record that did not fit the reader's buffer ({@link #appIn}) belong to the reader
+ * (records are unwrapped straight into the reader's buffer when it has room); the ciphertext to send
+ * ({@link #netOut}, up to four records) to the writer. All are heap buffers: the JDK's AES-GCM is
+ * fastest on arrays (it decrypts in place in {@link #netIn} and encrypts in place in {@link #netOut}),
+ * and a heap buffer costs no native memory per idle connection.
  */
 public final class TlsChannel {
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
     /** Records per write call (each up to 16 KiB of plaintext). */
     private static final int RECORDS_PER_WRITE = 4;
-    /** Records one read may unwrap before handing the plaintext over. */
-    private static final int BATCH_RECORDS = 2;
+    /** Records one socket read may bring in (a 64 KiB blob is four). */
+    private static final int READ_RECORDS = 4;
 
     private final SocketChannel channel;
     private final SSLEngine engine;
@@ -62,6 +64,13 @@ public final class TlsChannel {
     private int[] starts = new int[16];
     /** The peer sent close_notify or the socket hit end-of-stream. @GuardedBy("readLock") */
     private boolean inputDone;
+    /**
+     * The session's application buffer size (what one record can unwrap to), kept here: asking the
+     * JDK's engine takes the lock its wrap and unwrap hold. Re-read on an overflow. @GuardedBy("readLock")
+     */
+    private int appSize;
+    /** The session's packet buffer size (one record's ciphertext), kept likewise. @GuardedBy("writeLock") */
+    private int packetSize;
     /** Set once the handshake finished; read by any thread. */
     private volatile PeerIdentity peer = PeerIdentity.ANONYMOUS;
 
@@ -69,8 +78,10 @@ public final class TlsChannel {
         this.channel = channel;
         this.engine = engine;
         int packet = engine.getSession().getPacketBufferSize();
-        this.netIn = ByteBuffer.allocate(packet * BATCH_RECORDS).flip();
-        this.appIn = ByteBuffer.allocate(engine.getSession().getApplicationBufferSize() * BATCH_RECORDS).flip();
+        this.packetSize = packet;
+        this.appSize = engine.getSession().getApplicationBufferSize();
+        this.netIn = ByteBuffer.allocate(packet * READ_RECORDS).flip();
+        this.appIn = ByteBuffer.allocate(appSize).flip();
         this.netOut = ByteBuffer.allocate(packet * RECORDS_PER_WRITE);
     }
 
@@ -172,7 +183,8 @@ public final class TlsChannel {
                     }
                     break;
                 case BUFFER_OVERFLOW:
-                    appIn = grow(appIn, engine.getSession().getApplicationBufferSize());
+                    appSize = Math.max(appSize, engine.getSession().getApplicationBufferSize());
+                    appIn = grow(appIn, appSize);
                     break;
                 default:
                     throw new SSLHandshakeException("the peer closed TLS during the handshake");
@@ -235,63 +247,100 @@ public final class TlsChannel {
     /**
      * Reads plaintext into {@code dst}, blocking until some arrives; -1 once the peer closed TLS (or the
      * socket ended). For the connection's reader (one at a time).
+     *
+     * <p>Fills {@code dst} with every whole record already read, as a plaintext read fills it with
+     * every byte the kernel holds: records are unwrapped straight into {@code dst} while it has room for
+     * one (no copy), and only the last, which does not fit, goes through {@link #appIn}. It blocks (one
+     * socket read at a time) only while it has nothing to return.
      */
     public int read(ByteBuffer dst) throws IOException {
         readLock.lock();
         try {
-            while (true) {
+            int n = 0;
+            while (dst.hasRemaining()) {
                 if (appIn.hasRemaining()) {
-                    int n = Math.min(appIn.remaining(), dst.remaining());
-                    dst.put(appIn.slice(appIn.position(), n));
-                    appIn.position(appIn.position() + n);
-                    return n;
-                }
-                if (inputDone) {
-                    return -1;
-                }
-                unwrapAvailable();
-                if (appIn.hasRemaining() || inputDone) {
+                    n += take(dst);
                     continue;
                 }
+                if (inputDone) {
+                    break;
+                }
+                int got = unwrapAvailable(dst);
+                n += got;
+                if (got > 0 || appIn.hasRemaining() || inputDone) {
+                    continue;
+                }
+                if (n > 0) {
+                    break; // the rest of a record is still on its way: hand over what we have
+                }
                 if (!readMore()) {
-                    inputDone = true;
-                    return -1; // end-of-stream without close_notify: a truncation the frames will show
+                    inputDone = true; // end-of-stream without close_notify: a truncation the frames will show
                 }
             }
+            return n == 0 && inputDone ? -1 : n;
         } finally {
             readLock.unlock();
         }
     }
 
+    /** Moves plaintext from {@link #appIn} to {@code dst}; the bytes moved. @GuardedBy("readLock") */
+    private int take(ByteBuffer dst) {
+        int n = Math.min(appIn.remaining(), dst.remaining());
+        dst.put(dst.position(), appIn, appIn.position(), n);
+        dst.position(dst.position() + n);
+        appIn.position(appIn.position() + n);
+        return n;
+    }
+
     /**
-     * Unwraps every whole record {@link #netIn} holds into the (empty) {@link #appIn}, as long as another
-     * record fits: one read hands the handler many small frames at once, as a plaintext read would.
+     * Unwraps the whole records {@link #netIn} holds: straight into {@code dst} while it has room for a
+     * record, else one into the (empty) {@link #appIn}. Returns the plaintext bytes put into
+     * {@code dst}; stops at the first partial record (underflow) or at close_notify ({@link #inputDone}).
      * @GuardedBy("readLock")
      */
-    private void unwrapAvailable() throws IOException {
-        int appSize = engine.getSession().getApplicationBufferSize();
-        if (appIn.capacity() < appSize) {
-            appIn = ByteBuffer.allocate(appSize * BATCH_RECORDS);
-        }
-        appIn.clear();
-        try {
-            while (netIn.hasRemaining() && appIn.remaining() >= appSize) {
-                SSLEngineResult r = engine.unwrap(netIn, appIn);
-                switch (r.getStatus()) {
-                    case OK -> afterHandshakeStatus(r.getHandshakeStatus());
-                    case CLOSED -> {
-                        inputDone = true;
-                        afterHandshakeStatus(r.getHandshakeStatus());
-                        return;
-                    }
-                    default -> {
-                        return; // underflow: the rest of a record is still on its way; overflow: room is used up
-                    }
+    private int unwrapAvailable(ByteBuffer dst) throws IOException {
+        int produced = 0;
+        boolean viaAppIn = false;
+        while (netIn.hasRemaining()) {
+            boolean direct = !viaAppIn && dst.remaining() >= appSize;
+            SSLEngineResult r;
+            if (direct) {
+                r = engine.unwrap(netIn, dst);
+                produced += r.bytesProduced();
+            } else {
+                if (appIn.capacity() < appSize) {
+                    appIn = ByteBuffer.allocate(appSize);
+                }
+                appIn.clear();
+                try {
+                    r = engine.unwrap(netIn, appIn);
+                } finally {
+                    appIn.flip();
                 }
             }
-        } finally {
-            appIn.flip();
+            switch (r.getStatus()) {
+                case OK -> afterHandshakeStatus(r.getHandshakeStatus());
+                case CLOSED -> {
+                    inputDone = true;
+                    afterHandshakeStatus(r.getHandshakeStatus());
+                    return produced;
+                }
+                case BUFFER_OVERFLOW -> {
+                    if (!direct) {
+                        throw new SSLException("a TLS record larger than the session's application buffer size");
+                    }
+                    viaAppIn = true; // the engine wants more room than dst has: this record goes through appIn
+                    appSize = Math.max(appSize, engine.getSession().getApplicationBufferSize()); // the handshake may have grown it
+                }
+                default -> {
+                    return produced; // underflow: the rest of a record is still on its way
+                }
+            }
+            if (!direct && appIn.hasRemaining()) {
+                return produced; // dst has no room for a whole record: the caller takes from appIn
+            }
         }
+        return produced;
     }
 
     /** After the handshake: the engine may still want a task run or a message sent (TLS 1.3 key update). */
@@ -350,7 +399,7 @@ public final class TlsChannel {
             if (left == 0) {
                 return consumed;
             }
-            int packet = engine.getSession().getPacketBufferSize();
+            int packet = packetSize;
             if (netOut.capacity() < packet) {
                 netOut = ByteBuffer.allocate(packet * RECORDS_PER_WRITE);
             }
@@ -370,6 +419,7 @@ public final class TlsChannel {
                     throw new SSLException("TLS output is closed");
                 }
                 if (r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
+                    packetSize = Math.max(packetSize, engine.getSession().getPacketBufferSize());
                     break;
                 }
                 wrapped += r.bytesConsumed();

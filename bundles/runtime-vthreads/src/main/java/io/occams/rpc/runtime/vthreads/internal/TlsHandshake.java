@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class TlsHandshake {
     private static final Logger LOG = LoggerFactory.getLogger(TlsHandshake.class);
+    private static volatile boolean sessionLogged;
 
     private TlsHandshake() {
     }
@@ -103,6 +104,21 @@ public final class TlsHandshake {
             throw new IOException("handshake timed out after " + tls.config().handshakeTimeout(),
                     new TimeoutException("handshake timed out"));
         }
+        logSession(engine);
         return t;
+    }
+
+    /**
+     * What was negotiated: INFO for the first handshake of this JVM (so a benchmark or an operator sees
+     * which engine and cipher suite carry the bytes), DEBUG for every other.
+     */
+    private static void logSession(SSLEngine engine) {
+        if (!sessionLogged) {
+            sessionLogged = true;
+            LOG.info("TLS on the virtual-thread runtime: JDK engine, first session {} {}", engine.getSession().getProtocol(),
+                    engine.getSession().getCipherSuite());
+        } else if (LOG.isDebugEnabled()) {
+            LOG.debug("TLS: JDK engine, {} {}", engine.getSession().getProtocol(), engine.getSession().getCipherSuite());
+        }
     }
 }
