@@ -1,5 +1,6 @@
 package io.occams.rpc.stream;
 
+import io.occams.rpc.api.intercept.CallInterceptors;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -19,4 +20,16 @@ public interface Caller {
      * peer is unreachable (a failover pool then tries another).
      */
     boolean isHealthy();
+
+    /**
+     * Interceptors that every remote-API proxy over this caller runs around its calls, after the proxy's
+     * own ({@code RpcClient}'s); null for none. A client pool made from Configuration Admin answers the
+     * {@code CallInterceptor} services of the registry here, so that proxies made with a plain
+     * {@code RpcClient} over it see them too. Read once per call: keep it a field read.
+     *
+     * @since 0.3
+     */
+    default CallInterceptors interceptors() {
+        return null;
+    }
 }

@@ -111,6 +111,13 @@ public final class TrackingCaller implements Caller, AutoCloseable {
         return c != null && c.isHealthy();
     }
 
+    /** The tracked caller's interceptors (a pool from Configuration Admin has the registry's). */
+    @Override
+    public io.occams.rpc.api.intercept.CallInterceptors interceptors() {
+        Caller c = current.get();
+        return c == null ? null : c.interceptors();
+    }
+
     /** Fails the calls waiting for a caller; later submits still go to the supplier's caller, without waiting. */
     @Override
     public void close() {

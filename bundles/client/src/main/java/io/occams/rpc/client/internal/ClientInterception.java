@@ -5,6 +5,8 @@ import io.occams.rpc.api.intercept.CallInfo;
 import io.occams.rpc.api.intercept.CallInterceptor;
 import io.occams.rpc.api.intercept.CallInterceptors;
 import io.occams.rpc.api.intercept.CallOutcome;
+import io.occams.rpc.stream.Caller;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 
@@ -15,6 +17,11 @@ import java.util.concurrent.CompletionException;
  */
 public final class ClientInterception {
     private volatile CallInterceptors chain;
+    /** The last chain made of this client's and a caller's interceptors, with the two it was made of. */
+    private volatile Joined joined;
+
+    private record Joined(CallInterceptors own, CallInterceptors callers, CallInterceptors both) {
+    }
 
     public ClientInterception(List<? extends CallInterceptor> interceptors) {
         this.chain = CallInterceptors.of(interceptors);
@@ -34,8 +41,8 @@ public final class ClientInterception {
      * Begins {@code call} in the interceptors, if any; false when one refused it (the call is failed with the
      * refusal then, and must not be sent).
      */
-    boolean begin(ProxyCall call, MethodPlan plan, Object[] args, Object peer) {
-        CallInterceptors c = chain;
+    boolean begin(ProxyCall call, MethodPlan plan, Object[] args, Caller peer) {
+        CallInterceptors c = withCallers(chain, peer.interceptors());
         if (c == null) {
             return true;
         }
@@ -49,6 +56,24 @@ public final class ClientInterception {
         }
         call.future.whenComplete((value, failure) -> c.end(info, states, outcome(info, failure)));
         return true;
+    }
+
+    /** This client's interceptors, then the caller's (a pool from Configuration Admin has the registry's). */
+    private CallInterceptors withCallers(CallInterceptors own, CallInterceptors callers) {
+        if (callers == null) {
+            return own;
+        }
+        if (own == null) {
+            return callers;
+        }
+        Joined j = joined;
+        if (j == null || j.own != own || j.callers != callers) {
+            List<CallInterceptor> all = new ArrayList<>(own.interceptors());
+            all.addAll(callers.interceptors());
+            j = new Joined(own, callers, CallInterceptors.of(all));
+            joined = j;
+        }
+        return j.both;
     }
 
     private static CallOutcome outcome(Info info, Throwable failure) {

@@ -2,6 +2,7 @@ package io.occams.rpc.server.internal;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.occams.rpc.api.PeerIdentity;
 import io.occams.rpc.api.RpcCode;
 import io.occams.rpc.api.RpcException;
 import io.occams.rpc.api.intercept.CallInfo;
@@ -38,6 +39,8 @@ public final class InterceptedCall implements ServerCall, CallInfo {
     /** The decoder's cached action string (copied: the call is recycled once answered); null for a numeric one. */
     private final String action;
     private final long start;
+    /** The connection's identity, read at the start (the wrapped call is recycled once answered). */
+    private final PeerIdentity peer;
     private final AtomicBoolean ended = new AtomicBoolean();
     private Object[] states;
     private volatile Object[] args = UNDECODED;
@@ -47,6 +50,8 @@ public final class InterceptedCall implements ServerCall, CallInfo {
         this.chain = chain;
         this.decoder = decoder;
         this.start = System.nanoTime();
+        PeerIdentity who = call.peerIdentity();
+        this.peer = who != null ? who : PeerIdentity.ANONYMOUS;
         String action = call.stringAction();
         this.action = action;
         int dot = action == null ? -1 : action.indexOf('.');
@@ -112,9 +117,13 @@ public final class InterceptedCall implements ServerCall, CallInfo {
         return a != null ? a : service + "." + method;
     }
 
+    /**
+     * The name of the connection's {@link PeerIdentity}: the client certificate's subject over mutual TLS,
+     * {@value PeerIdentity#ANONYMOUS_NAME} otherwise.
+     */
     @Override
     public String peer() {
-        return null;
+        return peer.name();
     }
 
     @Override
@@ -213,6 +222,11 @@ public final class InterceptedCall implements ServerCall, CallInfo {
         long d = elapsed();
         call.replyError(code);
         end(CallOutcome.framework(code, null, d));
+    }
+
+    @Override
+    public PeerIdentity peerIdentity() {
+        return peer;
     }
 
     @Override

@@ -5,6 +5,8 @@ import io.occams.rpc.api.ClientConfig;
 import io.occams.rpc.api.RpcAddress;
 import io.occams.rpc.api.RpcCode;
 import io.occams.rpc.api.RpcException;
+import io.occams.rpc.api.intercept.CallInterceptor;
+import io.occams.rpc.api.intercept.CallInterceptors;
 import io.occams.rpc.api.spi.Runtime;
 import io.occams.rpc.api.spi.RuntimePreference;
 import io.occams.rpc.pool.AddressSource;
@@ -64,6 +66,12 @@ import org.slf4j.LoggerFactory;
  * it is followed again. The registered {@code Caller} stays the same object throughout, so proxies over
  * it, or over a {@code TrackingCaller} of it, live through a discovery bundle's update.
  *
+ * <p><b>Interceptors.</b> The {@link CallInterceptor} services of the registry meant for clients (no
+ * {@value CallInterceptor#SIDE_PROPERTY}, or {@code client}), highest {@code service.ranking} first, are
+ * the registered Caller's {@linkplain Caller#interceptors() interceptors}: every proxy over it runs them
+ * after its own. They follow the registry: one that comes or goes applies to the calls that start after,
+ * without touching the pool or the calls in flight.
+ *
  * <p>Threading: DS callbacks come from any thread and are serialized on {@link #lock}; {@code submit} takes
  * no lock.
  */
@@ -92,6 +100,8 @@ public final class ClientComponent {
     /** The source followed now, and the handle of that following. @GuardedBy("lock") */
     private AddressSource source;
     private AutoCloseable following;
+    /** The client interceptors in the registry, best ranked first. @GuardedBy("lock") */
+    private final Map<ServiceReference<CallInterceptor>, CallInterceptor> interceptors = new TreeMap<>((a, b) -> b.compareTo(a));
     /** The last list a source gave (discovery mode); written by the source's thread, read by moveTo. */
     private volatile List<RpcAddress> discovered = List.of();
 
@@ -184,6 +194,38 @@ public final class ClientComponent {
                 LOG.info("client {}: discovery {} left; keeping its last addresses {}", settings.name, settings.discovery, discovered);
                 stopFollowing();
                 followSource(); // another of the same name, if any
+            }
+        }
+    }
+
+    @Reference(service = CallInterceptor.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "removeInterceptor", updated = "updatedInterceptor")
+    void addInterceptor(ServiceReference<CallInterceptor> reference, CallInterceptor i) {
+        Object side = reference.getProperty(CallInterceptor.SIDE_PROPERTY);
+        if (side != null && !"client".equalsIgnoreCase(String.valueOf(side))) {
+            return;
+        }
+        synchronized (lock) {
+            interceptors.remove(reference); // a ranking change re-binds it: re-sort
+            interceptors.put(reference, i);
+            caller.interceptors = CallInterceptors.of(new ArrayList<>(interceptors.values()));
+        }
+    }
+
+    void updatedInterceptor(ServiceReference<CallInterceptor> reference, CallInterceptor i) {
+        synchronized (lock) {
+            interceptors.remove(reference);
+        }
+        addInterceptor(reference, i);
+        synchronized (lock) {
+            caller.interceptors = CallInterceptors.of(new ArrayList<>(interceptors.values()));
+        }
+    }
+
+    void removeInterceptor(ServiceReference<CallInterceptor> reference, CallInterceptor i) {
+        synchronized (lock) {
+            if (interceptors.remove(reference) != null) {
+                caller.interceptors = CallInterceptors.of(new ArrayList<>(interceptors.values()));
             }
         }
     }
@@ -291,6 +333,8 @@ public final class ClientComponent {
         volatile long patienceNanos = java.time.Duration.ofSeconds(10).toNanos();
         /** How many more attempts, after a pause, a call lost with its connection gets: the pool's retryLimit. */
         volatile int ioRetries = 2;
+        /** The registry's client interceptors; null for none. Written under the component's lock. */
+        volatile CallInterceptors interceptors;
         /** In discovery mode, why a call failed when the service has no address (names it); else null. */
         volatile String emptyMessage;
         /** Runs the later attempts of calls that reached no server; one daemon thread, only while used. */
@@ -364,6 +408,11 @@ public final class ClientComponent {
             } catch (java.util.concurrent.RejectedExecutionException closed) {
                 return waiting.remove(key) == null; // shutdown() took it and failed it meanwhile
             }
+        }
+
+        @Override
+        public CallInterceptors interceptors() {
+            return interceptors;
         }
 
         @Override
