@@ -5,7 +5,7 @@
  * ({@link io.occams.rpc.stream.StreamServer}), on any {@link io.occams.rpc.api.spi.Runtime}.
  */
 @Export
-@Version("0.2.0")
+@Version("0.3.0")
 package io.occams.rpc.stream;
 
 import org.osgi.annotation.bundle.Export;
