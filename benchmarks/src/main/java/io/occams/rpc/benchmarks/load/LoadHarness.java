@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -45,7 +46,9 @@ import java.util.regex.Pattern;
  * <p>Options: {@code --quick} (1 round, 2+2 s per run, gRPC 4 s warm-up; default 2 rounds, 3+3 s, gRPC 8+3 s, to stay within 10 minutes), {@code --reps N}, {@code --warmup S},
  * {@code --duration S}, {@code --out DIR} (default {@code benchmarks/target/load}),
  * {@code --contenders a,b,..}, {@code --shapes 1x1,1x10,4x100,blob1x16}, {@code --grpc-lib DIR},
- * {@code --jfr} (a JFR recording of every occams JVM into {@code DIR/jfr}).
+ * {@code --jfr} (a JFR recording of every occams JVM into {@code DIR/jfr}),
+ * {@code --baseline-cp CP} (a class path of another build, e.g. main's: a contender named
+ * {@code occams-netty@base} runs as {@code occams-netty} on that class path, side by side in the same run).
  */
 public final class LoadHarness {
     private static final int SMALL = 8;
@@ -59,6 +62,14 @@ public final class LoadHarness {
             new Shape("1x10", 1, 10, SMALL, 0),
             new Shape("4x100", 4, 100, SMALL, 0),
             new Shape("blob1x16", 1, 16, 0, BLOB));
+
+    /** A contender name ending so runs on the {@code --baseline-cp} class path (occams-netty@base). */
+    static final String BASE = "@base";
+
+    /** The contender {@code c} names, without {@link #BASE}. */
+    static String kind(String c) {
+        return c.endsWith(BASE) ? c.substring(0, c.length() - BASE.length()) : c;
+    }
 
     /** A contender name ending so runs with the OpenTelemetry interceptor on both ends (occams-api-netty-metrics). */
     static final String METRICS = "-metrics";
@@ -104,6 +115,8 @@ public final class LoadHarness {
     private final double duration;
     private final int reps;
     private final List<String> contenders;
+    /** The class path of the {@link #BASE} contenders; null when not given. */
+    private final String baselineClasspath;
     private final List<Shape> shapes;
     private final Map<String, Process> servers = new LinkedHashMap<>();
     private final Map<String, Integer> ports = new LinkedHashMap<>();
@@ -123,6 +136,8 @@ public final class LoadHarness {
         this.out = Paths.get(Measure.opt(args, "out", defaultDir().resolve("load").toString()));
         this.grpcLib = Paths.get(Measure.opt(args, "grpc-lib", defaultDir().resolve("grpc-lib").toString()));
         this.contenders = List.of(Measure.opt(args, "contenders", String.join(",", CONTENDERS)).split(","));
+        String baseline = Measure.opt(args, "baseline-cp", "");
+        this.baselineClasspath = baseline.isEmpty() ? null : baseline;
         List<String> wanted = List.of(Measure.opt(args, "shapes", "1x1,1x10,4x100,blob1x16").split(","));
         this.shapes = SHAPES.stream().filter(s -> wanted.contains(s.name)).toList();
     }
@@ -210,13 +225,15 @@ public final class LoadHarness {
                     + out.resolve("jfr").resolve(contender + "-" + role + "-" + System.nanoTime() + ".jfr"));
         }
         cmd.add("-cp");
-        cmd.add(contender.startsWith("grpc") ? grpcLib.resolve("*").toString() : classpath);
+        cmd.add(contender.startsWith("grpc") ? grpcLib.resolve("*").toString()
+                : contender.endsWith(BASE) ? Objects.requireNonNull(baselineClasspath, "--baseline-cp") : classpath);
         return cmd;
     }
 
-    private void startServer(String c) throws IOException {
+    private void startServer(String named) throws IOException {
+        String c = kind(named);
         int port = freePort();
-        List<String> cmd = jvm("server", c);
+        List<String> cmd = jvm("server", named);
         boolean tuned = c.equals("grpc-tuned");
         switch (c) {
             case "occams-netty", "occams-vthreads" -> cmd.addAll(List.of(OccamsServer.class.getName(),
@@ -239,9 +256,9 @@ public final class LoadHarness {
             }
             default -> throw new IllegalArgumentException("unknown contender " + c);
         }
-        Process p = new ProcessBuilder(cmd).redirectError(out.resolve("logs").resolve(c + "-server.err").toFile()).start();
-        servers.put(c, p);
-        ports.put(c, port);
+        Process p = new ProcessBuilder(cmd).redirectError(out.resolve("logs").resolve(named + "-server.err").toFile()).start();
+        servers.put(named, p);
+        ports.put(named, port);
         BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         String line;
         while ((line = r.readLine()) != null) {
@@ -250,7 +267,7 @@ public final class LoadHarness {
             }
         }
         if (line == null) {
-            throw new IllegalStateException(c + " server did not start; see " + out.resolve("logs"));
+            throw new IllegalStateException(named + " server did not start; see " + out.resolve("logs"));
         }
         // Keep draining its stdout so it never blocks on a full pipe.
         Thread drain = new Thread(() -> {
@@ -266,9 +283,10 @@ public final class LoadHarness {
         drain.start();
     }
 
-    private Run client(String c, Shape s, int rep, double warmup, double duration) throws Exception {
-        List<String> cmd = jvm("client", c);
-        int port = ports.get(c);
+    private Run client(String named, Shape s, int rep, double warmup, double duration) throws Exception {
+        String c = kind(named);
+        List<String> cmd = jvm("client", named);
+        int port = ports.get(named);
         if (c.startsWith("grpc")) {
             cmd.addAll(List.of("io.grpc.benchmarks.qps.AsyncClient", "--address=127.0.0.1:" + port,
                     "--channels=" + s.conns, "--outstanding_rpcs=" + s.inflight,
@@ -299,7 +317,7 @@ public final class LoadHarness {
                     "--inflight", String.valueOf(s.inflight), "--payload", String.valueOf(s.payload),
                     "--blob", String.valueOf(s.blob), "--warmup", String.valueOf(warmup), "--duration", String.valueOf(duration)));
         }
-        Path err = out.resolve("logs").resolve(c + "-" + s.name + "-" + rep + ".err");
+        Path err = out.resolve("logs").resolve(named + "-" + s.name + "-" + rep + ".err");
         Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
         List<String> lines = new ArrayList<>();
         Thread reader = new Thread(() -> {
@@ -323,7 +341,7 @@ public final class LoadHarness {
         synchronized (lines) {
             all = String.join("\n", lines);
         }
-        return c.startsWith("grpc") ? parseGrpc(c, s, rep, all) : parseOurs(c, s, rep, all);
+        return c.startsWith("grpc") ? parseGrpc(named, s, rep, all) : parseOurs(named, s, rep, all);
     }
 
     private static final Pattern RESULT = Pattern.compile(
