@@ -15,11 +15,14 @@ import io.occams.rpc.api.RpcCode;
 import io.occams.rpc.api.RpcException;
 import io.occams.rpc.api.ServerConfig;
 import io.occams.rpc.api.spi.Dispatch;
+import io.occams.rpc.api.spi.ForwardingRuntime;
+import io.occams.rpc.api.spi.Runtime;
 import io.occams.rpc.api.spi.ServerCall;
 import io.occams.rpc.stream.ClientStream;
 import io.occams.rpc.stream.ClientTask;
 import io.occams.rpc.stream.Reply;
 import io.occams.rpc.stream.StreamServer;
+import io.occams.rpc.testkit.ManualScheduler;
 import io.occams.rpc.testkit.RawPeer;
 import io.occams.rpc.testkit.RuntimePerTest;
 import io.occams.rpc.testkit.Transport;
@@ -33,6 +36,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.io.TempDir;
@@ -85,6 +89,25 @@ public abstract class AbstractStreamContractTest extends RuntimePerTest {
 
     private ClientStream connect(RpcAddress a) {
         return connect(a, ClientConfig.defaults());
+    }
+
+    /** A client whose timers (deadlines, sweep) run on {@code clock}, a manual one: they fire on its tick. */
+    private ClientStream connect(RpcAddress a, ClientConfig config, ManualScheduler clock) {
+        Runtime real = runtime;
+        Runtime manual = new ForwardingRuntime() {
+            @Override
+            protected Runtime delegate() {
+                return real;
+            }
+
+            @Override
+            public ScheduledExecutorService scheduler() {
+                return clock;
+            }
+        };
+        ClientStream c = ClientStream.connect(manual, a, clientConfig(config), clock::nanoTime).join();
+        closeAfter(c::abort);
+        return c;
     }
 
     private static <T> T get(CompletableFuture<T> f) throws Exception {
@@ -178,9 +201,13 @@ public abstract class AbstractStreamContractTest extends RuntimePerTest {
         FileService svc = new FileService();
         CountDownLatch gate = new CountDownLatch(1);
         svc.openGate = gate;
-        ClientStream c = connect(serve(t, svc), ClientConfig.builder().taskTimeout(Duration.ofSeconds(1)).build());
+        // The client's timers run on a manual clock: the timeout passes when the test says so.
+        ManualScheduler clock = new ManualScheduler();
+        ClientStream c = connect(serve(t, svc), ClientConfig.builder().taskTimeout(Duration.ofSeconds(1)).build(), clock);
         try {
-            assertThat(failure(c.call(FileService.OPEN, FileService.openMsg("/slow"), null)).code()).isEqualTo(RpcCode.TIMEOUT);
+            CompletableFuture<Reply> slow = c.call(FileService.OPEN, FileService.openMsg("/slow"), null);
+            clock.tick(Duration.ofSeconds(2));
+            assertThat(failure(slow).code()).isEqualTo(RpcCode.TIMEOUT);
             // the connection is still good after a timeout; the late reply is skipped
             assertThat(get(c.ping())).isPositive();
         } finally {
@@ -538,9 +565,14 @@ public abstract class AbstractStreamContractTest extends RuntimePerTest {
     @ParameterizedTest
     @EnumSource(Transport.class)
     void anIdleConnectionIsClosedByTheServer(Transport t) throws Exception {
-        StreamServer server = server(new FileService(), ServerConfig.builder().idleTimeout(Duration.ofSeconds(1)).build());
+        // The server's sweep runs on a manual clock: the idle timeout passes when the test says so.
+        ManualScheduler clock = new ManualScheduler();
+        StreamServer server = new StreamServer(runtime, serverConfig(ServerConfig.builder().idleTimeout(Duration.ofSeconds(1)).build()),
+                new FileService(), clock, clock::nanoTime);
+        closeAfter(server::shutdownNow);
         ClientStream c = connect(server.listen(t.freshAddress(dir)));
         get(c.ping());
+        clock.tick(Duration.ofSeconds(2)); // two sweeps, the second past the idle timeout
         get(c.closeFuture());
         assertThat(c.isClosed()).isTrue();
     }

@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -49,7 +50,9 @@ import java.util.regex.Pattern;
  * <p>Options: {@code --quick} (1 round, 2+2 s per run, gRPC 4 s warm-up; default 2 rounds, 3+3 s, gRPC 8+3 s, to stay within 10 minutes), {@code --reps N}, {@code --warmup S},
  * {@code --duration S}, {@code --out DIR} (default {@code benchmarks/target/load}),
  * {@code --contenders a,b,..}, {@code --shapes 1x1,1x10,4x100,blob1x16}, {@code --grpc-lib DIR},
- * {@code --jfr} (a JFR recording of every occams JVM into {@code DIR/jfr}).
+ * {@code --jfr} (a JFR recording of every occams JVM into {@code DIR/jfr}),
+ * {@code --baseline-cp CP} (a class path of another build, e.g. main's: a contender named
+ * {@code occams-netty@base} runs as {@code occams-netty} on that class path, side by side in the same run).
  */
 public final class LoadHarness {
     private static final int SMALL = 8;
@@ -63,6 +66,14 @@ public final class LoadHarness {
             new Shape("1x10", 1, 10, SMALL, 0),
             new Shape("4x100", 4, 100, SMALL, 0),
             new Shape("blob1x16", 1, 16, 0, BLOB));
+
+    /** A contender name ending so runs on the {@code --baseline-cp} class path (occams-netty@base). */
+    static final String BASE = "@base";
+
+    /** The contender {@code c} names, without {@link #BASE}. */
+    static String kind(String c) {
+        return c.endsWith(BASE) ? c.substring(0, c.length() - BASE.length()) : c;
+    }
 
     /** A contender name ending so runs with the OpenTelemetry interceptor on both ends (occams-api-netty-metrics). */
     static final String METRICS = "-metrics";
@@ -111,6 +122,8 @@ public final class LoadHarness {
     private final double duration;
     private final int reps;
     private final List<String> contenders;
+    /** The class path of the {@link #BASE} contenders; null when not given. */
+    private final String baselineClasspath;
     private final List<Shape> shapes;
     private final Map<String, Process> servers = new LinkedHashMap<>();
     private final Map<String, Integer> ports = new LinkedHashMap<>();
@@ -130,6 +143,8 @@ public final class LoadHarness {
         this.out = Paths.get(Measure.opt(args, "out", defaultDir().resolve("load").toString()));
         this.grpcLib = Paths.get(Measure.opt(args, "grpc-lib", defaultDir().resolve("grpc-lib").toString()));
         this.contenders = List.of(Measure.opt(args, "contenders", String.join(",", CONTENDERS)).split(","));
+        String baseline = Measure.opt(args, "baseline-cp", "");
+        this.baselineClasspath = baseline.isEmpty() ? null : baseline;
         List<String> wanted = List.of(Measure.opt(args, "shapes", "1x1,1x10,4x100,blob1x16").split(","));
         this.shapes = SHAPES.stream().filter(s -> wanted.contains(s.name)).toList();
     }
@@ -228,13 +243,15 @@ public final class LoadHarness {
                     + out.resolve("jfr").resolve(contender + "-" + role + "-" + System.nanoTime() + ".jfr"));
         }
         cmd.add("-cp");
-        cmd.add(contender.startsWith("grpc") ? grpcLib.resolve("*").toString() : classpath);
+        cmd.add(contender.startsWith("grpc") ? grpcLib.resolve("*").toString()
+                : contender.endsWith(BASE) ? Objects.requireNonNull(baselineClasspath, "--baseline-cp") : classpath);
         return cmd;
     }
 
-    private void startServer(String c) throws IOException {
+    private void startServer(String named) throws IOException {
+        String c = kind(named);
         int port = freePort();
-        List<String> cmd = jvm("server", c);
+        List<String> cmd = jvm("server", named);
         boolean tuned = c.equals("grpc-tuned");
         switch (c) {
             case "occams-netty", "occams-vthreads" -> cmd.addAll(List.of(OccamsServer.class.getName(),
@@ -262,9 +279,9 @@ public final class LoadHarness {
             }
             default -> throw new IllegalArgumentException("unknown contender " + c);
         }
-        Process p = new ProcessBuilder(cmd).redirectError(out.resolve("logs").resolve(c + "-server.err").toFile()).start();
-        servers.put(c, p);
-        ports.put(c, port);
+        Process p = new ProcessBuilder(cmd).redirectError(out.resolve("logs").resolve(named + "-server.err").toFile()).start();
+        servers.put(named, p);
+        ports.put(named, port);
         BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         String line;
         while ((line = r.readLine()) != null) {
@@ -273,7 +290,7 @@ public final class LoadHarness {
             }
         }
         if (line == null) {
-            throw new IllegalStateException(c + " server did not start; see " + out.resolve("logs"));
+            throw new IllegalStateException(named + " server did not start; see " + out.resolve("logs"));
         }
         // Keep draining its stdout so it never blocks on a full pipe.
         Thread drain = new Thread(() -> {
@@ -289,9 +306,10 @@ public final class LoadHarness {
         drain.start();
     }
 
-    private Run client(String c, Shape s, int rep, double warmup, double duration) throws Exception {
-        List<String> cmd = jvm("client", c);
-        int port = ports.get(c);
+    private Run client(String named, Shape s, int rep, double warmup, double duration) throws Exception {
+        String c = kind(named);
+        List<String> cmd = jvm("client", named);
+        int port = ports.get(named);
         if (c.equals("iperf3")) {
             // One TCP stream of 64 KiB writes for the same warm-up (omitted from the result) and duration.
             cmd.clear();
@@ -327,10 +345,10 @@ public final class LoadHarness {
                     "--inflight", String.valueOf(s.inflight), "--payload", String.valueOf(s.payload),
                     "--blob", String.valueOf(s.blob), "--warmup", String.valueOf(warmup), "--duration", String.valueOf(duration)));
         }
-        Path err = out.resolve("logs").resolve(c + "-" + s.name + "-" + rep + ".err");
+        Path err = out.resolve("logs").resolve(named + "-" + s.name + "-" + rep + ".err");
         Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
         List<String> lines = new ArrayList<>();
-        Process server = servers.get(c);
+        Process server = servers.get(named);
         long[] serverCpu = {-1, -1}; // the server JVM's CPU time at the client's WINDOW and RESULT lines
         Thread reader = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
@@ -356,11 +374,11 @@ public final class LoadHarness {
         synchronized (lines) {
             all = String.join("\n", lines);
         }
-        if (c.startsWith("occams-tls") && tlsReported.add(c)) {
-            System.out.printf("          %s TLS: client: %s; server: %s%n", c, tlsLine(err),
-                    tlsLine(out.resolve("logs").resolve(c + "-server.err")));
+        if (c.startsWith("occams-tls") && tlsReported.add(named)) {
+            System.out.printf("          %s TLS: client: %s; server: %s%n", named, tlsLine(err),
+                    tlsLine(out.resolve("logs").resolve(named + "-server.err")));
         }
-        Run run = c.equals("iperf3") ? parseIperf(c, s, rep, all) : c.startsWith("grpc") ? parseGrpc(c, s, rep, all) : parseOurs(c, s, rep, all);
+        Run run = c.equals("iperf3") ? parseIperf(named, s, rep, all) : c.startsWith("grpc") ? parseGrpc(named, s, rep, all) : parseOurs(named, s, rep, all);
         Matcher cpu = CPU.matcher(all);
         if (cpu.find() && serverCpu[0] >= 0 && serverCpu[1] >= 0 && run.callsPerSec > 0) {
             double calls = run.callsPerSec * Double.parseDouble(all.replaceAll("(?s).*RESULT calls=\\d+ secs=([\\d.]+).*", "$1"));

@@ -18,10 +18,12 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.osgi.annotation.versioning.ProviderType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -132,6 +134,8 @@ public final class ClientPool implements Caller, AutoCloseable {
     private volatile long lastConnectNanos = System.nanoTime() - PROBE_GAP_NANOS;
     /** Told when the pool becomes healthy again (a {@link FailoverPool} releasing its waiting calls), or null. */
     private volatile Runnable healthyAgain;
+    /** What the monitor measures idleness and pings with: {@link System#nanoTime()}, or a test's manual clock. */
+    private final LongSupplier clock;
 
     /**
      * A pool to {@code address}; starts connecting at once and schedules its monitor on
@@ -142,6 +146,21 @@ public final class ClientPool implements Caller, AutoCloseable {
      * @param config stream settings, plus {@code maxConnections} and {@code idleTimeout} for the pool
      */
     public ClientPool(Runtime runtime, RpcAddress address, ClientConfig config) {
+        this(runtime, address, config, null, System::nanoTime);
+    }
+
+    /**
+     * A pool whose once-a-second monitor (idle connections, unanswered pings) runs on {@code monitorScheduler}
+     * and measures time with {@code clock}: for tests on a manual clock (testkit's {@code ManualScheduler} and
+     * its {@code nanoTime}), so that an idle timeout passes when the test moves the clock, without waiting.
+     * Connections and their own timers still come from {@code runtime}.
+     *
+     * @param monitorScheduler where the monitor runs; null: {@code runtime.scheduler()}
+     * @param clock nanoseconds, as {@link System#nanoTime()}
+     */
+    public ClientPool(Runtime runtime, RpcAddress address, ClientConfig config, ScheduledExecutorService monitorScheduler,
+            LongSupplier clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
         this.runtime = Objects.requireNonNull(runtime, "runtime");
         this.address = Objects.requireNonNull(address, "address");
         this.config = Objects.requireNonNull(config, "config");
@@ -149,7 +168,8 @@ public final class ClientPool implements Caller, AutoCloseable {
         this.queueLimit = (int) Math.min(Integer.MAX_VALUE, 4L * config.thresholds() * config.maxConnections());
         this.idleNanos = config.idleTimeout().toNanos();
         this.pongNanos = config.readTimeout().toNanos();
-        this.monitor = runtime.scheduler().scheduleAtFixedRate(this::tick, 1, 1, TimeUnit.SECONDS);
+        this.monitor = (monitorScheduler != null ? monitorScheduler : runtime.scheduler())
+                .scheduleAtFixedRate(this::tick, 1, 1, TimeUnit.SECONDS);
         synchronized (lock) {
             connecting++;
             live++;
@@ -297,7 +317,7 @@ public final class ClientPool implements Caller, AutoCloseable {
                 if (closed) {
                     closeIt = true;
                 } else {
-                    conn = new Conn(stream, System.nanoTime());
+                    conn = new Conn(stream, clock.getAsLong());
                     Conn[] cs = conns;
                     Conn[] grown = Arrays.copyOf(cs, cs.length + 1);
                     grown[cs.length] = conn;
@@ -461,7 +481,7 @@ public final class ClientPool implements Caller, AutoCloseable {
             for (Conn c : toClose) {
                 c.stream.close();
             }
-            long now = System.nanoTime();
+            long now = clock.getAsLong();
             for (Conn c : conns) {
                 ClientStream s = c.stream;
                 if (s.isClosed()) {

@@ -36,7 +36,7 @@
  * </table>
  */
 @Export
-@Version("0.2.0")
+@Version("0.3.0")
 package io.occams.rpc.pool;
 
 import org.osgi.annotation.bundle.Export;

@@ -16,6 +16,7 @@ import io.occams.rpc.pool.FailoverPool.Selection;
 import io.occams.rpc.stream.Caller;
 import io.occams.rpc.stream.ClientTask;
 import io.occams.rpc.stream.StreamServer;
+import io.occams.rpc.testkit.ManualScheduler;
 import io.occams.rpc.testkit.RuntimePerTest;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -648,10 +649,15 @@ public abstract class AbstractPoolTest extends RuntimePerTest {
     @Test
     void idleConnectionsCloseAndThePoolReconnectsOnDemand() throws Exception {
         Server s = server();
-        ClientPool pool = pool(s.address, ClientConfig.builder().idleTimeout(Duration.ofSeconds(1)).build());
+        // The pool's monitor runs on a manual clock: the idle timeout passes when the test says so.
+        ManualScheduler clock = new ManualScheduler();
+        ClientPool pool = new ClientPool(runtime, s.address, ClientConfig.builder().idleTimeout(Duration.ofSeconds(1)).build(),
+                clock, clock::nanoTime);
+        closeAfter(pool);
         assertAllSucceed(opens(pool, 10));
         assertThat(pool.connectionCount()).isEqualTo(1);
 
+        clock.tick(Duration.ofSeconds(5)); // five monitor ticks: used, then idle for the timeout, retired, closed
         await().atMost(WAIT).until(() -> pool.connectionCount() == 0 && s.server.connectionCount() == 0);
         assertThat(pool.isHealthy()).isTrue();
 

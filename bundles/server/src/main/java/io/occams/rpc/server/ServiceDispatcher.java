@@ -2,7 +2,6 @@ package io.occams.rpc.server;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.occams.rpc.api.MethodContract;
 import io.occams.rpc.api.NonBlocking;
 import io.occams.rpc.api.RpcCode;
 import io.occams.rpc.api.RpcException;
@@ -25,12 +24,14 @@ import io.occams.rpc.server.internal.InterceptedCall;
 import io.occams.rpc.server.internal.Introspection;
 import io.occams.rpc.server.internal.MethodInvoker;
 import io.occams.rpc.server.internal.Provider;
+import io.occams.rpc.server.internal.ProviderTable;
+import io.occams.rpc.server.internal.ProviderTable.Parked;
+import io.occams.rpc.server.internal.ProviderTable.Route;
 import io.occams.rpc.server.internal.ReplyBuffer;
 import io.occams.rpc.server.internal.jfr.ServerEvents;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -165,22 +166,8 @@ public final class ServiceDispatcher implements Dispatch {
     /** False once draining: health answers NOT_SERVING for every name. */
     private volatile boolean serving = true;
 
-    private final Object lock = new Object();
-    /**
-     * The provider table: service name to its providers, best first, never empty. Immutable; replaced as a
-     * whole under {@link #lock}; volatile so that the readers (every connection's reader thread) see the
-     * latest table without a lock.
-     */
-    private volatile Map<String, Provider[]> table = Map.of();
-    /**
-     * Every action {@code "<Service>.<method>"} ever registered, split once: the call path looks the
-     * decoder's cached action string up here instead of cutting it in two per call. Grows only with
-     * registrations (never with what arrives on the wire); an action not here is split as before. Immutable;
-     * replaced as a whole under {@link #lock}.
-     */
-    private volatile Map<String, Route> routes = Map.of();
-    /** Names whose last provider left less than swapGrace ago, with the calls parked for them. @GuardedBy("lock") */
-    private final Map<String, Vacancy> vacancies = new HashMap<>();
+    /** The providers of each name, the routes, and the calls parked across a hot swap. */
+    private final ProviderTable table;
     /** Run after every change of the provider table (see {@link #addChangeListener}). */
     private final List<Runnable> changeListeners = new CopyOnWriteArrayList<>();
 
@@ -191,6 +178,7 @@ public final class ServiceDispatcher implements Dispatch {
         this.drainTimeout = b.drainTimeout;
         this.executor = b.executor;
         this.scheduler = b.scheduler;
+        this.table = new ProviderTable(swapGrace, scheduler, call -> answer(call, RpcCode.SERVICE_NOT_FOUND));
         this.interceptors = CallInterceptors.of(b.interceptors);
         this.recorded = recordedChain(b.interceptors);
         this.origins = b.origins;
@@ -279,22 +267,7 @@ public final class ServiceDispatcher implements Dispatch {
             throw new IllegalArgumentException(impl.getClass().getName() + " does not implement " + contract.type().getName());
         }
         Provider p = new Provider(contract, impl, ranking, serials.incrementAndGet(), codec);
-        String name = contract.name();
-        List<Parked> released;
-        int providers;
-        synchronized (lock) {
-            Map<String, Provider[]> next = new HashMap<>(table);
-            Provider[] old = next.get(name);
-            Provider[] now = insert(old, p);
-            next.put(name, now);
-            table = Collections.unmodifiableMap(next);
-            providers = now.length;
-            addRoutes(contract);
-            Vacancy v = vacancies.remove(name);
-            released = v == null ? List.of() : v.parked;
-        }
-        LOG.debug("registered {}", p);
-        ServerEvents.swap(name, true, impl.getClass(), ranking, providers);
+        List<Parked> released = table.insert(p);
         for (Parked pc : released) {
             route(pc.call, pc.service, pc.method);
         }
@@ -353,7 +326,7 @@ public final class ServiceDispatcher implements Dispatch {
 
     /** The names that have at least one provider now. */
     public Set<String> serviceNames() {
-        return Collections.unmodifiableSet(new TreeSet<>(table.keySet()));
+        return Collections.unmodifiableSet(new TreeSet<>(table.snapshot().keySet()));
     }
 
     /** Whether {@code serviceName} has a provider now. */
@@ -412,7 +385,7 @@ public final class ServiceDispatcher implements Dispatch {
             }
         }
         String action = call.stringAction();
-        Route r = action == null ? null : routes.get(action);
+        Route r = action == null ? null : table.route(action);
         if (r != null) {
             route(call, r.service, r.method);
             return;
@@ -429,7 +402,7 @@ public final class ServiceDispatcher implements Dispatch {
         for (;;) {
             Provider[] providers = table.get(service);
             if (providers == null) {
-                if (park(call, service, method)) {
+                if (table.park(call, service, method)) {
                     return;
                 }
                 continue; // a provider arrived while we looked
@@ -446,41 +419,6 @@ public final class ServiceDispatcher implements Dispatch {
             start(call, p, m);
             return;
         }
-    }
-
-    /** Adds the actions of {@code contract} to {@link #routes}. @GuardedBy("lock") */
-    private void addRoutes(ServiceContract contract) {
-        Map<String, Route> next = null;
-        for (MethodContract mc : contract.methods()) {
-            String action = mc.action();
-            int dot = action.indexOf('.');
-            if (dot >= 0 && !routes.containsKey(action)) {
-                if (next == null) {
-                    next = new HashMap<>(routes);
-                }
-                // Split exactly as dispatch splits an action it does not know: at the first dot.
-                next.put(action, new Route(action.substring(0, dot), action.substring(dot + 1)));
-            }
-        }
-        if (next != null) {
-            routes = Map.copyOf(next);
-        }
-    }
-
-    /** Parks or answers a call for a name without provider; false when a provider turned up meanwhile. */
-    private boolean park(ServerCall call, String service, String method) {
-        synchronized (lock) {
-            if (table.containsKey(service)) {
-                return false;
-            }
-            Vacancy v = vacancies.get(service);
-            if (v != null && v.deadline - System.nanoTime() > 0) {
-                v.parked.add(new Parked(call, service, method));
-                return true;
-            }
-        }
-        answer(call, RpcCode.SERVICE_NOT_FOUND);
-        return true;
     }
 
     /** Runs with the call counted in flight on {@code p}; releases it when answered. */
@@ -639,89 +577,6 @@ public final class ServiceDispatcher implements Dispatch {
         }
     }
 
-    private static Provider[] insert(Provider[] old, Provider p) {
-        int n = old == null ? 0 : old.length;
-        Provider[] next = new Provider[n + 1];
-        int j = 0;
-        boolean placed = false;
-        for (int i = 0; i < n; i++) {
-            if (!placed && p.before(old[i])) {
-                next[j++] = p;
-                placed = true;
-            }
-            next[j++] = old[i];
-        }
-        if (!placed) {
-            next[j] = p;
-        }
-        return next;
-    }
-
-    /** Removes {@code p} from the table; opens a vacancy when it was the name's last provider. */
-    private boolean remove(Provider p) {
-        String name = p.contract().name();
-        Vacancy opened = null;
-        int left;
-        synchronized (lock) {
-            Provider[] old = table.get(name);
-            int idx = -1;
-            for (int i = 0; old != null && i < old.length; i++) {
-                if (old[i] == p) {
-                    idx = i;
-                }
-            }
-            if (idx < 0) {
-                return false;
-            }
-            Map<String, Provider[]> next = new HashMap<>(table);
-            left = old.length - 1;
-            if (old.length == 1) {
-                next.remove(name);
-                if (!swapGrace.isZero()) {
-                    opened = new Vacancy(System.nanoTime() + swapGrace.toNanos());
-                    vacancies.put(name, opened);
-                }
-            } else {
-                Provider[] rest = new Provider[old.length - 1];
-                System.arraycopy(old, 0, rest, 0, idx);
-                System.arraycopy(old, idx + 1, rest, idx, old.length - idx - 1);
-                next.put(name, rest);
-            }
-            table = Collections.unmodifiableMap(next);
-        }
-        if (opened != null) {
-            Vacancy v = opened;
-            Runnable expire = () -> expire(name, v);
-            if (scheduler != null) {
-                scheduler.schedule(expire, swapGrace.toNanos(), TimeUnit.NANOSECONDS);
-            } else {
-                CompletableFuture.delayedExecutor(swapGrace.toNanos(), TimeUnit.NANOSECONDS).execute(expire);
-            }
-        }
-        LOG.debug("unregistered {}", p);
-        changed();
-        ServerEvents.swap(name, false, p.impl().getClass(), p.ranking(), left);
-        return true;
-    }
-
-    /** The grace of {@code v} is over: answer its parked calls, unless a registration took them. */
-    private void expire(String name, Vacancy v) {
-        List<Parked> failed;
-        synchronized (lock) {
-            if (vacancies.get(name) != v) {
-                return;
-            }
-            vacancies.remove(name);
-            failed = v.parked;
-        }
-        if (!failed.isEmpty()) {
-            LOG.debug("no provider of {} came back within {}; answering {} to {} calls", name, swapGrace, RpcCode.SERVICE_NOT_FOUND, failed.size());
-        }
-        for (Parked pc : failed) {
-            answer(pc.call, RpcCode.SERVICE_NOT_FOUND);
-        }
-    }
-
     /**
      * Replaces the interceptors (in the order given, the first begins first); an empty list removes them.
      * Calls already started keep the interceptors they began with.
@@ -762,7 +617,7 @@ public final class ServiceDispatcher implements Dispatch {
 
     /** Every service served now, as the reflection service lists it, sorted by name. */
     public List<ServiceInfo> services() {
-        Map<String, Provider[]> t = new TreeMap<>(table);
+        Map<String, Provider[]> t = new TreeMap<>(table.snapshot());
         List<ServiceInfo> out = new ArrayList<>(t.size());
         for (Provider[] ps : t.values()) {
             out.add(info(ps));
@@ -819,21 +674,17 @@ public final class ServiceDispatcher implements Dispatch {
         if (name.isEmpty() || table.containsKey(name)) {
             return Health.SERVING;
         }
-        synchronized (lock) {
-            return vacancies.containsKey(name) ? Health.NOT_SERVING : Health.SERVICE_UNKNOWN;
-        }
+        return table.isVacant(name) ? Health.NOT_SERVING : Health.SERVICE_UNKNOWN;
     }
 
     private Map<String, String> healthAll() {
         Map<String, String> out = new TreeMap<>();
         out.put("", health(""));
-        for (String n : table.keySet()) {
+        for (String n : table.snapshot().keySet()) {
             out.put(n, health(n));
         }
-        synchronized (lock) {
-            for (String n : vacancies.keySet()) {
-                out.put(n, health(n));
-            }
+        for (String n : table.vacantNames()) {
+            out.put(n, health(n));
         }
         return out;
     }
@@ -865,40 +716,6 @@ public final class ServiceDispatcher implements Dispatch {
     @Override
     public String toString() {
         return "ServiceDispatcher" + serviceNames();
-    }
-
-    /** A name's last provider left; calls for it park here until {@code deadline} (System.nanoTime). */
-    private static final class Vacancy {
-        final long deadline;
-        /** @GuardedBy("lock") */
-        final List<Parked> parked = new ArrayList<>();
-
-        Vacancy(long deadline) {
-            this.deadline = deadline;
-        }
-    }
-
-    /** An action split into its service and method names, once. */
-    private static final class Route {
-        final String service;
-        final String method;
-
-        Route(String service, String method) {
-            this.service = service;
-            this.method = method;
-        }
-    }
-
-    private static final class Parked {
-        final ServerCall call;
-        final String service;
-        final String method;
-
-        Parked(ServerCall call, String service, String method) {
-            this.call = call;
-            this.service = service;
-            this.method = method;
-        }
     }
 
     /**
@@ -983,7 +800,9 @@ public final class ServiceDispatcher implements Dispatch {
         @Override
         public CompletableFuture<Void> unregister() {
             // Order matters (see Provider): out of the table first, then closed.
-            remove(p);
+            if (table.remove(p)) {
+                changed();
+            }
             return p.close().copy();
         }
 

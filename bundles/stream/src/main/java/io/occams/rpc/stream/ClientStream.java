@@ -193,8 +193,12 @@ public final class ClientStream implements Caller, AutoCloseable {
         return connect(runtime, address, config, System::nanoTime);
     }
 
-    /** {@link #connect(Runtime, RpcAddress, ClientConfig)} with the clock its deadlines use (tests: a manual one). */
-    static CompletableFuture<ClientStream> connect(Runtime runtime, RpcAddress address, ClientConfig config,
+    /**
+     * {@link #connect(Runtime, RpcAddress, ClientConfig)} with the clock its deadlines and its sweep measure
+     * time on, in nanoseconds as {@link System#nanoTime()}: for tests on a manual clock (testkit's
+     * {@code ManualScheduler}, also given as the runtime's scheduler), whose timeouts fire on its tick.
+     */
+    public static CompletableFuture<ClientStream> connect(Runtime runtime, RpcAddress address, ClientConfig config,
             java.util.function.LongSupplier clock) {
         ClientStream[] made = new ClientStream[1];
         CompletableFuture<Connection> c;

@@ -14,15 +14,18 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 import org.osgi.annotation.versioning.ProviderType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,7 +78,28 @@ public final class StreamServer implements AutoCloseable {
     /** Admitted connections by remote host (the maxConnectionsPerAddress limit); entries leave at 0. */
     private final ConcurrentHashMap<String, AtomicInteger> perHost = new ConcurrentHashMap<>();
 
+    /** Where the sweep runs: null for the runtime's scheduler, or a test's manual one. */
+    private final ScheduledExecutorService sweeper;
+    /** What the sweep's timeouts are measured on: {@link System#nanoTime()}, or a test's manual clock. */
+    private final LongSupplier clock;
+
     public StreamServer(Runtime runtime, ServerConfig config, Dispatch dispatch) {
+        this(runtime, config, dispatch, null, System::nanoTime);
+    }
+
+    /**
+     * A server whose once-a-second sweep (the idle, read, write and first-frame timeouts) runs on
+     * {@code sweeper} and measures time with {@code clock}: for tests on a manual clock (testkit's
+     * {@code ManualScheduler} and its {@code nanoTime}), so that a timeout fires when the test moves the
+     * clock, without waiting. The calls' own work still runs on the runtime.
+     *
+     * @param sweeper where the sweep runs; null: {@code runtime.scheduler()}
+     * @param clock nanoseconds, as {@link System#nanoTime()}
+     */
+    public StreamServer(Runtime runtime, ServerConfig config, Dispatch dispatch, ScheduledExecutorService sweeper,
+            LongSupplier clock) {
+        this.sweeper = sweeper;
+        this.clock = Objects.requireNonNull(clock, "clock");
         this.runtime = runtime;
         this.config = config;
         this.dispatch = dispatch;
@@ -103,7 +127,7 @@ public final class StreamServer implements AutoCloseable {
                         c -> {
                             left(host);
                             removed(c);
-                        }, faults);
+                        }, faults, clock);
                 connections.add(sc);
                 if (shutdown) {
                     sc.beginClose();
@@ -112,7 +136,7 @@ public final class StreamServer implements AutoCloseable {
             }, config.tls() == null ? null : config.tls().context());
             listeners.add(l);
             if (sweep == null) {
-                sweep = runtime.scheduler().scheduleAtFixedRate(this::sweep, 1, 1, TimeUnit.SECONDS);
+                sweep = (sweeper != null ? sweeper : runtime.scheduler()).scheduleAtFixedRate(this::sweep, 1, 1, TimeUnit.SECONDS);
             }
             LOG.debug("listening on {} ({})", l.localAddress(), runtime.name());
             return l.localAddress();
@@ -210,7 +234,7 @@ public final class StreamServer implements AutoCloseable {
 
     private void sweep() {
         faults.flush();
-        long now = System.nanoTime();
+        long now = clock.getAsLong();
         for (ServerConnection c : connections) {
             try {
                 c.sweep(now);

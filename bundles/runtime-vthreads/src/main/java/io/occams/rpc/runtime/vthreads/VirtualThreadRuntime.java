@@ -9,6 +9,7 @@ import io.occams.rpc.api.spi.Runtime;
 import io.occams.rpc.api.spi.RuntimeBuilder;
 import io.occams.rpc.api.spi.RuntimeLifecycle;
 import io.occams.rpc.api.spi.TlsContext;
+import io.occams.rpc.runtime.vthreads.internal.InlineWrites;
 import io.occams.rpc.runtime.vthreads.internal.Settings;
 import io.occams.rpc.runtime.vthreads.internal.TimerThread;
 import io.occams.rpc.runtime.vthreads.internal.TlsChannel;
@@ -132,7 +133,7 @@ public final class VirtualThreadRuntime implements Runtime, RuntimeLifecycle {
         this.timer = t;
         this.blocking = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("occams-vt-handler-", 1).factory());
         this.settings = new Settings(b.allocator, b.readBufferSize, b.lowWaterMark, b.highWaterMark,
-                b.writeTimeout.toNanos(), t);
+                b.writeTimeout.toNanos(), t, b.inlineWrites);
         // Checks for writes blocked past the timeout; a quarter of it apart, within [10 ms, 1 s].
         long period = Math.max(TimeUnit.MILLISECONDS.toNanos(10),
                 Math.min(TimeUnit.SECONDS.toNanos(1), settings.writeTimeoutNanos() / 4));
@@ -545,6 +546,7 @@ public final class VirtualThreadRuntime implements Runtime, RuntimeLifecycle {
         private int lowWaterMark = DEFAULT_WRITE_LOW_WATER_MARK;
         private int highWaterMark = DEFAULT_WRITE_HIGH_WATER_MARK;
         private Duration writeTimeout = DEFAULT_WRITE_TIMEOUT;
+        private InlineWrites inlineWrites = InlineWrites.AUTO;
 
         private Builder() {}
 
@@ -586,6 +588,16 @@ public final class VirtualThreadRuntime implements Runtime, RuntimeLifecycle {
                 throw new IllegalArgumentException("writeTimeout must be positive: " + timeout);
             }
             this.writeTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Tests only (package-private, not API): when a flush may write inline on the flushing thread;
+         * {@link InlineWrites#ALWAYS} and {@link InlineWrites#NEVER} force one path. Default
+         * {@link InlineWrites#AUTO}.
+         */
+        Builder inlineWrites(InlineWrites mode) {
+            this.inlineWrites = Objects.requireNonNull(mode, "mode");
             return this;
         }
 

@@ -10,7 +10,7 @@ import io.occams.rpc.api.RpcAddress;
 import io.occams.rpc.api.spi.Connection;
 import io.occams.rpc.api.spi.ConnectionHandler;
 import io.occams.rpc.api.spi.Runtime;
-import io.occams.rpc.runtime.vthreads.internal.VtConnection;
+import io.occams.rpc.runtime.vthreads.internal.InlineWrites;
 import io.occams.rpc.testkit.BufferTracker;
 import io.occams.rpc.testkit.RawPeer;
 import io.occams.rpc.testkit.RawServer;
@@ -195,16 +195,8 @@ class VirtualThreadRuntimeTest {
         // onData), from its writer and from event threads, while its reader keeps calling onData.
         // Inline writes off: with them the echo rarely queues, and changes that cancel out before
         // delivery are coalesced, so the handler would seldom hear a flip.
-        VtConnection.inlineModeForTests(VtConnection.INLINE_NEVER);
-        try {
-            echoUnderWritabilityChurn();
-        } finally {
-            VtConnection.inlineModeForTests(VtConnection.INLINE_AUTO);
-        }
-    }
-
-    private void echoUnderWritabilityChurn() throws Exception {
-        runtime = VirtualThreadRuntime.builder().writeBufferWaterMark(1024, 4096).readBufferSize(4096).build();
+        runtime = VirtualThreadRuntime.builder().writeBufferWaterMark(1024, 4096).readBufferSize(4096)
+                .inlineWrites(InlineWrites.NEVER).build();
         RecordingFactory serverSide = factory(true, true);
         Runtime.Listener listener = closeLater(runtime.listen(RpcAddress.tcp("127.0.0.1", 0), serverSide));
         RecordingFactory clientSide = factory(false, false);

@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,13 +96,15 @@ public final class ServerConnection implements ConnectionHandler {
     /** Reading stopped because too many calls are unanswered. Written under outLock or by the reader. */
     private volatile boolean readPaused;
     /** For the idle sweep: when the last bytes arrived. */
-    private volatile long lastReadNanos = System.nanoTime();
+    private volatile long lastReadNanos;
     /** For the read-timeout sweep: since when a partial frame has been waiting, or 0. */
     private volatile long partialSinceNanos;
     /** Since when the peer leaves its replies unread (the connection is not writable), or 0. */
     private volatile long writeBlockedSinceNanos;
     /** When this connection was accepted; until its first complete frame, firstFrameTimeout applies. */
-    private final long openedNanos = System.nanoTime();
+    private final long openedNanos;
+    /** Where the timestamps above come from: {@link System#nanoTime()}, or a test's manual clock. */
+    private final LongSupplier clock;
     /** Whether a complete frame arrived; set once by the reader. */
     private volatile boolean sawFrame;
     /** When the sweep last saw reading paused by the server itself; sweep-confined. */
@@ -121,6 +124,18 @@ public final class ServerConnection implements ConnectionHandler {
      */
     public ServerConnection(Connection connection, Dispatch dispatch, ServerConfig config, BurstExecutor bursts,
             ServerCallLimit limit, Consumer<ServerConnection> onClosed, RateLimitedLog faults) {
+        this(connection, dispatch, config, bursts, limit, onClosed, faults, System::nanoTime);
+    }
+
+    /**
+     * As the constructor above, with the timestamps that {@link #sweep(long)} compares taken from
+     * {@code clock} ({@link System#nanoTime()}, or a test's manual clock).
+     */
+    public ServerConnection(Connection connection, Dispatch dispatch, ServerConfig config, BurstExecutor bursts,
+            ServerCallLimit limit, Consumer<ServerConnection> onClosed, RateLimitedLog faults, LongSupplier clock) {
+        this.clock = clock;
+        this.lastReadNanos = clock.getAsLong();
+        this.openedNanos = lastReadNanos;
         this.faults = faults;
         this.executor = bursts.executor();
         this.bursts = bursts;
@@ -169,7 +184,7 @@ public final class ServerConnection implements ConnectionHandler {
             data.release();
             return;
         }
-        lastReadNanos = System.nanoTime();
+        lastReadNanos = clock.getAsLong();
         reader = Thread.currentThread();
         ByteBuf in = cumulation.add(data);
         try {
@@ -293,7 +308,7 @@ public final class ServerConnection implements ConnectionHandler {
 
     @Override
     public void onWritabilityChanged(boolean writable) {
-        writeBlockedSinceNanos = writable ? 0 : System.nanoTime() | 1;
+        writeBlockedSinceNanos = writable ? 0 : clock.getAsLong() | 1;
         // A peer that does not read its replies must not make us buffer without bound: stop reading
         // its requests until the replies drain.
         synchronized (pauseLock) {
@@ -448,7 +463,7 @@ public final class ServerConnection implements ConnectionHandler {
     private void resumeIfFree() {
         if (!readPaused && !serverPaused && !closing && !broken) {
             if (partialSinceNanos != 0) {
-                partialSinceNanos = System.nanoTime(); // the read timeout of a partial frame restarts with reading
+                partialSinceNanos = clock.getAsLong(); // the read timeout of a partial frame restarts with reading
             }
             connection.setAutoRead(true);
         }

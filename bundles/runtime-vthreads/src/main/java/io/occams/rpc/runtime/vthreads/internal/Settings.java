@@ -13,6 +13,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param highWaterMark queued bytes above which a connection turns unwritable
  * @param writeTimeoutNanos how long a write may stay blocked, and how long {@code close()} may drain
  * @param timer the runtime's timer (close deadlines, connect timeouts)
+ * @param inlineWrites when a flush may write inline ({@link InlineWrites#AUTO} but in tests)
  */
 public record Settings(
         ByteBufAllocator allocator,
@@ -20,4 +21,5 @@ public record Settings(
         int lowWaterMark,
         int highWaterMark,
         long writeTimeoutNanos,
-        ScheduledExecutorService timer) {}
+        ScheduledExecutorService timer,
+        InlineWrites inlineWrites) {}
