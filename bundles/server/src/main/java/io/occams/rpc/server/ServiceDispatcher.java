@@ -1,5 +1,6 @@
 package io.occams.rpc.server;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.occams.rpc.api.MethodContract;
@@ -179,7 +180,8 @@ public final class ServiceDispatcher implements Dispatch {
      * replaced as a whole under {@link #lock}.
      */
     private volatile Map<String, Route> routes = Map.of();
-    /** Names whose last provider left less than swapGrace ago, with the calls parked for them. @GuardedBy("lock") */
+    /** Names whose last provider left less than swapGrace ago, with the calls parked for them. */
+    @GuardedBy("lock")
     private final Map<String, Vacancy> vacancies = new HashMap<>();
     /** Run after every change of the provider table (see {@link #addChangeListener}). */
     private final List<Runnable> changeListeners = new CopyOnWriteArrayList<>();
@@ -382,6 +384,7 @@ public final class ServiceDispatcher implements Dispatch {
      *
      * @return running it removes the listener; idempotent
      */
+    @SuppressWarnings("UnnecessaryMethodReference") // the distinct object is the point (see below)
     public Runnable addChangeListener(Runnable listener) {
         Objects.requireNonNull(listener, "listener");
         Runnable own = listener::run; // a distinct object, so removing it never removes an equal one added twice
@@ -448,7 +451,8 @@ public final class ServiceDispatcher implements Dispatch {
         }
     }
 
-    /** Adds the actions of {@code contract} to {@link #routes}. @GuardedBy("lock") */
+    /** Adds the actions of {@code contract} to {@link #routes}. */
+    @GuardedBy("lock")
     private void addRoutes(ServiceContract contract) {
         Map<String, Route> next = null;
         for (MethodContract mc : contract.methods()) {
@@ -870,7 +874,7 @@ public final class ServiceDispatcher implements Dispatch {
     /** A name's last provider left; calls for it park here until {@code deadline} (System.nanoTime). */
     private static final class Vacancy {
         final long deadline;
-        /** @GuardedBy("lock") */
+        /** Guarded by the dispatcher's lock (a static class cannot name it for Error Prone). */
         final List<Parked> parked = new ArrayList<>();
 
         Vacancy(long deadline) {

@@ -1,5 +1,6 @@
 package io.occams.rpc.runtime.vthreads.internal;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.occams.rpc.api.PeerIdentity;
 import java.io.EOFException;
 import java.io.IOException;
@@ -41,26 +42,32 @@ public final class TlsChannel {
     private final ReentrantLock readLock = new ReentrantLock();
     /** Held by the writer, an inline flush, shutdownOutput, and handshake writes; guards netOut. */
     private final ReentrantLock writeLock = new ReentrantLock();
-    /** Ciphertext read and not yet unwrapped; in read mode (position..limit). @GuardedBy("readLock") */
+    /** Ciphertext read and not yet unwrapped; in read mode (position..limit). */
+    @GuardedBy("readLock")
     private ByteBuffer netIn;
-    /** Plaintext unwrapped and not yet handed to the reader; in read mode. @GuardedBy("readLock") */
+    /** Plaintext unwrapped and not yet handed to the reader; in read mode. */
+    @GuardedBy("readLock")
     private ByteBuffer appIn;
     /**
      * Ciphertext to send; in write mode when empty, in read mode while {@link #pendingOut}.
-     * @GuardedBy("writeLock")
      */
+    @GuardedBy("writeLock")
     private ByteBuffer netOut;
-    /** netOut holds ciphertext the socket has not taken yet (read mode). @GuardedBy("writeLock") */
+    /** netOut holds ciphertext the socket has not taken yet (read mode). */
+    @GuardedBy("writeLock")
     private boolean pendingOut;
     /**
      * Plaintext bytes already encrypted (into {@link #netOut}) but reported to the caller as not
      * consumed, so that the caller offers them again and so comes back to send the pending ciphertext;
-     * the next {@link #write} skips them. @GuardedBy("writeLock")
+     * the next {@link #write} skips them.
      */
+    @GuardedBy("writeLock")
     private int owed;
-    /** The sources' positions before a wrap (to hand back the held-back byte). @GuardedBy("writeLock") */
+    /** The sources' positions before a wrap (to hand back the held-back byte). */
+    @GuardedBy("writeLock")
     private int[] starts = new int[16];
-    /** The peer sent close_notify or the socket hit end-of-stream. @GuardedBy("readLock") */
+    /** The peer sent close_notify or the socket hit end-of-stream. */
+    @GuardedBy("readLock")
     private boolean inputDone;
     /** Set once the handshake finished; read by any thread. */
     private volatile PeerIdentity peer = PeerIdentity.ANONYMOUS;
@@ -153,7 +160,7 @@ public final class TlsChannel {
         }
     }
 
-    /** @GuardedBy("readLock") */
+    @GuardedBy("readLock")
     private HandshakeStatus unwrapHandshake() throws IOException {
         while (true) {
             appIn.compact();
@@ -209,7 +216,8 @@ public final class TlsChannel {
         }
     }
 
-    /** Reads more ciphertext into {@link #netIn}; false at end-of-stream. @GuardedBy("readLock") */
+    /** Reads more ciphertext into {@link #netIn}; false at end-of-stream. */
+    @GuardedBy("readLock")
     private boolean readMore() throws IOException {
         netIn.compact();
         try {
@@ -266,8 +274,8 @@ public final class TlsChannel {
     /**
      * Unwraps every whole record {@link #netIn} holds into the (empty) {@link #appIn}, as long as another
      * record fits: one read hands the handler many small frames at once, as a plaintext read would.
-     * @GuardedBy("readLock")
      */
+    @GuardedBy("readLock")
     private void unwrapAvailable() throws IOException {
         int appSize = engine.getSession().getApplicationBufferSize();
         if (appIn.capacity() < appSize) {
@@ -410,7 +418,8 @@ public final class TlsChannel {
         }
     }
 
-    /** Sends the ciphertext an earlier {@link #write} left, blocking. @GuardedBy("writeLock") */
+    /** Sends the ciphertext an earlier {@link #write} left, blocking. */
+    @GuardedBy("writeLock")
     private void drainPending() throws IOException {
         if (pendingOut) {
             writeFully(netOut);
@@ -419,7 +428,7 @@ public final class TlsChannel {
         }
     }
 
-    /** @GuardedBy("writeLock") */
+    @GuardedBy("writeLock")
     private void writeFully(ByteBuffer b) throws IOException {
         while (b.hasRemaining()) {
             if (channel.write(b) < 0) {

@@ -1,5 +1,6 @@
 package io.occams.rpc.runtime.vthreads.internal;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.occams.rpc.api.PeerIdentity;
@@ -130,29 +131,37 @@ public final class VtConnection implements Connection {
     private final ReentrantLock lock = new ReentrantLock();
     /** Signalled when there is something to flush, or output should end, or the connection closed. */
     private final Condition writeReady = lock.newCondition();
-    /** Written, not yet taken by the writer; the first {@link #flushable} of them may be sent. @GuardedBy("lock") */
+    /** Written, not yet taken by the writer; the first {@link #flushable} of them may be sent. */
+    @GuardedBy("lock")
     private final ArrayDeque<ByteBuf> queue = new ArrayDeque<>();
-    /** @GuardedBy("lock") */
+    @GuardedBy("lock")
     private int flushable;
-    /** Readable bytes written and not yet sent (queued or being written). @GuardedBy("lock") */
+    /** Readable bytes written and not yet sent (queued or being written). */
+    @GuardedBy("lock")
     private long pendingBytes;
-    /** shutdownOutput() or close() was asked for: no more writes are taken. @GuardedBy("lock") */
+    /** shutdownOutput() or close() was asked for: no more writes are taken. */
+    @GuardedBy("lock")
     private boolean outputClosing;
-    /** close() was asked for: close after the drain. @GuardedBy("lock") */
+    /** close() was asked for: close after the drain. */
+    @GuardedBy("lock")
     private boolean closeAfterDrain;
-    /** The writer has half-closed the socket. @GuardedBy("lock") */
+    /** The writer has half-closed the socket. */
+    @GuardedBy("lock")
     private boolean outputShut;
-    /** The abort that bounds close()'s drain. @GuardedBy("lock") */
+    /** The abort that bounds close()'s drain. */
+    @GuardedBy("lock")
     private ScheduledFuture<?> closeDeadline;
     /**
      * One thread owns the channel's write side: the writer, or a thread writing inline from
-     * {@link #flush}. It owns {@link #wbufs} and {@link #wnios} too. @GuardedBy("lock")
+     * {@link #flush}. It owns {@link #wbufs} and {@link #wnios} too.
      */
+    @GuardedBy("lock")
     private boolean writing;
     /**
      * The last write call did not take everything: the socket's send buffer was full, so flushes
-     * go to the writer (which may wait) until a batch goes out in one call. @GuardedBy("lock")
+     * go to the writer (which may wait) until a batch goes out in one call.
      */
+    @GuardedBy("lock")
     private boolean sendBufferFull;
     /** The batch being written, taken from the queue by the owner of {@link #writing}. */
     private ByteBuf[] wbufs = new ByteBuf[INITIAL_GATHER];
@@ -176,10 +185,13 @@ public final class VtConnection implements Connection {
      */
     private final ReentrantLock readMutex = new ReentrantLock();
     /** What the rescue reader read and the reader has not delivered yet: ByteBufs, END_OF_INPUT or a Throwable. */
+    @GuardedBy("rescueLock")
     private final ArrayDeque<Object> rescued = new ArrayDeque<>();
-    /** The rescue reader, while it runs. @GuardedBy("rescueLock") */
+    /** The rescue reader, while it runs. */
+    @GuardedBy("rescueLock")
     private Thread rescuer;
-    /** The reader is back and wants the rescuer to stop after its current read. @GuardedBy("rescueLock") */
+    /** The reader is back and wants the rescuer to stop after its current read. */
+    @GuardedBy("rescueLock")
     private boolean rescueEnding;
     /** A rescue ran or queued something: the reader takes over before its next read. */
     private volatile boolean rescueActive;
@@ -206,11 +218,14 @@ public final class VtConnection implements Connection {
     private final ReentrantLock handlerLock = new ReentrantLock();
     /** A writability change is waiting to be delivered to the handler. */
     private final AtomicBoolean writabilityDirty = new AtomicBoolean();
-    /** Null until the factory made it. @GuardedBy("handlerLock") */
+    /** Null until the factory made it. */
+    @GuardedBy("handlerLock")
     private ConnectionHandler handler;
-    /** What the handler last heard. @GuardedBy("handlerLock") */
+    /** What the handler last heard. */
+    @GuardedBy("handlerLock")
     private boolean reportedWritable = true;
-    /** onClosed was called: no more callbacks. @GuardedBy("handlerLock") */
+    /** onClosed was called: no more callbacks. */
+    @GuardedBy("handlerLock")
     private boolean handlerDone;
 
     /**
@@ -653,6 +668,7 @@ public final class VtConnection implements Connection {
     }
 
     /** On the reader: one read's data to the handler. */
+    @SuppressWarnings("GuardedBy") // handlerLock is held: unlockHandler() in the finally releases it
     private void deliver(ByteBuf buf) {
         handlerLock.lock();
         try {
@@ -665,6 +681,7 @@ public final class VtConnection implements Connection {
     }
 
     /** The rescue reader: reads (whatever auto-read says) until the reader asks it to stop. */
+    @SuppressWarnings("LockNotBeforeTry") // rescueLock is taken before readMutex is let go (hand over hand)
     private void rescueLoop() {
         ByteBufAllocator alloc = settings.allocator();
         for (;;) {
@@ -695,7 +712,7 @@ public final class VtConnection implements Connection {
                 item = t;
                 last = true;
             }
-            rescueLock.lock();
+            rescueLock.lock(); // hand over hand: take rescueLock before letting go of readMutex
             readMutex.unlock();
             try {
                 if (closed) {
@@ -727,6 +744,7 @@ public final class VtConnection implements Connection {
         return opened.isDone() && !opened.isCompletedExceptionally();
     }
 
+    @SuppressWarnings("GuardedBy") // handlerLock is held: unlockHandler() in the finally releases it
     private boolean openHandler() {
         handlerLock.lock();
         try {
@@ -745,6 +763,7 @@ public final class VtConnection implements Connection {
         return true;
     }
 
+    @SuppressWarnings("GuardedBy") // handlerLock is held: unlockHandler() in the finally releases it
     private void inputEnded() {
         handlerLock.lock();
         try {
@@ -818,7 +837,8 @@ public final class VtConnection implements Connection {
         }
     }
 
-    /** Tells the handler the current writability if it changed since it last heard. @GuardedBy("handlerLock") */
+    /** Tells the handler the current writability if it changed since it last heard. */
+    @GuardedBy("handlerLock")
     private void deliverWritability() {
         if (!writabilityDirty.getAndSet(false) || handlerDone || closed) {
             return;
@@ -966,8 +986,9 @@ public final class VtConnection implements Connection {
 
     /**
      * Takes up to {@value #MAX_GATHER} flushable buffers into {@link #wbufs}; their bytes go to
-     * {@link #takenBytes}. @GuardedBy("lock"), by the owner of {@link #writing}.
+     * {@link #takenBytes}. By the owner of {@link #writing}, under the lock.
      */
+    @GuardedBy("lock")
     private int takeBatch() {
         int count = 0;
         int nioCount = 0;
@@ -992,7 +1013,8 @@ public final class VtConnection implements Connection {
         return count;
     }
 
-    /** Set by {@link #takeBatch}. @GuardedBy("lock") */
+    /** Set by {@link #takeBatch}. */
+    @GuardedBy("lock")
     private long takenBytes;
 
     private void releaseBatch(int count) {
