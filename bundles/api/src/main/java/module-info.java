@@ -5,6 +5,7 @@
 module io.occams.rpc.api {
     requires transitive io.netty.buffer;
     requires static osgi.annotation;
+    requires static com.google.errorprone.annotations;
 
     exports io.occams.rpc.api;
     exports io.occams.rpc.api.spi;

@@ -12,6 +12,7 @@ module io.occams.rpc.discovery.zookeeper {
     requires zookeeper;
     requires org.slf4j;
     requires static osgi.annotation;
+    requires static com.google.errorprone.annotations;
     // internal.osgi (DS components, never loaded on the module path): compile time only.
     requires static osgi.core;
     requires static org.osgi.service.component.annotations;

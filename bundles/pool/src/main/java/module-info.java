@@ -6,6 +6,7 @@ module io.occams.rpc.pool {
     requires transitive io.occams.rpc.stream;
     requires org.slf4j;
     requires static osgi.annotation;
+    requires static com.google.errorprone.annotations;
     // internal.osgi (the DS component, never loaded on the module path): compile time only.
     requires static osgi.core;
     requires static org.osgi.service.component.annotations;

@@ -10,6 +10,7 @@ module io.occams.rpc.rsa {
     requires io.occams.rpc.pool;
     requires org.slf4j;
     requires static osgi.annotation;
+    requires static com.google.errorprone.annotations;
     // internal.osgi (the provider, never loaded on the module path): compile time only.
     requires static osgi.core;
     requires static org.osgi.service.component.annotations;

@@ -11,6 +11,7 @@ module io.occams.rpc.server {
     // JFR events (internal.jfr); always in a full JDK. Under OSGi the import is optional (see bnd.bnd).
     requires jdk.jfr;
     requires static osgi.annotation;
+    requires static com.google.errorprone.annotations;
     // internal.osgi (DS components, never loaded on the module path): compile time only.
     requires static osgi.core;
     requires static org.osgi.service.component.annotations;

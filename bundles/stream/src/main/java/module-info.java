@@ -8,6 +8,7 @@ module io.occams.rpc.stream {
     // JFR events (internal.jfr); always in a full JDK. Under OSGi the import is optional (see bnd.bnd).
     requires jdk.jfr;
     requires static osgi.annotation;
+    requires static com.google.errorprone.annotations;
 
     exports io.occams.rpc.stream;
 }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -84,7 +85,7 @@ final class ArgumentCheck {
             throw new Mismatch(expects + ": its parameter names are not known (the interface was compiled without -parameters);"
                     + " give the arguments in order");
         }
-        Iterator<Map.Entry<String, JsonNode>> it = obj.fields();
+        Iterator<Map.Entry<String, JsonNode>> it = obj.properties().iterator();
         while (it.hasNext()) {
             String k = it.next().getKey();
             if (!names.contains(k)) {
@@ -173,7 +174,7 @@ final class ArgumentCheck {
         if (a.isObject()) {
             return "an object";
         }
-        return a.isNull() ? "null" : a.getNodeType().toString().toLowerCase();
+        return a.isNull() ? "null" : a.getNodeType().toString().toLowerCase(Locale.ROOT);
     }
 
     private static String shown(List<JsonNode> args) {

@@ -224,6 +224,7 @@ final class BenchCommand implements Callable<Integer> {
         Histogram interval = null;
         long next = start;
         boolean first = true;
+        @SuppressWarnings("SystemConsoleNull") // release 21 has no Console.isTerminal(); on 22+ this is true more often
         boolean tty = System.console() != null;
         measuring = warmup == 0; // else the first tick after the warm-up starts the measurement
         while (true) {

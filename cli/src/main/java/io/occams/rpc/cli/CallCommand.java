@@ -7,7 +7,9 @@ import io.occams.rpc.discovery.zookeeper.ServiceCaller;
 import io.occams.rpc.discovery.zookeeper.ZooKeeperDiscovery;
 import io.occams.rpc.stream.ClientStream;
 import io.occams.rpc.stream.Reply;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -92,7 +94,7 @@ final class CallCommand implements Callable<Integer> {
 
     /** For commands that catch a failure themselves: the one line and exit code of {@link Main#failed}. */
     static int report(Throwable t) {
-        PrintWriter err = new PrintWriter(System.err, true);
+        PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, Charset.defaultCharset()), true);
         int code = Main.failed(t, "occams", err);
         err.flush();
         return code;

@@ -42,7 +42,7 @@ final class HealthCommand implements Callable<Integer> {
                     if (json) {
                         System.out.println(statuses.toPrettyString());
                     } else {
-                        Iterator<Map.Entry<String, JsonNode>> it = statuses.fields();
+                        Iterator<Map.Entry<String, JsonNode>> it = statuses.properties().iterator();
                         while (it.hasNext()) {
                             Map.Entry<String, JsonNode> e = it.next();
                             System.out.printf("%-24s %s%n", e.getKey().isEmpty() ? "(server)" : e.getKey(), e.getValue().asText());

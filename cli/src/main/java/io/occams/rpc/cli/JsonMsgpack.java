@@ -24,7 +24,7 @@ import org.msgpack.value.Value;
  * argument that does not even start like JSON (its first token is not a JSON value, as in {@code hello}
  * or {@code trueish}) is taken as a string, so {@code occams call EchoService.repeat hello} works without
  * quotes. Anything that starts like JSON must be JSON: {@code '123 Main Street'}, {@code 'true story'},
- * {@code '{"a":'} and {@code 007} (JSON has no leading zeros) are refused with a {@link Main.UsageError}
+ * <code>'{"a":'</code> and {@code 007} (JSON has no leading zeros) are refused with a {@link Main.UsageError}
  * that says what was wrong, and nothing is sent. So is an integer outside msgpack's 64 bits.
  */
 final class JsonMsgpack {
@@ -117,7 +117,7 @@ final class JsonMsgpack {
             }
         } else if (n.isObject()) {
             p.packMapHeader(n.size());
-            Iterator<Map.Entry<String, JsonNode>> it = n.fields();
+            Iterator<Map.Entry<String, JsonNode>> it = n.properties().iterator();
             while (it.hasNext()) {
                 Map.Entry<String, JsonNode> e = it.next();
                 p.packString(e.getKey());

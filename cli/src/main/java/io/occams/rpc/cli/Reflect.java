@@ -12,6 +12,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletionException;
 import org.msgpack.core.MessageBufferPacker;
 import org.msgpack.core.MessagePack;
@@ -98,7 +99,7 @@ final class Reflect {
         String best = null;
         int bestD = Integer.MAX_VALUE;
         for (String c : candidates) {
-            int d = distance(name.toLowerCase(), c.toLowerCase());
+            int d = distance(name.toLowerCase(Locale.ROOT), c.toLowerCase(Locale.ROOT));
             if (d < bestD) {
                 bestD = d;
                 best = c;

@@ -513,6 +513,7 @@ public abstract class AbstractRuntimeContractTest {
 
     @ParameterizedTest
     @EnumSource(Transport.class)
+    @SuppressWarnings("AddressSelection") // exactly the IPv4 loopback: the test's listener binds it
     void connectToANonListeningAddressFailsQuicklyWithAnIOException(Transport transport) throws Exception {
         assumeTransport(transport);
         RpcAddress nobody;

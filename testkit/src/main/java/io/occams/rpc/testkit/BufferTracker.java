@@ -3,6 +3,7 @@ package io.occams.rpc.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.netty.buffer.ByteBuf;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,7 +20,7 @@ import java.util.List;
  * }</pre>
  */
 public final class BufferTracker {
-    // @GuardedBy("this")
+    @GuardedBy("this")
     private final List<ByteBuf> buffers = new ArrayList<>();
 
     /** Remembers {@code buf} (not retained: the caller passes it on) and returns it. */

@@ -1,5 +1,6 @@
 package io.occams.rpc.testkit;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.netty.buffer.ByteBuf;
 import io.occams.rpc.api.spi.Connection;
 import io.occams.rpc.api.spi.ConnectionHandler;
@@ -32,7 +33,7 @@ public class RecordingHandler implements ConnectionHandler {
     private final boolean closeOnInputShutdown;
     private final BufferTracker tracker;
 
-    // @GuardedBy("this")
+    @GuardedBy("this")
     private final ByteArrayOutputStream received = new ByteArrayOutputStream();
     private final List<Event> events = new CopyOnWriteArrayList<>();
     private final List<Boolean> writabilityChanges = new CopyOnWriteArrayList<>();

@@ -55,6 +55,7 @@ public final class TestCertificates {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final AtomicLong SERIALS = new AtomicLong(System.currentTimeMillis());
     /** The SANs every {@link Ca#issue(String, String...)} without SANs gets: loopback by name and IP. */
+    @SuppressWarnings("MutablePublicArray") // test support: varargs callers pass it as is
     public static final String[] LOOPBACK = {"dns:localhost", "ip:127.0.0.1", "ip:::1"};
 
     private TestCertificates() {

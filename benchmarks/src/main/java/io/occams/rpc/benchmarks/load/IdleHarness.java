@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.LocalDateTime;
+import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,7 +42,7 @@ public final class IdleHarness {
         StringBuilder md = new StringBuilder();
         md.append(String.format(Locale.ROOT, "`benchmarks/run idle%s`, %s. Machine: %d cores, JDK %s. %,d connections, quiet %s s, "
                 + "-Xmx1g on each side; heap in use after two full GCs, and the pooled allocator's used memory.%s%n%n",
-                blocked ? " --blocked" : "", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")),
+                blocked ? " --blocked" : "", LocalDateTime.now(ZoneId.systemDefault()).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")),
                 java.lang.Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), conns, quiet,
                 blocked ? " Each connection has one call to a synchronous method blocked in the server while measured." : ""));
         md.append("| runtime | side | connections open | heap MiB | allocator direct MiB | allocator heap MiB |\n");

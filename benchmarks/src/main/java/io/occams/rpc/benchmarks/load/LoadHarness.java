@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -129,7 +130,7 @@ public final class LoadHarness {
     private final Map<String, Integer> ports = new LinkedHashMap<>();
     private final List<Run> runs = new ArrayList<>();
     private final String startLoad = loadAverage();
-    private final ZonedDateTime started = ZonedDateTime.now();
+    private final ZonedDateTime started = ZonedDateTime.now(ZoneId.systemDefault());
 
     private LoadHarness(String[] args) {
         List<String> a = Arrays.asList(args);

@@ -19,6 +19,7 @@ public final class RawServer {
     private RawServer() {
     }
 
+    @SuppressWarnings("AddressSelection") // exactly the IPv4 loopback, like the server it talks to
     public static void main(String[] args) throws Exception {
         int port = Integer.parseInt(Measure.opt(args, "port", "0"));
         ServerSocketChannel ss = ServerSocketChannel.open();

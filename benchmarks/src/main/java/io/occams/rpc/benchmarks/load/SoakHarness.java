@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.time.LocalDateTime;
+import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
@@ -408,6 +409,7 @@ public final class SoakHarness {
             pump.start();
         }
 
+        @SuppressWarnings("UnusedVariable") // t: parsed with the rest of the line, not plotted yet
         private void stat(String line) {
             long t = 0;
             long rss = 0;
@@ -438,13 +440,14 @@ public final class SoakHarness {
         }
     }
 
+    @SuppressWarnings("UnusedVariable") // t0: the start, kept in the signature for a time axis
     private static void report(Path out, List<Side> sides, double minutes, int chains, long restartEvery, long garbageEvery, long t0)
             throws IOException {
         StringBuilder md = new StringBuilder();
         md.append(String.format(Locale.ROOT, "`benchmarks/run soak --minutes %s`, %s. Machine: %d cores, JDK %s. Per runtime: servers A and B "
                 + "(-Xmx256m, provider hot-swapped every 2 s), a FailoverPool with %d idempotent echo calls in flight, B restarted every %d s "
                 + "(SIGTERM and SIGKILL alternately), a garbage peer (64 KiB random) to A and B every %d s.%n%n",
-                minutes, LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")),
+                minutes, LocalDateTime.now(ZoneId.systemDefault()).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")),
                 java.lang.Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), chains, restartEvery / 1000,
                 garbageEvery / 1000));
         md.append("| runtime | calls | failed, by code | garbage peers (closed by server) | A RSS MiB first / max / last | A heap MiB max | B RSS MiB max | restarts of B |\n");

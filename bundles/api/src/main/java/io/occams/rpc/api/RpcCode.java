@@ -46,6 +46,7 @@ public enum RpcCode {
     private static final RpcCode[] VALUES = values();
 
     private final String wireName;
+    @SuppressWarnings("ImmutableEnumChecker") // never changed; wireBytes() hands out a copy
     private final byte[] wireBytes;
 
     RpcCode(String wireName) {

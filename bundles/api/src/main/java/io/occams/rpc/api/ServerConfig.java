@@ -281,7 +281,7 @@ public final class ServerConfig {
         }
 
         public Builder maxActionBytes(int n) {
-            if (n < 1 || n > 0x7FFF_FFFF) {
+            if (n < 1) { // (an int is never above 0x7FFF_FFFF: Error Prone's ComparisonOutOfRange)
                 throw new IllegalArgumentException("maxActionBytes out of range: " + n);
             }
             this.maxActionBytes = n;

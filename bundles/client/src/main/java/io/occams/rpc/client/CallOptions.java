@@ -43,7 +43,7 @@ import org.osgi.annotation.versioning.ProviderType;
  */
 @ProviderType
 public final class CallOptions {
-    private static final CallOptions NONE = new CallOptions(null, null, 0L, null);
+    private static final CallOptions NONE = new CallOptions(null, null, 0L, Optional.empty());
     private static final Optional<Boolean> YES = Optional.of(Boolean.TRUE);
     private static final Optional<Boolean> NO = Optional.of(Boolean.FALSE);
     /** The scope in force on each thread; null when none. */

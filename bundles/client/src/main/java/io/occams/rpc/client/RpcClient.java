@@ -205,7 +205,7 @@ public final class RpcClient {
         return (ProxyHandler) h;
     }
 
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "UnusedVariable"}) // like: only gives T its type
     private static <T> T cast(T like, Object o) {
         return (T) o;
     }

@@ -1,5 +1,6 @@
 package io.occams.rpc.pool;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.occams.rpc.api.ClientConfig;
 import io.occams.rpc.api.RpcAddress;
 import io.occams.rpc.api.RpcCode;
@@ -103,19 +104,24 @@ public final class ClientPool implements Caller, AutoCloseable {
     private final Object lock = new Object();
     /** The open connections, copy-on-write: read without the lock by every submit, replaced under it. */
     private volatile Conn[] conns = NONE;
-    /** Calls waiting for a first connection, oldest first. @GuardedBy("lock") */
+    /** Calls waiting for a first connection, oldest first. */
+    @GuardedBy("lock")
     private final ArrayDeque<ClientTask> queue = new ArrayDeque<>();
-    /** Connections closed by the pool for idleness, closed for real on the next tick. @GuardedBy("lock") */
+    /** Connections closed by the pool for idleness, closed for real on the next tick. */
+    @GuardedBy("lock")
     private final List<Conn> retired = new ArrayList<>();
     /** Connects in progress; written under the lock, read without it by the growth check. */
     private volatile int connecting;
-    /** Connects in progress plus connections whose close has not completed. @GuardedBy("lock") */
+    /** Connects in progress plus connections whose close has not completed. */
+    @GuardedBy("lock")
     private int live;
-    /** @GuardedBy("lock") */
+    @GuardedBy("lock")
     private final Backoff backoff = new Backoff(BACKOFF_INITIAL_MILLIS, BACKOFF_MAX_MILLIS);
-    /** The scheduled reconnect while down, or null. @GuardedBy("lock") */
+    /** The scheduled reconnect while down, or null. */
+    @GuardedBy("lock")
     private ScheduledFuture<?> reconnect;
-    /** No growth connect before this System.nanoTime() (after one failed). @GuardedBy("lock") */
+    /** No growth connect before this System.nanoTime() (after one failed). */
+    @GuardedBy("lock")
     private long growNotBefore;
     /** Whether the address is believed reachable; read by every submit, written under the lock. */
     private volatile boolean healthy = true;
@@ -410,7 +416,7 @@ public final class ClientPool implements Caller, AutoCloseable {
         healthyAgain = listener;
     }
 
-    /** @GuardedBy("lock") */
+    @GuardedBy("lock")
     private void scheduleReconnectLocked() {
         if (reconnect != null || closed) {
             return;

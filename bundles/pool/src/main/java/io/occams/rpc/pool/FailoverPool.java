@@ -1,5 +1,6 @@
 package io.occams.rpc.pool;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.occams.rpc.api.ClientConfig;
 import io.occams.rpc.api.RpcAddress;
 import io.occams.rpc.api.RpcCode;
@@ -124,12 +125,14 @@ public final class FailoverPool implements Caller, AutoCloseable {
      */
     static final long MAX_LEAD = 256; // the class and Selection Javadoc say 256
     private final RetryingCall.Router router = new Router();
-    /** Calls waiting for a healthy pool, oldest first. @GuardedBy("lock") */
+    /** Calls waiting for a healthy pool, oldest first. */
+    @GuardedBy("lock")
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
     /** How many calls may wait for a healthy pool. */
     private final int waitLimit;
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
-    /** Close futures of pools removed by updateAddresses, still draining. @GuardedBy("lock") */
+    /** Close futures of pools removed by updateAddresses, still draining. */
+    @GuardedBy("lock")
     private final List<CompletableFuture<Void>> draining = new ArrayList<>();
 
     /**
@@ -430,7 +433,7 @@ public final class FailoverPool implements Caller, AutoCloseable {
         }
     }
 
-    /** @GuardedBy("lock") */
+    @GuardedBy("lock")
     private List<Waiting> takeWaitingLocked() {
         List<Waiting> out = new ArrayList<>(waiting);
         waiting.clear();
@@ -457,7 +460,7 @@ public final class FailoverPool implements Caller, AutoCloseable {
     private static final class Waiting {
         final RetryingCall call;
         final RpcException why;
-        /** Set when it leaves the queue (released, expired, closed). @GuardedBy("lock") */
+        /** Set when it leaves the queue (released, expired, closed). Guarded by the pool's lock. */
         boolean done;
         volatile ScheduledFuture<?> timer;
 

@@ -1,10 +1,12 @@
 package io.occams.rpc.stream;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.buffer.UnpooledHeapByteBuf;
 import io.netty.util.collection.LongObjectHashMap;
+import io.netty.util.collection.LongObjectMap;
 import io.occams.rpc.api.ClientConfig;
 import io.occams.rpc.api.RpcAddress;
 import io.occams.rpc.api.RpcCode;
@@ -69,14 +71,17 @@ public final class ClientStream implements Caller, AutoCloseable {
     private final long defaultTimeoutNanos;
 
     private final ReentrantLock sendLock = new ReentrantLock();
-    /** The frames written since the last flush, in a buffer kept across flushes. @GuardedBy("sendLock") */
+    /** The frames written since the last flush, in a buffer kept across flushes. */
+    @GuardedBy("sendLock")
     private final WriteBatch batch = new WriteBatch(8 * 1024);
-    /** Whether anything was handed to the connection since the last flush. @GuardedBy("sendLock") */
+    /** Whether anything was handed to the connection since the last flush. */
+    @GuardedBy("sendLock")
     private boolean unflushed;
-    /** @GuardedBy("sendLock") */
+    @GuardedBy("sendLock")
     private long nextSeq = 1;
 
-    /** Tasks submitted while the window was full, oldest first. @GuardedBy("sendLock") */
+    /** Tasks submitted while the window was full, oldest first. */
+    @GuardedBy("sendLock")
     private final java.util.ArrayDeque<ClientTask> overflow = new java.util.ArrayDeque<>();
 
     /** The thread inside the handler's onData right now, or null: submits made there flush at the burst's end. */
@@ -149,7 +154,8 @@ public final class ClientStream implements Caller, AutoCloseable {
     /** Whether {@link #overflow} may be non-empty; lets the reader skip the lock when it is not. */
     private volatile boolean hasOverflow;
 
-    /** Tasks sent and not yet completed, by seq. Whoever removes a task completes it. @GuardedBy("pending") */
+    /** Tasks sent and not yet completed, by seq. Whoever removes a task completes it. */
+    @GuardedBy("pending")
     private final LongObjectHashMap<ClientTask> pending = new LongObjectHashMap<>();
 
     // Reader-confined: only the connection's handler callbacks touch these.
@@ -162,11 +168,14 @@ public final class ClientStream implements Caller, AutoCloseable {
     private volatile java.util.concurrent.ScheduledFuture<?> sweep;
     /** Where time comes from: {@link System#nanoTime()}, or a test's manual clock. */
     private final java.util.function.LongSupplier clock;
-    /** The deadlines of the tasks in {@link #pending}. @GuardedBy("pending") */
+    /** The deadlines of the tasks in {@link #pending}. */
+    @GuardedBy("pending")
     private final Deadlines deadlines = new Deadlines();
-    /** The timer armed for the earliest deadline, or null. @GuardedBy("pending") */
+    /** The timer armed for the earliest deadline, or null. */
+    @GuardedBy("pending")
     private java.util.concurrent.ScheduledFuture<?> deadlineTimer;
-    /** The deadline {@link #deadlineTimer} is armed for. @GuardedBy("pending") */
+    /** The deadline {@link #deadlineTimer} is armed for. */
+    @GuardedBy("pending")
     private long armedFor;
     /** The timer runs at most this often: deadlines this close together fail in one run, late by at most this. */
     private static final long COALESCE_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
@@ -282,6 +291,7 @@ public final class ClientStream implements Caller, AutoCloseable {
      * window permit, which this gives back if the task fails to encode. {@code inBurst}: a read burst
      * will flush this stream when it ends, so a full window need not flush now.
      */
+    @GuardedBy("sendLock")
     private void writeLocked(ClientTask task, boolean flush, boolean inBurst) {
         ByteBuf out = batch();
         int start = out.writerIndex();
@@ -425,7 +435,7 @@ public final class ClientStream implements Caller, AutoCloseable {
         }
     }
 
-    /** @GuardedBy("sendLock") */
+    @GuardedBy("sendLock")
     private void flushLocked() {
         if (batch.isReadable()) {
             connection.write(batch.take());
@@ -437,7 +447,7 @@ public final class ClientStream implements Caller, AutoCloseable {
         }
     }
 
-    /** @GuardedBy("sendLock") */
+    @GuardedBy("sendLock")
     private ByteBuf batch() {
         return batch.get(connection.alloc());
     }
@@ -554,7 +564,7 @@ public final class ClientStream implements Caller, AutoCloseable {
         connection.abort();
     }
 
-    /** @GuardedBy("sendLock") */
+    @GuardedBy("sendLock")
     private void failOverflowLocked(String why) {
         ClientTask t;
         while ((t = overflow.pollFirst()) != null) {
@@ -587,7 +597,8 @@ public final class ClientStream implements Caller, AutoCloseable {
         }
     }
 
-    /** Registers {@code t}'s deadline and arms the timer when it is the earliest. @GuardedBy("pending") */
+    /** Registers {@code t}'s deadline and arms the timer when it is the earliest. */
+    @GuardedBy("pending")
     private void addDeadline(ClientTask t) {
         deadlines.add(t);
         if (deadlineTimer == null || t.deadlineNanos - armedFor < 0) {
@@ -595,7 +606,7 @@ public final class ClientStream implements Caller, AutoCloseable {
         }
     }
 
-    /** @GuardedBy("pending") */
+    @GuardedBy("pending")
     private void arm(long deadline) {
         if (deadlineTimer != null) {
             deadlineTimer.cancel(false);
@@ -821,7 +832,7 @@ public final class ClientStream implements Caller, AutoCloseable {
             cumulation.release();
             List<ClientTask> lost = new ArrayList<>();
             synchronized (pending) {
-                for (LongObjectHashMap.PrimitiveEntry<ClientTask> e : pending.entries()) {
+                for (LongObjectMap.PrimitiveEntry<ClientTask> e : pending.entries()) {
                     lost.add(e.value());
                 }
                 pending.clear();

@@ -16,6 +16,7 @@ public abstract class ForwardingClientTask extends ClientTask {
     protected final ClientTask task;
     private volatile boolean blobTaken;
 
+    @SuppressWarnings("this-escape") // timeout() and idempotent() are final setters of ClientTask's own fields
     protected ForwardingClientTask(ClientTask task) {
         super(task);
         this.task = task;

@@ -14,6 +14,9 @@ import java.util.concurrent.ScheduledExecutorService;
  * it for the others. Whoever owns the shared runtime closes {@link #delegate()} itself.
  */
 public abstract class ForwardingRuntime implements Runtime {
+    /** For subclasses, which say in {@link #delegate()} where calls go. */
+    public ForwardingRuntime() {}
+
     /** The runtime calls go to; the same one for the life of this object. */
     protected abstract Runtime delegate();
 

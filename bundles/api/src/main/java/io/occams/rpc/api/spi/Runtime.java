@@ -26,6 +26,7 @@ import org.osgi.annotation.versioning.ConsumerType;
  * closes every listener and connection it still has and stops its threads.
  */
 @ConsumerType
+@SuppressWarnings("AvoidCommonTypeNames") // the SPI's name since 0.1.0; renaming it breaks every runtime
 public interface Runtime extends AutoCloseable {
     /** A short name, e.g. {@code "vthreads"} or {@code "netty"}. */
     String name();

@@ -1,5 +1,6 @@
 package io.occams.rpc.api.spi;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.occams.rpc.api.RpcAddress;
 import io.occams.rpc.api.TlsConfig;
 import java.io.ByteArrayInputStream;
@@ -75,7 +76,8 @@ public final class TlsContext {
     private volatile Material material;
     /** When the files were last compared with {@link Material#stamp}; written under lock, read without. */
     private volatile long checkedAt;
-    /** The stamp of files that failed to load, so that they are reported once, not on every check. @GuardedBy("lock") */
+    /** The stamp of files that failed to load, so that they are reported once, not on every check. */
+    @GuardedBy("lock")
     private List<Object> failedStamp;
 
     /** The context of {@code config}; reads nothing yet. Prefer {@link TlsConfig#context()}, which shares one. */

@@ -116,6 +116,7 @@ final class Scalars {
         final String javaName;
         final long min;
         final long max;
+        @SuppressWarnings("ImmutableEnumChecker") // boxed zeros (Long, Integer, ...): immutable
         final Object zero;
 
         Width(String javaName, long min, long max, Object zero) {

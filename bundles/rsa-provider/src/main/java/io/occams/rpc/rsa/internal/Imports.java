@@ -46,15 +46,16 @@ public final class Imports implements AutoCloseable {
     }
 
     /** The pool and proxies of one key. */
-    final class Link {
+    static final class Link {
         final String key;
         final String scope;
         final FailoverPool pool;
-        /** endpoint id to its address, in arrival order. @GuardedBy("Imports.this") */
+        /** endpoint id to its address, in arrival order. */
+        // Guarded by the Imports instance that holds it.
         final Map<String, RpcAddress> endpoints = new LinkedHashMap<>();
-        /** @GuardedBy("Imports.this") */
+        // Guarded by the Imports instance that holds it.
         final Map<List<Class<?>>, Object> proxies = new HashMap<>();
-        /** @GuardedBy("Imports.this") */
+        // Guarded by the Imports instance that holds it.
         long generation;
 
         Link(String key, String scope, FailoverPool pool) {

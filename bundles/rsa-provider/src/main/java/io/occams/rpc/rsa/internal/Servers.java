@@ -41,13 +41,14 @@ public final class Servers implements AutoCloseable {
     }
 
     /** One server and the exports using it. */
-    public final class Shared {
+    public static final class Shared {
         final String key;
         final RpcServer server;
         final RpcAddress bound;
-        /** @GuardedBy("Servers.this") */
+        // Guarded by the Servers instance that holds it.
         int refs;
-        /** Bumped on every acquire, so a pending linger close can tell it was overtaken. @GuardedBy("Servers.this") */
+        /** Bumped on every acquire, so a pending linger close can tell it was overtaken. */
+        // Guarded by the Servers instance that holds it.
         long generation;
 
         Shared(String key, RpcServer server, RpcAddress bound) {

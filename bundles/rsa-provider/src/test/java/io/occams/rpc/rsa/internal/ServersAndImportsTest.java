@@ -66,6 +66,7 @@ public class ServersAndImportsTest {
     }
 
     @Test
+    @SuppressWarnings("SelfAssertion") // the import proxy's own equals() is what is checked
     void aPlainInterfaceIsServedAndCalledUnderItsScopedWireName() {
         Servers.Shared s = servers.acquire("127.0.0.1", 0, runtime, false);
         String wire = ExportSettings.wireName("x1", Plain.class);

@@ -1,5 +1,6 @@
 package io.occams.rpc.runtime.vthreads;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.occams.rpc.api.RpcAddress;
@@ -118,7 +119,8 @@ public final class VirtualThreadRuntime implements Runtime, RuntimeLifecycle {
     private final ReentrantLock stateLock = new ReentrantLock();
     /** Signalled when the state reaches TERMINATED. */
     private final Condition terminated = stateLock.newCondition();
-    /** RUNNING, SHUTDOWN or TERMINATED; only moves forward. @GuardedBy("stateLock") */
+    /** RUNNING, SHUTDOWN or TERMINATED; only moves forward. */
+    @GuardedBy("stateLock")
     private int state = RUNNING;
 
     /** A runtime with the defaults; what {@link java.util.ServiceLoader} calls. */
@@ -494,7 +496,7 @@ public final class VirtualThreadRuntime implements Runtime, RuntimeLifecycle {
         }
     }
 
-    /** @GuardedBy("stateLock") */
+    @GuardedBy("stateLock")
     private void tryTerminate() {
         if (state == SHUTDOWN && connections.isEmpty() && listeners.isEmpty()) {
             state = TERMINATED;

@@ -1,5 +1,6 @@
 package io.occams.rpc.server.internal;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.occams.rpc.api.MethodContract;
 import io.occams.rpc.api.RpcCode;
 import io.occams.rpc.api.ServiceContract;
@@ -61,7 +62,8 @@ public final class ProviderTable {
      * replaced as a whole under {@link #lock}.
      */
     private volatile Map<String, Route> routes = Map.of();
-    /** Names whose last provider left less than swapGrace ago, with the calls parked for them. @GuardedBy("lock") */
+    /** Names whose last provider left less than swapGrace ago, with the calls parked for them. */
+    @GuardedBy("lock")
     private final Map<String, Vacancy> vacancies = new HashMap<>();
 
     /**
@@ -137,7 +139,8 @@ public final class ProviderTable {
         return released;
     }
 
-    /** Adds the actions of {@code contract} to {@link #routes}. @GuardedBy("lock") */
+    /** Adds the actions of {@code contract} to {@link #routes}. */
+    @GuardedBy("lock")
     private void addRoutes(ServiceContract contract) {
         Map<String, Route> next = null;
         for (MethodContract mc : contract.methods()) {
@@ -263,7 +266,7 @@ public final class ProviderTable {
     /** A name's last provider left; calls for it park here until {@code deadline} (System.nanoTime). */
     private static final class Vacancy {
         final long deadline;
-        /** @GuardedBy("lock") */
+        @GuardedBy("lock")
         final List<Parked> parked = new ArrayList<>();
 
         Vacancy(long deadline) {

@@ -36,7 +36,7 @@ public final class ReplyBuffer {
             return new ReplyBuffer();
         }
 
-        /** The thread ends (its event loop shut down): the buffer goes back, no leak report for it later. */
+        // The thread ends (its event loop shut down): the buffer goes back, no leak report for it later.
         @Override
         protected void onRemoval(ReplyBuffer r) {
             ByteBuf b = r.buf;

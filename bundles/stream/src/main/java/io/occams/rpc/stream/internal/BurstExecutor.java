@@ -1,5 +1,6 @@
 package io.occams.rpc.stream.internal;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -167,13 +168,17 @@ public final class BurstExecutor {
 
         /** Guards {@link #pending}, {@link #current}, {@link #closed}, {@link #used} and the runners' parked flags. */
         private final ReentrantLock lock = new ReentrantLock();
-        /** Batches handed off and not yet taken by a runner. @GuardedBy("lock") */
+        /** Batches handed off and not yet taken by a runner. */
+        @GuardedBy("lock")
         private final ArrayDeque<Batch> pending = new ArrayDeque<>(4);
-        /** The runner that takes the pending batches, or null. @GuardedBy("lock") */
+        /** The runner that takes the pending batches, or null. */
+        @GuardedBy("lock")
         private Runner current;
-        /** The connection closed: runners no longer park, they end once nothing is pending. @GuardedBy("lock") */
+        /** The connection closed: runners no longer park, they end once nothing is pending. */
+        @GuardedBy("lock")
         private boolean closed;
-        /** A batch was handed off since the last {@link #trim}. @GuardedBy("lock") */
+        /** A batch was handed off since the last {@link #trim}. */
+        @GuardedBy("lock")
         private boolean used;
 
         Burst(BurstExecutor owner, ServerConnection conn) {
@@ -366,13 +371,15 @@ public final class BurstExecutor {
         private final BurstExecutor owner;
         /** Whether it parks when idle (it runs on a virtual thread); set when it starts. */
         boolean parks;
-        /** Parked in {@link Burst#take}, waiting for a burst. @GuardedBy("lane.lock") */
+        /** Parked in {@link Burst#take}, waiting for a burst. */
+        @GuardedBy("lane.lock")
         boolean parked;
         /** The thread running it, once it started. */
         volatile Thread thread;
         /** Answers made on its thread since the last {@link #settle}, not yet counted; its thread only. */
         int answered;
-        /** The batch it runs now, or null. @GuardedBy("lane.lock") */
+        /** The batch it runs now, or null. */
+        @GuardedBy("lane.lock")
         private Batch batch;
         /** Tasks started so far (and wake-ups); written by its thread, read by the watchdog. */
         private volatile int progress;

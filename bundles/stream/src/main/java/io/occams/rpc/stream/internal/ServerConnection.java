@@ -1,5 +1,6 @@
 package io.occams.rpc.stream.internal;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
@@ -71,18 +72,26 @@ public final class ServerConnection implements ConnectionHandler {
     // Reader-confined.
     private final RequestDecoder decoder;
     private final Cumulation cumulation;
-    private boolean broken;
+    /**
+     * The stream is out of step or timed out: read nothing more. Set by the reader (a bad frame) and by
+     * {@link #sweep} on the scheduler (the timeouts), read by the reader and under pauseLock by answering
+     * threads: volatile, so that the reader sees the sweep's verdict and stops dispatching.
+     */
+    private volatile boolean broken;
     /** Free calls for the reader to hand out. Reader-confined (touched only inside onData). */
     private ServerCallImpl free;
     /** Calls answered on other threads, a Treiber stack linked by {@code next}; the reader takes it whole. */
     private final AtomicReference<ServerCallImpl> returned = new AtomicReference<>();
 
     private final ReentrantLock outLock = new ReentrantLock();
-    /** Replies written since the last flush, in a buffer kept across flushes. @GuardedBy("outLock") */
+    /** Replies written since the last flush, in a buffer kept across flushes. */
+    @GuardedBy("outLock")
     private final WriteBatch out = new WriteBatch(4 * 1024);
-    /** Whether buffers were handed to the connection since the last flush. @GuardedBy("outLock") */
+    /** Whether buffers were handed to the connection since the last flush. */
+    @GuardedBy("outLock")
     private boolean unflushed;
-    /** Set by onClosed; replies after it are dropped (their buffers released). @GuardedBy("outLock") */
+    /** Set by onClosed; replies after it are dropped (their buffers released). */
+    @GuardedBy("outLock")
     private boolean closed;
 
     /** Calls dispatched and not yet answered. */
@@ -189,7 +198,7 @@ public final class ServerConnection implements ConnectionHandler {
         ByteBuf in = cumulation.add(data);
         try {
             do {
-                while (decoder.next(in)) {
+                while (!broken && decoder.next(in)) { // broken: the sweep may have closed it meanwhile
                     if (!sawFrame) {
                         sawFrame = true;
                     }

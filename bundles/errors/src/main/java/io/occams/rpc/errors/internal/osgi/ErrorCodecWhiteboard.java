@@ -1,5 +1,6 @@
 package io.occams.rpc.errors.internal.osgi;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.occams.rpc.api.spi.ErrorCodec;
 import io.occams.rpc.errors.ErrnoErrorCodec;
 import io.occams.rpc.errors.ErrorCodecRegistry;
@@ -42,9 +43,10 @@ import org.slf4j.LoggerFactory;
 public final class ErrorCodecWhiteboard {
     private static final Logger LOG = LoggerFactory.getLogger(ErrorCodecWhiteboard.class);
     private final ErrorCodecRegistry registry = new ErrorCodecRegistry();
-    /** The candidates for each exception type, best first; the first one is the registered one. @GuardedBy("this") */
+    /** The candidates for each exception type, best first; the first one is the registered one. */
+    @GuardedBy("this")
     private final Map<Class<?>, List<Candidate>> byType = new HashMap<>();
-    /** @GuardedBy("this") */
+    @GuardedBy("this")
     private final Map<ServiceReference<?>, Candidate> byReference = new HashMap<>();
     private ServiceRegistration<ErrorCodecRegistry> registration;
 

@@ -1,5 +1,6 @@
 package io.occams.rpc.pool.internal.osgi;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.occams.rpc.api.spi.ConfigProperties;
 import io.occams.rpc.api.ClientConfig;
 import io.occams.rpc.api.RpcAddress;
@@ -83,24 +84,28 @@ public final class ClientComponent {
     private static final Logger LOG = LoggerFactory.getLogger(ClientComponent.class);
 
     private final Object lock = new Object();
-    /** The runtimes in the registry, best ranked first. @GuardedBy("lock") */
+    /** The runtimes in the registry, best ranked first. */
+    @GuardedBy("lock")
     private final Map<ServiceReference<Runtime>, Runtime> runtimes = new TreeMap<>((a, b) -> b.compareTo(a));
     private final SwitchingCaller caller = new SwitchingCaller();
     private BundleContext context;
-    /** @GuardedBy("lock") */
+    @GuardedBy("lock")
     private Settings settings;
-    /** @GuardedBy("lock") */
+    @GuardedBy("lock")
     private Runtime runtime;
-    /** @GuardedBy("lock") */
+    @GuardedBy("lock")
     private ServiceRegistration<Caller> registration;
-    /** @GuardedBy("lock") */
+    @GuardedBy("lock")
     private boolean active;
-    /** The address sources in the registry. @GuardedBy("lock") */
+    /** The address sources in the registry. */
+    @GuardedBy("lock")
     private final Map<ServiceReference<AddressSource>, AddressSource> sources = new java.util.HashMap<>();
-    /** The source followed now, and the handle of that following. @GuardedBy("lock") */
+    /** The source followed now, and the handle of that following. */
+    @GuardedBy("lock")
     private AddressSource source;
     private AutoCloseable following;
-    /** The client interceptors in the registry, best ranked first. @GuardedBy("lock") */
+    /** The client interceptors in the registry, best ranked first. */
+    @GuardedBy("lock")
     private final Map<ServiceReference<CallInterceptor>, CallInterceptor> interceptors = new TreeMap<>((a, b) -> b.compareTo(a));
     /** The last list a source gave (discovery mode); written by the source's thread, read by moveTo. */
     private volatile List<RpcAddress> discovered = List.of();
@@ -230,7 +235,8 @@ public final class ClientComponent {
         }
     }
 
-    /** In discovery mode, follows the source of the configured name, if there is one. @GuardedBy("lock") */
+    /** In discovery mode, follows the source of the configured name, if there is one. */
+    @GuardedBy("lock")
     private void followSource() {
         if (settings.discovery == null || source != null) {
             return;
@@ -246,7 +252,7 @@ public final class ClientComponent {
         LOG.debug("client {}: no discovery named {} yet", settings.name, settings.discovery);
     }
 
-    /** @GuardedBy("lock") */
+    @GuardedBy("lock")
     private void stopFollowing() {
         if (following != null) {
             try {
@@ -281,11 +287,13 @@ public final class ClientComponent {
         return (s.discovery != null ? s.config.taskTimeout() : s.config.connectTimeout()).toNanos();
     }
 
+    @GuardedBy("lock")
     private Runtime pick(Runtime leaving) {
         return settings.runtimes.pick(runtimes.values(), leaving);
     }
 
     /** A new generation on {@code next} (null: none; calls fail with rpc_unreachable until a runtime comes). */
+    @GuardedBy("lock")
     private void moveTo(Runtime next) {
         runtime = next;
         List<RpcAddress> start = addressesOf(settings);
@@ -301,6 +309,7 @@ public final class ClientComponent {
     }
 
     /** Registers the Caller, or updates its properties. */
+    @GuardedBy("lock")
     private void publish() {
         Hashtable<String, Object> props = new Hashtable<>(settings.serviceProperties);
         List<String> addresses = new ArrayList<>();

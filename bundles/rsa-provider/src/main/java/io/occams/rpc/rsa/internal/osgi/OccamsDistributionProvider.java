@@ -1,5 +1,6 @@
 package io.occams.rpc.rsa.internal.osgi;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.occams.rpc.api.ClientConfig;
 import io.occams.rpc.api.RpcAddress;
 import io.occams.rpc.api.ServiceContract;
@@ -86,7 +87,8 @@ public final class OccamsDistributionProvider implements DistributionProvider {
     private Codec codec;
     @Reference
     private ErrorCodecRegistry errors;
-    /** The runtimes, best ranked first. @GuardedBy("runtimes") */
+    /** The runtimes, best ranked first. */
+    @GuardedBy("runtimes")
     private final Map<ServiceReference<Runtime>, Runtime> runtimes = new TreeMap<>((a, b) -> b.compareTo(a));
 
     private BundleContext context;

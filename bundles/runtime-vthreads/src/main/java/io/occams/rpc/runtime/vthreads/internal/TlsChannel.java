@@ -1,5 +1,6 @@
 package io.occams.rpc.runtime.vthreads.internal;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.occams.rpc.api.PeerIdentity;
 import java.io.EOFException;
 import java.io.IOException;
@@ -43,33 +44,41 @@ public final class TlsChannel {
     private final ReentrantLock readLock = new ReentrantLock();
     /** Held by the writer, an inline flush, shutdownOutput, and handshake writes; guards netOut. */
     private final ReentrantLock writeLock = new ReentrantLock();
-    /** Ciphertext read and not yet unwrapped; in read mode (position..limit). @GuardedBy("readLock") */
+    /** Ciphertext read and not yet unwrapped; in read mode (position..limit). */
+    @GuardedBy("readLock")
     private ByteBuffer netIn;
-    /** Plaintext unwrapped and not yet handed to the reader; in read mode. @GuardedBy("readLock") */
+    /** Plaintext unwrapped and not yet handed to the reader; in read mode. */
+    @GuardedBy("readLock")
     private ByteBuffer appIn;
     /**
      * Ciphertext to send; in write mode when empty, in read mode while {@link #pendingOut}.
-     * @GuardedBy("writeLock")
      */
+    @GuardedBy("writeLock")
     private ByteBuffer netOut;
-    /** netOut holds ciphertext the socket has not taken yet (read mode). @GuardedBy("writeLock") */
+    /** netOut holds ciphertext the socket has not taken yet (read mode). */
+    @GuardedBy("writeLock")
     private boolean pendingOut;
     /**
      * Plaintext bytes already encrypted (into {@link #netOut}) but reported to the caller as not
      * consumed, so that the caller offers them again and so comes back to send the pending ciphertext;
-     * the next {@link #write} skips them. @GuardedBy("writeLock")
+     * the next {@link #write} skips them.
      */
+    @GuardedBy("writeLock")
     private int owed;
-    /** The sources' positions before a wrap (to hand back the held-back byte). @GuardedBy("writeLock") */
+    /** The sources' positions before a wrap (to hand back the held-back byte). */
+    @GuardedBy("writeLock")
     private int[] starts = new int[16];
-    /** The peer sent close_notify or the socket hit end-of-stream. @GuardedBy("readLock") */
+    /** The peer sent close_notify or the socket hit end-of-stream. */
+    @GuardedBy("readLock")
     private boolean inputDone;
     /**
      * The session's application buffer size (what one record can unwrap to), kept here: asking the
-     * JDK's engine takes the lock its wrap and unwrap hold. Re-read on an overflow. @GuardedBy("readLock")
+     * JDK's engine takes the lock its wrap and unwrap hold. Re-read on an overflow.
      */
+    @GuardedBy("readLock")
     private int appSize;
-    /** The session's packet buffer size (one record's ciphertext), kept likewise. @GuardedBy("writeLock") */
+    /** The session's packet buffer size (one record's ciphertext), kept likewise. */
+    @GuardedBy("writeLock")
     private int packetSize;
     /** Set once the handshake finished; read by any thread. */
     private volatile PeerIdentity peer = PeerIdentity.ANONYMOUS;
@@ -164,7 +173,7 @@ public final class TlsChannel {
         }
     }
 
-    /** @GuardedBy("readLock") */
+    @GuardedBy("readLock")
     private HandshakeStatus unwrapHandshake() throws IOException {
         while (true) {
             appIn.compact();
@@ -221,7 +230,8 @@ public final class TlsChannel {
         }
     }
 
-    /** Reads more ciphertext into {@link #netIn}; false at end-of-stream. @GuardedBy("readLock") */
+    /** Reads more ciphertext into {@link #netIn}; false at end-of-stream. */
+    @GuardedBy("readLock")
     private boolean readMore() throws IOException {
         netIn.compact();
         try {
@@ -283,7 +293,8 @@ public final class TlsChannel {
         }
     }
 
-    /** Moves plaintext from {@link #appIn} to {@code dst}; the bytes moved. @GuardedBy("readLock") */
+    /** Moves plaintext from {@link #appIn} to {@code dst}; the bytes moved. */
+    @GuardedBy("readLock")
     private int take(ByteBuffer dst) {
         int n = Math.min(appIn.remaining(), dst.remaining());
         dst.put(dst.position(), appIn, appIn.position(), n);
@@ -296,8 +307,8 @@ public final class TlsChannel {
      * Unwraps the whole records {@link #netIn} holds: straight into {@code dst} while it has room for a
      * record, else one into the (empty) {@link #appIn}. Returns the plaintext bytes put into
      * {@code dst}; stops at the first partial record (underflow) or at close_notify ({@link #inputDone}).
-     * @GuardedBy("readLock")
      */
+    @GuardedBy("readLock")
     private int unwrapAvailable(ByteBuffer dst) throws IOException {
         int produced = 0;
         boolean viaAppIn = false;
@@ -460,7 +471,8 @@ public final class TlsChannel {
         }
     }
 
-    /** Sends the ciphertext an earlier {@link #write} left, blocking. @GuardedBy("writeLock") */
+    /** Sends the ciphertext an earlier {@link #write} left, blocking. */
+    @GuardedBy("writeLock")
     private void drainPending() throws IOException {
         if (pendingOut) {
             writeFully(netOut);
@@ -469,7 +481,7 @@ public final class TlsChannel {
         }
     }
 
-    /** @GuardedBy("writeLock") */
+    @GuardedBy("writeLock")
     private void writeFully(ByteBuffer b) throws IOException {
         while (b.hasRemaining()) {
             if (channel.write(b) < 0) {

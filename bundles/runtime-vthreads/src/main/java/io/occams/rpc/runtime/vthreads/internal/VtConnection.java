@@ -1,5 +1,6 @@
 package io.occams.rpc.runtime.vthreads.internal;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.occams.rpc.api.PeerIdentity;
@@ -98,11 +99,14 @@ public final class VtConnection implements Connection {
     private final ReentrantLock handlerLock = new ReentrantLock();
     /** A writability change is waiting to be delivered to the handler. */
     private final AtomicBoolean writabilityDirty = new AtomicBoolean();
-    /** Null until the factory made it. @GuardedBy("handlerLock") */
+    /** Null until the factory made it. */
+    @GuardedBy("handlerLock")
     private ConnectionHandler handler;
-    /** What the handler last heard. @GuardedBy("handlerLock") */
+    /** What the handler last heard. */
+    @GuardedBy("handlerLock")
     private boolean reportedWritable = true;
-    /** onClosed was called: no more callbacks. @GuardedBy("handlerLock") */
+    /** onClosed was called: no more callbacks. */
+    @GuardedBy("handlerLock")
     private boolean handlerDone;
 
     /**
@@ -495,7 +499,8 @@ public final class VtConnection implements Connection {
         }
     }
 
-    /** Tells the handler the current writability if it changed since it last heard. @GuardedBy("handlerLock") */
+    /** Tells the handler the current writability if it changed since it last heard. */
+    @GuardedBy("handlerLock")
     private void deliverWritability() {
         if (!writabilityDirty.getAndSet(false) || handlerDone || out.isClosed()) {
             return;

@@ -1,5 +1,6 @@
 package io.occams.rpc.runtime.vthreads.internal;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.util.ArrayDeque;
@@ -39,9 +40,11 @@ final class VtRescueReader {
     private final ReentrantLock readMutex = new ReentrantLock();
     /** What the rescue reader read and the reader has not delivered yet: ByteBufs, END_OF_INPUT or a Throwable. */
     private final ArrayDeque<Object> rescued = new ArrayDeque<>();
-    /** The rescue reader, while it runs. @GuardedBy("rescueLock") */
+    /** The rescue reader, while it runs. */
+    @GuardedBy("rescueLock")
     private Thread rescuer;
-    /** The reader is back and wants the rescuer to stop after its current read. @GuardedBy("rescueLock") */
+    /** The reader is back and wants the rescuer to stop after its current read. */
+    @GuardedBy("rescueLock")
     private boolean rescueEnding;
     /** A rescue ran or queued something: the reader takes over before its next read. */
     private volatile boolean rescueActive;

@@ -1,5 +1,6 @@
 package io.occams.rpc.runtime.vthreads.internal;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
@@ -64,29 +65,37 @@ final class VtWriteSide {
     private final ReentrantLock lock = new ReentrantLock();
     /** Signalled when there is something to flush, or output should end, or the connection closed. */
     private final Condition writeReady = lock.newCondition();
-    /** Written, not yet taken by the writer; the first {@link #flushable} of them may be sent. @GuardedBy("lock") */
+    /** Written, not yet taken by the writer; the first {@link #flushable} of them may be sent. */
+    @GuardedBy("lock")
     private final ArrayDeque<ByteBuf> queue = new ArrayDeque<>();
-    /** @GuardedBy("lock") */
+    @GuardedBy("lock")
     private int flushable;
-    /** Readable bytes written and not yet sent (queued or being written). @GuardedBy("lock") */
+    /** Readable bytes written and not yet sent (queued or being written). */
+    @GuardedBy("lock")
     private long pendingBytes;
-    /** shutdownOutput() or close() was asked for: no more writes are taken. @GuardedBy("lock") */
+    /** shutdownOutput() or close() was asked for: no more writes are taken. */
+    @GuardedBy("lock")
     private boolean outputClosing;
-    /** close() was asked for: close after the drain. @GuardedBy("lock") */
+    /** close() was asked for: close after the drain. */
+    @GuardedBy("lock")
     private boolean closeAfterDrain;
-    /** The writer has half-closed the socket. @GuardedBy("lock") */
+    /** The writer has half-closed the socket. */
+    @GuardedBy("lock")
     private boolean outputShut;
-    /** The abort that bounds close()'s drain. @GuardedBy("lock") */
+    /** The abort that bounds close()'s drain. */
+    @GuardedBy("lock")
     private ScheduledFuture<?> closeDeadline;
     /**
      * One thread owns the channel's write side: the writer, or a thread writing inline from
-     * {@link #flush}. It owns {@link #wbufs} and {@link #wnios} too. @GuardedBy("lock")
+     * {@link #flush}. It owns {@link #wbufs} and {@link #wnios} too.
      */
+    @GuardedBy("lock")
     private boolean writing;
     /**
      * The last write call did not take everything: the socket's send buffer was full, so flushes
-     * go to the writer (which may wait) until a batch goes out in one call. @GuardedBy("lock")
+     * go to the writer (which may wait) until a batch goes out in one call.
      */
+    @GuardedBy("lock")
     private boolean sendBufferFull;
     /** The batch being written, taken from the queue by the owner of {@link #writing}. */
     private ByteBuf[] wbufs = new ByteBuf[INITIAL_GATHER];
@@ -472,7 +481,8 @@ final class VtWriteSide {
         return count;
     }
 
-    /** Set by {@link #takeBatch}. @GuardedBy("lock") */
+    /** Set by {@link #takeBatch}. */
+    @GuardedBy("lock")
     private long takenBytes;
 
     private void releaseBatch(int count) {

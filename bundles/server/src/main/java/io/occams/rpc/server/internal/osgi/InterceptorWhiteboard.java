@@ -1,5 +1,6 @@
 package io.occams.rpc.server.internal.osgi;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.occams.rpc.api.intercept.CallInterceptor;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +19,8 @@ import org.osgi.util.tracker.ServiceTracker;
 final class InterceptorWhiteboard extends ServiceTracker<CallInterceptor, CallInterceptor> {
     private final String side;
     private final Consumer<List<CallInterceptor>> target;
-    /** Best first: ServiceReference orders higher ranking (then older) as greater. @GuardedBy("this") */
+    /** Best first: ServiceReference orders higher ranking (then older) as greater. */
+    @GuardedBy("this")
     private final Map<ServiceReference<CallInterceptor>, CallInterceptor> current = new TreeMap<>((a, b) -> b.compareTo(a));
 
     InterceptorWhiteboard(BundleContext context, String side, Consumer<List<CallInterceptor>> target) {

@@ -1,5 +1,6 @@
 package io.occams.rpc.server.internal.osgi;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.occams.rpc.api.spi.ConfigProperties;
 import io.occams.rpc.api.RpcAddress;
 import io.occams.rpc.api.ServerConfig;
@@ -83,7 +84,8 @@ public final class ServerComponent {
     private static final Logger LOG = LoggerFactory.getLogger(ServerComponent.class);
 
     private final Object lock = new Object();
-    /** The runtimes in the registry, best ranked first. @GuardedBy("lock") */
+    /** The runtimes in the registry, best ranked first. */
+    @GuardedBy("lock")
     private final Map<ServiceReference<Runtime>, Runtime> runtimes = new TreeMap<>((a, b) -> b.compareTo(a));
 
     @Reference(target = "(occams.codec.format=0)")
@@ -96,21 +98,25 @@ public final class ServerComponent {
     private volatile Authorizer authorizer;
     private BundleContext context;
 
-    /** @GuardedBy("lock") */
+    @GuardedBy("lock")
     private ServerSettings settings;
-    /** @GuardedBy("lock") */
+    @GuardedBy("lock")
     private ServiceDispatcher dispatcher;
-    /** @GuardedBy("lock") */
+    @GuardedBy("lock")
     private ServiceWhiteboard whiteboard;
-    /** The interceptor services, pushed into {@link #dispatcher}. @GuardedBy("lock") */
+    /** The interceptor services, pushed into {@link #dispatcher}. */
+    @GuardedBy("lock")
     private InterceptorWhiteboard interceptorBoard;
-    /** The generation listening now, or null. @GuardedBy("lock") */
+    /** The generation listening now, or null. */
+    @GuardedBy("lock")
     private RpcServer server;
-    /** @GuardedBy("lock") */
+    @GuardedBy("lock")
     private ServiceRegistration<?> registration;
-    /** Between activate and deactivate. @GuardedBy("lock") */
+    /** Between activate and deactivate. */
+    @GuardedBy("lock")
     private boolean active;
-    /** Set once the framework began to stop: no generation is started any more. @GuardedBy("lock") */
+    /** Set once the framework began to stop: no generation is started any more. */
+    @GuardedBy("lock")
     private boolean frameworkStopping;
     /** Stops the server first when the framework begins to stop (see the class comment). */
     private final SynchronousBundleListener frameworkStop = event -> {
@@ -127,7 +133,7 @@ public final class ServerComponent {
             startWhiteboard();
             active = true;
             context.addBundleListener(frameworkStop);
-            moveTo(pick(null), null);
+            moveTo(pick(null));
         }
     }
 
@@ -145,7 +151,7 @@ public final class ServerComponent {
                 startWhiteboard();
             }
             // A new generation even when only a limit changed: ServerConfig is fixed per StreamServer.
-            moveTo(pick(null), null);
+            moveTo(pick(null));
             if (newDispatcher) {
                 oldWhiteboard.close();
                 oldInterceptors.close();
@@ -184,7 +190,7 @@ public final class ServerComponent {
             }
             Runtime best = pick(null);
             if (server == null || (best != server.runtime() && settings.prefers(best.name(), server.runtime().name()))) {
-                moveTo(best, null);
+                moveTo(best);
             }
         }
     }
@@ -194,7 +200,7 @@ public final class ServerComponent {
             runtimes.remove(reference);
             if (active && server != null && server.runtime() == runtime) {
                 LOG.info("runtime {} is leaving; moving {} to {}", runtime.name(), settings.name(), describe(pick(runtime)));
-                moveTo(pick(runtime), runtime);
+                moveTo(pick(runtime));
             }
         }
     }
@@ -220,10 +226,12 @@ public final class ServerComponent {
     }
 
     /** The runtime to serve on: the most preferred acceptable one, never {@code leaving}; null when none. */
+    @GuardedBy("lock")
     private Runtime pick(Runtime leaving) {
         return settings.runtimes.pick(runtimes.values(), leaving);
     }
 
+    @GuardedBy("lock")
     private void startWhiteboard() {
         dispatcher = ServiceDispatcher.builder().codec(codec).errors(errors).swapGrace(settings.swapGrace)
                 .drainTimeout(settings.drainTimeout).introspection(settings.introspection).origins(ServerComponent::origin).build();
@@ -238,7 +246,8 @@ public final class ServerComponent {
      * Replaces the generation with one on {@code runtime} (null: none, the server waits for a runtime).
      * The old one stops accepting first, so that the new one can bind the same addresses; then it drains.
      */
-    private void moveTo(Runtime runtime, Runtime leaving) {
+    @GuardedBy("lock")
+    private void moveTo(Runtime runtime) {
         if (frameworkStopping) {
             return; // the server stopped for good when the framework began to stop
         }
@@ -264,6 +273,7 @@ public final class ServerComponent {
     }
 
     /** The addresses a new generation binds: those of {@code old}, except that a port 0 becomes the real one. */
+    @GuardedBy("lock")
     private List<RpcAddress> sameAddresses(RpcServer old) {
         List<RpcAddress> bound = old.addresses();
         List<RpcAddress> out = new ArrayList<>();
@@ -275,6 +285,7 @@ public final class ServerComponent {
         return out;
     }
 
+    @GuardedBy("lock")
     private RpcServer start(Runtime runtime, List<RpcAddress> addresses) {
         RpcServer s = RpcServer.builder().runtime(runtime).config(settings.config).dispatcher(dispatcher)
                 .authorizer(() -> authorizer).build();
@@ -299,6 +310,7 @@ public final class ServerComponent {
     }
 
     /** Answers what {@code old} accepted (bounded by serverCloseWait), then closes what is left. */
+    @GuardedBy("lock")
     private void retire(RpcServer old) {
         old.shutdown();
         try {
@@ -312,6 +324,7 @@ public final class ServerComponent {
         old.shutdownNow();
     }
 
+    @GuardedBy("lock")
     private void unregister() {
         if (registration != null) {
             try {

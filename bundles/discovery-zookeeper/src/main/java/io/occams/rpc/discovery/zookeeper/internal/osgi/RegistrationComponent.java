@@ -1,5 +1,6 @@
 package io.occams.rpc.discovery.zookeeper.internal.osgi;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.occams.rpc.api.spi.ConfigProperties;
 import io.occams.rpc.discovery.zookeeper.ZooKeeperDiscovery;
 import io.occams.rpc.server.RpcServer;
@@ -42,15 +43,15 @@ public final class RegistrationComponent {
     private static final Logger LOG = LoggerFactory.getLogger(RegistrationComponent.class);
 
     private final Object lock = new Object();
-    /** @GuardedBy("lock") */
+    @GuardedBy("lock")
     private final Map<ServiceReference<ZooKeeperDiscovery>, ZooKeeperDiscovery> discoveries = new HashMap<>();
-    /** @GuardedBy("lock") */
+    @GuardedBy("lock")
     private final Map<ServiceReference<RpcServer>, RpcServer> servers = new LinkedHashMap<>();
-    /** @GuardedBy("lock") */
+    @GuardedBy("lock")
     private final Map<ServiceReference<RpcServer>, ZooKeeperDiscovery.ServerRegistration> registrations = new HashMap<>();
-    /** @GuardedBy("lock") */
+    @GuardedBy("lock")
     private ZooKeeperDiscovery current;
-    /** @GuardedBy("lock") */
+    @GuardedBy("lock")
     private boolean active;
     private String discoveryName = "default";
     private String serverName = "";
@@ -120,7 +121,8 @@ public final class RegistrationComponent {
         }
     }
 
-    /** Picks the discovery of the configured name; when it changed, moves every registration to it. @GuardedBy("lock") */
+    /** Picks the discovery of the configured name; when it changed, moves every registration to it. */
+    @GuardedBy("lock")
     private void follow() {
         if (!active) {
             return;
@@ -145,6 +147,7 @@ public final class RegistrationComponent {
         }
     }
 
+    @GuardedBy("lock")
     private void registerLocked(ServiceReference<RpcServer> ref, RpcServer s) {
         if (!serverName.isEmpty() && !serverName.equals(ref.getProperty("name")) && !serverName.equals(ref.getProperty(Constants.SERVICE_PID))) {
             return;
@@ -156,6 +159,7 @@ public final class RegistrationComponent {
         LOG.info("registering server {} with ZooKeeper at {}", s.addresses(), current.connectString());
     }
 
+    @GuardedBy("lock")
     private void unregisterAll() {
         for (ZooKeeperDiscovery.ServerRegistration r : registrations.values()) {
             r.close();
