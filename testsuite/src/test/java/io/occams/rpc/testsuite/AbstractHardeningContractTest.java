@@ -241,6 +241,65 @@ public abstract class AbstractHardeningContractTest extends RuntimePerTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void aStreamOfFramesWhoseReadsAllEndInsideAFrameIsNotClosedForAnIncompleteFrame(Transport t) throws Exception {
+        // Pipelined requests keep every read ending inside the next frame (as a busy peer's stream of
+        // large requests does): each frame completes well within readTimeout, yet the server never sees
+        // an empty buffer between reads. The read timeout is about one frame, not about that stream.
+        // The sweep runs on a manual clock; each step, less than readTimeout, completes a frame.
+        ManualScheduler clock = new ManualScheduler();
+        StreamServer server = new StreamServer(runtime, ServerConfig.builder().readTimeout(Duration.ofSeconds(1)).build(),
+                ECHO, clock, clock::nanoTime);
+        closeAfter(server::shutdownNow);
+        RpcAddress a = server.listen(t.freshAddress(dir));
+        try (LogCapture log = LogCapture.start()) {
+            RawPeer p = peer(a);
+            byte[] first = ping(1);
+            int half = first.length / 2;
+            p.write(Arrays.copyOf(first, half)); // the stream starts inside frame 1
+            for (long seq = 1; seq <= 10; seq++) {
+                clock.tick(Duration.ofMillis(400)); // a sweep a second: frame seq waited 400 ms so far
+                byte[] frame = ping(seq);
+                byte[] next = ping(seq + 1);
+                byte[] rest = Arrays.copyOfRange(frame, half, frame.length + half);
+                System.arraycopy(next, 0, rest, frame.length - half, half); // frame seq's end, frame seq+1's start
+                p.write(rest);
+                ByteBuf pong = Unpooled.wrappedBuffer(p.readExactly(Frames.RESPONSE_HEADER_LENGTH));
+                assertThat(pong.getLongLE(8)).as("the pong of frame %d", seq).isEqualTo(seq);
+            }
+            assertThat(log.count("incomplete")).isZero();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void aFrameLeftIncompleteLongerThanReadTimeoutClosesTheConnectionWithOneLine(Transport t) throws Exception {
+        // The counterpart of the test above: frames completing do not switch the read timeout off.
+        ManualScheduler clock = new ManualScheduler();
+        StreamServer server = new StreamServer(runtime, ServerConfig.builder().readTimeout(Duration.ofSeconds(1)).build(),
+                ECHO, clock, clock::nanoTime);
+        closeAfter(server::shutdownNow);
+        RpcAddress a = server.listen(t.freshAddress(dir));
+        try (LogCapture log = LogCapture.start()) {
+            long start = System.nanoTime();
+            RawPeer p = peer(a);
+            byte[] both = Arrays.copyOf(ping(1), 2 * ping(1).length - 8);
+            System.arraycopy(ping(2), 0, both, ping(1).length, ping(2).length - 8); // frame 1, most of frame 2
+            p.write(both);
+            ByteBuf pong = Unpooled.wrappedBuffer(p.readExactly(Frames.RESPONSE_HEADER_LENGTH));
+            assertThat(pong.getLongLE(8)).isEqualTo(1);
+            // Frame 2's start may come in a read of its own, after pong 1: sweep (a second a tick) until
+            // the server closed, which it does once readTimeout passed on its clock after that read.
+            await().atMost(WAIT).until(() -> {
+                clock.tick(Duration.ofSeconds(1));
+                return server.connectionCount() == 0;
+            });
+            assertThat(p.readToEofOrReset()).isEmpty();
+            assertThat(log.count("a frame stayed incomplete longer than readTimeout")).isBetween(1, (int) linesAllowed(start));
+        }
+    }
+
     private static RpcException failure(CompletableFuture<?> f) throws Exception {
         try {
             f.get(WAIT.toSeconds(), TimeUnit.SECONDS);

@@ -294,11 +294,6 @@ public final class NettyRuntime implements Runtime, RuntimeLifecycle {
         return blocking;
     }
 
-    /**
-     * Closes every listener, then every connection (each flushes what it has queued, bounded by the
-     * write timeout), then stops the threads, waiting a bounded time for each step. Idempotent. Called
-     * on one of this runtime's own I/O threads it does not wait. Keeps the caller's interrupt flag.
-     */
     // ------------------------------------------------------------------ lifecycle (RuntimeLifecycle)
 
     /**
@@ -380,6 +375,11 @@ public final class NettyRuntime implements Runtime, RuntimeLifecycle {
                 && isTerminated();
     }
 
+    /**
+     * Closes every listener, then every connection (each flushes what it has queued, bounded by the
+     * write timeout), then stops the threads, waiting a bounded time for each step. Idempotent. Called
+     * on one of this runtime's own I/O threads it does not wait. Keeps the caller's interrupt flag.
+     */
     @Override
     public void close() {
         synchronized (this) {
@@ -554,6 +554,7 @@ public final class NettyRuntime implements Runtime, RuntimeLifecycle {
          * Unsent bytes per connection above which it turns unwritable ({@code high}, default 1 MiB) and
          * below which it turns writable again ({@code low}, default 512 KiB).
          */
+        @Override
         public Builder writeBufferWaterMark(int low, int high) {
             if (low < 0 || high < low) {
                 throw new IllegalArgumentException("need 0 <= low <= high: " + low + ", " + high);
@@ -564,6 +565,7 @@ public final class NettyRuntime implements Runtime, RuntimeLifecycle {
         }
 
         /** How long {@link Connection#close()} waits for queued writes to go out; default 10 s. */
+        @Override
         public Builder writeTimeout(Duration timeout) {
             if (timeout.isNegative() || timeout.isZero()) {
                 throw new IllegalArgumentException("writeTimeout must be positive: " + timeout);

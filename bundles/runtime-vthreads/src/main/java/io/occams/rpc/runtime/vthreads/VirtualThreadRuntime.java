@@ -311,6 +311,7 @@ public final class VirtualThreadRuntime implements Runtime, RuntimeLifecycle {
      * is queued, for at most the write timeout). New connects and listens fail. Does not wait; see
      * {@link #awaitTermination}. Idempotent.
      */
+    @Override
     public void shutdown() {
         List<VtListener> ls;
         List<VtConnection> cs;
@@ -343,6 +344,7 @@ public final class VirtualThreadRuntime implements Runtime, RuntimeLifecycle {
      * Shuts down and aborts every connection at once (queued writes are dropped), stops the timer and
      * interrupts the tasks of {@link #blockingExecutor()}. Does not wait. Idempotent.
      */
+    @Override
     public void shutdownNow() {
         shutdown();
         for (VtConnection c : new ArrayList<>(connections)) {
@@ -353,6 +355,7 @@ public final class VirtualThreadRuntime implements Runtime, RuntimeLifecycle {
     }
 
     /** Whether {@link #shutdown()} (or close) was called. */
+    @Override
     public boolean isShutdown() {
         stateLock.lock();
         try {
@@ -363,6 +366,7 @@ public final class VirtualThreadRuntime implements Runtime, RuntimeLifecycle {
     }
 
     /** Whether, after a shutdown, every listener closed and every connection delivered {@code onClosed}. */
+    @Override
     public boolean isTerminated() {
         stateLock.lock();
         try {
@@ -377,6 +381,7 @@ public final class VirtualThreadRuntime implements Runtime, RuntimeLifecycle {
      *
      * @return whether it terminated
      */
+    @Override
     public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
         long nanos = unit.toNanos(timeout);
         stateLock.lock();
@@ -571,6 +576,7 @@ public final class VirtualThreadRuntime implements Runtime, RuntimeLifecycle {
          * The write water marks: a connection turns unwritable when more than {@code high} bytes are
          * queued unsent, and writable again below {@code low}. Defaults 512 KiB and 1 MiB.
          */
+        @Override
         public Builder writeBufferWaterMark(int low, int high) {
             if (low < 0 || high <= 0 || low > high) {
                 throw new IllegalArgumentException("need 0 <= low <= high and high > 0: low " + low + ", high " + high);
@@ -584,6 +590,7 @@ public final class VirtualThreadRuntime implements Runtime, RuntimeLifecycle {
          * How long a write may stay blocked before the connection is aborted, and how long
          * {@code close()} may drain queued writes; positive; default 5 s.
          */
+        @Override
         public Builder writeTimeout(Duration timeout) {
             Objects.requireNonNull(timeout, "timeout");
             if (timeout.isNegative() || timeout.isZero()) {

@@ -229,6 +229,7 @@ public final class BurstExecutor {
         }
 
         /** The next batch for {@code r}, parking it while there is none; null when {@code r} is to end. */
+        @SuppressWarnings("NonAtomicVolatileUpdate") // progress has one writer, the runner's thread; the watchdog only reads it
         Batch take(Runner r) {
             lock.lock();
             try {
@@ -283,7 +284,10 @@ public final class BurstExecutor {
                     return null;
                 }
                 b = r.batch;
-                current = pending.isEmpty() ? null : (start = new Runner(this));
+                if (!pending.isEmpty()) {
+                    start = new Runner(this);
+                }
+                current = start;
             } finally {
                 lock.unlock();
             }
@@ -371,15 +375,13 @@ public final class BurstExecutor {
         private final BurstExecutor owner;
         /** Whether it parks when idle (it runs on a virtual thread); set when it starts. */
         boolean parks;
-        /** Parked in {@link Burst#take}, waiting for a burst. */
-        @GuardedBy("lane.lock")
+        /** Parked in {@link Burst#take}, waiting for a burst. Guarded by lane.lock (not an annotation: Error Prone cannot tell that lane is the locking burst). */
         boolean parked;
         /** The thread running it, once it started. */
         volatile Thread thread;
         /** Answers made on its thread since the last {@link #settle}, not yet counted; its thread only. */
         int answered;
-        /** The batch it runs now, or null. */
-        @GuardedBy("lane.lock")
+        /** The batch it runs now, or null. Guarded by lane.lock (not an annotation: Error Prone cannot tell that lane is the locking burst). */
         private Batch batch;
         /** Tasks started so far (and wake-ups); written by its thread, read by the watchdog. */
         private volatile int progress;
@@ -394,6 +396,7 @@ public final class BurstExecutor {
         }
 
         @Override
+        @SuppressWarnings("NonAtomicVolatileUpdate") // progress has one writer, the runner's thread; the watchdog only reads it
         public void run() {
             Thread self = Thread.currentThread();
             parks = onVirtualThread();

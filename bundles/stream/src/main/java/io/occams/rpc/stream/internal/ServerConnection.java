@@ -196,9 +196,11 @@ public final class ServerConnection implements ConnectionHandler {
         lastReadNanos = clock.getAsLong();
         reader = Thread.currentThread();
         ByteBuf in = cumulation.add(data);
+        boolean completed = false; // a frame ended in this read: what is left over began in it
         try {
             do {
                 while (!broken && decoder.next(in)) { // broken: the sweep may have closed it meanwhile
+                    completed = true;
                     if (!sawFrame) {
                         sawFrame = true;
                     }
@@ -223,7 +225,10 @@ public final class ServerConnection implements ConnectionHandler {
             cumulation.discardRead();
             burst.handOff();
         }
-        partialSinceNanos = cumulation.size() == 0 ? 0 : (partialSinceNanos == 0 ? lastReadNanos : partialSinceNanos);
+        // The read timeout is about the frame left incomplete: when a frame ended in this read, the next
+        // one began in it, so its wait starts now. (Pipelined requests keep every read ending inside a
+        // frame; counting from the first of them closed a busy connection after readTimeout.)
+        partialSinceNanos = cumulation.size() == 0 ? 0 : (completed || partialSinceNanos == 0 ? lastReadNanos : partialSinceNanos);
         if (!readPaused && inFlight.get() >= config.maxCallsPerConnection()) {
             synchronized (pauseLock) {
                 readPaused = true;

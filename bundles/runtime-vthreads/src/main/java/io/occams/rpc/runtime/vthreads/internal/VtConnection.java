@@ -399,6 +399,7 @@ public final class VtConnection implements Connection {
     }
 
     /** On the reader: one read's data to the handler (read by the reader, or by the rescue reader). */
+    @SuppressWarnings("GuardedBy") // handlerLock is held here; unlockHandler() releases it, which Error Prone cannot follow
     void deliver(ByteBuf buf) {
         handlerLock.lock();
         try {
@@ -415,6 +416,7 @@ public final class VtConnection implements Connection {
         return opened.isDone() && !opened.isCompletedExceptionally();
     }
 
+    @SuppressWarnings("GuardedBy") // handlerLock is held here; unlockHandler() releases it, which Error Prone cannot follow
     private boolean openHandler() {
         handlerLock.lock();
         try {
@@ -434,6 +436,7 @@ public final class VtConnection implements Connection {
     }
 
     /** On the reader at end-of-stream (or the rescue's): tells the handler, then parks until closed. */
+    @SuppressWarnings("GuardedBy") // handlerLock is held here; unlockHandler() releases it, which Error Prone cannot follow
     void inputEnded() {
         handlerLock.lock();
         try {

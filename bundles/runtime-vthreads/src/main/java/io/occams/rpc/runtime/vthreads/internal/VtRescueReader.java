@@ -137,6 +137,7 @@ final class VtRescueReader {
     }
 
     /** The rescue reader: reads (whatever auto-read says) until the reader asks it to stop. */
+    @SuppressWarnings("LockNotBeforeTry") // rescueLock is taken before readMutex is released, on purpose (order of items)
     private void rescueLoop() {
         ByteBufAllocator alloc = settings.allocator();
         for (;;) {
@@ -168,7 +169,7 @@ final class VtRescueReader {
                 last = true;
             }
             rescueLock.lock();
-            readMutex.unlock();
+            readMutex.unlock(); // only now: the item is queued before the reader may read again
             try {
                 if (conn.isClosed()) {
                     if (item instanceof ByteBuf b) {

@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * goes out without waking another thread. Otherwise {@link #writeReady} wakes the <b>writer</b>
  * ({@code "occams-vt-writer [peer]-N"}), which takes up to {@value #MAX_GATHER} flushable buffers at
  * once, sends them with gathering writes (continuing partial ones, waiting while the send buffer is
- * full), releases them, and updates the unsent byte count that {@link #isWritable()} compares with
- * the water marks. After a shutdown or close was asked for and the queue is drained, it half-closes
+ * full), releases them, and updates the unsent byte count that the connection's writability compares with
+ * the water marks ({@code VtConnection.isWritable()}). After a shutdown or close was asked for and the queue is drained, it half-closes
  * the socket (and closes it for {@code close()}).
  *
  * <p>An inline write that blocks is seen through {@link #inlineSince()}: the connection then starts
@@ -455,8 +455,9 @@ final class VtWriteSide {
 
     /**
      * Takes up to {@value #MAX_GATHER} flushable buffers into {@link #wbufs}; their bytes go to
-     * {@link #takenBytes}. @GuardedBy("lock"), by the owner of {@link #writing}.
+     * {@link #takenBytes}. By the owner of {@link #writing}, under the lock.
      */
+    @GuardedBy("lock")
     private int takeBatch() {
         int count = 0;
         int nioCount = 0;
