@@ -409,7 +409,7 @@ public final class LoadHarness {
     private static final Pattern CPU = Pattern.compile("RESULT .* cpums=([\\d.-]+)");
 
     /** CPU microseconds per call over the measured window, client JVM [0] and server JVM [1], per run (occams and raw only). */
-    private final Map<Run, double[]> cpuUs = new java.util.IdentityHashMap<>();
+    private final java.util.IdentityHashMap<Run, double[]> cpuUs = new java.util.IdentityHashMap<>();
 
     /** A process's CPU time so far (user + system, all threads), or -1 when the platform does not tell. */
     private static long cpuNanos(Process p) {

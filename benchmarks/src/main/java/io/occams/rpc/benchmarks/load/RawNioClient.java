@@ -27,6 +27,7 @@ public final class RawNioClient {
     private RawNioClient() {
     }
 
+    @SuppressWarnings("AddressSelection") // exactly the IPv4 loopback, like the server it talks to
     public static void main(String[] args) throws Exception {
         int port = Integer.parseInt(Measure.opt(args, "port", null));
         int conns = Integer.parseInt(Measure.opt(args, "conns", "1"));

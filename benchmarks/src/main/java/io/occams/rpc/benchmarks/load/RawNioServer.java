@@ -32,6 +32,7 @@ public final class RawNioServer {
     private RawNioServer() {
     }
 
+    @SuppressWarnings("AddressSelection") // exactly the IPv4 loopback, like the clients that call it
     public static void main(String[] args) throws Exception {
         int port = Integer.parseInt(Measure.opt(args, "port", "0"));
         int threads = Integer.parseInt(Measure.opt(args, "threads", "2"));

@@ -355,6 +355,7 @@ public final class ServiceDispatcher implements Dispatch {
      *
      * @return running it removes the listener; idempotent
      */
+    @SuppressWarnings("UnnecessaryMethodReference") // a distinct object on purpose, see below
     public Runnable addChangeListener(Runnable listener) {
         Objects.requireNonNull(listener, "listener");
         Runnable own = listener::run; // a distinct object, so removing it never removes an equal one added twice

@@ -266,7 +266,7 @@ public final class ProviderTable {
     /** A name's last provider left; calls for it park here until {@code deadline} (System.nanoTime). */
     private static final class Vacancy {
         final long deadline;
-        @GuardedBy("lock")
+        /** Guarded by the table's lock (not an annotation: this nested class cannot name it). */
         final List<Parked> parked = new ArrayList<>();
 
         Vacancy(long deadline) {
