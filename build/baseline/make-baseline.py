@@ -1,14 +1,14 @@
 """Makes build/baseline/: the API of each bundle, as released, for bnd-baseline-maven-plugin.
 
 Usage, from the repository root, after `./occams build` of the release commit:
-    python3 build/baseline/make-baseline.py LOCAL_REPO FROM_VERSION COMMIT
+    python3 build/baseline/make-baseline.py LOCAL_REPO FROM_VERSION COMMIT [RELEASE]
 e.g. python3 build/baseline/make-baseline.py ~/.m2/repository 0.1.0-SNAPSHOT 5a63610
 Each jar keeps its manifest (Bundle-Version set to 0.0.0: bnd then judges the packages' @Version, not
 the Maven version of the bundle, which moves at release time) and the classes of its exported packages.
 """
 import zipfile,re,os,sys
 src=sys.argv[1]+'/io/occams'; frm=sys.argv[2]; commit=sys.argv[3]; dst='build/baseline/io/occams'
-REL=frm.replace('-SNAPSHOT','')
+REL=sys.argv[4] if len(sys.argv)>4 else frm.replace('-SNAPSHOT','')  # the API's release name; a new one for each baseline, since local repositories cache a release for ever
 arts=['api','codec','errors','stream','runtime-netty','runtime-vthreads','pool','server','client','discovery-zookeeper','otel','rsa','examples']
 for a in arts:
     aid='occams-rpc-'+a
