@@ -13,7 +13,10 @@ module io.occams.rpc.examples {
 
     exports io.occams.rpc.examples;
 
-    provides io.occams.rpc.examples.CalService with io.occams.rpc.examples.internal.CalServiceImpl;
-    provides io.occams.rpc.examples.AsyncCalService with io.occams.rpc.examples.internal.AsyncCalServiceImpl;
-    provides io.occams.rpc.examples.EchoService with io.occams.rpc.examples.internal.EchoServiceImpl;
+    provides io.occams.rpc.examples.CalService with
+            io.occams.rpc.examples.internal.CalServiceImpl;
+    provides io.occams.rpc.examples.AsyncCalService with
+            io.occams.rpc.examples.internal.AsyncCalServiceImpl;
+    provides io.occams.rpc.examples.EchoService with
+            io.occams.rpc.examples.internal.EchoServiceImpl;
 }

@@ -13,5 +13,6 @@ module io.occams.rpc.codec {
 
     exports io.occams.rpc.codec;
 
-    provides io.occams.rpc.api.spi.Codec with io.occams.rpc.codec.MsgpackCodec;
+    provides io.occams.rpc.api.spi.Codec with
+            io.occams.rpc.codec.MsgpackCodec;
 }

@@ -17,5 +17,6 @@ module io.occams.rpc.rsa {
     requires static org.apache.aries.rsa.spi;
     requires static org.osgi.service.remoteserviceadmin;
     requires static org.osgi.util.promise;
+
     exports io.occams.rpc.rsa;
 }

@@ -21,5 +21,6 @@ module io.occams.rpc.runtime.netty {
 
     exports io.occams.rpc.runtime.netty;
 
-    provides io.occams.rpc.api.spi.Runtime with io.occams.rpc.runtime.netty.NettyRuntime;
+    provides io.occams.rpc.api.spi.Runtime with
+            io.occams.rpc.runtime.netty.NettyRuntime;
 }

@@ -13,5 +13,6 @@ module io.occams.rpc.runtime.vthreads {
 
     exports io.occams.rpc.runtime.vthreads;
 
-    provides io.occams.rpc.api.spi.Runtime with io.occams.rpc.runtime.vthreads.VirtualThreadRuntime;
+    provides io.occams.rpc.api.spi.Runtime with
+            io.occams.rpc.runtime.vthreads.VirtualThreadRuntime;
 }

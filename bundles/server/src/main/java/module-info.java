@@ -19,6 +19,6 @@ module io.occams.rpc.server {
 
     exports io.occams.rpc.server;
 
-    // The default codec comes from Codec.loadDefault() (the api module uses Codec). Service interfaces
-    // found by ServiceDispatcher.registerAll are added at run time with Module.addUses.
+// The default codec comes from Codec.loadDefault() (the api module uses Codec). Service interfaces
+// found by ServiceDispatcher.registerAll are added at run time with Module.addUses.
 }

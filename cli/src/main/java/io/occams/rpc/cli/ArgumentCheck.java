@@ -28,8 +28,7 @@ final class ArgumentCheck {
         }
     }
 
-    private ArgumentCheck() {
-    }
+    private ArgumentCheck() {}
 
     /**
      * Checks {@code args} (parsed JSON) against {@code method} (a described method of {@code service}) and
@@ -45,15 +44,16 @@ final class ArgumentCheck {
         if (isNamed(params, args)) {
             positional = byName(expects, params, args.get(0));
         } else if (args.size() != params.size()) {
-            throw new Mismatch(expects + ", got " + args.size() + (args.size() == 1 ? " argument " : " arguments ") + shown(args));
+            throw new Mismatch(
+                    expects + ", got " + args.size() + (args.size() == 1 ? " argument " : " arguments ") + shown(args));
         }
         for (int i = 0; i < params.size(); i++) {
             JsonNode p = params.get(i);
             JsonNode a = positional.get(i);
             String kind = p.path("kind").asText("any");
             if (!fits(kind, p.path("type").asText(), a)) {
-                throw new Mismatch(expects + ", got " + shown(positional) + ": " + p.path("name").asText() + " must be "
-                        + article(kind) + ", not " + jsonType(a));
+                throw new Mismatch(expects + ", got " + shown(positional) + ": "
+                        + p.path("name").asText() + " must be " + article(kind) + ", not " + jsonType(a));
             }
         }
         return positional;
@@ -82,8 +82,9 @@ final class ArgumentCheck {
             known &= p.path("named").asBoolean(true);
         }
         if (!known) {
-            throw new Mismatch(expects + ": its parameter names are not known (the interface was compiled without -parameters);"
-                    + " give the arguments in order");
+            throw new Mismatch(
+                    expects + ": its parameter names are not known (the interface was compiled without -parameters);"
+                            + " give the arguments in order");
         }
         Iterator<Map.Entry<String, JsonNode>> it = obj.properties().iterator();
         while (it.hasNext()) {
@@ -132,7 +133,14 @@ final class ArgumentCheck {
 
     private static boolean isPrimitive(String type) {
         switch (type) {
-            case "long": case "int": case "short": case "byte": case "double": case "float": case "boolean": case "char":
+            case "long":
+            case "int":
+            case "short":
+            case "byte":
+            case "double":
+            case "float":
+            case "boolean":
+            case "char":
                 return true;
             default:
                 return false;

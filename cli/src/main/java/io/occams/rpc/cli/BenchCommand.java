@@ -45,7 +45,10 @@ import picocli.CommandLine.Option;
  * error, exit 64); a run whose first second brings errors and no success stops there and says why.
  * Exit code: 0 without errors, else 2 when any was an {@code rpc_*} error, 1 when all were the service's.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Closed-loop load against a server; prints calls/s, latency percentiles and errors.")
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        description = "Closed-loop load against a server; prints calls/s, latency percentiles and errors.")
 final class BenchCommand implements Callable<Integer> {
     @Mixin
     Target target;
@@ -53,25 +56,37 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     ZooKeeperOption zk;
 
-    @Option(names = {"-c", "--connections"}, description = "Connections (default: 4).")
+    @Option(
+            names = {"-c", "--connections"},
+            description = "Connections (default: 4).")
     int connections = 4;
 
-    @Option(names = {"-w", "--inflight"}, description = "Calls in flight per connection (default: 100).")
+    @Option(
+            names = {"-w", "--inflight"},
+            description = "Calls in flight per connection (default: 100).")
     int inflight = 100;
 
-    @Option(names = {"-d", "--duration"}, description = "Measured seconds (default: 10).")
+    @Option(
+            names = {"-d", "--duration"},
+            description = "Measured seconds (default: 10).")
     int duration = 10;
 
     @Option(names = "--warmup", description = "Warm-up seconds, not measured (default: 2).")
     int warmup = 2;
 
-    @Option(names = {"-p", "--payload"}, description = "Size in bytes of the string argument sent, 0 or more (default: 8).")
+    @Option(
+            names = {"-p", "--payload"},
+            description = "Size in bytes of the string argument sent, 0 or more (default: 8).")
     int payload = 8;
 
-    @Option(names = {"-m", "--method"}, description = "Service.method to call with the payload string (default: EchoService.repeat).")
+    @Option(
+            names = {"-m", "--method"},
+            description = "Service.method to call with the payload string (default: EchoService.repeat).")
     String method = "EchoService.repeat";
 
-    @Option(names = "--arg", description = "JSON argument(s) to send instead of the payload string; repeat for several.")
+    @Option(
+            names = "--arg",
+            description = "JSON argument(s) to send instead of the payload string; repeat for several.")
     List<String> args = new ArrayList<>();
 
     @Option(names = "--json", paramLabel = "FILE", description = "Write the summary as JSON.")
@@ -85,6 +100,7 @@ final class BenchCommand implements Callable<Integer> {
     private final LongAdder okCalls = new LongAdder();
     /** Never reset (the warm-up included): what the first second brought. */
     private final LongAdder okSinceStart = new LongAdder();
+
     private final LongAdder errorsSinceStart = new LongAdder();
     private final java.util.concurrent.atomic.AtomicBoolean rpcErrors = new java.util.concurrent.atomic.AtomicBoolean();
     private final AtomicInteger outstanding = new AtomicInteger();
@@ -99,7 +115,8 @@ final class BenchCommand implements Callable<Integer> {
         if (zk.enabled()) {
             return benchThroughZooKeeper();
         }
-        System.out.printf("bench %s at %s: %d connections x %d in flight, %d s (+%d s warm-up), %s runtime%n",
+        System.out.printf(
+                "bench %s at %s: %d connections x %d in flight, %d s (+%d s warm-up), %s runtime%n",
                 method, target.address, connections, inflight, duration, warmup, target.runtime);
         try (Runtime rt = target.newRuntime()) {
             List<ClientStream> streams = new ArrayList<>();
@@ -139,7 +156,8 @@ final class BenchCommand implements Callable<Integer> {
         range("--payload", payload, 0, 1 << 30);
         int dot = method.indexOf('.');
         if (dot <= 0 || dot == method.length() - 1) {
-            throw new Main.UsageError("--method must be Service.method (e.g. EchoService.repeat), got '" + method + "'");
+            throw new Main.UsageError(
+                    "--method must be Service.method (e.g. EchoService.repeat), got '" + method + "'");
         }
         writable("--json", json);
         writable("--plot", plot == null ? null : pngFile());
@@ -147,7 +165,8 @@ final class BenchCommand implements Callable<Integer> {
 
     private static void range(String option, long value, long min, long max) {
         if (value < min || value > max) {
-            throw new Main.UsageError(option + " must be " + (max == Integer.MAX_VALUE ? min + " or more" : min + " to " + max) + ", got " + value);
+            throw new Main.UsageError(option + " must be "
+                    + (max == Integer.MAX_VALUE ? min + " or more" : min + " to " + max) + ", got " + value);
         }
     }
 
@@ -163,7 +182,8 @@ final class BenchCommand implements Callable<Integer> {
         } else if (dir == null || !dir.isDirectory()) {
             throw new Main.UsageError(option + " " + f + ": the folder " + dir + " does not exist");
         } else if (abs.exists() ? !abs.canWrite() : !canCreate(abs.toPath())) {
-            throw new Main.UsageError(option + " " + f + ": " + (abs.exists() ? "the file is not writable" : "cannot create a file in " + dir));
+            throw new Main.UsageError(option + " " + f + ": "
+                    + (abs.exists() ? "the file is not writable" : "cannot create a file in " + dir));
         }
     }
 
@@ -195,13 +215,20 @@ final class BenchCommand implements Callable<Integer> {
      */
     private int benchThroughZooKeeper() throws Exception {
         String service = ZooKeeperOption.serviceOf(method);
-        System.out.printf("bench %s through ZooKeeper at %s: %d x %d in flight, %d s (+%d s warm-up), %s runtime%n",
+        System.out.printf(
+                "bench %s through ZooKeeper at %s: %d x %d in flight, %d s (+%d s warm-up), %s runtime%n",
                 method, zk.connect, connections, inflight, duration, warmup, target.runtime);
-        try (Runtime rt = target.newRuntime(); ZooKeeperDiscovery d = zk.open();
-             ServiceCaller c = d.callerFor(service).runtime(rt)
-                     .config(io.occams.rpc.api.ClientConfig.builder().taskTimeout(target.config(inflight).taskTimeout())
-                             .connectTimeout(java.time.Duration.ofSeconds(5)).thresholds(inflight).maxConnections(connections).build())
-                     .build()) {
+        try (Runtime rt = target.newRuntime();
+                ZooKeeperDiscovery d = zk.open();
+                ServiceCaller c = d.callerFor(service)
+                        .runtime(rt)
+                        .config(io.occams.rpc.api.ClientConfig.builder()
+                                .taskTimeout(target.config(inflight).taskTimeout())
+                                .connectTimeout(java.time.Duration.ofSeconds(5))
+                                .thresholds(inflight)
+                                .maxConnections(connections)
+                                .build())
+                        .build()) {
             for (int i = 0; i < connections * inflight; i++) {
                 outstanding.incrementAndGet();
                 c.submit(new Call(c));
@@ -238,8 +265,11 @@ final class BenchCommand implements Callable<Integer> {
                 if (tty) {
                     System.out.println();
                 }
-                System.err.printf(Locale.ROOT, "bench: stopped after the first second: every call failed (%,d), none succeeded; %s%n",
-                        errorsSinceStart.sum(), mostFrequentError());
+                System.err.printf(
+                        Locale.ROOT,
+                        "bench: stopped after the first second: every call failed (%,d), none succeeded; %s%n",
+                        errorsSinceStart.sum(),
+                        mostFrequentError());
                 return null;
             }
             // "The first second" is the first one with answers: on a slow machine that may be a later tick.
@@ -259,9 +289,15 @@ final class BenchCommand implements Callable<Integer> {
             }
 
             double secs = (now - start) / 1e9;
-            String line = String.format(Locale.ROOT, "%s %5.1fs %,12.0f calls/s  p50 %8.3f ms  p99 %8.3f ms  errors %d",
-                    measuring ? "     " : "warm ", secs, interval.getTotalCount() / 1.0, interval.getValueAtPercentile(50) / 1e6,
-                    interval.getValueAtPercentile(99) / 1e6, errorCount());
+            String line = String.format(
+                    Locale.ROOT,
+                    "%s %5.1fs %,12.0f calls/s  p50 %8.3f ms  p99 %8.3f ms  errors %d",
+                    measuring ? "     " : "warm ",
+                    secs,
+                    interval.getTotalCount() / 1.0,
+                    interval.getValueAtPercentile(50) / 1e6,
+                    interval.getValueAtPercentile(99) / 1e6,
+                    errorCount());
             System.out.print(tty ? "\r" + line : line + "\n");
             System.out.flush();
             if (now >= end) {
@@ -280,7 +316,10 @@ final class BenchCommand implements Callable<Integer> {
                 top = e;
             }
         }
-        return top == null ? "" : "the most frequent error: " + top.getKey() + " (" + top.getValue().sum() + " times)";
+        return top == null
+                ? ""
+                : "the most frequent error: " + top.getKey() + " ("
+                        + top.getValue().sum() + " times)";
     }
 
     private long errorCount() {
@@ -306,7 +345,9 @@ final class BenchCommand implements Callable<Integer> {
         s.put("callsPerSecond", Math.round(rate));
         Map<String, Double> lat = new LinkedHashMap<>();
         for (double p : new double[] {50, 90, 99, 99.9}) {
-            lat.put("p" + (p == Math.rint(p) ? String.valueOf((int) p) : String.valueOf(p)), h.getValueAtPercentile(p) / 1e6);
+            lat.put(
+                    "p" + (p == Math.rint(p) ? String.valueOf((int) p) : String.valueOf(p)),
+                    h.getValueAtPercentile(p) / 1e6);
         }
         lat.put("max", h.getMaxValue() / 1e6);
         lat.put("mean", h.getMean() / 1e6);
@@ -320,13 +361,25 @@ final class BenchCommand implements Callable<Integer> {
             failed += n;
         }
         s.put("failedCalls", failed);
-        System.out.printf(Locale.ROOT, "%n%,d successful calls in %d s: %,.0f calls/s%s%n", h.getTotalCount(), duration, rate,
+        System.out.printf(
+                Locale.ROOT,
+                "%n%,d successful calls in %d s: %,.0f calls/s%s%n",
+                h.getTotalCount(),
+                duration,
+                rate,
                 failed == 0 ? "" : String.format(Locale.ROOT, " (and %,d failed calls, not counted)", failed));
-        System.out.printf(Locale.ROOT, "latency ms: p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f%n",
-                lat.get("p50"), lat.get("p90"), lat.get("p99"), lat.get("p99.9"), lat.get("max"));
+        System.out.printf(
+                Locale.ROOT,
+                "latency ms: p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f%n",
+                lat.get("p50"),
+                lat.get("p90"),
+                lat.get("p99"),
+                lat.get("p99.9"),
+                lat.get("max"));
         System.out.println(errs.isEmpty() ? "errors: none" : "errors: " + errs);
         if (h.getTotalCount() == 0 && failed > 0) {
-            System.err.printf(Locale.ROOT, "bench: every call failed (%,d), none succeeded; %s%n", failed, mostFrequentError());
+            System.err.printf(
+                    Locale.ROOT, "bench: every call failed (%,d), none succeeded; %s%n", failed, mostFrequentError());
         }
         if (json != null) {
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json, s);
@@ -361,11 +414,20 @@ final class BenchCommand implements Callable<Integer> {
             xs.remove(xs.size() - 1);
             ys.remove(ys.size() - 1);
         }
-        XYChart chart = new XYChartBuilder().width(1000).height(600)
-                .title(String.format(Locale.ROOT, "%s: %,.0f calls/s, %d x %d in flight, %s runtime",
-                        method, rate, connections, inflight, target.runtime))
+        XYChart chart = new XYChartBuilder()
+                .width(1000)
+                .height(600)
+                .title(String.format(
+                        Locale.ROOT,
+                        "%s: %,.0f calls/s, %d x %d in flight, %s runtime",
+                        method,
+                        rate,
+                        connections,
+                        inflight,
+                        target.runtime))
                 .xAxisTitle("percentile, in nines: 1 = p90, 2 = p99, 3 = p99.9, 4 = p99.99")
-                .yAxisTitle("latency (ms, logarithmic)").build();
+                .yAxisTitle("latency (ms, logarithmic)")
+                .build();
         // A plain linear axis over log10(1/(1-p)), with XChart's own tick labels: any tick formatting
         // function sends XChart 3.8.8 into its callback tick calculator, which never finishes here.
         chart.getStyler().setLegendVisible(true);
@@ -377,11 +439,21 @@ final class BenchCommand implements Callable<Integer> {
         // The percentile axis ends where the data ends.
         chart.getStyler().setXAxisMin(0.0);
         chart.getStyler().setXAxisMax(xs.isEmpty() ? 1.0 : Math.max(xs.get(xs.size() - 1), 0.1));
-        XYSeries series = chart.addSeries(String.format(Locale.ROOT, "p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms",
-                h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(99) / 1e6, h.getValueAtPercentile(99.9) / 1e6), xs, ys);
+        XYSeries series = chart.addSeries(
+                String.format(
+                        Locale.ROOT,
+                        "p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms",
+                        h.getValueAtPercentile(50) / 1e6,
+                        h.getValueAtPercentile(99) / 1e6,
+                        h.getValueAtPercentile(99.9) / 1e6),
+                xs,
+                ys);
         series.setMarker(org.knowm.xchart.style.markers.SeriesMarkers.CIRCLE);
         String name = plot.getPath();
-        BitmapEncoder.saveBitmap(chart, name.endsWith(".png") ? name.substring(0, name.length() - 4) : name, BitmapEncoder.BitmapFormat.PNG);
+        BitmapEncoder.saveBitmap(
+                chart,
+                name.endsWith(".png") ? name.substring(0, name.length() - 4) : name,
+                BitmapEncoder.BitmapFormat.PNG);
     }
 
     private static String jsonString(int n) {

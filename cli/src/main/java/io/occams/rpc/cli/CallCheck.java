@@ -11,8 +11,7 @@ import java.util.List;
  * server serves no reflection.
  */
 final class CallCheck {
-    private CallCheck() {
-    }
+    private CallCheck() {}
 
     /**
      * The JSON arguments to send for {@code action} (named ones put in order), or an error message in
@@ -39,8 +38,9 @@ final class CallCheck {
         }
         JsonNode m = Reflect.method(svc, method);
         if (m == null) {
-            throw new ArgumentCheck.Mismatch(service + " has no method \"" + method + "\"" + Reflect.suggest(method, Reflect.methodNames(svc))
-                    + " (methods: " + String.join(", ", Reflect.methodNames(svc)) + ")");
+            throw new ArgumentCheck.Mismatch(
+                    service + " has no method \"" + method + "\"" + Reflect.suggest(method, Reflect.methodNames(svc))
+                            + " (methods: " + String.join(", ", Reflect.methodNames(svc)) + ")");
         }
         List<JsonNode> parsed = new ArrayList<>();
         for (int i = 0; i < args.size(); i++) {

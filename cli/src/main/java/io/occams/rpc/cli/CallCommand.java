@@ -24,10 +24,14 @@ import picocli.CommandLine.Parameters;
  * error ({@code rpc_*}: unreachable, timeout, unknown service or method, ...), 64 a usage error (the
  * action is not Service.method, an argument is not JSON: see {@link JsonMsgpack}); nothing is sent then.
  */
-@Command(name = "call", mixinStandardHelpOptions = true, description = {
-        "Call Service.method once with JSON arguments; print the result as JSON.",
-        "Each argument is one JSON value (numbers, \"quoted strings\", true, null, [...], {...}); a bare word that "
-                + "does not start like JSON is a string (hello). '123 Main Street', 007 or a truncated '{\"a\":' are refused."})
+@Command(
+        name = "call",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Call Service.method once with JSON arguments; print the result as JSON.",
+            "Each argument is one JSON value (numbers, \"quoted strings\", true, null, [...], {...}); a bare word that "
+                    + "does not start like JSON is a string (hello). '123 Main Street', 007 or a truncated '{\"a\":' are refused."
+        })
 final class CallCommand implements Callable<Integer> {
     @Mixin
     Target target;
@@ -41,7 +45,9 @@ final class CallCommand implements Callable<Integer> {
     @Parameters(index = "1..*", paramLabel = "JSON-ARG", description = "Arguments as JSON (a bare word is a string).")
     List<String> args = new ArrayList<>();
 
-    @picocli.CommandLine.Option(names = "--no-check", description = "Send the arguments as given, without checking them against the server's reflection service.")
+    @picocli.CommandLine.Option(
+            names = "--no-check",
+            description = "Send the arguments as given, without checking them against the server's reflection service.")
     boolean noCheck;
 
     @Override
@@ -81,8 +87,12 @@ final class CallCommand implements Callable<Integer> {
      */
     private int callThroughZooKeeper(byte[] msg) {
         String service = ZooKeeperOption.serviceOf(action);
-        try (Runtime rt = target.newRuntime(); ZooKeeperDiscovery d = zk.open();
-             ServiceCaller c = d.callerFor(service).runtime(rt).config(target.config(1)).build()) {
+        try (Runtime rt = target.newRuntime();
+                ZooKeeperDiscovery d = zk.open();
+                ServiceCaller c = d.callerFor(service)
+                        .runtime(rt)
+                        .config(target.config(1))
+                        .build()) {
             ZooKeeperOption.JsonCall t = new ZooKeeperOption.JsonCall(action, msg);
             c.submit(t);
             System.out.println(t.result.join());
@@ -107,7 +117,8 @@ final class CallCommand implements Callable<Integer> {
             if (why.startsWith(e.code().wireName() + ": ")) {
                 why = why.substring(e.code().wireName().length() + 2);
             }
-            // Java class names say nothing to a user: "...AnnotatedConnectException: Connection refused" -> "Connection refused"
+            // Java class names say nothing to a user: "...AnnotatedConnectException: Connection refused" -> "Connection
+            // refused"
             why = why.replaceAll("(?:[\\w$]+\\.)+[\\w$]*(?:Exception|Error): ", "");
             err.println("error: " + e.code().wireName() + " (" + why + ")");
             return Main.RPC_ERROR;

@@ -15,7 +15,10 @@ import picocli.CommandLine.Parameters;
  * method, from the server's reflection service. Exit 0; 1 when the server does not serve the name; 2
  * when it cannot be asked.
  */
-@Command(name = "describe", mixinStandardHelpOptions = true, description = "Describe a served service, or one of its methods.")
+@Command(
+        name = "describe",
+        mixinStandardHelpOptions = true,
+        description = "Describe a served service, or one of its methods.")
 final class DescribeCommand implements Callable<Integer> {
     @Mixin
     Target target;
@@ -55,8 +58,10 @@ final class DescribeCommand implements Callable<Integer> {
                     System.out.println(svc.toPrettyString());
                     return 0;
                 }
-                System.out.println(svc.path("name").asText() + "  (" + svc.path("type").asText() + ", provided by "
-                        + svc.path("provider").asText() + " " + svc.path("version").asText() + ")");
+                System.out.println(
+                        svc.path("name").asText() + "  (" + svc.path("type").asText() + ", provided by "
+                                + svc.path("provider").asText() + " "
+                                + svc.path("version").asText() + ")");
                 for (JsonNode m : svc.path("methods")) {
                     StringBuilder flags = new StringBuilder();
                     if (m.path("async").asBoolean()) {
@@ -68,7 +73,8 @@ final class DescribeCommand implements Callable<Integer> {
                     if (m.path("errors").size() > 0) {
                         flags.append(" throws ");
                         for (int i = 0; i < m.path("errors").size(); i++) {
-                            flags.append(i > 0 ? ", " : "").append(m.path("errors").get(i).asText());
+                            flags.append(i > 0 ? ", " : "")
+                                    .append(m.path("errors").get(i).asText());
                         }
                     }
                     System.out.println("  " + Reflect.signature(m) + flags);
@@ -79,7 +85,8 @@ final class DescribeCommand implements Callable<Integer> {
             }
         } catch (RuntimeException e) {
             if (Reflect.noReflection(e)) {
-                System.err.println("error: the server at " + target.address + " serves no reflection service (introspection=false?)");
+                System.err.println("error: the server at " + target.address
+                        + " serves no reflection service (introspection=false?)");
                 return 2;
             }
             return CallCommand.report(e.getCause() != null && !(e instanceof RpcException) ? e.getCause() : e);

@@ -12,8 +12,7 @@ import java.util.Map;
  * empty), 2 ZooKeeper not reachable within 5 s (like {@code rpc_unreachable}).
  */
 final class DiscoveryListCommand {
-    private DiscoveryListCommand() {
-    }
+    private DiscoveryListCommand() {}
 
     /** {@code list --zookeeper}: called by {@link ListCommand} when the option is given. */
     static int list(ZooKeeperOption zk) throws InterruptedException {
@@ -29,10 +28,12 @@ final class DiscoveryListCommand {
             return 0;
         }
         for (Map.Entry<String, List<Endpoint>> s : services.entrySet()) {
-            System.out.println(s.getKey() + " (" + s.getValue().size() + (s.getValue().size() == 1 ? " endpoint)" : " endpoints)"));
+            System.out.println(s.getKey() + " (" + s.getValue().size()
+                    + (s.getValue().size() == 1 ? " endpoint)" : " endpoints)"));
             for (Endpoint e : s.getValue()) {
-                System.out.printf("  %-24s runtime %-8s protocol %s  version %s  weight %d%n", e.address(), e.runtime(), e.protocol(),
-                        e.version(), e.weight());
+                System.out.printf(
+                        "  %-24s runtime %-8s protocol %s  version %s  weight %d%n",
+                        e.address(), e.runtime(), e.protocol(), e.version(), e.weight());
             }
         }
         return 0;

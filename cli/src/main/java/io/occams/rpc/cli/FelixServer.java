@@ -53,6 +53,7 @@ final class FelixServer {
     static final String STREAM_SERVER_CLASS = "io.occams.rpc.stream.StreamServer";
     /** Service properties of a listening server (see the server bundle's ServerComponent). */
     static final String ADDRESSES_PROPERTY = "occams.server.addresses";
+
     static final String RUNTIME_PROPERTY = "occams.runtime";
     private static final String FILEINSTALL = "org.apache.felix.fileinstall";
     /** How the stream fixture's line starts: "occams-rpc stream fixture listening on ...". */
@@ -110,8 +111,10 @@ final class FelixServer {
         props.put("felix.fileinstall.log.level", "2");
         props.put("ds.loglevel", "warn");
 
-        FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class).findFirst()
-                .orElseThrow(() -> new IllegalStateException("no OSGi framework on the class path (lib/ should hold Felix)"));
+        FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class)
+                .findFirst()
+                .orElseThrow(() ->
+                        new IllegalStateException("no OSGi framework on the class path (lib/ should hold Felix)"));
         Framework fw = factory.newFramework(props);
         fw.init();
         framework = fw;
@@ -149,15 +152,20 @@ final class FelixServer {
             throw new IllegalStateException("no Felix FileInstall bundle in " + bundleDir);
         }
         fileInstall.start();
-        System.out.printf("occams-rpc: %d bundles on %s %s, Java %s%n", ctx.getBundles().length - 1,
-                fw.getSymbolicName(), fw.getVersion(), System.getProperty("java.version"));
+        System.out.printf(
+                "occams-rpc: %d bundles on %s %s, Java %s%n",
+                ctx.getBundles().length - 1, fw.getSymbolicName(), fw.getVersion(), System.getProperty("java.version"));
         System.out.println("occams-rpc: configuration " + etcDir + ", deploy folder " + deployDir);
 
         List<String> addresses = awaitAddresses(ctx, System.nanoTime() + readyTimeout.toNanos(), expectedAddresses);
         if (addresses.size() < expectedAddresses && stopReason.get() == null) {
-            System.err.printf("occams serve: %s within %d s (see the log above); stopping%n", addresses.isEmpty()
-                    ? "no server listening" : "only " + String.join(", ", addresses) + " listening, not all " + expectedAddresses
-                    + " listeners asked for", readyTimeout.toSeconds());
+            System.err.printf(
+                    "occams serve: %s within %d s (see the log above); stopping%n",
+                    addresses.isEmpty()
+                            ? "no server listening"
+                            : "only " + String.join(", ", addresses) + " listening, not all " + expectedAddresses
+                                    + " listeners asked for",
+                    readyTimeout.toSeconds());
             stopQuietly();
             return Main.UNAVAILABLE;
         }
@@ -165,7 +173,9 @@ final class FelixServer {
             for (String a : addresses) {
                 System.out.println(a.startsWith(FIXTURE) ? "occams-rpc " + a : "occams-rpc listening on " + a);
             }
-            System.out.printf("occams-rpc ready in %d ms (SIGTERM or Ctrl-C stops it)%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+            System.out.printf(
+                    "occams-rpc ready in %d ms (SIGTERM or Ctrl-C stops it)%n",
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
             System.out.flush();
         }
 
@@ -197,7 +207,8 @@ final class FelixServer {
                 }
                 // All, not only the class-compatible ones: the command's own class path (lib/) has a
                 // StreamServer too, which the framework would hold against the bundle's.
-                ServiceReference<?>[] fixtures = ctx.getAllServiceReferences(STREAM_SERVER_CLASS, "(occams.fixture=file)");
+                ServiceReference<?>[] fixtures =
+                        ctx.getAllServiceReferences(STREAM_SERVER_CLASS, "(occams.fixture=file)");
                 for (ServiceReference<?> ref : fixtures == null ? new ServiceReference<?>[0] : fixtures) {
                     for (String a : strings(ref.getProperty(ADDRESSES_PROPERTY))) {
                         found.add(FIXTURE + a + " (numeric actions Open=1, Read=2, Write=3)");
@@ -241,7 +252,11 @@ final class FelixServer {
                 return;
             }
         }
-        System.out.printf("deploy: %s %s %s (%s)%n", what, e.getBundle().getSymbolicName(), e.getBundle().getVersion(),
+        System.out.printf(
+                "deploy: %s %s %s (%s)%n",
+                what,
+                e.getBundle().getSymbolicName(),
+                e.getBundle().getVersion(),
                 loc.substring(loc.lastIndexOf('/') + 1));
     }
 
@@ -253,17 +268,21 @@ final class FelixServer {
      */
     private void installSignalHandlers(Duration stopTimeout) {
         Runnable hook = () -> stop("shutdown", stopTimeout);
-        java.lang.Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            Framework fw = framework;
-            if (fw != null && (fw.getState() & (Bundle.ACTIVE | Bundle.STARTING | Bundle.STOPPING)) != 0) {
-                hook.run();
-                try {
-                    fw.waitForStop(stopTimeout.toMillis());
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        }, "occams-serve-shutdown"));
+        java.lang.Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            Framework fw = framework;
+                            if (fw != null
+                                    && (fw.getState() & (Bundle.ACTIVE | Bundle.STARTING | Bundle.STOPPING)) != 0) {
+                                hook.run();
+                                try {
+                                    fw.waitForStop(stopTimeout.toMillis());
+                                } catch (InterruptedException ie) {
+                                    Thread.currentThread().interrupt();
+                                }
+                            }
+                        },
+                        "occams-serve-shutdown"));
         try {
             Class<?> signal = Class.forName("sun.misc.Signal");
             Class<?> handler = Class.forName("sun.misc.SignalHandler");
@@ -274,7 +293,9 @@ final class FelixServer {
                         stop("SIG" + name, stopTimeout);
                         return null;
                     }
-                    return m.getName().equals("equals") ? p == a[0] : m.getName().equals("hashCode") ? System.identityHashCode(p) : "signal handler";
+                    return m.getName().equals("equals")
+                            ? p == a[0]
+                            : m.getName().equals("hashCode") ? System.identityHashCode(p) : "signal handler";
                 });
                 handle.invoke(null, signal.getConstructor(String.class).newInstance(name), h);
             }
@@ -293,18 +314,20 @@ final class FelixServer {
         }
         System.out.println("occams-rpc stopping (" + why + "): answering accepted calls, then closing");
         System.out.flush();
-        Thread watchdog = new Thread(() -> {
-            try {
-                Framework fw = framework;
-                fw.stop();
-                if (fw.waitForStop(stopTimeout.toMillis()).getType() == FrameworkEvent.WAIT_TIMEDOUT) {
-                    System.err.printf("error: did not stop within %d s, exiting%n", stopTimeout.toSeconds());
-                    java.lang.Runtime.getRuntime().halt(1);
-                }
-            } catch (BundleException | InterruptedException e) {
-                System.err.println("error: stopping the framework: " + e);
-            }
-        }, "occams-serve-stop");
+        Thread watchdog = new Thread(
+                () -> {
+                    try {
+                        Framework fw = framework;
+                        fw.stop();
+                        if (fw.waitForStop(stopTimeout.toMillis()).getType() == FrameworkEvent.WAIT_TIMEDOUT) {
+                            System.err.printf("error: did not stop within %d s, exiting%n", stopTimeout.toSeconds());
+                            java.lang.Runtime.getRuntime().halt(1);
+                        }
+                    } catch (BundleException | InterruptedException e) {
+                        System.err.println("error: stopping the framework: " + e);
+                    }
+                },
+                "occams-serve-stop");
         watchdog.setDaemon(true);
         watchdog.start();
     }
@@ -326,8 +349,12 @@ final class FelixServer {
     /** The org.slf4j packages of the class path's slf4j-api, at its own version, for the system bundle to export. */
     private static String slf4jPackages() throws IOException {
         String version = "2.0.0";
-        URL jar = org.slf4j.LoggerFactory.class.getProtectionDomain().getCodeSource().getLocation();
-        try (InputStream in = jar.openStream(); JarInputStream j = new JarInputStream(in)) {
+        URL jar = org.slf4j.LoggerFactory.class
+                .getProtectionDomain()
+                .getCodeSource()
+                .getLocation();
+        try (InputStream in = jar.openStream();
+                JarInputStream j = new JarInputStream(in)) {
             Manifest mf = j.getManifest();
             String v = mf == null ? null : mf.getMainAttributes().getValue(Constants.BUNDLE_VERSION);
             if (v != null) {

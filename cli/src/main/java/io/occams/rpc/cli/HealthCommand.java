@@ -18,12 +18,19 @@ import picocli.CommandLine.Parameters;
  * NOT_SERVING or SERVICE_UNKNOWN, 2 when the server cannot be asked. Without a name, {@code --all}
  * prints every service's status.
  */
-@Command(name = "health", mixinStandardHelpOptions = true, description = "Ask a server's health service: SERVING (exit 0) or not (exit 1).")
+@Command(
+        name = "health",
+        mixinStandardHelpOptions = true,
+        description = "Ask a server's health service: SERVING (exit 0) or not (exit 1).")
 final class HealthCommand implements Callable<Integer> {
     @Mixin
     Target target;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "SERVICE", description = "A service name (default: the server as a whole).")
+    @Parameters(
+            index = "0",
+            arity = "0..1",
+            paramLabel = "SERVICE",
+            description = "A service name (default: the server as a whole).")
     String service = "";
 
     @Option(names = "--all", description = "Print the status of the server and of every service.")
@@ -42,17 +49,25 @@ final class HealthCommand implements Callable<Integer> {
                     if (json) {
                         System.out.println(statuses.toPrettyString());
                     } else {
-                        Iterator<Map.Entry<String, JsonNode>> it = statuses.properties().iterator();
+                        Iterator<Map.Entry<String, JsonNode>> it =
+                                statuses.properties().iterator();
                         while (it.hasNext()) {
                             Map.Entry<String, JsonNode> e = it.next();
-                            System.out.printf("%-24s %s%n", e.getKey().isEmpty() ? "(server)" : e.getKey(), e.getValue().asText());
+                            System.out.printf(
+                                    "%-24s %s%n",
+                                    e.getKey().isEmpty() ? "(server)" : e.getKey(),
+                                    e.getValue().asText());
                         }
                     }
                     return "SERVING".equals(statuses.path("").asText()) ? 0 : 1;
                 }
                 String status = Reflect.call(s, Reflect.HEALTH_CHECK, service).asText();
-                System.out.println(json ? "{\"service\":" + new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(service)
-                        + ",\"status\":\"" + status + "\"}" : status);
+                System.out.println(
+                        json
+                                ? "{\"service\":"
+                                        + new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(service)
+                                        + ",\"status\":\"" + status + "\"}"
+                                : status);
                 return "SERVING".equals(status) ? 0 : 1;
             } finally {
                 s.close();
@@ -61,7 +76,8 @@ final class HealthCommand implements Callable<Integer> {
             throw new IllegalStateException(e);
         } catch (RuntimeException e) {
             if (Reflect.noReflection(e)) {
-                System.err.println("error: the server at " + target.address + " serves no health service (introspection=false?)");
+                System.err.println(
+                        "error: the server at " + target.address + " serves no health service (introspection=false?)");
                 return 2;
             }
             return CallCommand.report(e.getCause() != null && !(e instanceof RpcException) ? e.getCause() : e);

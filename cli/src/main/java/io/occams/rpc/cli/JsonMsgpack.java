@@ -30,8 +30,7 @@ import org.msgpack.value.Value;
 final class JsonMsgpack {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private JsonMsgpack() {
-    }
+    private JsonMsgpack() {}
 
     /** {@code arg} as JSON, or as a string when it does not start like JSON (see the class comment). */
     static JsonNode parseArg(String arg, int position) {
@@ -42,17 +41,21 @@ final class JsonMsgpack {
         }
         try (JsonParser p = JSON.getFactory().createParser(s)) {
             JsonNode n = JSON.readTree(p);
-            String rest = s.substring((int) Math.min(s.length(), p.currentLocation().getCharOffset())).strip();
+            String rest = s.substring(
+                            (int) Math.min(s.length(), p.currentLocation().getCharOffset()))
+                    .strip();
             if (!rest.isEmpty()) {
                 throw new Main.UsageError(which + " is not one JSON value: '" + rest + "' follows " + n
-                        + "; to send it all as a string, quote it as JSON: '" + JSON.getNodeFactory().textNode(arg) + "'");
+                        + "; to send it all as a string, quote it as JSON: '"
+                        + JSON.getNodeFactory().textNode(arg) + "'");
             }
             return n;
         } catch (JsonProcessingException e) {
             String why = e.getOriginalMessage();
             int nl = why.indexOf('\n');
             throw new Main.UsageError(which + " is not valid JSON: " + (nl > 0 ? why.substring(0, nl) : why)
-                    + "; a string must be quoted as JSON, e.g. '" + JSON.getNodeFactory().textNode(arg) + "'");
+                    + "; a string must be quoted as JSON, e.g. '"
+                    + JSON.getNodeFactory().textNode(arg) + "'");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -104,7 +107,8 @@ final class JsonMsgpack {
             } else if (n.bigIntegerValue().signum() > 0 && n.bigIntegerValue().bitLength() <= 64) {
                 p.packBigInteger(n.bigIntegerValue()); // uint64
             } else {
-                throw new Main.UsageError("the integer " + n + " does not fit in 64 bits (msgpack integers are -2^63 to 2^64-1)");
+                throw new Main.UsageError(
+                        "the integer " + n + " does not fit in 64 bits (msgpack integers are -2^63 to 2^64-1)");
             }
         } else if (n.isNumber()) {
             p.packDouble(n.doubleValue());

@@ -14,9 +14,13 @@ import picocli.CommandLine.Option;
  * be asked (unreachable, or it serves no reflection). With {@code --zookeeper}, what
  * {@link DiscoveryListCommand} prints instead.
  */
-@Command(name = "list", mixinStandardHelpOptions = true, description = {
-        "List the services a server serves (its reflection service),",
-        "or with --zookeeper the services registered in ZooKeeper and their endpoints."})
+@Command(
+        name = "list",
+        mixinStandardHelpOptions = true,
+        description = {
+            "List the services a server serves (its reflection service),",
+            "or with --zookeeper the services registered in ZooKeeper and their endpoints."
+        })
 final class ListCommand implements Callable<Integer> {
     @Mixin
     Target target;
@@ -41,10 +45,12 @@ final class ListCommand implements Callable<Integer> {
             }
         } catch (RuntimeException e) {
             if (Reflect.noReflection(e)) {
-                System.err.println("error: the server at " + target.address + " serves no reflection service (introspection=false?)");
+                System.err.println("error: the server at " + target.address
+                        + " serves no reflection service (introspection=false?)");
                 return 2;
             }
-            return CallCommand.report(e.getCause() != null && !(e instanceof io.occams.rpc.api.RpcException) ? e.getCause() : e);
+            return CallCommand.report(
+                    e.getCause() != null && !(e instanceof io.occams.rpc.api.RpcException) ? e.getCause() : e);
         }
     }
 
@@ -56,8 +62,12 @@ final class ListCommand implements Callable<Integer> {
         }
         System.out.printf("%-24s %-36s %-16s %s%n", "SERVICE", "PROVIDER", "VERSION", "METHODS");
         for (JsonNode svc : list) {
-            System.out.printf("%-24s %-36s %-16s %s%n", svc.path("name").asText(), svc.path("provider").asText(),
-                    svc.path("version").asText(), String.join(", ", Reflect.methodNames(svc)));
+            System.out.printf(
+                    "%-24s %-36s %-16s %s%n",
+                    svc.path("name").asText(),
+                    svc.path("provider").asText(),
+                    svc.path("version").asText(),
+                    String.join(", ", Reflect.methodNames(svc)));
         }
         return 0;
     }

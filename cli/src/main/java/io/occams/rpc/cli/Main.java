@@ -22,11 +22,23 @@ import picocli.CommandLine.Command;
  * converter) and throw {@link UsageError} with a sentence naming the option: this class turns it into one
  * line and exit code 64. Subcommands get {@code -V} and the exit-code list from here.
  */
-@Command(name = "occams", mixinStandardHelpOptions = true, version = Main.VERSION,
+@Command(
+        name = "occams",
+        mixinStandardHelpOptions = true,
+        version = Main.VERSION,
         description = "Serve, call, ping and load-test occams-rpc services.",
-        footerHeading = "%nExit codes:%n", footer = Main.EXIT_CODES,
-        subcommands = {ServeCommand.class, CallCommand.class, PingCommand.class, BenchCommand.class, ListCommand.class,
-                DescribeCommand.class, HealthCommand.class, CommandLine.HelpCommand.class})
+        footerHeading = "%nExit codes:%n",
+        footer = Main.EXIT_CODES,
+        subcommands = {
+            ServeCommand.class,
+            CallCommand.class,
+            PingCommand.class,
+            BenchCommand.class,
+            ListCommand.class,
+            DescribeCommand.class,
+            HealthCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Main implements Runnable {
     static final String VERSION = "occams-rpc 0.1.0 (wire protocol 0.2)";
     /** The call (or every call) succeeded. */
@@ -41,6 +53,7 @@ public final class Main implements Runnable {
     static final int UNAVAILABLE = 69;
     /** An unexpected failure: a bug, please report it. */
     static final int SOFTWARE = 70;
+
     static final String EXIT_CODES = "  0   ok%n"
             + "  1   the service answered with its own error%n"
             + "  2   an rpc_* framework error (unreachable, timeout, unknown service or method, ...)%n"
@@ -75,11 +88,13 @@ public final class Main implements Runnable {
         cl.setParameterExceptionHandler((e, a) -> {
             CommandLine c = e.getCommandLine();
             String name = c.getCommandSpec().qualifiedName();
-            c.getErr().println(name + ": " + e.getMessage() + " (try: occams help"
-                    + (c == cl ? "" : " " + c.getCommandName()) + ")");
+            c.getErr()
+                    .println(name + ": " + e.getMessage() + " (try: occams help"
+                            + (c == cl ? "" : " " + c.getCommandName()) + ")");
             return USAGE;
         });
-        cl.setExecutionExceptionHandler((e, c, parsed) -> failed(e, c.getCommandSpec().qualifiedName(), c.getErr()));
+        cl.setExecutionExceptionHandler(
+                (e, c, parsed) -> failed(e, c.getCommandSpec().qualifiedName(), c.getErr()));
         return cl.execute(args);
     }
 

@@ -15,10 +15,14 @@ final class PingCommand implements Callable<Integer> {
     @Mixin
     Target target;
 
-    @Option(names = {"-c", "--count"}, description = "How many pings, 1 or more (default: 5).")
+    @Option(
+            names = {"-c", "--count"},
+            description = "How many pings, 1 or more (default: 5).")
     int count = 5;
 
-    @Option(names = {"-i", "--interval-ms"}, description = "Pause between pings in ms, 0 or more (default: 200).")
+    @Option(
+            names = {"-i", "--interval-ms"},
+            description = "Pause between pings in ms, 0 or more (default: 200).")
     long intervalMs = 200;
 
     @Override

@@ -29,8 +29,7 @@ final class Reflect {
     static final String HEALTH_ALL = "OccamsHealth.all";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private Reflect() {
-    }
+    private Reflect() {}
 
     /** Calls {@code action} with one string argument (null: none); the answer as JSON. */
     static JsonNode call(ClientStream s, String action, String arg) {
@@ -48,7 +47,9 @@ final class Reflect {
         try (Reply r = s.call(action, Unpooled.wrappedBuffer(msg), null).join()) {
             return JSON.readTree(JsonMsgpack.toJson(r.msg()));
         } catch (IOException e) {
-            throw new RpcException(RpcCode.DECODE, action + ": the answer is not what the reflection service sends: " + e.getMessage());
+            throw new RpcException(
+                    RpcCode.DECODE,
+                    action + ": the answer is not what the reflection service sends: " + e.getMessage());
         } catch (CompletionException e) {
             throw e.getCause() instanceof RuntimeException ? (RuntimeException) e.getCause() : e;
         }
@@ -81,7 +82,8 @@ final class Reflect {
 
     /** A method as a person reads it: {@code add(long a, long b) -> long}. */
     static String signature(JsonNode m) {
-        return m.path("name").asText() + parameters(m) + " -> " + m.path("returns").asText();
+        return m.path("name").asText() + parameters(m) + " -> "
+                + m.path("returns").asText();
     }
 
     /** The parameter list: {@code (long a, long b)}. */
@@ -89,7 +91,10 @@ final class Reflect {
         StringBuilder b = new StringBuilder("(");
         int i = 0;
         for (JsonNode p : m.path("parameters")) {
-            b.append(i++ > 0 ? ", " : "").append(p.path("type").asText()).append(' ').append(p.path("name").asText());
+            b.append(i++ > 0 ? ", " : "")
+                    .append(p.path("type").asText())
+                    .append(' ')
+                    .append(p.path("name").asText());
         }
         return b.append(')').toString();
     }

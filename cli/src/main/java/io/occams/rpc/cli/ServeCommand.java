@@ -31,9 +31,13 @@ import picocli.CommandLine.Option;
  * exist exits 64. Should a listener still not come up, the command stops and exits 69 rather than
  * report "ready" without it.
  */
-@Command(name = "serve", mixinStandardHelpOptions = true, description = {
-        "Run the occams-rpc server (embedded Felix) in the foreground, serving the example services and "
-                + "whatever is dropped into deploy/. SIGTERM or Ctrl-C stops it gracefully."})
+@Command(
+        name = "serve",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Run the occams-rpc server (embedded Felix) in the foreground, serving the example services and "
+                    + "whatever is dropped into deploy/. SIGTERM or Ctrl-C stops it gracefully."
+        })
 final class ServeCommand implements Callable<Integer> {
     /**
      * The prefix of the framework properties that etc/ substitutes: {@code occams.} + the configuration's own
@@ -41,7 +45,9 @@ final class ServeCommand implements Callable<Integer> {
      */
     private static final String VAR = "occams.";
 
-    @Option(names = {"-p", "--port"}, description = "TCP port (default: " + Target.DEFAULT_PORT + "; 0 picks a free one).")
+    @Option(
+            names = {"-p", "--port"},
+            description = "TCP port (default: " + Target.DEFAULT_PORT + "; 0 picks a free one).")
     int port = Target.DEFAULT_PORT;
 
     @Option(names = "--host", description = "Address to bind (default: 127.0.0.1).")
@@ -53,55 +59,90 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--runtime", paramLabel = "netty|vthreads", description = "Server runtime (default: netty).")
     Target.RuntimeName runtime = Target.RuntimeName.netty;
 
-    @Option(names = "--deploy", paramLabel = "DIR", description = "Watched folder for service bundles (default: <home>/deploy).")
+    @Option(
+            names = "--deploy",
+            paramLabel = "DIR",
+            description = "Watched folder for service bundles (default: <home>/deploy).")
     File deploy;
 
     @Option(names = "--etc", paramLabel = "DIR", description = "Configuration folder (default: <home>/etc).")
     File etc;
 
-    @Option(names = "--home", paramLabel = "DIR", description = "The distribution folder (default: -Doccams.home, set by bin/occams).")
+    @Option(
+            names = "--home",
+            paramLabel = "DIR",
+            description = "The distribution folder (default: -Doccams.home, set by bin/occams).")
     File home;
 
     @Option(names = "--no-examples", description = "Do not start the example services bundle.")
     boolean noExamples;
 
-    @Option(names = "--stream-fixture", paramLabel = "PORT", description = "Also serve the seed's stream fixture "
-            + "(numeric actions Open=1, Read=2, Write=3 with blobs) on this TCP port (0 picks a free one; default: off).")
+    @Option(
+            names = "--stream-fixture",
+            paramLabel = "PORT",
+            description =
+                    "Also serve the seed's stream fixture "
+                            + "(numeric actions Open=1, Read=2, Write=3 with blobs) on this TCP port (0 picks a free one; default: off).")
     Integer fixturePort;
 
-    @Option(names = "--max-calls-per-connection", paramLabel = "N", description = "Calls of one connection accepted and not yet answered before the server stops reading it until some complete (default: 4096).")
+    @Option(
+            names = "--max-calls-per-connection",
+            paramLabel = "N",
+            description =
+                    "Calls of one connection accepted and not yet answered before the server stops reading it until some complete (default: 4096).")
     Integer maxCallsPerConnection;
 
-    @Option(names = "--max-calls", paramLabel = "N", description = "Calls of all connections accepted and not yet answered before the server stops reading each connection that brings more (default: 65536). No call is ever refused.")
+    @Option(
+            names = "--max-calls",
+            paramLabel = "N",
+            description =
+                    "Calls of all connections accepted and not yet answered before the server stops reading each connection that brings more (default: 65536). No call is ever refused.")
     Integer maxCallsPerServer;
 
-    @Option(names = "--zookeeper", paramLabel = "HOST:PORT[,HOST:PORT...]",
+    @Option(
+            names = "--zookeeper",
+            paramLabel = "HOST:PORT[,HOST:PORT...]",
             description = "Register the served services in this ZooKeeper (one entry per service and endpoint).")
     String zookeeper;
 
-    @Option(names = "--zookeeper-session", paramLabel = "SECONDS",
+    @Option(
+            names = "--zookeeper-session",
+            paramLabel = "SECONDS",
             description = "ZooKeeper session timeout: how long after this process dies its entries go (default: 15).")
     double zookeeperSession = 15;
 
-    @Option(names = "--tls-cert", paramLabel = "PEM", description = "Serve TLS with this certificate chain (PEM); needs --tls-key.")
+    @Option(
+            names = "--tls-cert",
+            paramLabel = "PEM",
+            description = "Serve TLS with this certificate chain (PEM); needs --tls-key.")
     File tlsCert;
 
     @Option(names = "--tls-key", paramLabel = "PEM", description = "The server's private key (PEM, PKCS#8).")
     File tlsKey;
 
-    @Option(names = "--tls-ca", paramLabel = "PEM",
+    @Option(
+            names = "--tls-ca",
+            paramLabel = "PEM",
             description = "Trust these CAs (PEM) for client certificates and require one: mutual TLS.")
     File tlsCa;
 
-    @Option(names = "--ready-timeout", paramLabel = "SECONDS", description = "How long to wait for the server to listen (default: 60).")
+    @Option(
+            names = "--ready-timeout",
+            paramLabel = "SECONDS",
+            description = "How long to wait for the server to listen (default: 60).")
     int readyTimeout = 60;
 
-    @Option(names = "--stop-timeout", paramLabel = "SECONDS", description = "How long a graceful stop may take (default: 120).")
+    @Option(
+            names = "--stop-timeout",
+            paramLabel = "SECONDS",
+            description = "How long a graceful stop may take (default: 120).")
     int stopTimeout = 120;
 
     @Override
     public Integer call() throws IOException {
-        File h = home != null ? home : System.getProperty("occams.home") != null ? new File(System.getProperty("occams.home")) : null;
+        File h = home != null
+                ? home
+                : System.getProperty("occams.home") != null ? new File(System.getProperty("occams.home")) : null;
         if (h == null || !new File(h, "bundle").isDirectory()) {
             throw new Main.UsageError("no distribution folder with a bundle/ folder in it"
                     + (h == null ? " (run through bin/occams, or give --home)" : ": " + h));
@@ -118,11 +159,13 @@ final class ServeCommand implements Callable<Integer> {
                 throw new Main.UsageError("--unix " + unix + ": the folder " + u.getParent() + " does not exist");
             }
             if (Files.isDirectory(u)) {
-                throw new Main.UsageError("--unix " + unix + " is a folder; give the path of the socket file to create");
+                throw new Main.UsageError(
+                        "--unix " + unix + " is a folder; give the path of the socket file to create");
             }
         }
         if (fixturePort != null && (fixturePort < 0 || fixturePort > 65535)) {
-            throw new Main.UsageError("--stream-fixture must be a port 0-65535 (0 picks a free one), got " + fixturePort);
+            throw new Main.UsageError(
+                    "--stream-fixture must be a port 0-65535 (0 picks a free one), got " + fixturePort);
         }
         if (fixturePort != null && noExamples) {
             throw new Main.UsageError("--stream-fixture needs the examples bundle: drop --no-examples");
@@ -131,7 +174,8 @@ final class ServeCommand implements Callable<Integer> {
         if (taken == null && fixturePort != null) {
             taken = tcpBindProblem(host, fixturePort);
             if (taken != null) {
-                System.err.println("occams serve: cannot listen on " + host + ":" + fixturePort + " (--stream-fixture): " + taken);
+                System.err.println(
+                        "occams serve: cannot listen on " + host + ":" + fixturePort + " (--stream-fixture): " + taken);
                 return Main.UNAVAILABLE;
             }
         }
@@ -140,8 +184,12 @@ final class ServeCommand implements Callable<Integer> {
             return Main.UNAVAILABLE;
         }
         Path homeDir = h.toPath().toAbsolutePath().normalize();
-        Path deployDir = (deploy != null ? deploy.toPath() : homeDir.resolve("deploy")).toAbsolutePath().normalize();
-        Path etcDir = (etc != null ? etc.toPath() : homeDir.resolve("etc")).toAbsolutePath().normalize();
+        Path deployDir = (deploy != null ? deploy.toPath() : homeDir.resolve("deploy"))
+                .toAbsolutePath()
+                .normalize();
+        Path etcDir = (etc != null ? etc.toPath() : homeDir.resolve("etc"))
+                .toAbsolutePath()
+                .normalize();
         Files.createDirectories(deployDir);
         if (!Files.isDirectory(etcDir)) {
             throw new Main.UsageError("no configuration folder " + etcDir);
@@ -155,20 +203,28 @@ final class ServeCommand implements Callable<Integer> {
         vars.put(VAR + TlsConfig.CA, absolute(tlsCa));
         vars.put("occams.host", host);
         vars.put("occams.port", Integer.toString(port));
-        vars.put("occams.unix", unix == null ? "" : unix.toPath().toAbsolutePath().normalize().toString());
+        vars.put(
+                "occams.unix",
+                unix == null ? "" : unix.toPath().toAbsolutePath().normalize().toString());
         vars.put(VAR + RuntimePreference.PROPERTY, runtime.name());
         vars.put("occams.fixture.port", fixturePort == null ? "-1" : fixturePort.toString());
-        if ((maxCallsPerConnection != null && maxCallsPerConnection < 1) || (maxCallsPerServer != null && maxCallsPerServer < 1)) {
+        if ((maxCallsPerConnection != null && maxCallsPerConnection < 1)
+                || (maxCallsPerServer != null && maxCallsPerServer < 1)) {
             throw new Main.UsageError("--max-calls-per-connection and --max-calls must be at least 1");
         }
-        vars.put(VAR + ServerConfig.MAX_CALLS_PER_CONNECTION, maxCallsPerConnection == null ? "" : maxCallsPerConnection.toString());
-        vars.put(VAR + ServerConfig.MAX_CALLS_PER_SERVER, maxCallsPerServer == null ? "" : maxCallsPerServer.toString());
+        vars.put(
+                VAR + ServerConfig.MAX_CALLS_PER_CONNECTION,
+                maxCallsPerConnection == null ? "" : maxCallsPerConnection.toString());
+        vars.put(
+                VAR + ServerConfig.MAX_CALLS_PER_SERVER, maxCallsPerServer == null ? "" : maxCallsPerServer.toString());
         // etc/io.occams.rpc.discovery.zookeeper-default.cfg: an empty connect string registers nothing.
         vars.put("occams.zookeeper", zookeeper == null ? "" : zookeeper.trim());
         vars.put("occams.zookeeper.session", Math.max(1, Math.round(zookeeperSession * 1000)) + "ms");
         List<String> skip = noExamples ? List.of("io.occams.rpc.examples") : List.of();
         FelixServer server = new FelixServer(homeDir.resolve("bundle"), etcDir, deployDir, vars, skip);
-        return server.run(Duration.ofSeconds(readyTimeout), Duration.ofSeconds(stopTimeout),
+        return server.run(
+                Duration.ofSeconds(readyTimeout),
+                Duration.ofSeconds(stopTimeout),
                 1 + (unix != null ? 1 : 0) + (fixturePort != null ? 1 : 0));
     }
 

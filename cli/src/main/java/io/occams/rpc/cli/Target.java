@@ -17,10 +17,17 @@ final class Target {
     /** The port {@code occams serve} listens on unless told otherwise. */
     static final int DEFAULT_PORT = 7420;
 
-    enum RuntimeName { netty, vthreads }
+    enum RuntimeName {
+        netty,
+        vthreads
+    }
 
-    @Option(names = {"-a", "--address"}, paramLabel = "HOST:PORT|PATH", converter = AddressCheck.class,
-            description = "Server address: host:port, or a Unix socket path starting with '/' (default: 127.0.0.1:" + DEFAULT_PORT + ").")
+    @Option(
+            names = {"-a", "--address"},
+            paramLabel = "HOST:PORT|PATH",
+            converter = AddressCheck.class,
+            description = "Server address: host:port, or a Unix socket path starting with '/' (default: 127.0.0.1:"
+                    + DEFAULT_PORT + ").")
     String address = "127.0.0.1:" + DEFAULT_PORT;
 
     @Option(names = "--runtime", paramLabel = "netty|vthreads", description = "Client runtime (default: netty).")
@@ -69,18 +76,22 @@ final class Target {
         public String convert(String value) {
             String v = value.trim();
             if (!v.startsWith("/") && v.lastIndexOf(':') < 0) {
-                throw new CommandLine.TypeConversionException("'" + value
-                        + "' is neither HOST:PORT (e.g. 127.0.0.1:" + DEFAULT_PORT + ") nor a Unix socket path starting with '/'");
+                throw new CommandLine.TypeConversionException("'" + value + "' is neither HOST:PORT (e.g. 127.0.0.1:"
+                        + DEFAULT_PORT + ") nor a Unix socket path starting with '/'");
             }
             RpcAddress a;
             try {
                 a = RpcAddress.parse(v);
             } catch (IllegalArgumentException e) {
-                throw new CommandLine.TypeConversionException("'" + value + "': " + e.getMessage()
-                        .replace("port out of range", "the port must be 1-65535").replace(" in " + value, "").replace(": " + value, ""));
+                throw new CommandLine.TypeConversionException("'" + value + "': "
+                        + e.getMessage()
+                                .replace("port out of range", "the port must be 1-65535")
+                                .replace(" in " + value, "")
+                                .replace(": " + value, ""));
             }
             if (!a.isUnix() && a.port() == 0) {
-                throw new CommandLine.TypeConversionException("'" + value + "': the port must be 1-65535 (0 only means 'any' to serve)");
+                throw new CommandLine.TypeConversionException(
+                        "'" + value + "': the port must be 1-65535 (0 only means 'any' to serve)");
             }
             return v;
         }

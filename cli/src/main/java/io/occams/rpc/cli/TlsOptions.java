@@ -15,7 +15,10 @@ final class TlsOptions {
     @Option(names = "--tls", description = "Speak TLS, trusting the system CAs (unless --tls-ca is given).")
     boolean tls;
 
-    @Option(names = "--tls-cert", paramLabel = "PEM", description = "Client certificate chain (PEM), for mutual TLS; needs --tls-key.")
+    @Option(
+            names = "--tls-cert",
+            paramLabel = "PEM",
+            description = "Client certificate chain (PEM), for mutual TLS; needs --tls-key.")
     File cert;
 
     @Option(names = "--tls-key", paramLabel = "PEM", description = "Client private key (PEM, PKCS#8).")
@@ -24,7 +27,9 @@ final class TlsOptions {
     @Option(names = "--tls-ca", paramLabel = "PEM", description = "CA certificates to trust (PEM); implies TLS.")
     File ca;
 
-    @Option(names = "--tls-server-name", paramLabel = "NAME",
+    @Option(
+            names = "--tls-server-name",
+            paramLabel = "NAME",
             description = "The name expected in the server's certificate (and sent as SNI); default: the host dialled.")
     String serverName;
 

@@ -14,11 +14,16 @@ import picocli.CommandLine.Option;
  * {@code call}, {@code bench} and {@code list}.
  */
 final class ZooKeeperOption {
-    @Option(names = "--zookeeper", paramLabel = "HOST:PORT[,HOST:PORT...]",
+    @Option(
+            names = "--zookeeper",
+            paramLabel = "HOST:PORT[,HOST:PORT...]",
             description = "Find the servers of the service in this ZooKeeper (instead of --address).")
     String connect;
 
-    @Option(names = "--zookeeper-root", paramLabel = "PATH", description = "The root of the entries (default: " + ZooKeeperDiscovery.DEFAULT_ROOT + ").")
+    @Option(
+            names = "--zookeeper-root",
+            paramLabel = "PATH",
+            description = "The root of the entries (default: " + ZooKeeperDiscovery.DEFAULT_ROOT + ").")
     String root = ZooKeeperDiscovery.DEFAULT_ROOT;
 
     boolean enabled() {
@@ -27,7 +32,11 @@ final class ZooKeeperOption {
 
     /** A discovery on {@link #connect}; an unreachable ZooKeeper is reported after 5 s and retried. */
     ZooKeeperDiscovery open() {
-        return ZooKeeperDiscovery.builder().connect(connect).root(root).connectTimeout(Duration.ofSeconds(5)).build();
+        return ZooKeeperDiscovery.builder()
+                .connect(connect)
+                .root(root)
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
     }
 
     /** The service of {@code Service.method}. */

@@ -32,10 +32,14 @@ import org.junit.jupiter.api.Test;
  * are the Rust seed's, not ours, and are not checked.
  */
 class DocReferencesTest {
-    private static final Path ROOT = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().normalize().getParent();
+    private static final Path ROOT = Path.of(System.getProperty("basedir", "."))
+            .toAbsolutePath()
+            .normalize()
+            .getParent();
     private static final Path SPEC = ROOT.resolve("docs/occams-rpc-0.2.md");
     private static final Path DESIGN = ROOT.resolve("docs/DESIGN.md");
-    private static final Set<String> TEXT = Set.of("java", "md", "xml", "bnd", "cfg", "txt", "properties", "sh", "json", "yml", "yaml");
+    private static final Set<String> TEXT =
+            Set.of("java", "md", "xml", "bnd", "cfg", "txt", "properties", "sh", "json", "yml", "yaml");
     private static final Set<String> SKIP_DIRS = Set.of("target", ".git", ".idea", "node_modules");
 
     private static final Pattern SECTION = Pattern.compile("§(\\d+)(?:\\.(\\d+))?");
@@ -75,7 +79,10 @@ class DocReferencesTest {
                     dead.add(at + "points outside the repository (../shared/): " + line.strip());
                 }
                 for (Matcher m = SECTION.matcher(line); m.find(); checked++) {
-                    if (!resolves(spec, Integer.parseInt(m.group(1)), m.group(2) == null ? -1 : Integer.parseInt(m.group(2)))) {
+                    if (!resolves(
+                            spec,
+                            Integer.parseInt(m.group(1)),
+                            m.group(2) == null ? -1 : Integer.parseInt(m.group(2)))) {
                         dead.add(at + m.group() + " is no section of docs/occams-rpc-0.2.md");
                     }
                 }
@@ -135,16 +142,19 @@ class DocReferencesTest {
         List<Path> out = new ArrayList<>();
         try (Stream<Path> s = Files.walk(ROOT)) {
             s.filter(p -> {
-                for (Path part : ROOT.relativize(p)) {
-                    if (SKIP_DIRS.contains(part.toString())) {
-                        return false;
-                    }
-                }
-                String name = p.getFileName().toString();
-                int dot = name.lastIndexOf('.');
-                boolean script = dot < 0 && (p.getParent().getFileName().toString().equals("bin") || p.getParent().equals(ROOT));
-                return Files.isRegularFile(p) && (script || dot > 0 && TEXT.contains(name.substring(dot + 1)));
-            }).forEach(out::add);
+                        for (Path part : ROOT.relativize(p)) {
+                            if (SKIP_DIRS.contains(part.toString())) {
+                                return false;
+                            }
+                        }
+                        String name = p.getFileName().toString();
+                        int dot = name.lastIndexOf('.');
+                        boolean script = dot < 0
+                                && (p.getParent().getFileName().toString().equals("bin")
+                                        || p.getParent().equals(ROOT));
+                        return Files.isRegularFile(p) && (script || dot > 0 && TEXT.contains(name.substring(dot + 1)));
+                    })
+                    .forEach(out::add);
         }
         return out;
     }

@@ -65,12 +65,15 @@ class DiscoveryIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
     /** The servers' session timeout: how long after a SIGKILL their entries go. */
     private static final String SESSION_SECONDS = "4";
+
     private static final Pattern LISTENING = Pattern.compile("^occams-rpc listening on (\\S+:\\d+)");
 
     private final Path dist = Path.of(System.getProperty("occams.dist", "target/occams-rpc"));
     private final Path occams = dist.resolve("bin/occams");
+
     @TempDir
     static Path tmp;
+
     private TestingServer zk;
     private NettyRuntime runtime;
     private ZooKeeperDiscovery discovery;
@@ -79,6 +82,7 @@ class DiscoveryIT {
     private final Load load = new Load();
     /** When each address was first seen in, and last seen leaving, the Greeter entries (System.nanoTime). */
     private final Map<RpcAddress, Long> appeared = new ConcurrentHashMap<>();
+
     private final Map<RpcAddress, Long> vanished = new ConcurrentHashMap<>();
     private final long began = System.nanoTime();
 
@@ -88,7 +92,10 @@ class DiscoveryIT {
         zk = new TestingServer(new InstanceSpec(null, -1, -1, -1, true, -1, 1000, -1), true);
         runtime = new NettyRuntime();
         // The test's own session is long: on a loaded machine a short one expires while nothing is wrong.
-        discovery = ZooKeeperDiscovery.builder().connect(zk.getConnectString()).sessionTimeout(Duration.ofSeconds(15)).build();
+        discovery = ZooKeeperDiscovery.builder()
+                .connect(zk.getConnectString())
+                .sessionTimeout(Duration.ofSeconds(15))
+                .build();
         discovery.watch("Greeter", list -> {
             long now = System.nanoTime();
             List<RpcAddress> present = list.stream().map(Endpoint::address).toList();
@@ -129,20 +136,33 @@ class DiscoveryIT {
         if (zk != null) {
             zk.close();
         }
-        System.out.printf("figures: total %d calls, %d failed, in %d s%n", load.ok.get() + load.failed.get(), load.failed.get(),
+        System.out.printf(
+                "figures: total %d calls, %d failed, in %d s%n",
+                load.ok.get() + load.failed.get(),
+                load.failed.get(),
                 TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - began));
     }
 
     @Test
     @Order(1)
     void threeServersRegisterAndAPoolOverTheServiceNameSpreadsCallsOverAllThree() throws Exception {
-        caller = discovery.callerFor("Greeter").runtime(runtime)
-                .config(ClientConfig.builder().taskTimeout(Duration.ofSeconds(10)).connectTimeout(Duration.ofSeconds(5)).build())
+        caller = discovery
+                .callerFor("Greeter")
+                .runtime(runtime)
+                .config(ClientConfig.builder()
+                        .taskTimeout(Duration.ofSeconds(10))
+                        .connectTimeout(Duration.ofSeconds(5))
+                        .build())
                 .build();
-        await("three Greeter endpoints").atMost(WAIT).until(() -> caller.addresses().size() == 3);
-        assertThat(caller.addresses()).containsExactlyInAnyOrderElementsOf(List.of(address("s1"), address("s2"), address("s3")));
+        await("three Greeter endpoints")
+                .atMost(WAIT)
+                .until(() -> caller.addresses().size() == 3);
+        assertThat(caller.addresses())
+                .containsExactlyInAnyOrderElementsOf(List.of(address("s1"), address("s2"), address("s3")));
         load.start(caller, 32);
-        await("every server answers").atMost(WAIT).until(() -> load.count("s1") > 100 && load.count("s2") > 100 && load.count("s3") > 100);
+        await("every server answers")
+                .atMost(WAIT)
+                .until(() -> load.count("s1") > 100 && load.count("s2") > 100 && load.count("s3") > 100);
         assertThat(load.failed.get()).as(load.failures.toString()).isZero();
         System.out.printf("figures: three servers: %s, failed %d%n", load.perServer, load.failed.get());
     }
@@ -156,13 +176,19 @@ class DiscoveryIT {
         s3.process.destroyForcibly(); // SIGKILL: no graceful stop, no unregistration
         assertThat(s3.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
         await("the killed server's entry goes").atMost(WAIT).until(() -> vanished.containsKey(s3.address));
-        await("its pool is drained from the caller").atMost(WAIT).until(() -> !caller.addresses().contains(s3.address));
+        await("its pool is drained from the caller")
+                .atMost(WAIT)
+                .until(() -> !caller.addresses().contains(s3.address));
         long sinceLast = load.ok.get();
         await("calls go on over the two others").atMost(WAIT).until(() -> load.ok.get() > sinceLast + 1000);
         assertThat(load.failed.get()).as(load.failures.toString()).isZero();
-        System.out.printf("figures: kill: s3 answered %d calls before SIGKILL and none after (last reply %d ms before the kill); "
-                        + "its entry went %d ms after the kill (session timeout " + SESSION_SECONDS + " s); failed %d%n",
-                before, TimeUnit.NANOSECONDS.toMillis(killed - load.last("s3")), TimeUnit.NANOSECONDS.toMillis(vanished.get(s3.address) - killed),
+        System.out.printf(
+                "figures: kill: s3 answered %d calls before SIGKILL and none after (last reply %d ms before the kill); "
+                        + "its entry went %d ms after the kill (session timeout " + SESSION_SECONDS
+                        + " s); failed %d%n",
+                before,
+                TimeUnit.NANOSECONDS.toMillis(killed - load.last("s3")),
+                TimeUnit.NANOSECONDS.toMillis(vanished.get(s3.address) - killed),
                 load.failed.get());
         servers.remove("s3");
     }
@@ -177,7 +203,8 @@ class DiscoveryIT {
         long registered = appeared.get(s4.address);
         long firstCall = load.first("s4");
         assertThat(load.failed.get()).as(load.failures.toString()).isZero();
-        System.out.printf("figures: new server: first call answered by s4 %d ms after its entry appeared%n",
+        System.out.printf(
+                "figures: new server: first call answered by s4 %d ms after its entry appeared%n",
                 TimeUnit.NANOSECONDS.toMillis(firstCall - registered));
     }
 
@@ -187,12 +214,20 @@ class DiscoveryIT {
         Server s1 = servers.get("s1");
         long before = load.count("s1");
         drop(greeterBundle("1.0.1", "s1"), s1.deploy.resolve("greeter.jar"));
-        await("s1 reports the update").atMost(WAIT).until(() -> s1.output.stream().anyMatch(l -> l.startsWith("deploy: updated io.occams.rpc.test.greeter")));
+        await("s1 reports the update")
+                .atMost(WAIT)
+                .until(() ->
+                        s1.output.stream().anyMatch(l -> l.startsWith("deploy: updated io.occams.rpc.test.greeter")));
         await("s1 answers again after the swap").atMost(WAIT).until(() -> load.count("s1") > before + 100);
-        await("s1's entry is there with the new version").atMost(WAIT).until(() -> discovery.list().getOrDefault("Greeter", List.of()).stream()
-                .anyMatch(e -> e.address().equals(s1.address) && e.version().equals("1.0.1")));
+        await("s1's entry is there with the new version")
+                .atMost(WAIT)
+                .until(() -> discovery.list().getOrDefault("Greeter", List.of()).stream()
+                        .anyMatch(e ->
+                                e.address().equals(s1.address) && e.version().equals("1.0.1")));
         assertThat(load.failed.get()).as(load.failures.toString()).isZero();
-        System.out.printf("figures: hot swap: s1 answered %d calls before, %d after; failed %d%n", before, load.count("s1") - before, load.failed.get());
+        System.out.printf(
+                "figures: hot swap: s1 answered %d calls before, %d after; failed %d%n",
+                before, load.count("s1") - before, load.failed.get());
     }
 
     @Test
@@ -205,11 +240,15 @@ class DiscoveryIT {
         assertThat(caller.addresses()).hasSize(3);
         zk.restart();
         assertThat(discovery.awaitConnected(WAIT)).isTrue();
-        await("every registration is back").atMost(WAIT).until(() -> discovery.list().getOrDefault("Greeter", List.of()).size() == 3);
+        await("every registration is back")
+                .atMost(WAIT)
+                .until(() -> discovery.list().getOrDefault("Greeter", List.of()).size() == 3);
         long after = load.ok.get();
         await("calls go on after the restart").atMost(WAIT).until(() -> load.ok.get() > after + 1000);
         assertThat(load.failed.get()).as(load.failures.toString()).isZero();
-        System.out.printf("figures: ZooKeeper restart: %d calls answered while it was down; failed %d%n", after - during, load.failed.get());
+        System.out.printf(
+                "figures: ZooKeeper restart: %d calls answered while it was down; failed %d%n",
+                after - during, load.failed.get());
     }
 
     @Test
@@ -217,7 +256,10 @@ class DiscoveryIT {
     void theCliListsTheServicesAndEndpoints() throws Exception {
         Result r = occams("list", "--zookeeper", zk.getConnectString());
         assertThat(r.exit).as(r.toString()).isZero();
-        assertThat(r.out).contains("Greeter (3 endpoints)").contains(address("s1").toString()).contains(address("s4").toString())
+        assertThat(r.out)
+                .contains("Greeter (3 endpoints)")
+                .contains(address("s1").toString())
+                .contains(address("s4").toString())
                 .contains("CalService (3 endpoints)");
         Result call = occams("call", "--zookeeper", zk.getConnectString(), "Greeter.greet", "cli");
         assertThat(call.exit).as(call.toString()).isZero();
@@ -266,34 +308,53 @@ class DiscoveryIT {
         }
 
         void start() throws IOException {
-            process = new ProcessBuilder(occams.toString(), "serve", "--port", "0", "--deploy", deploy.toString(),
-                    "--zookeeper", zk.getConnectString(), "--zookeeper-session", SESSION_SECONDS).redirectErrorStream(true).start();
-            Thread pump = new Thread(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                    for (String line; (line = r.readLine()) != null; ) {
-                        output.add(line);
-                        System.out.println("[" + name + "] " + line);
-                    }
-                } catch (IOException e) {
-                    output.add("(output lost: " + e + ")");
-                }
-            }, "serve-output-" + name);
+            process = new ProcessBuilder(
+                            occams.toString(),
+                            "serve",
+                            "--port",
+                            "0",
+                            "--deploy",
+                            deploy.toString(),
+                            "--zookeeper",
+                            zk.getConnectString(),
+                            "--zookeeper-session",
+                            SESSION_SECONDS)
+                    .redirectErrorStream(true)
+                    .start();
+            Thread pump = new Thread(
+                    () -> {
+                        try (BufferedReader r = new BufferedReader(
+                                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                            for (String line; (line = r.readLine()) != null; ) {
+                                output.add(line);
+                                System.out.println("[" + name + "] " + line);
+                            }
+                        } catch (IOException e) {
+                            output.add("(output lost: " + e + ")");
+                        }
+                    },
+                    "serve-output-" + name);
             pump.setDaemon(true);
             pump.start();
         }
 
         void awaitListening() {
-            await(name + " prints 'occams-rpc listening on'").atMost(START).pollInterval(Duration.ofMillis(100)).until(() -> {
-                assertThat(process.isAlive()).as("%s is running; its output:\n%s", name, String.join("\n", output)).isTrue();
-                for (String line : output) {
-                    Matcher m = LISTENING.matcher(line);
-                    if (m.find()) {
-                        address = RpcAddress.parse(m.group(1));
-                        return true;
-                    }
-                }
-                return false;
-            });
+            await(name + " prints 'occams-rpc listening on'")
+                    .atMost(START)
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> {
+                        assertThat(process.isAlive())
+                                .as("%s is running; its output:\n%s", name, String.join("\n", output))
+                                .isTrue();
+                        for (String line : output) {
+                            Matcher m = LISTENING.matcher(line);
+                            if (m.find()) {
+                                address = RpcAddress.parse(m.group(1));
+                                return true;
+                            }
+                        }
+                        return false;
+                    });
         }
     }
 
@@ -350,7 +411,9 @@ class DiscoveryIT {
             public void onReply(ByteBuf msg, ByteBuf blob) {
                 int b = msg.readUnsignedByte();
                 int len = (b & 0xe0) == 0xa0 ? b & 0x1f : b == 0xd9 ? msg.readUnsignedByte() : -1;
-                String text = len < 0 ? "?" : msg.readCharSequence(len, StandardCharsets.UTF_8).toString();
+                String text = len < 0
+                        ? "?"
+                        : msg.readCharSequence(len, StandardCharsets.UTF_8).toString();
                 String who = text.contains(",") ? text.substring(0, text.indexOf(',')) : text;
                 long now = System.nanoTime();
                 perServer.computeIfAbsent(who, k -> new AtomicLong()).incrementAndGet();
@@ -395,7 +458,9 @@ class DiscoveryIT {
 
     /** Written next to deploy/ first, then moved in: FileInstall never sees half a jar. */
     private static void drop(Path jar, Path target) throws IOException {
-        Path staged = Files.copy(jar, tmp.resolve(target.getParent().getFileName() + "-" + target.getFileName() + ".staged"),
+        Path staged = Files.copy(
+                jar,
+                tmp.resolve(target.getParent().getFileName() + "-" + target.getFileName() + ".staged"),
                 StandardCopyOption.REPLACE_EXISTING);
         Files.move(staged, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
@@ -430,11 +495,15 @@ class DiscoveryIT {
         cmd.addAll(List.of(args));
         Path out = Files.createTempFile(tmp, "out", ".txt");
         Path err = Files.createTempFile(tmp, "err", ".txt");
-        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        assertThat(p.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).as("%s finished", cmd).isTrue();
+        Process p = new ProcessBuilder(cmd)
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile())
+                .start();
+        assertThat(p.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS))
+                .as("%s finished", cmd)
+                .isTrue();
         return new Result(String.join(" ", cmd), p.exitValue(), Files.readString(out), Files.readString(err));
     }
 
-    private record Result(String command, int exit, String out, String err) {
-    }
+    private record Result(String command, int exit, String out, String err) {}
 }

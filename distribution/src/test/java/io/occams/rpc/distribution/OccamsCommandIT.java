@@ -66,8 +66,10 @@ class OccamsCommandIT {
     private final Path dist = Path.of(System.getProperty("occams.dist", "target/occams-rpc"));
     private final Path occams = dist.resolve("bin/occams");
     private final List<String> serverOutput = new CopyOnWriteArrayList<>();
+
     @TempDir
     static Path tmp;
+
     private Path deploy;
     private Process server;
     private String address;
@@ -76,24 +78,41 @@ class OccamsCommandIT {
     void startServer() throws IOException {
         assertThat(occams).as("the assembled distribution").isExecutable();
         deploy = Files.createDirectories(tmp.resolve("deploy"));
-        server = new ProcessBuilder(occams.toString(), "serve", "--port", "0", "--deploy", deploy.toString(), "--stream-fixture", "0")
-                .redirectErrorStream(true).start();
-        Thread pump = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = r.readLine()) != null; ) {
-                    serverOutput.add(line);
-                    System.out.println("[serve] " + line);
-                }
-            } catch (IOException e) {
-                serverOutput.add("(output lost: " + e + ")");
-            }
-        }, "occams-serve-output");
+        server = new ProcessBuilder(
+                        occams.toString(),
+                        "serve",
+                        "--port",
+                        "0",
+                        "--deploy",
+                        deploy.toString(),
+                        "--stream-fixture",
+                        "0")
+                .redirectErrorStream(true)
+                .start();
+        Thread pump = new Thread(
+                () -> {
+                    try (BufferedReader r = new BufferedReader(
+                            new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))) {
+                        for (String line; (line = r.readLine()) != null; ) {
+                            serverOutput.add(line);
+                            System.out.println("[serve] " + line);
+                        }
+                    } catch (IOException e) {
+                        serverOutput.add("(output lost: " + e + ")");
+                    }
+                },
+                "occams-serve-output");
         pump.setDaemon(true);
         pump.start();
-        await("occams serve prints 'occams-rpc listening on'").atMost(START).pollInterval(Duration.ofMillis(100)).until(() -> {
-            assertThat(server.isAlive()).as("occams serve is running; its output:\n%s", String.join("\n", serverOutput)).isTrue();
-            return listeningAddress() != null && line(FIXTURE) != null;
-        });
+        await("occams serve prints 'occams-rpc listening on'")
+                .atMost(START)
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> {
+                    assertThat(server.isAlive())
+                            .as("occams serve is running; its output:\n%s", String.join("\n", serverOutput))
+                            .isTrue();
+                    return listeningAddress() != null && line(FIXTURE) != null;
+                });
         address = listeningAddress();
     }
 
@@ -126,7 +145,9 @@ class OccamsCommandIT {
     void listShowsTheServedServicesWithTheirProviderBundles() throws Exception {
         Result r = occams("list", "--address", address);
         assertThat(r.exit).as(r.toString()).isZero();
-        assertThat(r.out).as(r.toString()).contains("CalService", "OccamsReflection", "OccamsHealth", "io.occams.rpc.examples");
+        assertThat(r.out)
+                .as(r.toString())
+                .contains("CalService", "OccamsReflection", "OccamsHealth", "io.occams.rpc.examples");
         Result json = occams("list", "--address", address, "--json");
         assertThat(json.exit).as(json.toString()).isZero();
         JsonNode list = new ObjectMapper().readTree(json.out);
@@ -154,7 +175,8 @@ class OccamsCommandIT {
         Result r = occams("health", "--address", address);
         assertThat(r.exit).as(r.toString()).isZero();
         assertThat(r.out.strip()).isEqualTo("SERVING");
-        assertThat(occams("health", "--address", address, "CalService").out.strip()).isEqualTo("SERVING");
+        assertThat(occams("health", "--address", address, "CalService").out.strip())
+                .isEqualTo("SERVING");
         Result unknown = occams("health", "--address", address, "NoSuchService");
         assertThat(unknown.exit).as(unknown.toString()).isEqualTo(1);
         assertThat(unknown.out.strip()).isEqualTo("SERVICE_UNKNOWN");
@@ -165,7 +187,10 @@ class OccamsCommandIT {
     void callWithAWrongArgumentIsToldLocallyInTheMethodsTerms() throws Exception {
         Result r = occams("call", "--address", address, "CalService.add", "\"ten\"", "20");
         assertThat(r.exit).as(r.toString()).isNotZero();
-        assertThat(r.err).as(r.toString()).contains("CalService.add expects (long a, long b), got").doesNotContain("rpc_");
+        assertThat(r.err)
+                .as(r.toString())
+                .contains("CalService.add expects (long a, long b), got")
+                .doesNotContain("rpc_");
         Result count = occams("call", "--address", address, "CalService.add", "10");
         assertThat(count.err).as(count.toString()).contains("CalService.add expects (long a, long b), got 1 argument");
         Result named = occams("call", "--address", address, "CalService.add", "{\"a\":10,\"b\":20}");
@@ -179,8 +204,20 @@ class OccamsCommandIT {
     @Order(3)
     void aThreeSecondBenchHasNoErrors() throws Exception {
         Path json = tmp.resolve("bench.json");
-        Result r = occams("bench", "--address", address, "--duration", "3", "--warmup", "1",
-                "--connections", "2", "--inflight", "32", "--json", json.toString());
+        Result r = occams(
+                "bench",
+                "--address",
+                address,
+                "--duration",
+                "3",
+                "--warmup",
+                "1",
+                "--connections",
+                "2",
+                "--inflight",
+                "32",
+                "--json",
+                json.toString());
         assertThat(r.exit).as(r.toString()).isZero();
         JsonNode summary = new ObjectMapper().readTree(json.toFile());
         assertThat(summary.get("errors").size()).as(summary.toString()).isZero();
@@ -200,24 +237,34 @@ class OccamsCommandIT {
         assertThat(serverOutput).anyMatch(l -> l.startsWith("deploy: updated io.occams.rpc.test.greeter"));
 
         Files.delete(bundle);
-        await("Greeter is gone once its bundle is removed").atMost(COMMAND).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-            Result r = occams("call", "--address", address, "--timeout", "10", "Greeter.greet", "osgi");
-            assertThat(r.exit).as(r.toString()).isNotZero();
-            assertThat(r.err).contains("rpc_service_notfound");
-        });
+        await("Greeter is gone once its bundle is removed")
+                .atMost(COMMAND)
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> {
+                    Result r = occams("call", "--address", address, "--timeout", "10", "Greeter.greet", "osgi");
+                    assertThat(r.exit).as(r.toString()).isNotZero();
+                    assertThat(r.err).contains("rpc_service_notfound");
+                });
     }
 
     @Test
     @Order(4)
     void theServiceTemplatesBundleDroppedIntoDeployIsCalled() throws Exception {
-        Path template = Path.of(System.getProperty("occams.template.jar", "../examples/service-template/target/hello-service-1.0.0.jar"));
-        assertThat(template).as("examples/service-template built before the distribution").isRegularFile();
+        Path template = Path.of(System.getProperty(
+                "occams.template.jar", "../examples/service-template/target/hello-service-1.0.0.jar"));
+        assertThat(template)
+                .as("examples/service-template built before the distribution")
+                .isRegularFile();
         drop(template, deploy.resolve("hello-service.jar"));
-        await("HelloService.hello answers").atMost(COMMAND).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-            Result r = occams("call", "--address", address, "--timeout", "10", "HelloService.hello", "template");
-            assertThat(r.out.strip()).as(r.toString()).isEqualTo("\"hello, template\"");
-            assertThat(r.exit).isZero();
-        });
+        await("HelloService.hello answers")
+                .atMost(COMMAND)
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> {
+                    Result r =
+                            occams("call", "--address", address, "--timeout", "10", "HelloService.hello", "template");
+                    assertThat(r.out.strip()).as(r.toString()).isEqualTo("\"hello, template\"");
+                    assertThat(r.exit).isZero();
+                });
         Result error = occams("call", "--address", address, "HelloService.length", "\"\"");
         assertThat(error.exit).as(error.toString()).isEqualTo(1);
         assertThat(error.err.strip()).isEqualTo("remote error: empty text");
@@ -232,8 +279,23 @@ class OccamsCommandIT {
         return List.of(
                 row(64, "the port must be 1-65535", "call", "--address", "127.0.0.1:99999", "CalService.add", "1", "2"),
                 row(64, "neither HOST:PORT", "call", "--address", "localhost", "CalService.add", "1", "2"),
-                row(64, "does not fit in 64 bits", "call", "--address", "{address}", "CalService.add", "99999999999999999999999", "1"),
-                row(64, "'Main Street' follows 123", "call", "--address", "{address}", "EchoService.repeat", "123 Main Street"),
+                row(
+                        64,
+                        "does not fit in 64 bits",
+                        "call",
+                        "--address",
+                        "{address}",
+                        "CalService.add",
+                        "99999999999999999999999",
+                        "1"),
+                row(
+                        64,
+                        "'Main Street' follows 123",
+                        "call",
+                        "--address",
+                        "{address}",
+                        "EchoService.repeat",
+                        "123 Main Street"),
                 row(64, "'story' follows true", "call", "--address", "{address}", "EchoService.repeat", "true story"),
                 row(64, "Leading zeroes", "call", "--address", "{address}", "EchoService.repeat", "007"),
                 row(64, "is not valid JSON", "call", "--address", "{address}", "EchoService.repeat", "{\"a\":"),
@@ -245,15 +307,54 @@ class OccamsCommandIT {
                 row(64, "--timeout must be more than 0", "bench", "--address", "{address}", "--timeout", "0"),
                 row(64, "does not exist", "bench", "--address", "{address}", "--plot", "{file}/bench.png"),
                 row(64, "is a folder", "bench", "--address", "{address}", "--json", "{tmp}"),
-                row(64, "--unix {tmp}/missing/s.sock: the folder", "serve", "--port", "0", "--unix", "{tmp}/missing/s.sock"),
+                row(
+                        64,
+                        "--unix {tmp}/missing/s.sock: the folder",
+                        "serve",
+                        "--port",
+                        "0",
+                        "--unix",
+                        "{tmp}/missing/s.sock"),
                 row(69, "already in use", "serve", "--port", "{port}"),
                 row(2, "rpc_unreachable", "call", "--address", "127.0.0.1:1", "CalService.add", "1", "2"),
                 row(2, "rpc_service_notfound", "call", "--address", "{address}", "Nope.nothing"),
                 row(1, "remote error: divide by zero", "call", "--address", "{address}", "CalService.div", "10", "0"),
-                row(2, "every call failed", "bench", "--address", "{address}", "--method", "Nope.x", "--duration", "3", "--warmup", "0",
-                        "--connections", "1", "--inflight", "8"),
-                row(1, "the most frequent error: error \"divide by zero\"", "bench", "--address", "{address}", "--method", "CalService.div",
-                        "--arg", "10", "--arg", "0", "--duration", "3", "--warmup", "0", "--connections", "1", "--inflight", "8"));
+                row(
+                        2,
+                        "every call failed",
+                        "bench",
+                        "--address",
+                        "{address}",
+                        "--method",
+                        "Nope.x",
+                        "--duration",
+                        "3",
+                        "--warmup",
+                        "0",
+                        "--connections",
+                        "1",
+                        "--inflight",
+                        "8"),
+                row(
+                        1,
+                        "the most frequent error: error \"divide by zero\"",
+                        "bench",
+                        "--address",
+                        "{address}",
+                        "--method",
+                        "CalService.div",
+                        "--arg",
+                        "10",
+                        "--arg",
+                        "0",
+                        "--duration",
+                        "3",
+                        "--warmup",
+                        "0",
+                        "--connections",
+                        "1",
+                        "--inflight",
+                        "8"));
     }
 
     private static Arguments row(int exit, String message, String... args) {
@@ -263,15 +364,18 @@ class OccamsCommandIT {
     @ParameterizedTest(name = "occams {0} -> exit {1}")
     @MethodSource("badInputs")
     @Order(4)
-    void aUserMistakeIsOneClearLineAndItsExitCode(String line, int exit, String message, String[] args) throws Exception {
+    void aUserMistakeIsOneClearLineAndItsExitCode(String line, int exit, String message, String[] args)
+            throws Exception {
         Path file = tmp.resolve("plain-file");
         if (!Files.exists(file)) {
             Files.writeString(file, "not a folder");
         }
         String[] a = args.clone();
         for (int i = 0; i < a.length; i++) {
-            a[i] = a[i].replace("{address}", address).replace("{port}", address.substring(address.lastIndexOf(':') + 1))
-                    .replace("{tmp}", tmp.toString()).replace("{file}", file.toString());
+            a[i] = a[i].replace("{address}", address)
+                    .replace("{port}", address.substring(address.lastIndexOf(':') + 1))
+                    .replace("{tmp}", tmp.toString())
+                    .replace("{file}", file.toString());
         }
         Result r = occams(a);
         assertThat(r.exit).as(r.toString()).isEqualTo(exit);
@@ -292,7 +396,10 @@ class OccamsCommandIT {
             assertThat(r.out).as(r.toString()).startsWith("occams-rpc ");
         }
         Result help = occams("help");
-        assertThat(help.out).as("help lists the exit codes").contains("Exit codes:").contains("64  a usage error");
+        assertThat(help.out)
+                .as("help lists the exit codes")
+                .contains("Exit codes:")
+                .contains("64  a usage error");
     }
 
     @Test
@@ -307,7 +414,8 @@ class OccamsCommandIT {
         Path err = Files.createTempFile(tmp, "err", ".txt");
         Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         assertThat(p.waitFor(COMMAND.toSeconds(), TimeUnit.SECONDS)).isTrue();
-        Result r = new Result("(OCCAMS_JAVA_HOME=" + jdk17 + ") call", p.exitValue(), Files.readString(out), Files.readString(err));
+        Result r = new Result(
+                "(OCCAMS_JAVA_HOME=" + jdk17 + ") call", p.exitValue(), Files.readString(out), Files.readString(err));
         assertThat(r.exit).as(r.toString()).isEqualTo(64);
         assertThat(r.err.strip()).as(r.toString()).contains("is a JDK 17").hasLineCount(1);
         assertThat(r.out).isEmpty();
@@ -318,8 +426,11 @@ class OccamsCommandIT {
     void sigtermStopsTheServerCleanly() throws Exception {
         // SIGTERM through the handle: Process.destroy() would also close our end of its output.
         assertThat(server.toHandle().destroy()).as("SIGTERM sent").isTrue();
-        assertThat(server.waitFor(COMMAND.toSeconds(), TimeUnit.SECONDS)).as("exited within %s", COMMAND).isTrue();
-        await("the output is read to its end").atMost(Duration.ofSeconds(10))
+        assertThat(server.waitFor(COMMAND.toSeconds(), TimeUnit.SECONDS))
+                .as("exited within %s", COMMAND)
+                .isTrue();
+        await("the output is read to its end")
+                .atMost(Duration.ofSeconds(10))
                 .until(() -> serverOutput.stream().anyMatch(l -> l.startsWith("occams-rpc stopped")));
         assertThat(server.exitValue()).as(String.join("\n", serverOutput)).isZero();
         assertThat(serverOutput).anyMatch(l -> l.equals("occams-rpc stopped (SIGTERM)"));
@@ -339,14 +450,11 @@ class OccamsCommandIT {
         return null;
     }
 
-    record FileOpenReq(String path) {
-    }
+    record FileOpenReq(String path) {}
 
-    record FileIOReq(long inode, long offset, long len) {
-    }
+    record FileIOReq(long inode, long offset, long len) {}
 
-    record FileIOResp(long ret_size) {
-    }
+    record FileIOResp(long ret_size) {}
 
     /** Spec §10 S1 against {@code serve --stream-fixture}: Open, Write a 1024-byte blob, Read it back; S4's unknown action. */
     @Test
@@ -357,22 +465,41 @@ class OccamsCommandIT {
         byte[] blob = new byte[1024];
         new java.util.Random(14).nextBytes(blob);
         try (NettyRuntime rt = new NettyRuntime()) {
-            ClientStream c = ClientStream.connect(rt, fixture, ClientConfig.builder().build()).get(30, TimeUnit.SECONDS);
+            ClientStream c = ClientStream.connect(
+                            rt, fixture, ClientConfig.builder().build())
+                    .get(30, TimeUnit.SECONDS);
             try {
-                try (Reply open = c.call(1, encode(codec, FileOpenReq.class, new FileOpenReq("/tmp/test_file")), null).get(30, TimeUnit.SECONDS)) {
-                    assertThat(open.msg().isReadable()).as("Open answers an empty message").isFalse();
-                }
-                try (Reply w = c.call(3, encode(codec, FileIOReq.class, new FileIOReq(1, 0, blob.length)), Unpooled.wrappedBuffer(blob))
+                try (Reply open = c.call(1, encode(codec, FileOpenReq.class, new FileOpenReq("/tmp/test_file")), null)
                         .get(30, TimeUnit.SECONDS)) {
-                    assertThat(codec.<FileIOResp>binding(FileIOResp.class).decode(w.msg()).ret_size()).isEqualTo(blob.length);
+                    assertThat(open.msg().isReadable())
+                            .as("Open answers an empty message")
+                            .isFalse();
                 }
-                try (Reply r = c.call(2, encode(codec, FileIOReq.class, new FileIOReq(1, 0, blob.length)), null).get(30, TimeUnit.SECONDS)) {
-                    assertThat(codec.<FileIOResp>binding(FileIOResp.class).decode(r.msg()).ret_size()).isEqualTo(blob.length);
-                    assertThat(ByteBufUtil.getBytes(r.blob())).as("the blob written").isEqualTo(blob);
+                try (Reply w = c.call(
+                                3,
+                                encode(codec, FileIOReq.class, new FileIOReq(1, 0, blob.length)),
+                                Unpooled.wrappedBuffer(blob))
+                        .get(30, TimeUnit.SECONDS)) {
+                    assertThat(codec.<FileIOResp>binding(FileIOResp.class)
+                                    .decode(w.msg())
+                                    .ret_size())
+                            .isEqualTo(blob.length);
                 }
-                assertThat(c.call(9, Unpooled.EMPTY_BUFFER, null)).failsWithin(Duration.ofSeconds(30))
+                try (Reply r = c.call(2, encode(codec, FileIOReq.class, new FileIOReq(1, 0, blob.length)), null)
+                        .get(30, TimeUnit.SECONDS)) {
+                    assertThat(codec.<FileIOResp>binding(FileIOResp.class)
+                                    .decode(r.msg())
+                                    .ret_size())
+                            .isEqualTo(blob.length);
+                    assertThat(ByteBufUtil.getBytes(r.blob()))
+                            .as("the blob written")
+                            .isEqualTo(blob);
+                }
+                assertThat(c.call(9, Unpooled.EMPTY_BUFFER, null))
+                        .failsWithin(Duration.ofSeconds(30))
                         .withThrowableOfType(java.util.concurrent.ExecutionException.class)
-                        .satisfies(e -> assertThat(((RpcException) e.getCause()).code()).isEqualTo(RpcCode.DECODE));
+                        .satisfies(e ->
+                                assertThat(((RpcException) e.getCause()).code()).isEqualTo(RpcCode.DECODE));
             } finally {
                 c.close();
             }
@@ -386,16 +513,20 @@ class OccamsCommandIT {
     }
 
     private void awaitGreeting(String expected) {
-        await("Greeter.greet answers " + expected).atMost(COMMAND).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-            Result r = occams("call", "--address", address, "--timeout", "10", "Greeter.greet", "osgi");
-            assertThat(r.out.strip()).as(r.toString()).isEqualTo(expected);
-            assertThat(r.exit).isZero();
-        });
+        await("Greeter.greet answers " + expected)
+                .atMost(COMMAND)
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> {
+                    Result r = occams("call", "--address", address, "--timeout", "10", "Greeter.greet", "osgi");
+                    assertThat(r.out.strip()).as(r.toString()).isEqualTo(expected);
+                    assertThat(r.exit).isZero();
+                });
     }
 
     /** Written next to deploy/ first, then moved in: FileInstall never sees half a jar. */
     private void drop(Path jar, Path target) throws IOException {
-        Path staged = Files.copy(jar, tmp.resolve(target.getFileName() + ".staged"), StandardCopyOption.REPLACE_EXISTING);
+        Path staged =
+                Files.copy(jar, tmp.resolve(target.getFileName() + ".staged"), StandardCopyOption.REPLACE_EXISTING);
         Files.move(staged, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
@@ -429,7 +560,10 @@ class OccamsCommandIT {
         cmd.addAll(List.of(args));
         Path out = Files.createTempFile(tmp, "out", ".txt");
         Path err = Files.createTempFile(tmp, "err", ".txt");
-        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile())
+                .start();
         if (!p.waitFor(COMMAND.toSeconds(), TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new AssertionError("occams " + String.join(" ", args) + " did not finish within " + COMMAND);

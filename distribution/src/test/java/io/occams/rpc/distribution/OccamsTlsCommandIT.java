@@ -41,6 +41,7 @@ class OccamsTlsCommandIT {
 
     @TempDir
     static Path tmp;
+
     private TestCertificates.Pki pki;
     private Process server;
     private String address;
@@ -49,26 +50,45 @@ class OccamsTlsCommandIT {
     void startTlsServer() throws IOException {
         assertThat(occams).as("the assembled distribution").isExecutable();
         pki = TestCertificates.Pki.create(tmp);
-        server = new ProcessBuilder(occams.toString(), "serve", "--port", "0", "--deploy", Files.createDirectories(tmp.resolve("deploy")).toString(),
-                "--tls-cert", pki.server().certFile().toString(), "--tls-key", pki.server().keyFile().toString(),
-                "--tls-ca", pki.caPem().toString())
-                .redirectErrorStream(true).start();
-        Thread pump = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = r.readLine()) != null; ) {
-                    serverOutput.add(line);
-                    System.out.println("[serve --tls] " + line);
-                }
-            } catch (IOException e) {
-                serverOutput.add("(output lost: " + e + ")");
-            }
-        }, "occams-serve-tls-output");
+        server = new ProcessBuilder(
+                        occams.toString(),
+                        "serve",
+                        "--port",
+                        "0",
+                        "--deploy",
+                        Files.createDirectories(tmp.resolve("deploy")).toString(),
+                        "--tls-cert",
+                        pki.server().certFile().toString(),
+                        "--tls-key",
+                        pki.server().keyFile().toString(),
+                        "--tls-ca",
+                        pki.caPem().toString())
+                .redirectErrorStream(true)
+                .start();
+        Thread pump = new Thread(
+                () -> {
+                    try (BufferedReader r = new BufferedReader(
+                            new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))) {
+                        for (String line; (line = r.readLine()) != null; ) {
+                            serverOutput.add(line);
+                            System.out.println("[serve --tls] " + line);
+                        }
+                    } catch (IOException e) {
+                        serverOutput.add("(output lost: " + e + ")");
+                    }
+                },
+                "occams-serve-tls-output");
         pump.setDaemon(true);
         pump.start();
-        await("occams serve prints 'occams-rpc listening on'").atMost(START).pollInterval(Duration.ofMillis(100)).until(() -> {
-            assertThat(server.isAlive()).as("occams serve is running; its output:\n%s", String.join("\n", serverOutput)).isTrue();
-            return listeningAddress() != null;
-        });
+        await("occams serve prints 'occams-rpc listening on'")
+                .atMost(START)
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> {
+                    assertThat(server.isAlive())
+                            .as("occams serve is running; its output:\n%s", String.join("\n", serverOutput))
+                            .isTrue();
+                    return listeningAddress() != null;
+                });
         address = listeningAddress();
     }
 
@@ -83,8 +103,13 @@ class OccamsTlsCommandIT {
     }
 
     private List<String> clientTls() {
-        return List.of("--tls-cert", pki.client().certFile().toString(), "--tls-key", pki.client().keyFile().toString(),
-                "--tls-ca", pki.caPem().toString());
+        return List.of(
+                "--tls-cert",
+                pki.client().certFile().toString(),
+                "--tls-key",
+                pki.client().keyFile().toString(),
+                "--tls-ca",
+                pki.caPem().toString());
     }
 
     @Test
@@ -106,8 +131,17 @@ class OccamsTlsCommandIT {
     void plaintextAndCertificateLessCallsAreRefused() throws Exception {
         Result plain = occams(List.of("call", "--address", address, "--timeout", "10", "CalService.add", "1", "2"));
         assertThat(plain.exit).as(plain.toString()).isNotZero();
-        Result noCert = occams(List.of("call", "--address", address, "--timeout", "10", "--tls-ca", pki.caPem().toString(),
-                "CalService.add", "1", "2"));
+        Result noCert = occams(List.of(
+                "call",
+                "--address",
+                address,
+                "--timeout",
+                "10",
+                "--tls-ca",
+                pki.caPem().toString(),
+                "CalService.add",
+                "1",
+                "2"));
         assertThat(noCert.exit).as(noCert.toString()).isNotZero();
     }
 
@@ -127,7 +161,10 @@ class OccamsTlsCommandIT {
         cmd.addAll(args);
         Path out = Files.createTempFile(tmp, "out", ".txt");
         Path err = Files.createTempFile(tmp, "err", ".txt");
-        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile())
+                .start();
         if (!p.waitFor(COMMAND.toSeconds(), TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new AssertionError("occams " + String.join(" ", args) + " did not finish within " + COMMAND);

@@ -52,15 +52,22 @@ class KarafFeaturesIT {
     /** A row of {@code bundle:list -s -t 0}: id | state | level | version | symbolic name. */
     private static final Pattern BUNDLE_ROW =
             Pattern.compile("(?m)^\\s*(\\d+)\\s*\\|\\s*(\\w+)\\s*\\|\\s*\\d+\\s*\\|\\s*\\S+\\s*\\|\\s*(\\S+)\\s*$");
+
     private static final String[] OUR_BUNDLES = {
         "io.occams.rpc.api", "io.occams.rpc.codec", "io.occams.rpc.errors", "io.occams.rpc.stream",
         "io.occams.rpc.client", "io.occams.rpc.pool", "io.occams.rpc.server", "io.occams.rpc.runtime.netty",
         "io.occams.rpc.examples", "io.occams.rpc.karaf.shell"
     };
     private static final String[] THIRD_PARTY = {
-        "io.netty.buffer", "io.netty.common", "io.netty.resolver", "io.netty.transport",
-        "io.netty.transport-classes-epoll", "io.netty.transport-native-unix-common", "io.netty.codec-base",
-        "io.netty.handler", "org.msgpack.msgpack-core",
+        "io.netty.buffer",
+        "io.netty.common",
+        "io.netty.resolver",
+        "io.netty.transport",
+        "io.netty.transport-classes-epoll",
+        "io.netty.transport-native-unix-common",
+        "io.netty.codec-base",
+        "io.netty.handler",
+        "org.msgpack.msgpack-core",
         "org.apache.felix.scr"
     };
     private static final String[] OUR_COMPONENTS = {
@@ -75,13 +82,15 @@ class KarafFeaturesIT {
     @Test
     void featuresInstallInKarafOnJdk17() throws Exception {
         Path jdk17 = jdk17();
-        Karaf karaf = new Karaf(
-                Path.of(property("occams.karaf.dist")), Path.of(property("occams.karaf.instance")), jdk17);
+        Karaf karaf =
+                new Karaf(Path.of(property("occams.karaf.dist")), Path.of(property("occams.karaf.instance")), jdk17);
         long t0 = System.nanoTime();
         try {
             karaf.prepare(Path.of(property("occams.karaf.localRepository")));
             karaf.start();
-            await("Karaf's ssh console answering").atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500))
+            await("Karaf's ssh console answering")
+                    .atMost(Duration.ofSeconds(180))
+                    .pollInterval(Duration.ofMillis(500))
                     .until(karaf::consoleAnswers);
             log("Karaf up (ssh %d) after %d ms", karaf.sshPort, ms(t0));
 
@@ -112,15 +121,18 @@ class KarafFeaturesIT {
             assertThat(states).doesNotContainKey("io.occams.rpc.runtime.vthreads");
             // slf4j comes from Karaf's pax-logging, not from a bundle of ours.
             assertThat(states).doesNotContainKey("slf4j.api");
-            assertThat(states.values()).as("no bundle left Installed or failed").allMatch(
-                    s -> s.equals("Active") || s.equals("Resolved"));
+            assertThat(states.values())
+                    .as("no bundle left Installed or failed")
+                    .allMatch(s -> s.equals("Active") || s.equals("Resolved"));
 
             // scr:list prints nothing in batch mode unless piped (it sizes itself to a terminal).
             String components = karaf.shellOk("scr:list | grep -v '^$'");
             log("components:%n%s", components);
             for (String component : OUR_COMPONENTS) {
-                assertThat(components).containsPattern(Pattern.quote(component)
-                        + " in bundle \\d+ \\([^)]*\\) enabled, 1 instance\\.\\s+Id: \\d+, State:(ACTIVE|SATISFIED)");
+                assertThat(components)
+                        .containsPattern(
+                                Pattern.quote(component)
+                                        + " in bundle \\d+ \\([^)]*\\) enabled, 1 instance\\.\\s+Id: \\d+, State:(ACTIVE|SATISFIED)");
             }
 
             // The examples feature's default server: its configuration (port from -Doccams.rpc.port, through the
@@ -128,8 +140,10 @@ class KarafFeaturesIT {
             String config = karaf.shellOk("config:list '(service.factoryPid=io.occams.rpc.server)'");
             assertThat(config).contains("port = " + karaf.rpcPort);
             long t2 = System.nanoTime();
-            await("the examples' server listening on " + karaf.rpcPort).atMost(Duration.ofSeconds(30))
-                    .pollInterval(Duration.ofMillis(100)).until(() -> listening(karaf.rpcPort));
+            await("the examples' server listening on " + karaf.rpcPort)
+                    .atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> listening(karaf.rpcPort));
             log("server listening on %d, %d ms after the install returned", karaf.rpcPort, ms(t2));
             String servers = karaf.shellOk("service:list io.occams.rpc.server.RpcServer");
             log("RpcServer service:%n%s", servers);
@@ -150,13 +164,17 @@ class KarafFeaturesIT {
             remoteServices(karaf);
 
             karaf.shell("shutdown -f");
-            assertThat(karaf.process.waitFor(60, TimeUnit.SECONDS)).as("Karaf exits after shutdown -f").isTrue();
+            assertThat(karaf.process.waitFor(60, TimeUnit.SECONDS))
+                    .as("Karaf exits after shutdown -f")
+                    .isTrue();
             log("Karaf stopped; whole run %d ms", ms(t0));
         } finally {
             karaf.kill();
         }
         assertThat(karaf.process.isAlive()).isFalse();
-        assertThat(listening(karaf.sshPort)).as("nothing listens on the ssh port any more").isFalse();
+        assertThat(listening(karaf.sshPort))
+                .as("nothing listens on the ssh port any more")
+                .isFalse();
     }
 
     /**
@@ -166,21 +184,30 @@ class KarafFeaturesIT {
     private static void shellCommands(Karaf karaf) throws Exception {
         String servers = karaf.shellOk("occams:servers");
         log("occams:servers%n%s", servers);
-        assertThat(servers).containsPattern("(?m)^NAME\\s+RUNTIME\\s+ADDRESSES\\s+CONNECTIONS\\s+IN-FLIGHT")
-                .containsPattern("(?m)^\\S+\\s+netty\\s+\\S*127\\.0\\.0\\.1:" + karaf.rpcPort + "\\S*\\s+\\d+\\s+\\d+\\s*$");
+        assertThat(servers)
+                .containsPattern("(?m)^NAME\\s+RUNTIME\\s+ADDRESSES\\s+CONNECTIONS\\s+IN-FLIGHT")
+                .containsPattern(
+                        "(?m)^\\S+\\s+netty\\s+\\S*127\\.0\\.0\\.1:" + karaf.rpcPort + "\\S*\\s+\\d+\\s+\\d+\\s*$");
 
         assertThat(karaf.shellOk("occams:call CalService.add 10 20").strip()).isEqualTo("30");
-        assertThat(karaf.shellOk("occams:call EchoService.repeat Karaf").strip()).isEqualTo("Karaf");
+        assertThat(karaf.shellOk("occams:call EchoService.repeat Karaf").strip())
+                .isEqualTo("Karaf");
         assertThat(karaf.shellOk("occams:call CalService.div 1 0")).contains("error:", "divide by zero");
         assertThat(karaf.shellOk("occams:call CalService.add ten 20"))
                 .contains("error: argument 1 of CalService.add: expected long, got \"ten\"");
 
         String services = karaf.shellOk("occams:services");
         log("occams:services%n%s", services);
-        assertThat(services).containsPattern("(?m)^SERVER\\s+SERVICE\\s+PROVIDER\\s+VERSION\\s+PROVIDERS\\s+CALLS\\s+ERRORS\\s+IN-FLIGHT");
+        assertThat(services)
+                .containsPattern(
+                        "(?m)^SERVER\\s+SERVICE\\s+PROVIDER\\s+VERSION\\s+PROVIDERS\\s+CALLS\\s+ERRORS\\s+IN-FLIGHT");
         // CalService: add, inc, div, div (fails) from this JVM; add, div (fails) from the shell.
-        assertThat(services).containsPattern("(?m)^\\S+\\s+CalService\\s+io\\.occams\\.rpc\\.examples\\s+\\S+\\s+1\\s+6\\s+2\\s+\\d+\\s*$");
-        assertThat(services).containsPattern("(?m)^\\S+\\s+EchoService\\s+io\\.occams\\.rpc\\.examples\\s+\\S+\\s+1\\s+2\\s+0\\s+\\d+\\s*$");
+        assertThat(services)
+                .containsPattern(
+                        "(?m)^\\S+\\s+CalService\\s+io\\.occams\\.rpc\\.examples\\s+\\S+\\s+1\\s+6\\s+2\\s+\\d+\\s*$");
+        assertThat(services)
+                .containsPattern(
+                        "(?m)^\\S+\\s+EchoService\\s+io\\.occams\\.rpc\\.examples\\s+\\S+\\s+1\\s+2\\s+0\\s+\\d+\\s*$");
     }
 
     /**
@@ -194,16 +221,23 @@ class KarafFeaturesIT {
         karaf.shellOk("feature:install occams-rpc-rsa");
         log("feature:install occams-rpc-rsa took %d ms", ms(t0));
         Map<String, String> states = bundleStates(karaf.shellOk("bundle:list -s -t 0"));
-        for (String bsn : new String[] {"io.occams.rpc.rsa", "org.apache.aries.rsa.spi", "org.apache.aries.rsa.core",
-                "org.apache.aries.rsa.topology-manager", "org.apache.aries.rsa.discovery.local"}) {
+        for (String bsn : new String[] {
+            "io.occams.rpc.rsa",
+            "org.apache.aries.rsa.spi",
+            "org.apache.aries.rsa.core",
+            "org.apache.aries.rsa.topology-manager",
+            "org.apache.aries.rsa.discovery.local"
+        }) {
             assertThat(states).as("state of " + bsn).containsEntry(bsn, "Active");
         }
         String components = karaf.shellOk("scr:list | grep -v '^$'");
-        assertThat(components).containsPattern(Pattern.quote("io.occams.rpc.rsa.internal.osgi.OccamsDistributionProvider")
-                + " in bundle \\d+ \\([^)]*\\) enabled, 1 instance\\.\\s+Id: \\d+, State:(ACTIVE|SATISFIED)");
+        assertThat(components)
+                .containsPattern(Pattern.quote("io.occams.rpc.rsa.internal.osgi.OccamsDistributionProvider")
+                        + " in bundle \\d+ \\([^)]*\\) enabled, 1 instance\\.\\s+Id: \\d+, State:(ACTIVE|SATISFIED)");
 
         int port = freePort();
-        karaf.shellOk(String.join("\n",
+        karaf.shellOk(String.join(
+                "\n",
                 "config:edit io.occams.rpc.examples.internal.osgi.EchoServiceComponent",
                 "config:property-set service.exported.interfaces \"*\"",
                 "config:property-set service.exported.configs occams.tcp",
@@ -212,17 +246,24 @@ class KarafFeaturesIT {
                 "config:property-set occams.tcp.name karaf",
                 "config:update"));
         long t1 = System.nanoTime();
-        await("the exported EchoService listening on " + port).atMost(Duration.ofSeconds(60))
-                .pollInterval(Duration.ofMillis(100)).until(() -> listening(port));
+        await("the exported EchoService listening on " + port)
+                .atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> listening(port));
         log("EchoService exported through RSA on %d, %d ms after its configuration", port, ms(t1));
         NettyRuntime runtime = new NettyRuntime();
         try {
-            ClientStream stream = ClientStream.connect(runtime, RpcAddress.tcp("127.0.0.1", port), ClientConfig.defaults())
+            ClientStream stream = ClientStream.connect(
+                            runtime, RpcAddress.tcp("127.0.0.1", port), ClientConfig.defaults())
                     .get(10, TimeUnit.SECONDS);
             try {
-                EchoService echo = (EchoService) RpcClient.create().proxy(
-                        ServiceContract.of(EchoService.class, "karaf_" + EchoService.class.getName().replace('.', '_')),
-                        stream, CallOptions.none());
+                EchoService echo = (EchoService) RpcClient.create()
+                        .proxy(
+                                ServiceContract.of(
+                                        EchoService.class,
+                                        "karaf_" + EchoService.class.getName().replace('.', '_')),
+                                stream,
+                                CallOptions.none());
                 assertThat(echo.repeat("remote services")).isEqualTo("remote services");
             } finally {
                 stream.close();
@@ -237,7 +278,8 @@ class KarafFeaturesIT {
     private static void callTheExamples(int port) throws Exception {
         NettyRuntime runtime = new NettyRuntime();
         try {
-            ClientStream stream = ClientStream.connect(runtime, RpcAddress.tcp("127.0.0.1", port), ClientConfig.defaults())
+            ClientStream stream = ClientStream.connect(
+                            runtime, RpcAddress.tcp("127.0.0.1", port), ClientConfig.defaults())
                     .get(10, TimeUnit.SECONDS);
             try {
                 RpcClient client = RpcClient.create();
@@ -248,8 +290,10 @@ class KarafFeaturesIT {
                 assertThat(sum).isEqualTo(30L);
                 assertThat(cal.inc(41)).isEqualTo(42L);
                 assertThat(cal.div(10, 2)).isEqualTo(5L);
-                assertThatThrownBy(() -> cal.div(10, 0)).satisfies(e -> log("CalService.div(10, 0) threw %s", e))
-                        .isExactlyInstanceOf(MessageException.class).hasMessage("divide by zero");
+                assertThatThrownBy(() -> cal.div(10, 0))
+                        .satisfies(e -> log("CalService.div(10, 0) threw %s", e))
+                        .isExactlyInstanceOf(MessageException.class)
+                        .hasMessage("divide by zero");
                 assertThat(echo.repeat("Hello, Karaf!")).isEqualTo("Hello, Karaf!");
             } finally {
                 stream.close();
@@ -264,7 +308,8 @@ class KarafFeaturesIT {
     private static Path jdk17() throws IOException, InterruptedException {
         Path script = Path.of(property("occams.karaf.jdk17"));
         assertThat(script).as("bin/jdk17").isRegularFile();
-        Process p = new ProcessBuilder(script.toString()).redirectErrorStream(false).start();
+        Process p =
+                new ProcessBuilder(script.toString()).redirectErrorStream(false).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
@@ -296,7 +341,9 @@ class KarafFeaturesIT {
 
     private static String property(String name) {
         String value = System.getProperty(name);
-        assertThat(value).as("system property " + name + " (set by the failsafe configuration)").isNotBlank();
+        assertThat(value)
+                .as("system property " + name + " (set by the failsafe configuration)")
+                .isNotBlank();
         return value;
     }
 
@@ -327,23 +374,32 @@ class KarafFeaturesIT {
 
         /** A fresh copy of the distribution, configured for headless use on free ports. */
         void prepare(Path localRepository) throws IOException {
-            assertThat(dist.resolve("bin/karaf")).as("the unpacked Karaf distribution").isExecutable();
+            assertThat(dist.resolve("bin/karaf"))
+                    .as("the unpacked Karaf distribution")
+                    .isExecutable();
             deleteTree(home);
             copyTree(dist, home);
-            edit("etc/users.properties", s -> s
-                    .replace("#karaf = karaf,_g_:admingroup", "karaf = karaf,_g_:admingroup")
-                    .replace("#_g_\\:admingroup = ", "_g_\\:admingroup = "));
-            edit("etc/org.apache.karaf.shell.cfg", s -> s
-                    .replace("sshPort = 8101", "sshPort = " + sshPort)
-                    .replace("sshHost = 0.0.0.0", "sshHost = 127.0.0.1"));
-            edit("etc/org.apache.karaf.management.cfg", s -> s
-                    .replace("rmiRegistryPort = 1099", "rmiRegistryPort = " + rmiRegistryPort)
-                    .replace("rmiServerPort = 44444", "rmiServerPort = " + rmiServerPort));
+            edit(
+                    "etc/users.properties",
+                    s -> s.replace("#karaf = karaf,_g_:admingroup", "karaf = karaf,_g_:admingroup")
+                            .replace("#_g_\\:admingroup = ", "_g_\\:admingroup = "));
+            edit(
+                    "etc/org.apache.karaf.shell.cfg",
+                    s -> s.replace("sshPort = 8101", "sshPort = " + sshPort)
+                            .replace("sshHost = 0.0.0.0", "sshHost = 127.0.0.1"));
+            edit(
+                    "etc/org.apache.karaf.management.cfg",
+                    s -> s.replace("rmiRegistryPort = 1099", "rmiRegistryPort = " + rmiRegistryPort)
+                            .replace("rmiServerPort = 44444", "rmiServerPort = " + rmiServerPort));
             // Only Central (the Apache and Sonatype snapshot repositories cannot be reached from here), and the
             // local repository the build uses, where our bundles and the features XML were installed.
-            edit("etc/org.ops4j.pax.url.mvn.cfg", s -> replaceProperty(s, "org.ops4j.pax.url.mvn.repositories",
-                    "https://repo1.maven.org/maven2@id=central")
-                    + "\norg.ops4j.pax.url.mvn.localRepository = " + localRepository.toAbsolutePath() + "\n");
+            edit(
+                    "etc/org.ops4j.pax.url.mvn.cfg",
+                    s -> replaceProperty(
+                                    s,
+                                    "org.ops4j.pax.url.mvn.repositories",
+                                    "https://repo1.maven.org/maven2@id=central")
+                            + "\norg.ops4j.pax.url.mvn.localRepository = " + localRepository.toAbsolutePath() + "\n");
             String mvnCfg = Files.readString(home.resolve("etc/org.ops4j.pax.url.mvn.cfg"));
             assertThat(mvnCfg.lines().filter(l -> !l.startsWith("#")))
                     .noneMatch(l -> l.contains("oss.sonatype.org") || l.contains("repository.apache.org"));
@@ -372,7 +428,8 @@ class KarafFeaturesIT {
 
         String shellOk(String commands) throws IOException, InterruptedException {
             Result r = shell(commands);
-            assertThat(r.rc).as("exit status of '%s', output:%n%s%nkaraf.log:%n%s", commands, r.out, tail("data/log/karaf.log"))
+            assertThat(r.rc)
+                    .as("exit status of '%s', output:%n%s%nkaraf.log:%n%s", commands, r.out, tail("data/log/karaf.log"))
                     .isZero();
             assertThat(r.out).as("output of '%s'", commands).doesNotContain("Error executing command");
             return r.out;
@@ -381,8 +438,17 @@ class KarafFeaturesIT {
         /** Runs the commands (one a line) in one client session, in batch mode. */
         Result shell(String commands) throws IOException, InterruptedException {
             Path out = Files.createTempFile(home, "client-", ".out");
-            ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/client").toString(),
-                    "-u", "karaf", "-p", "karaf", "-h", "127.0.0.1", "-a", Integer.toString(sshPort), "-b")
+            ProcessBuilder pb = new ProcessBuilder(
+                            home.resolve("bin/client").toString(),
+                            "-u",
+                            "karaf",
+                            "-p",
+                            "karaf",
+                            "-h",
+                            "127.0.0.1",
+                            "-a",
+                            Integer.toString(sshPort),
+                            "-b")
                     .directory(home.toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(out.toFile());
@@ -441,8 +507,7 @@ class KarafFeaturesIT {
         }
     }
 
-    record Result(int rc, String out) {
-    }
+    record Result(int rc, String out) {}
 
     /** Kills the process and all its descendants (listed first: once it is dead, they are reparented). */
     static void destroyTree(Process p) throws InterruptedException {

@@ -28,15 +28,20 @@ import java.util.Optional;
  * nothing else; and what it returns encodes and decodes back to an equal value.
  */
 class CodecFuzzTest {
-    record Point(int a, int b) {
-    }
+    record Point(int a, int b) {}
 
-    record Shapes(long n, String s, Optional<String> o, boolean flag, double d, List<Long> list,
-            Map<String, Integer> map, byte[] bytes, Point point) {
-    }
+    record Shapes(
+            long n,
+            String s,
+            Optional<String> o,
+            boolean flag,
+            double d,
+            List<Long> list,
+            Map<String, Integer> map,
+            byte[] bytes,
+            Point point) {}
 
-    record Tree(String name, List<Tree> children) {
-    }
+    record Tree(String name, List<Tree> children) {}
 
     private static final Codec CODEC = new MsgpackCodec();
     private static final List<Binding<?>> BINDINGS = new ArrayList<>();
@@ -106,8 +111,15 @@ class CodecFuzzTest {
             return out;
         }
         if (v instanceof Shapes s) {
-            return List.of(s.n(), s.s() == null ? "null" : s.s(), s.o() == null ? "null" : s.o(), s.flag(), Double.doubleToLongBits(s.d()),
-                    s.list() == null ? "null" : s.list(), s.map() == null ? "null" : s.map(), deep(s.bytes() == null ? "null" : s.bytes()),
+            return List.of(
+                    s.n(),
+                    s.s() == null ? "null" : s.s(),
+                    s.o() == null ? "null" : s.o(),
+                    s.flag(),
+                    Double.doubleToLongBits(s.d()),
+                    s.list() == null ? "null" : s.list(),
+                    s.map() == null ? "null" : s.map(),
+                    deep(s.bytes() == null ? "null" : s.bytes()),
                     s.point() == null ? "null" : s.point());
         }
         return v == null ? "null" : v;

@@ -55,8 +55,10 @@ class FrameDecodersFuzzTest {
                     ByteBuf m = d.retainedMsg();
                     ByteBuf b = d.retainedBlob();
                     try {
-                        out.add(d.seq() + " " + d.clientId() + " " + (d.isPing() ? "ping" : d.hasStringAction() ? d.action() : d.numericAction())
-                                + " " + io.netty.buffer.ByteBufUtil.hexDump(m) + " " + io.netty.buffer.ByteBufUtil.hexDump(b));
+                        out.add(d.seq() + " " + d.clientId() + " "
+                                + (d.isPing() ? "ping" : d.hasStringAction() ? d.action() : d.numericAction()) + " "
+                                + io.netty.buffer.ByteBufUtil.hexDump(m) + " "
+                                + io.netty.buffer.ByteBufUtil.hexDump(b));
                     } finally {
                         m.release();
                         b.release();
@@ -93,7 +95,8 @@ class FrameDecodersFuzzTest {
                         try {
                             assertThat(m.readableBytes()).isEqualTo(d.msgLength());
                             assertThat(b.readableBytes()).isEqualTo(d.blobLength());
-                            line += " " + io.netty.buffer.ByteBufUtil.hexDump(m) + " " + io.netty.buffer.ByteBufUtil.hexDump(b);
+                            line += " " + io.netty.buffer.ByteBufUtil.hexDump(m) + " "
+                                    + io.netty.buffer.ByteBufUtil.hexDump(b);
                         } finally {
                             m.release();
                             b.release();

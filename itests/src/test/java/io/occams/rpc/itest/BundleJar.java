@@ -48,12 +48,15 @@ public final class BundleJar {
     public static List<BundleJar> in(String folder) {
         String root = System.getProperty("occams.itest.dir");
         if (root == null) {
-            throw new IllegalStateException("system property occams.itest.dir is not set (run through Maven: see itests/pom.xml)");
+            throw new IllegalStateException(
+                    "system property occams.itest.dir is not set (run through Maven: see itests/pom.xml)");
         }
         Path dir = Path.of(root, folder);
         try (Stream<Path> files = Files.list(dir)) {
             List<BundleJar> jars = files.filter(p -> p.getFileName().toString().endsWith(".jar"))
-                    .sorted().map(BundleJar::new).collect(Collectors.toCollection(ArrayList::new));
+                    .sorted()
+                    .map(BundleJar::new)
+                    .collect(Collectors.toCollection(ArrayList::new));
             if (jars.stream().noneMatch(BundleJar::isOurs)) {
                 throw new IllegalStateException("no occams-rpc bundle in " + dir);
             }
@@ -65,7 +68,10 @@ public final class BundleJar {
 
     /** Our bundles in {@code folder} that this JVM can run (runtime-vthreads needs Java 21). */
     public static List<BundleJar> ours(String folder) {
-        return in(folder).stream().filter(BundleJar::isOurs).filter(BundleJar::runsOnThisJava).collect(Collectors.toList());
+        return in(folder).stream()
+                .filter(BundleJar::isOurs)
+                .filter(BundleJar::runsOnThisJava)
+                .collect(Collectors.toList());
     }
 
     public Path path() {
@@ -139,8 +145,7 @@ public final class BundleJar {
 
     /** Parses OSGi manifest headers: clauses split on commas and semicolons outside quotes. */
     public static final class OsgiHeader {
-        private OsgiHeader() {
-        }
+        private OsgiHeader() {}
 
         public static Map<String, Map<String, String>> parse(String header) {
             Map<String, Map<String, String>> result = new LinkedHashMap<>();

@@ -22,7 +22,8 @@ class BundleMetadataDriftTest {
     static List<BundleJar> ourBundles() {
         // "rsa": the Remote Services provider, kept out of "bundles" (it needs Aries RSA; see itests/pom.xml).
         return java.util.stream.Stream.concat(BundleJar.in("bundles").stream(), BundleJar.in("rsa").stream())
-                .filter(BundleJar::isOurs).collect(Collectors.toList());
+                .filter(BundleJar::isOurs)
+                .collect(Collectors.toList());
     }
 
     @Test
@@ -33,8 +34,12 @@ class BundleMetadataDriftTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("ourBundles")
     void jarCarriesAnExplicitModuleDescriptor(BundleJar jar) {
-        assertThat(jar.hasEntry("module-info.class")).as("module-info.class at the root of %s", jar).isTrue();
-        assertThat(jar.moduleDescriptor().isAutomatic()).as("%s is an automatic module", jar).isFalse();
+        assertThat(jar.hasEntry("module-info.class"))
+                .as("module-info.class at the root of %s", jar)
+                .isTrue();
+        assertThat(jar.moduleDescriptor().isAutomatic())
+                .as("%s is an automatic module", jar)
+                .isFalse();
     }
 
     @ParameterizedTest(name = "{0}")
@@ -43,9 +48,12 @@ class BundleMetadataDriftTest {
         ModuleDescriptor module = jar.moduleDescriptor();
         String name = jar.symbolicName();
         assertThat(module.name()).as("module name of %s", jar).isEqualTo(name);
-        assertThat(module.packages()).as("packages of %s", jar)
+        assertThat(module.packages())
+                .as("packages of %s", jar)
                 .contains(name)
-                .allSatisfy(p -> assertThat(p.equals(name) || p.startsWith(name + ".")).as("%s lies under %s", p, name).isTrue());
+                .allSatisfy(p -> assertThat(p.equals(name) || p.startsWith(name + "."))
+                        .as("%s lies under %s", p, name)
+                        .isTrue());
     }
 
     @ParameterizedTest(name = "{0}")
@@ -53,7 +61,10 @@ class BundleMetadataDriftTest {
     void exportPackageAndModuleExportsAreTheSameSet(BundleJar jar) {
         Set<String> osgi = new TreeSet<>(jar.exportPackage().keySet());
         Set<String> jpms = unqualifiedExports(jar.moduleDescriptor());
-        assertThat(osgi).as("Export-Package of %s against the exports of its module-info", jar).isNotEmpty().isEqualTo(jpms);
+        assertThat(osgi)
+                .as("Export-Package of %s against the exports of its module-info", jar)
+                .isNotEmpty()
+                .isEqualTo(jpms);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -61,7 +72,9 @@ class BundleMetadataDriftTest {
     void everyExportedPackageHasAVersion(BundleJar jar) {
         for (Map.Entry<String, Map<String, String>> e : jar.exportPackage().entrySet()) {
             assertThat(e.getValue()).as("version of %s in %s", e.getKey(), jar).containsKey("version");
-            assertThat(e.getValue().get("version")).as("version of %s in %s", e.getKey(), jar).matches("\\d+\\.\\d+\\.\\d+.*");
+            assertThat(e.getValue().get("version"))
+                    .as("version of %s in %s", e.getKey(), jar)
+                    .matches("\\d+\\.\\d+\\.\\d+.*");
         }
     }
 
@@ -69,14 +82,19 @@ class BundleMetadataDriftTest {
     @MethodSource("ourBundles")
     void noInternalPackageIsExported(BundleJar jar) {
         ModuleDescriptor module = jar.moduleDescriptor();
-        assertThat(jar.exportPackage().keySet()).as("Export-Package of %s", jar).noneMatch(BundleMetadataDriftTest::isInternal);
-        assertThat(module.exports()).as("module exports of %s (qualified ones too)", jar)
+        assertThat(jar.exportPackage().keySet())
+                .as("Export-Package of %s", jar)
+                .noneMatch(BundleMetadataDriftTest::isInternal);
+        assertThat(module.exports())
+                .as("module exports of %s (qualified ones too)", jar)
                 .noneMatch(e -> isInternal(e.source()));
         assertThat(module.opens()).as("module opens of %s", jar).noneMatch(o -> isInternal(o.source()));
     }
 
     static Set<String> unqualifiedExports(ModuleDescriptor module) {
-        return module.exports().stream().filter(e -> !e.isQualified()).map(ModuleDescriptor.Exports::source)
+        return module.exports().stream()
+                .filter(e -> !e.isQualified())
+                .map(ModuleDescriptor.Exports::source)
                 .collect(Collectors.toCollection(TreeSet::new));
     }
 

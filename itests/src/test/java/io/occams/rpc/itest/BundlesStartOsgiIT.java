@@ -24,8 +24,8 @@ import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
 import org.ops4j.pax.exam.Option;
-import org.ops4j.pax.exam.options.UrlProvisionOption;
 import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.options.UrlProvisionOption;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
@@ -67,7 +67,8 @@ public class BundlesStartOsgiIT {
         }
         // The probe carries every test class of this module, the hot-swap tests' among them, so bnd makes it
         // import their contract package: the bundle that exports it must be there for the probe to resolve.
-        options.add(bundle(TestBundles.file("swap-api.jar", TestBundles.swapApi())).start());
+        options.add(
+                bundle(TestBundles.file("swap-api.jar", TestBundles.swapApi())).start());
         options.add(junitBundles());
         options.add(workingDirectory("target/paxexam/" + OsgiSetup.runName()));
         return options(options.toArray(Option[]::new));
@@ -108,9 +109,13 @@ public class BundlesStartOsgiIT {
 
     @Test
     public void ourBundlesAreAllHere() {
-        List<String> ours = jarsHere().stream().filter(BundleJar::isOurs).map(BundleJar::symbolicName).collect(Collectors.toList());
+        List<String> ours = jarsHere().stream()
+                .filter(BundleJar::isOurs)
+                .map(BundleJar::symbolicName)
+                .collect(Collectors.toList());
         assertTrue(ours.toString(), ours.contains("io.occams.rpc.api"));
-        if (Runtime.version().feature() >= 21 && BundleJar.in("bundles").stream().anyMatch(j -> j.requiredJava() >= 21)) {
+        if (Runtime.version().feature() >= 21
+                && BundleJar.in("bundles").stream().anyMatch(j -> j.requiredJava() >= 21)) {
             assertTrue(ours.toString(), ours.stream().anyMatch(n -> n.equals("io.occams.rpc.runtime.vthreads")));
         }
     }
@@ -129,13 +134,18 @@ public class BundlesStartOsgiIT {
             for (BundleCapability cap : wiring.getCapabilities(PackageNamespace.PACKAGE_NAMESPACE)) {
                 exported.add((String) cap.getAttributes().get(PackageNamespace.PACKAGE_NAMESPACE));
             }
-            Set<String> moduleExports = moduleDescriptor(bundle).exports().stream().filter(e -> !e.isQualified())
-                    .map(ModuleDescriptor.Exports::source).collect(Collectors.toCollection(TreeSet::new));
+            Set<String> moduleExports = moduleDescriptor(bundle).exports().stream()
+                    .filter(e -> !e.isQualified())
+                    .map(ModuleDescriptor.Exports::source)
+                    .collect(Collectors.toCollection(TreeSet::new));
             assertFalse(jar + " exports nothing", exported.isEmpty());
             assertEquals(jar + ": packages exported in OSGi against module-info", moduleExports, exported);
             for (String pkg : exported) {
-                assertFalse(jar + " exports internal package " + pkg, pkg.endsWith(".internal") || pkg.contains(".internal."));
-                assertTrue(jar + " exports " + pkg + " outside its root package",
+                assertFalse(
+                        jar + " exports internal package " + pkg,
+                        pkg.endsWith(".internal") || pkg.contains(".internal."));
+                assertTrue(
+                        jar + " exports " + pkg + " outside its root package",
                         pkg.equals(jar.symbolicName()) || pkg.startsWith(jar.symbolicName() + "."));
             }
         }
@@ -160,11 +170,15 @@ public class BundlesStartOsgiIT {
         // test above passes), yet LoggerFactory settled on its no-op logger in about half of the runs so
         // far; it has passed on every Equinox run. Skipped on Felix until the cause is found (Pax Exam
         // reports a skip inside the container as a pass, so the README says so too).
-        Assume.assumeFalse("intermittent on Felix: slf4j falls back to NOP despite the provider wiring",
+        Assume.assumeFalse(
+                "intermittent on Felix: slf4j falls back to NOP despite the provider wiring",
                 "felix".equals(System.getProperty("occams.itest.framework")));
         for (Class<?> loggerFactory : ourLoggerFactories()) {
             Object factory = loggerFactory.getMethod("getILoggerFactory").invoke(null);
-            assertEquals("the logger factory behind " + loggerFactory, "org.slf4j.simple.SimpleLoggerFactory", factory.getClass().getName());
+            assertEquals(
+                    "the logger factory behind " + loggerFactory,
+                    "org.slf4j.simple.SimpleLoggerFactory",
+                    factory.getClass().getName());
         }
     }
 
@@ -173,19 +187,25 @@ public class BundlesStartOsgiIT {
         List<String> importers = new ArrayList<>();
         for (BundleJar jar : jarsHere()) {
             String imports = jar.header("Import-Package");
-            if (!jar.isOurs() || imports == null || !BundleJar.OsgiHeader.parse(imports).containsKey("jdk.jfr")) {
+            if (!jar.isOurs()
+                    || imports == null
+                    || !BundleJar.OsgiHeader.parse(imports).containsKey("jdk.jfr")) {
                 continue;
             }
             importers.add(jar.symbolicName());
             List<String> providers = new ArrayList<>();
-            for (BundleWire wire : installed(jar.symbolicName()).adapt(BundleWiring.class).getRequiredWires(PackageNamespace.PACKAGE_NAMESPACE)) {
+            for (BundleWire wire : installed(jar.symbolicName())
+                    .adapt(BundleWiring.class)
+                    .getRequiredWires(PackageNamespace.PACKAGE_NAMESPACE)) {
                 if ("jdk.jfr".equals(wire.getCapability().getAttributes().get(PackageNamespace.PACKAGE_NAMESPACE))) {
                     providers.add(wire.getProvider().getBundle().getSymbolicName());
                 }
             }
-            assertEquals(jar + ": who gives it jdk.jfr", List.of(context.getBundle(0).getSymbolicName()), providers);
+            assertEquals(
+                    jar + ": who gives it jdk.jfr", List.of(context.getBundle(0).getSymbolicName()), providers);
         }
-        assertTrue("the server and stream bundles import jdk.jfr: " + importers,
+        assertTrue(
+                "the server and stream bundles import jdk.jfr: " + importers,
                 importers.contains("io.occams.rpc.server") && importers.contains("io.occams.rpc.stream"));
     }
 
@@ -194,7 +214,9 @@ public class BundlesStartOsgiIT {
         List<Class<?>> result = new ArrayList<>();
         for (BundleJar jar : jarsHere()) {
             String imports = jar.header("Import-Package");
-            if (jar.isOurs() && imports != null && BundleJar.OsgiHeader.parse(imports).containsKey("org.slf4j")) {
+            if (jar.isOurs()
+                    && imports != null
+                    && BundleJar.OsgiHeader.parse(imports).containsKey("org.slf4j")) {
                 result.add(installed(jar.symbolicName()).loadClass("org.slf4j.LoggerFactory"));
             }
         }
@@ -203,7 +225,9 @@ public class BundlesStartOsgiIT {
     }
 
     private static List<BundleJar> jarsHere() {
-        return BundleJar.in("bundles").stream().filter(BundleJar::runsOnThisJava).collect(Collectors.toList());
+        return BundleJar.in("bundles").stream()
+                .filter(BundleJar::runsOnThisJava)
+                .collect(Collectors.toList());
     }
 
     private Bundle installed(String symbolicName) {
@@ -238,13 +262,20 @@ public class BundlesStartOsgiIT {
 
     private static String state(int state) {
         switch (state) {
-            case Bundle.UNINSTALLED: return "UNINSTALLED";
-            case Bundle.INSTALLED: return "INSTALLED";
-            case Bundle.RESOLVED: return "RESOLVED";
-            case Bundle.STARTING: return "STARTING";
-            case Bundle.STOPPING: return "STOPPING";
-            case Bundle.ACTIVE: return "ACTIVE";
-            default: return "state " + state;
+            case Bundle.UNINSTALLED:
+                return "UNINSTALLED";
+            case Bundle.INSTALLED:
+                return "INSTALLED";
+            case Bundle.RESOLVED:
+                return "RESOLVED";
+            case Bundle.STARTING:
+                return "STARTING";
+            case Bundle.STOPPING:
+                return "STOPPING";
+            case Bundle.ACTIVE:
+                return "ACTIVE";
+            default:
+                return "state " + state;
         }
     }
 }

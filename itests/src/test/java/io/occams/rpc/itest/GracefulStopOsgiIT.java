@@ -50,6 +50,7 @@ import org.osgi.util.tracker.ServiceTracker;
 public class GracefulStopOsgiIT {
     @Inject
     private BundleContext context;
+
     @Inject
     private ConfigurationAdmin cm;
 
@@ -85,16 +86,19 @@ public class GracefulStopOsgiIT {
 
     @Test
     public void aFrameworkStoppedUnderLoadOnVirtualThreadsFailsNoCall() throws Exception {
-        Assume.assumeTrue("runtime-vthreads needs Java 21", java.lang.Runtime.version().feature() >= 21);
+        Assume.assumeTrue(
+                "runtime-vthreads needs Java 21", java.lang.Runtime.version().feature() >= 21);
         frameworkStopUnderLoad("vthreads");
     }
 
     private void frameworkStopUnderLoad(String runtime) throws Exception {
         Rpc rpc = new Rpc(context, cm);
-        Bundle local = context.installBundle("itest:swap-impl-local", new ByteArrayInputStream(TestBundles.swapImpl("local")));
+        Bundle local =
+                context.installBundle("itest:swap-impl-local", new ByteArrayInputStream(TestBundles.swapImpl("local")));
         installed.add(local);
         local.start();
-        org.osgi.service.cm.Configuration localServer = rpc.configure(Rpc.SERVER_PID, "host", "127.0.0.1", "port", 0, "runtime", runtime);
+        org.osgi.service.cm.Configuration localServer =
+                rpc.configure(Rpc.SERVER_PID, "host", "127.0.0.1", "port", 0, "runtime", runtime);
         configs.add(localServer);
         String localAddress = rpc.address(localServer);
 
@@ -102,13 +106,21 @@ public class GracefulStopOsgiIT {
         boolean stopped = false;
         try {
             BundleContext b = remote.getBundleContext();
-            b.installBundle("itest:swap-api", new ByteArrayInputStream(TestBundles.swapApi())).start();
-            b.installBundle("itest:swap-impl", new ByteArrayInputStream(TestBundles.swapImpl("remote"))).start();
+            b.installBundle("itest:swap-api", new ByteArrayInputStream(TestBundles.swapApi()))
+                    .start();
+            b.installBundle("itest:swap-impl", new ByteArrayInputStream(TestBundles.swapImpl("remote")))
+                    .start();
             configureServer(b, runtime);
             String remoteAddress = awaitAddress(b);
 
-            org.osgi.service.cm.Configuration client = rpc.configure(Rpc.CLIENT_PID, "addresses", new String[] {localAddress, remoteAddress},
-                    "maxConnections", 2, "retryLimit", 3);
+            org.osgi.service.cm.Configuration client = rpc.configure(
+                    Rpc.CLIENT_PID,
+                    "addresses",
+                    new String[] {localAddress, remoteAddress},
+                    "maxConnections",
+                    2,
+                    "retryLimit",
+                    3);
             configs.add(client);
             ServiceTracker<Caller, Caller> callers = rpc.caller(client);
             SwapClient swap = rpc.client().proxy(SwapClient.class, HotSwapOsgiIT.tracking(callers));
@@ -129,7 +141,8 @@ public class GracefulStopOsgiIT {
             assertTrue("load goes on on the remaining server (" + load + ")", load.awaitProgress(2_000, 20_000));
             assertEquals("local", load.lastVersion());
             load.stop();
-            System.out.println("FRAMEWORK STOP " + runtime + " " + context.getBundle(0).getSymbolicName() + " in " + stopMillis + " ms: " + load);
+            System.out.println("FRAMEWORK STOP " + runtime + " "
+                    + context.getBundle(0).getSymbolicName() + " in " + stopMillis + " ms: " + load);
             assertEquals(load.toString(), 0, load.failed.get());
             callers.close();
         } finally {
@@ -142,9 +155,12 @@ public class GracefulStopOsgiIT {
 
     /** A second framework of the kind running this test, with every bundle of target/itest/bundles started. */
     private static Framework startServerFramework(String runtime) throws Exception {
-        FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class, FrameworkFactory.class.getClassLoader()).iterator().next();
+        FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class, FrameworkFactory.class.getClassLoader())
+                .iterator()
+                .next();
         Map<String, String> props = new HashMap<>();
-        Path storage = Path.of(System.getProperty("occams.itest.dir")).resolveSibling("paxexam")
+        Path storage = Path.of(System.getProperty("occams.itest.dir"))
+                .resolveSibling("paxexam")
                 .resolve(OsgiSetup.runName() + "-graceful-stop-" + runtime);
         props.put(Constants.FRAMEWORK_STORAGE, storage.toString());
         props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
@@ -176,14 +192,21 @@ public class GracefulStopOsgiIT {
 
     /** The server's factory configuration, through the other framework's own Configuration Admin. */
     private static void configureServer(BundleContext b, String runtime) throws Exception {
-        ServiceTracker<Object, Object> t = new ServiceTracker<>(b, FrameworkUtil.createFilter("(objectClass=org.osgi.service.cm.ConfigurationAdmin)"), null);
+        ServiceTracker<Object, Object> t = new ServiceTracker<>(
+                b, FrameworkUtil.createFilter("(objectClass=org.osgi.service.cm.ConfigurationAdmin)"), null);
         t.open(true);
         try {
             Object admin = t.waitForService(20_000);
             assertNotNull("Configuration Admin in the server framework", admin);
-            Class<?> adminType = t.getServiceReference().getBundle().loadClass("org.osgi.service.cm.ConfigurationAdmin");
-            Object config = adminType.getMethod("createFactoryConfiguration", String.class, String.class).invoke(admin, Rpc.SERVER_PID, "?");
-            Method update = adminType.getClassLoader().loadClass("org.osgi.service.cm.Configuration").getMethod("update", Dictionary.class);
+            Class<?> adminType =
+                    t.getServiceReference().getBundle().loadClass("org.osgi.service.cm.ConfigurationAdmin");
+            Object config = adminType
+                    .getMethod("createFactoryConfiguration", String.class, String.class)
+                    .invoke(admin, Rpc.SERVER_PID, "?");
+            Method update = adminType
+                    .getClassLoader()
+                    .loadClass("org.osgi.service.cm.Configuration")
+                    .getMethod("update", Dictionary.class);
             update.invoke(config, Rpc.dictionary("host", "127.0.0.1", "port", 0, "runtime", runtime));
         } finally {
             t.close();
@@ -191,8 +214,10 @@ public class GracefulStopOsgiIT {
     }
 
     private static String awaitAddress(BundleContext b) throws Exception {
-        ServiceTracker<Object, Object> t = new ServiceTracker<>(b,
-                FrameworkUtil.createFilter("(&(objectClass=" + Rpc.SERVER_CLASS + ")(occams.server.addresses=*))"), null);
+        ServiceTracker<Object, Object> t = new ServiceTracker<>(
+                b,
+                FrameworkUtil.createFilter("(&(objectClass=" + Rpc.SERVER_CLASS + ")(occams.server.addresses=*))"),
+                null);
         t.open(true);
         try {
             assertNotNull("a listening server in the server framework", t.waitForService(20_000));

@@ -3,7 +3,6 @@ package io.occams.rpc.itest;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotEquals;
-import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
@@ -21,7 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -41,12 +40,11 @@ import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.FrameworkEvent;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.wiring.FrameworkWiring;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.util.tracker.ServiceTracker;
-import org.osgi.framework.FrameworkEvent;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * The dynamics of issue 6 in a real framework (Felix or Equinox, whichever this failsafe run is for):
@@ -62,6 +60,7 @@ public class HotSwapOsgiIT {
 
     @Inject
     private BundleContext context;
+
     @Inject
     private ConfigurationAdmin cm;
 
@@ -128,8 +127,8 @@ public class HotSwapOsgiIT {
     }
 
     private Caller caller(String address, int connections) throws Exception {
-        org.osgi.service.cm.Configuration client = configure(Rpc.CLIENT_PID, "addresses", address,
-                "maxConnections", connections, "retryLimit", 3);
+        org.osgi.service.cm.Configuration client =
+                configure(Rpc.CLIENT_PID, "addresses", address, "maxConnections", connections, "retryLimit", 3);
         return tracking(rpc.caller(client));
     }
 
@@ -140,8 +139,10 @@ public class HotSwapOsgiIT {
      * {@code rpc_service_notfound} once the grace ends is HotSwapTest's, on a manual clock.
      */
     @Test
-    public void theExamplesBundleAnswersWhileInstalledAndACallMadeWhileItIsUninstalledWaitsForItsReturn() throws Exception {
-        org.osgi.service.cm.Configuration server = configure(Rpc.SERVER_PID, "host", "127.0.0.1", "port", 0, "swapGrace", "10m");
+    public void theExamplesBundleAnswersWhileInstalledAndACallMadeWhileItIsUninstalledWaitsForItsReturn()
+            throws Exception {
+        org.osgi.service.cm.Configuration server =
+                configure(Rpc.SERVER_PID, "host", "127.0.0.1", "port", 0, "swapGrace", "10m");
         Caller caller = caller(rpc.address(server), 1);
         String location = System.getProperty("occams.itest.examples");
         Bundle examples = context.installBundle(location);
@@ -242,7 +243,9 @@ public class HotSwapOsgiIT {
 
     @Test
     public void stoppingTheRuntimeInUseUnderLoadFailsNoCallAndTheServerMovesToTheOtherRuntime() throws Exception {
-        Assume.assumeTrue("needs both runtimes (runtime-vthreads needs Java 21)", Runtime.version().feature() >= 21);
+        Assume.assumeTrue(
+                "needs both runtimes (runtime-vthreads needs Java 21)",
+                Runtime.version().feature() >= 21);
         SwapClient swap = serverAndClient(4, "swapGrace", 5000L);
         org.osgi.service.cm.Configuration server = configs.get(0);
         install("swap-impl", TestBundles.swapImpl("v1"));
@@ -280,8 +283,11 @@ public class HotSwapOsgiIT {
         List<Bundle> ours = new ArrayList<>();
         for (Bundle b : context.getBundles()) {
             String bsn = b.getSymbolicName();
-            if (bsn != null && (bsn.equals("io.occams.rpc.server") || bsn.equals("io.occams.rpc.pool")
-                    || bsn.equals("io.occams.rpc.codec") || bsn.startsWith("io.occams.rpc.runtime."))) {
+            if (bsn != null
+                    && (bsn.equals("io.occams.rpc.server")
+                            || bsn.equals("io.occams.rpc.pool")
+                            || bsn.equals("io.occams.rpc.codec")
+                            || bsn.startsWith("io.occams.rpc.runtime."))) {
                 ours.add(b);
             }
         }
@@ -289,7 +295,8 @@ public class HotSwapOsgiIT {
         FrameworkWiring wiring = context.getBundle(0).adapt(FrameworkWiring.class);
         if (wiring.getDependencyClosure(ours).contains(context.getBundle())) {
             StringBuilder why = new StringBuilder();
-            for (org.osgi.framework.wiring.BundleWire w : context.getBundle().adapt(org.osgi.framework.wiring.BundleWiring.class)
+            for (org.osgi.framework.wiring.BundleWire w : context.getBundle()
+                    .adapt(org.osgi.framework.wiring.BundleWiring.class)
                     .getRequiredWires(null)) {
                 if (ours.contains(w.getProvider().getBundle())) {
                     why.append(' ').append(w.getCapability().getAttributes());
@@ -344,7 +351,8 @@ public class HotSwapOsgiIT {
     }
 
     private String framework() {
-        return context.getBundle(0).getSymbolicName() + " on Java " + Runtime.version().feature();
+        return context.getBundle(0).getSymbolicName() + " on Java "
+                + Runtime.version().feature();
     }
 
     static int freePort() throws java.io.IOException {

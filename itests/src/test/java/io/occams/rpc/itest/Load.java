@@ -27,6 +27,7 @@ final class Load {
     private final List<Throwable> failures = new ArrayList<>();
     /** Read by completions, written by the test thread. */
     private volatile boolean stopping;
+
     private volatile String wanted;
     private volatile CountDownLatch seen = new CountDownLatch(0);
     private final CountDownLatch drained = new CountDownLatch(1);
@@ -35,6 +36,7 @@ final class Load {
      * {@code Caller} swapped under the load may make the next call wait for the new one).
      */
     private ExecutorService executor;
+
     private volatile String lastVersion;
     private volatile long progressTarget = Long.MAX_VALUE;
     private volatile CountDownLatch progress = new CountDownLatch(0);
@@ -68,25 +70,29 @@ final class Load {
         long n = sequence.incrementAndGet();
         long start = System.nanoTime();
         try {
-            client.get().version(n).whenCompleteAsync((reply, error) -> {
-                long took = System.nanoTime() - start;
-                maxStallNanos.accumulateAndGet(took, Math::max);
-                if (error != null) {
-                    fail(error);
-                } else if (!reply.endsWith(":" + n)) {
-                    fail(new AssertionError("reply " + reply + " to call " + n));
-                } else {
-                    if (completed.incrementAndGet() >= progressTarget) {
-                        progress.countDown();
-                    }
-                    String v = reply.substring(0, reply.indexOf(':'));
-                    lastVersion = v;
-                    if (v.equals(wanted)) {
-                        seen.countDown();
-                    }
-                }
-                next();
-            }, executor);
+            client.get()
+                    .version(n)
+                    .whenCompleteAsync(
+                            (reply, error) -> {
+                                long took = System.nanoTime() - start;
+                                maxStallNanos.accumulateAndGet(took, Math::max);
+                                if (error != null) {
+                                    fail(error);
+                                } else if (!reply.endsWith(":" + n)) {
+                                    fail(new AssertionError("reply " + reply + " to call " + n));
+                                } else {
+                                    if (completed.incrementAndGet() >= progressTarget) {
+                                        progress.countDown();
+                                    }
+                                    String v = reply.substring(0, reply.indexOf(':'));
+                                    lastVersion = v;
+                                    if (v.equals(wanted)) {
+                                        seen.countDown();
+                                    }
+                                }
+                                next();
+                            },
+                            executor);
         } catch (RuntimeException | AssertionError e) {
             fail(e);
             next();
@@ -154,7 +160,7 @@ final class Load {
 
     @Override
     public String toString() {
-        return "completed " + completed.get() + ", failed " + failed.get() + ", longest stall " + maxStallMillis() + " ms"
-                + (failures().isEmpty() ? "" : ", first failures " + failures());
+        return "completed " + completed.get() + ", failed " + failed.get() + ", longest stall " + maxStallMillis()
+                + " ms" + (failures().isEmpty() ? "" : ", first failures " + failures());
     }
 }

@@ -39,17 +39,24 @@ class ModulePathIT {
 
     @BeforeAll
     static void compileTheProgram() throws IOException {
-        modulePath = BundleJar.in("modulepath").stream().filter(BundleJar::runsOnThisJava).collect(Collectors.toList());
+        modulePath = BundleJar.in("modulepath").stream()
+                .filter(BundleJar::runsOnThisJava)
+                .collect(Collectors.toList());
         ours = modulePath.stream().filter(BundleJar::isOurs).collect(Collectors.toList());
         Path sources = Path.of(System.getProperty("occams.itest.sources"), APP);
         appClasses = Path.of(System.getProperty("occams.itest.dir"), "modulepath-app");
         // -path: javac in-process takes this JVM's class path as its default; the module is unaffected.
-        List<String> args = new ArrayList<>(List.of("-d", appClasses.toString(), "--module-path", jarPath(), "-Xlint:all,-path", "-Werror"));
+        List<String> args = new ArrayList<>(
+                List.of("-d", appClasses.toString(), "--module-path", jarPath(), "-Xlint:all,-path", "-Werror"));
         try (Stream<Path> files = Files.walk(sources)) {
-            files.filter(p -> p.toString().endsWith(".java")).map(Path::toString).sorted().forEach(args::add);
+            files.filter(p -> p.toString().endsWith(".java"))
+                    .map(Path::toString)
+                    .sorted()
+                    .forEach(args::add);
         }
         ToolProvider javac = ToolProvider.findFirst("javac")
-                .orElseThrow(() -> new IllegalStateException("no javac in " + System.getProperty("java.home") + ": run the tests on a JDK"));
+                .orElseThrow(() -> new IllegalStateException(
+                        "no javac in " + System.getProperty("java.home") + ": run the tests on a JDK"));
         StringWriter out = new StringWriter();
         int rc = javac.run(new PrintWriter(out, true), new PrintWriter(out, true), args.toArray(String[]::new));
         assertThat(rc).as("javac %s%n%s", args, out).isZero();
@@ -60,7 +67,9 @@ class ModulePathIT {
         assertThat(ours).as("our jars on the module path").isNotEmpty();
         for (BundleJar jar : ours) {
             ModuleDescriptor d = jar.moduleDescriptor();
-            assertThat(d.isAutomatic()).as("%s is an automatic module (no module-info.class)", jar).isFalse();
+            assertThat(d.isAutomatic())
+                    .as("%s is an automatic module (no module-info.class)", jar)
+                    .isFalse();
             assertThat(d.name()).as("module name of %s", jar).isEqualTo(jar.symbolicName());
         }
     }
@@ -68,9 +77,12 @@ class ModulePathIT {
     @Test
     void programRunsOnTheModulePathAloneAndSeesOurApiCodecsAndRuntimes() throws Exception {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        List<String> command = new ArrayList<>(List.of(java.toString(),
-                "--module-path", appClasses + File.pathSeparator + jarPath(),
-                "--add-modules", "ALL-MODULE-PATH",
+        List<String> command = new ArrayList<>(List.of(
+                java.toString(),
+                "--module-path",
+                appClasses + File.pathSeparator + jarPath(),
+                "--add-modules",
+                "ALL-MODULE-PATH",
                 "-Dio.netty.leakDetection.level=paranoid",
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
         if (Runtime.version().feature() >= 22) {
@@ -78,7 +90,8 @@ class ModulePathIT {
         }
         command.addAll(List.of("-m", APP + "/" + APP + ".Main"));
         Path log = appClasses.resolveSibling("modulepath-app.log");
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        ProcessBuilder pb =
+                new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().remove("CLASSPATH");
         pb.environment().remove("JDK_JAVA_OPTIONS");
         pb.environment().remove("JAVA_TOOL_OPTIONS");
@@ -93,7 +106,8 @@ class ModulePathIT {
         assertThat(p.exitValue()).as("exit code of %s%n%s", command, output).isZero();
 
         List<String> lines = output.lines().collect(Collectors.toList());
-        assertThat(lines).as(output)
+        assertThat(lines)
+                .as(output)
                 .contains("self " + APP + " classpath=[]")
                 .contains("address tcp host=::1 port=7000 unix=false")
                 .contains("address unix path=true unix=true")
@@ -102,14 +116,21 @@ class ModulePathIT {
                 .contains("code roundtrip true")
                 .endsWith("done");
 
-        Set<String> expectedModules = ours.stream().map(j -> "module " + j.symbolicName() + " explicit")
+        Set<String> expectedModules = ours.stream()
+                .map(j -> "module " + j.symbolicName() + " explicit")
                 .collect(Collectors.toCollection(TreeSet::new));
-        Set<String> modules = lines.stream().filter(l -> l.startsWith("module ")).collect(Collectors.toCollection(TreeSet::new));
+        Set<String> modules =
+                lines.stream().filter(l -> l.startsWith("module ")).collect(Collectors.toCollection(TreeSet::new));
         assertThat(modules)
-                .as("our modules in the boot layer, none automatic%n%s", output).isEqualTo(expectedModules);
+                .as("our modules in the boot layer, none automatic%n%s", output)
+                .isEqualTo(expectedModules);
 
-        assertThat(providerLines(lines, CODEC)).as("codecs found by ServiceLoader%n%s", output).isEqualTo(declaredProviders(CODEC));
-        assertThat(providerLines(lines, RUNTIME)).as("runtimes found by ServiceLoader%n%s", output).isEqualTo(declaredProviders(RUNTIME));
+        assertThat(providerLines(lines, CODEC))
+                .as("codecs found by ServiceLoader%n%s", output)
+                .isEqualTo(declaredProviders(CODEC));
+        assertThat(providerLines(lines, RUNTIME))
+                .as("runtimes found by ServiceLoader%n%s", output)
+                .isEqualTo(declaredProviders(RUNTIME));
         if (!declaredProviders(CODEC).isEmpty()) {
             assertThat(lines).as(output).contains("codec format=0 (10,20) -> 92 0a 14");
         }
@@ -117,7 +138,8 @@ class ModulePathIT {
 
     /** The provider classes our module descriptors declare for {@code service} ({@code provides ... with}). */
     private static Set<String> declaredProviders(String service) {
-        return ours.stream().flatMap(j -> j.moduleDescriptor().provides().stream())
+        return ours.stream()
+                .flatMap(j -> j.moduleDescriptor().provides().stream())
                 .filter(p -> p.service().equals(service))
                 .flatMap(p -> p.providers().stream())
                 .collect(Collectors.toCollection(TreeSet::new));
@@ -125,7 +147,8 @@ class ModulePathIT {
 
     private static Set<String> providerLines(List<String> lines, String service) {
         String prefix = "provider " + service + " ";
-        return lines.stream().filter(l -> l.startsWith(prefix))
+        return lines.stream()
+                .filter(l -> l.startsWith(prefix))
                 .map(l -> l.substring(prefix.length()).split(" ", 2)[0])
                 .collect(Collectors.toCollection(TreeSet::new));
     }

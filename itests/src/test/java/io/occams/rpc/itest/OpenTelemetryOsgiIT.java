@@ -57,6 +57,7 @@ public class OpenTelemetryOsgiIT {
 
     @Inject
     private BundleContext context;
+
     @Inject
     private ConfigurationAdmin cm;
 
@@ -134,7 +135,8 @@ public class OpenTelemetryOsgiIT {
             }
             assertEquals("s", m.getUnit());
             for (HistogramPointData p : m.getHistogramData().getPoints()) {
-                if (method.equals(p.getAttributes().get(METHOD)) && status.equals(p.getAttributes().get(STATUS))) {
+                if (method.equals(p.getAttributes().get(METHOD))
+                        && status.equals(p.getAttributes().get(STATUS))) {
                     return p;
                 }
             }
@@ -147,33 +149,38 @@ public class OpenTelemetryOsgiIT {
         long deadline = System.nanoTime() + Rpc.WAIT_MILLIS * 1_000_000L;
         while (count(reader, "rpc.server.call.duration", method, status) < n) {
             if (System.nanoTime() > deadline) {
-                fail("the server recorded no " + n + " x " + method + " " + status + " within " + Rpc.WAIT_MILLIS + " ms: " + reader.collect());
+                fail("the server recorded no " + n + " x " + method + " " + status + " within " + Rpc.WAIT_MILLIS
+                        + " ms: " + reader.collect());
             }
             Thread.onSpinWait();
         }
     }
 
     @Test
-    public void callsThroughAServerAndAClientInTheFrameworkAreReadBackAsDurationHistogramsWithTheirMethodAndStatus() throws Exception {
+    public void callsThroughAServerAndAClientInTheFrameworkAreReadBackAsDurationHistogramsWithTheirMethodAndStatus()
+            throws Exception {
         Reader reader = new Reader();
         meters = SdkMeterProvider.builder().registerMetricReader(reader).build();
         SdkMeterProvider provider = meters;
-        registration = context.registerService(OpenTelemetry.class, new OpenTelemetry() {
-            @Override
-            public TracerProvider getTracerProvider() {
-                return TracerProvider.noop();
-            }
+        registration = context.registerService(
+                OpenTelemetry.class,
+                new OpenTelemetry() {
+                    @Override
+                    public TracerProvider getTracerProvider() {
+                        return TracerProvider.noop();
+                    }
 
-            @Override
-            public MeterProvider getMeterProvider() {
-                return provider;
-            }
+                    @Override
+                    public MeterProvider getMeterProvider() {
+                        return provider;
+                    }
 
-            @Override
-            public ContextPropagators getPropagators() {
-                return ContextPropagators.noop();
-            }
-        }, null);
+                    @Override
+                    public ContextPropagators getPropagators() {
+                        return ContextPropagators.noop();
+                    }
+                },
+                null);
         // The otel bundle started with the framework (on GlobalOpenTelemetry's no-op): restarted, its component
         // binds the service above, and its interceptor service comes back with it.
         Bundle otel = null;
@@ -187,18 +194,23 @@ public class OpenTelemetryOsgiIT {
         otel.start();
 
         Rpc rpc = new Rpc(context, cm);
-        CallInterceptor interceptor = rpc.await(CallInterceptor.class, "(component.name=io.occams.rpc.otel.internal.osgi.OpenTelemetryComponent)");
+        CallInterceptor interceptor = rpc.await(
+                CallInterceptor.class, "(component.name=io.occams.rpc.otel.internal.osgi.OpenTelemetryComponent)");
         org.osgi.service.cm.Configuration server = rpc.configure(Rpc.SERVER_PID, "host", "127.0.0.1", "port", 0);
         configs.add(server);
         String address = rpc.address(server);
-        org.osgi.service.cm.Configuration client = rpc.configure(Rpc.CLIENT_PID, "addresses", address, "maxConnections", 1, "retryLimit", 3);
+        org.osgi.service.cm.Configuration client =
+                rpc.configure(Rpc.CLIENT_PID, "addresses", address, "maxConnections", 1, "retryLimit", 3);
         configs.add(client);
         Bundle examples = context.installBundle(System.getProperty("occams.itest.examples"));
         installed.add(examples);
         examples.start();
         Caller caller = Rpc.current(rpc.caller(client));
-        RpcClient c = RpcClient.builder().codec(rpc.await(io.occams.rpc.api.spi.Codec.class, "(occams.codec.format=0)"))
-                .errors(rpc.await(io.occams.rpc.errors.ErrorCodecRegistry.class, null)).interceptors(List.of(interceptor)).build();
+        RpcClient c = RpcClient.builder()
+                .codec(rpc.await(io.occams.rpc.api.spi.Codec.class, "(occams.codec.format=0)"))
+                .errors(rpc.await(io.occams.rpc.errors.ErrorCodecRegistry.class, null))
+                .interceptors(List.of(interceptor))
+                .build();
         CalService cal = c.proxy(CalService.class, caller);
 
         assertEquals(30, cal.add(10, 20));

@@ -5,10 +5,10 @@ import static org.ops4j.pax.exam.CoreOptions.junitBundles;
 import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 import static org.ops4j.pax.exam.CoreOptions.workingDirectory;
 
+import io.occams.rpc.itest.bundles.swap.api.VersionService;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import io.occams.rpc.itest.bundles.swap.api.VersionService;
 import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.TestProbeBuilder;
 import org.ops4j.pax.exam.options.UrlProvisionOption;
@@ -21,8 +21,8 @@ import org.ops4j.pax.exam.options.UrlProvisionOption;
  */
 final class OsgiSetup {
     static final String EXAMPLES = "io.occams.rpc.examples";
-    private OsgiSetup() {
-    }
+
+    private OsgiSetup() {}
 
     /**
      * The probe holds copies of every test class, the test bundles' among them; it must use the contract
@@ -44,8 +44,13 @@ final class OsgiSetup {
 
     /** The file: URL of the examples bundle. */
     static String examplesJar() {
-        return BundleJar.in("bundles").stream().filter(j -> EXAMPLES.equals(j.symbolicName())).findFirst()
-                .orElseThrow(() -> new IllegalStateException("no examples bundle in target/itest/bundles")).path().toUri().toString();
+        return BundleJar.in("bundles").stream()
+                .filter(j -> EXAMPLES.equals(j.symbolicName()))
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException("no examples bundle in target/itest/bundles"))
+                .path()
+                .toUri()
+                .toString();
     }
 
     /** The options for a framework named {@code name} (its working directory), plus {@code extra}. */
@@ -57,11 +62,13 @@ final class OsgiSetup {
             }
             UrlProvisionOption b = bundle(jar.path().toUri().toString()).start(!jar.isFragment());
             String bsn = jar.symbolicName();
-            boolean logging = bsn.equals("org.apache.aries.spifly.dynamic.bundle") || bsn.startsWith("org.objectweb.asm")
+            boolean logging = bsn.equals("org.apache.aries.spifly.dynamic.bundle")
+                    || bsn.startsWith("org.objectweb.asm")
                     || bsn.startsWith("slf4j.");
             options.add(logging ? b.startLevel(1) : b);
         }
-        options.add(bundle(TestBundles.file("swap-api.jar", TestBundles.swapApi())).start());
+        options.add(
+                bundle(TestBundles.file("swap-api.jar", TestBundles.swapApi())).start());
         options.add(junitBundles());
         options.add(systemProperty("occams.itest.examples").value(examplesJar()));
         options.add(systemProperty("occams.itest.dir").value(System.getProperty("occams.itest.dir")));

@@ -74,7 +74,8 @@ final class Rpc {
 
     /** The service reference of the server made from {@code config}, waiting for it to listen. */
     ServiceReference<?> server(Configuration config) throws Exception {
-        String f = "(&(objectClass=" + SERVER_CLASS + ")(service.pid=" + config.getPid() + ")(occams.server.addresses=*))";
+        String f =
+                "(&(objectClass=" + SERVER_CLASS + ")(service.pid=" + config.getPid() + ")(occams.server.addresses=*))";
         awaitObject(f);
         // getAllServiceReferences: the class-space check of getServiceReferences would make Felix wire the
         // probe's DynamicImport-Package * to the server bundle, and a refresh of that bundle would restart the probe.
@@ -96,8 +97,12 @@ final class Rpc {
     static String diagnose(BundleContext context) {
         StringBuilder sb = new StringBuilder();
         for (org.osgi.framework.Bundle b : context.getBundles()) {
-            if (b.getState() != org.osgi.framework.Bundle.ACTIVE && b.getHeaders().get("Fragment-Host") == null) {
-                sb.append("\n  bundle ").append(b.getSymbolicName()).append(" state ").append(b.getState());
+            if (b.getState() != org.osgi.framework.Bundle.ACTIVE
+                    && b.getHeaders().get("Fragment-Host") == null) {
+                sb.append("\n  bundle ")
+                        .append(b.getSymbolicName())
+                        .append(" state ")
+                        .append(b.getState());
             }
         }
         ServiceReference<org.osgi.service.component.runtime.ServiceComponentRuntime> ref =
@@ -108,7 +113,8 @@ final class Rpc {
                 if (!d.name.startsWith("io.occams")) {
                     continue;
                 }
-                for (org.osgi.service.component.runtime.dto.ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(d)) {
+                for (org.osgi.service.component.runtime.dto.ComponentConfigurationDTO c :
+                        scr.getComponentConfigurationDTOs(d)) {
                     sb.append("\n  ").append(d.name).append(" state ").append(c.state);
                     if (c.failure != null) {
                         sb.append(": ").append(c.failure);
@@ -125,7 +131,8 @@ final class Rpc {
 
     /** A tracker of the {@code Caller} of client configuration {@code config}; open. */
     ServiceTracker<Caller, Caller> caller(Configuration config) throws InvalidSyntaxException {
-        Filter f = FrameworkUtil.createFilter("(&(objectClass=" + Caller.class.getName() + ")(service.pid=" + config.getPid() + "))");
+        Filter f = FrameworkUtil.createFilter(
+                "(&(objectClass=" + Caller.class.getName() + ")(service.pid=" + config.getPid() + "))");
         ServiceTracker<Caller, Caller> t = new ServiceTracker<>(context, f, null);
         t.open();
         return t;
@@ -133,8 +140,10 @@ final class Rpc {
 
     /** A client with the framework's codec (format 0) and error-codec registry. */
     RpcClient client() throws Exception {
-        return RpcClient.builder().codec(await(Codec.class, "(occams.codec.format=0)"))
-                .errors(await(ErrorCodecRegistry.class, null)).build();
+        return RpcClient.builder()
+                .codec(await(Codec.class, "(occams.codec.format=0)"))
+                .errors(await(ErrorCodecRegistry.class, null))
+                .build();
     }
 
     /** The {@code Caller} of {@code tracker}, waiting for it. */
@@ -142,8 +151,12 @@ final class Rpc {
         try {
             Caller c = tracker.waitForService(WAIT_MILLIS);
             if (c == null) {
-                throw new AssertionError("no Caller within " + WAIT_MILLIS + " ms" + diagnose(tracker.getClass() == null ? null
-                        : org.osgi.framework.FrameworkUtil.getBundle(Rpc.class).getBundleContext()));
+                throw new AssertionError("no Caller within " + WAIT_MILLIS + " ms"
+                        + diagnose(
+                                tracker.getClass() == null
+                                        ? null
+                                        : org.osgi.framework.FrameworkUtil.getBundle(Rpc.class)
+                                                .getBundleContext()));
             }
             return c;
         } catch (InterruptedException e) {

@@ -36,8 +36,7 @@ public final class TestBundles {
     public static final String QUOTA_BSN = "io.occams.rpc.itest.quota";
     private static final String API_PACKAGE = VersionService.class.getPackageName();
 
-    private TestBundles() {
-    }
+    private TestBundles() {}
 
     /** Classes of the probe-less packages to put into the test bundles: target/test-classes. */
     static Path classes() {
@@ -49,33 +48,52 @@ public final class TestBundles {
     }
 
     public static byte[] swapApi() {
-        return jar(Map.of(
-                "Bundle-SymbolicName", API_BSN,
-                "Bundle-Version", "1.0.0",
-                "Export-Package", API_PACKAGE + ";version=\"1.0.0\"",
-                "Import-Package", "io.occams.rpc.api;version=\"[0.1,1)\""),
-                Map.of(), VersionService.class, QuotaExceeded.class);
+        return jar(
+                Map.of(
+                        "Bundle-SymbolicName",
+                        API_BSN,
+                        "Bundle-Version",
+                        "1.0.0",
+                        "Export-Package",
+                        API_PACKAGE + ";version=\"1.0.0\"",
+                        "Import-Package",
+                        "io.occams.rpc.api;version=\"[0.1,1)\""),
+                Map.of(),
+                VersionService.class,
+                QuotaExceeded.class);
     }
 
     /** An implementation build answering {@code "<version>:<n>"}. */
     public static byte[] swapImpl(String version) {
         String xml = component("swap.impl", VersionServiceImpl.class.getName(), VersionService.class.getName());
-        return jar(Map.of(
-                "Bundle-SymbolicName", IMPL_BSN,
-                "Bundle-Version", "1.0.0",
-                "Import-Package", API_PACKAGE + ";version=\"[1.0,2)\"",
-                "Service-Component", "OSGI-INF/swap.impl.xml"),
-                Map.of("OSGI-INF/swap.impl.xml", xml, "version.txt", version), VersionServiceImpl.class);
+        return jar(
+                Map.of(
+                        "Bundle-SymbolicName",
+                        IMPL_BSN,
+                        "Bundle-Version",
+                        "1.0.0",
+                        "Import-Package",
+                        API_PACKAGE + ";version=\"[1.0,2)\"",
+                        "Service-Component",
+                        "OSGI-INF/swap.impl.xml"),
+                Map.of("OSGI-INF/swap.impl.xml", xml, "version.txt", version),
+                VersionServiceImpl.class);
     }
 
     public static byte[] quotaCodec() {
         String xml = component("quota.codec", QuotaErrorCodec.class.getName(), "io.occams.rpc.api.spi.ErrorCodec");
-        return jar(Map.of(
-                "Bundle-SymbolicName", QUOTA_BSN,
-                "Bundle-Version", "1.0.0",
-                "Import-Package", API_PACKAGE + ";version=\"[1.0,2)\",io.occams.rpc.api.spi;version=\"[0.1,1)\"",
-                "Service-Component", "OSGI-INF/quota.codec.xml"),
-                Map.of("OSGI-INF/quota.codec.xml", xml), QuotaErrorCodec.class);
+        return jar(
+                Map.of(
+                        "Bundle-SymbolicName",
+                        QUOTA_BSN,
+                        "Bundle-Version",
+                        "1.0.0",
+                        "Import-Package",
+                        API_PACKAGE + ";version=\"[1.0,2)\",io.occams.rpc.api.spi;version=\"[0.1,1)\"",
+                        "Service-Component",
+                        "OSGI-INF/quota.codec.xml"),
+                Map.of("OSGI-INF/quota.codec.xml", xml),
+                QuotaErrorCodec.class);
     }
 
     /** Writes {@code bytes} to {@code target/itest-bundles/<name>} and returns its file: URL (for provisioning). */
@@ -93,7 +111,8 @@ public final class TestBundles {
 
     private static String component(String name, String implementation, String service) {
         return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                + "<scr:component xmlns:scr=\"http://www.osgi.org/xmlns/scr/v1.3.0\" name=\"" + name + "\" immediate=\"true\">\n"
+                + "<scr:component xmlns:scr=\"http://www.osgi.org/xmlns/scr/v1.3.0\" name=\"" + name
+                + "\" immediate=\"true\">\n"
                 + "  <implementation class=\"" + implementation + "\"/>\n"
                 + "  <service><provide interface=\"" + service + "\"/></service>\n"
                 + "</scr:component>\n";

@@ -44,6 +44,7 @@ import org.osgi.util.tracker.ServiceTracker;
 public class TwoFrameworksOsgiIT {
     @Inject
     private BundleContext context;
+
     @Inject
     private ConfigurationAdmin cm;
 
@@ -73,7 +74,8 @@ public class TwoFrameworksOsgiIT {
             String address = awaitAddress(b);
 
             Rpc rpc = new Rpc(context, cm);
-            org.osgi.service.cm.Configuration client = rpc.configure(Rpc.CLIENT_PID, "addresses", address, "maxConnections", 2);
+            org.osgi.service.cm.Configuration client =
+                    rpc.configure(Rpc.CLIENT_PID, "addresses", address, "maxConnections", 2);
             try {
                 ServiceTracker<io.occams.rpc.stream.Caller, io.occams.rpc.stream.Caller> callers = rpc.caller(client);
                 SwapClient swap = rpc.client().proxy(SwapClient.class, HotSwapOsgiIT.tracking(callers));
@@ -83,7 +85,9 @@ public class TwoFrameworksOsgiIT {
                 assertTrue("load under way", load.awaitProgress(500, 20_000));
                 load.expect("remote2");
                 impl.update(new ByteArrayInputStream(TestBundles.swapImpl("remote2")));
-                assertTrue("replies from the updated bundle in the other framework (" + load + ")", load.awaitExpected(20, TimeUnit.SECONDS));
+                assertTrue(
+                        "replies from the updated bundle in the other framework (" + load + ")",
+                        load.awaitExpected(20, TimeUnit.SECONDS));
                 load.stop();
                 System.out.println("TWO FRAMEWORKS " + context.getBundle(0).getSymbolicName() + ": " + load);
                 assertEquals(load.toString(), 0, load.failed.get());
@@ -99,9 +103,12 @@ public class TwoFrameworksOsgiIT {
 
     /** A second framework of the kind running this test, with every bundle of target/itest/bundles started. */
     private Framework startServerFramework() throws Exception {
-        FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class, FrameworkFactory.class.getClassLoader()).iterator().next();
+        FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class, FrameworkFactory.class.getClassLoader())
+                .iterator()
+                .next();
         Map<String, String> props = new HashMap<>();
-        Path storage = Path.of(System.getProperty("occams.itest.dir")).resolveSibling("paxexam")
+        Path storage = Path.of(System.getProperty("occams.itest.dir"))
+                .resolveSibling("paxexam")
                 .resolve(OsgiSetup.runName() + "-server-framework");
         props.put(Constants.FRAMEWORK_STORAGE, storage.toString());
         props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
@@ -133,14 +140,21 @@ public class TwoFrameworksOsgiIT {
 
     /** Creates the server's factory configuration through the other framework's own Configuration Admin. */
     private static void configureServer(BundleContext b) throws Exception {
-        ServiceTracker<Object, Object> t = new ServiceTracker<>(b, FrameworkUtil.createFilter("(objectClass=org.osgi.service.cm.ConfigurationAdmin)"), null);
+        ServiceTracker<Object, Object> t = new ServiceTracker<>(
+                b, FrameworkUtil.createFilter("(objectClass=org.osgi.service.cm.ConfigurationAdmin)"), null);
         t.open(true);
         try {
             Object admin = t.waitForService(20_000);
             assertNotNull("Configuration Admin in the server framework", admin);
-            Class<?> adminType = t.getServiceReference().getBundle().loadClass("org.osgi.service.cm.ConfigurationAdmin");
-            Object config = adminType.getMethod("createFactoryConfiguration", String.class, String.class).invoke(admin, Rpc.SERVER_PID, "?");
-            Method update = adminType.getClassLoader().loadClass("org.osgi.service.cm.Configuration").getMethod("update", Dictionary.class);
+            Class<?> adminType =
+                    t.getServiceReference().getBundle().loadClass("org.osgi.service.cm.ConfigurationAdmin");
+            Object config = adminType
+                    .getMethod("createFactoryConfiguration", String.class, String.class)
+                    .invoke(admin, Rpc.SERVER_PID, "?");
+            Method update = adminType
+                    .getClassLoader()
+                    .loadClass("org.osgi.service.cm.Configuration")
+                    .getMethod("update", Dictionary.class);
             update.invoke(config, Rpc.dictionary("host", "127.0.0.1", "port", 0));
         } finally {
             t.close();
@@ -148,8 +162,10 @@ public class TwoFrameworksOsgiIT {
     }
 
     private static String awaitAddress(BundleContext b) throws Exception {
-        ServiceTracker<Object, Object> t = new ServiceTracker<>(b,
-                FrameworkUtil.createFilter("(&(objectClass=" + Rpc.SERVER_CLASS + ")(occams.server.addresses=*))"), null);
+        ServiceTracker<Object, Object> t = new ServiceTracker<>(
+                b,
+                FrameworkUtil.createFilter("(&(objectClass=" + Rpc.SERVER_CLASS + ")(occams.server.addresses=*))"),
+                null);
         t.open(true);
         try {
             assertNotNull("a listening server in the server framework", t.waitForService(20_000));

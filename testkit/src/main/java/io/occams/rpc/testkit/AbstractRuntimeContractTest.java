@@ -307,7 +307,8 @@ public abstract class AbstractRuntimeContractTest {
 
         byte[] big = bytes(1 << 20, 42);
         c.writeAndFlush(buf(c, big));
-        eventually().atMost(Duration.ofSeconds(30))
+        eventually()
+                .atMost(Duration.ofSeconds(30))
                 .untilAsserted(() -> assertThat(client.receivedCount()).isEqualTo(big.length));
         assertThat(client.received()).isEqualTo(big);
         assertThat(serverSide.next(WAIT).received()).isEqualTo(big);
@@ -340,7 +341,8 @@ public abstract class AbstractRuntimeContractTest {
         assertThat(client.events()).doesNotContain(RecordingHandler.Event.CLOSED);
 
         peer.shutdownOutput();
-        assertThat(client.inputShutdownLatch().await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        assertThat(client.inputShutdownLatch().await(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+                .isTrue();
         c.close();
         awaitClosed(client);
     }
@@ -358,7 +360,8 @@ public abstract class AbstractRuntimeContractTest {
         byte[] sent = bytes(100, 7);
         peer.write(sent);
         peer.shutdownOutput();
-        assertThat(client.inputShutdownLatch().await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        assertThat(client.inputShutdownLatch().await(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+                .isTrue();
         assertThat(client.received()).isEqualTo(sent);
         List<RecordingHandler.Event> events = client.events();
         assertThat(events.indexOf(RecordingHandler.Event.DATA))
@@ -412,7 +415,10 @@ public abstract class AbstractRuntimeContractTest {
         assertThat(peer.readToEofOrReset()).isEmpty();
         awaitClosed(client);
         assertThat(c.isOpen()).isFalse();
-        eventually().untilAsserted(() -> assertThat(queued.refCnt()).as("dropped buffer released").isZero());
+        eventually()
+                .untilAsserted(() -> assertThat(queued.refCnt())
+                        .as("dropped buffer released")
+                        .isZero());
     }
 
     @ParameterizedTest
@@ -433,7 +439,9 @@ public abstract class AbstractRuntimeContractTest {
             assertThat(server.received()).isEqualTo(expected.toByteArray());
             List<RecordingHandler.Event> events = server.events();
             assertThat(events).last().isEqualTo(RecordingHandler.Event.CLOSED);
-            assertThat(events).filteredOn(e -> e == RecordingHandler.Event.CLOSED).hasSize(1);
+            assertThat(events)
+                    .filteredOn(e -> e == RecordingHandler.Event.CLOSED)
+                    .hasSize(1);
 
             server.connection().close();
             server.connection().abort();
@@ -633,7 +641,8 @@ public abstract class AbstractRuntimeContractTest {
         });
         List<Boolean> changes = client.writabilityChanges();
         for (int i = 0; i < changes.size(); i++) {
-            assertThat(changes.get(i)).as("change %d of %s alternates, starting unwritable", i, changes)
+            assertThat(changes.get(i))
+                    .as("change %d of %s alternates, starting unwritable", i, changes)
                     .isEqualTo(i % 2 == 1);
         }
         c.close();
@@ -745,7 +754,8 @@ public abstract class AbstractRuntimeContractTest {
         awaitClosed(client);
         awaitClosed(server);
         assertThat(c.isOpen()).isFalse();
-        assertThatThrownBy(() -> RawPeer.connect(listener.localAddress()).close()).isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> RawPeer.connect(listener.localAddress()).close())
+                .isInstanceOf(IOException.class);
         runtime.close(); // idempotent
     }
 
@@ -753,7 +763,8 @@ public abstract class AbstractRuntimeContractTest {
 
     /** The runtime under test as a {@link RuntimeLifecycle}; these tests are skipped for a runtime without one. */
     private RuntimeLifecycle lifecycle() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(runtime instanceof RuntimeLifecycle, "the runtime has no RuntimeLifecycle");
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                runtime instanceof RuntimeLifecycle, "the runtime has no RuntimeLifecycle");
         return (RuntimeLifecycle) runtime;
     }
 
@@ -772,7 +783,8 @@ public abstract class AbstractRuntimeContractTest {
 
         lifecycle.shutdown();
         assertThat(lifecycle.isShutdown()).isTrue();
-        assertThat(lifecycle.awaitTermination(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        assertThat(lifecycle.awaitTermination(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+                .isTrue();
         assertThat(lifecycle.isTerminated()).isTrue();
         awaitClosed(client);
         assertThat(client.closeCause()).as("a graceful close").isNull();
@@ -802,7 +814,8 @@ public abstract class AbstractRuntimeContractTest {
 
         lifecycle.shutdownNow();
         assertThat(lifecycle.isShutdown()).isTrue();
-        assertThat(lifecycle.awaitTermination(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        assertThat(lifecycle.awaitTermination(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+                .isTrue();
         assertThat(lifecycle.isTerminated()).isTrue();
         awaitClosed(client);
         assertThat(c.isOpen()).isFalse();

@@ -23,7 +23,8 @@ public final class LeakCheck implements AfterAllCallback {
         ResourceLeakDetectorFactory.setResourceLeakDetectorFactory(new ResourceLeakDetectorFactory() {
             @Override
             @SuppressWarnings("deprecation")
-            public <T> ResourceLeakDetector<T> newResourceLeakDetector(Class<T> resource, int samplingInterval, long maxActive) {
+            public <T> ResourceLeakDetector<T> newResourceLeakDetector(
+                    Class<T> resource, int samplingInterval, long maxActive) {
                 return new ResourceLeakDetector<T>(resource, samplingInterval) {
                     @Override
                     protected void reportTracedLeak(String resourceType, String records) {

@@ -76,7 +76,9 @@ public final class LogCapture implements AutoCloseable {
 
     /** Lines of a stack trace ({@code "\tat ..."} and {@code "Caused by"}) captured so far. */
     public int stackTraceLines() {
-        return (int) lines().stream().filter(l -> l.startsWith("\tat ") || l.startsWith("Caused by: ")).count();
+        return (int) lines().stream()
+                .filter(l -> l.startsWith("\tat ") || l.startsWith("Caused by: "))
+                .count();
     }
 
     @Override

@@ -36,6 +36,7 @@ public final class ManualScheduler extends AbstractExecutorService implements Sc
     private final AtomicLong sequence = new AtomicLong();
     /** Starts far from 0 so that code which treats 0 as "unset" is not fooled. */
     private volatile long now = TimeUnit.DAYS.toNanos(1);
+
     private volatile boolean shutdown;
 
     /** The manual clock, in nanoseconds. */

@@ -24,8 +24,8 @@ public final class RawPeer implements AutoCloseable {
     /** Connects to {@code address} with a blocking channel. */
     public static RawPeer connect(RpcAddress address) throws IOException {
         SocketAddress sa = address.toSocketAddress();
-        SocketChannel ch = SocketChannel.open(address.isUnix()
-                ? java.net.StandardProtocolFamily.UNIX : java.net.StandardProtocolFamily.INET);
+        SocketChannel ch = SocketChannel.open(
+                address.isUnix() ? java.net.StandardProtocolFamily.UNIX : java.net.StandardProtocolFamily.INET);
         try {
             ch.connect(sa);
         } catch (IOException e) {

@@ -3,9 +3,9 @@ package io.occams.rpc.testkit;
 import io.occams.rpc.api.RpcAddress;
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.channels.ServerSocketChannel;
 
 /**
  * A plain blocking {@code java.nio} server socket, for tests in which the runtime is the client and

@@ -26,7 +26,14 @@ import java.util.function.BiConsumer;
  */
 public class RecordingHandler implements ConnectionHandler {
     /** One event, as recorded in {@link #events()}. */
-    public enum Event { DATA, READ_COMPLETE, INPUT_SHUTDOWN, WRITABLE, UNWRITABLE, CLOSED }
+    public enum Event {
+        DATA,
+        READ_COMPLETE,
+        INPUT_SHUTDOWN,
+        WRITABLE,
+        UNWRITABLE,
+        CLOSED
+    }
 
     private final Connection connection;
     private final boolean echo;
@@ -35,6 +42,7 @@ public class RecordingHandler implements ConnectionHandler {
 
     @GuardedBy("this")
     private final ByteArrayOutputStream received = new ByteArrayOutputStream();
+
     private final List<Event> events = new CopyOnWriteArrayList<>();
     private final List<Boolean> writabilityChanges = new CopyOnWriteArrayList<>();
     private final List<String> violations = new CopyOnWriteArrayList<>();

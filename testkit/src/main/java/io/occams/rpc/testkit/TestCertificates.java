@@ -58,8 +58,7 @@ public final class TestCertificates {
     @SuppressWarnings("MutablePublicArray") // test support: varargs callers pass it as is
     public static final String[] LOOPBACK = {"dns:localhost", "ip:127.0.0.1", "ip:::1"};
 
-    private TestCertificates() {
-    }
+    private TestCertificates() {}
 
     /** A new self-signed CA, valid from an hour ago for a day. */
     public static Ca newCa(String name) {
@@ -67,8 +66,13 @@ public final class TestCertificates {
         Instant now = Instant.now();
         X500Name subject = new X500Name("CN=" + name + ",O=occams-rpc tests");
         try {
-            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(subject, serial(), Date.from(now.minus(Duration.ofHours(1))),
-                    Date.from(now.plus(Duration.ofDays(1))), subject, kp.getPublic());
+            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
+                    subject,
+                    serial(),
+                    Date.from(now.minus(Duration.ofHours(1))),
+                    Date.from(now.plus(Duration.ofDays(1))),
+                    subject,
+                    kp.getPublic());
             JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
             b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
             b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
@@ -110,7 +114,8 @@ public final class TestCertificates {
 
     /** A private key as PEM PKCS#8 ({@code BEGIN PRIVATE KEY}): the JDK encodes private keys as PKCS#8. */
     static String pkcs8Pem(PrivateKey key) {
-        String b64 = java.util.Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(key.getEncoded());
+        String b64 = java.util.Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(key.getEncoded());
         return "-----BEGIN PRIVATE KEY-----\n" + b64 + "\n-----END PRIVATE KEY-----\n";
     }
 
@@ -164,26 +169,34 @@ public final class TestCertificates {
         public Issued issue(String cn, Instant from, Instant until, String... sans) {
             KeyPair kp = ecKeyPair();
             try {
-                X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(certificate, serial(), Date.from(from), Date.from(until),
-                        new X500Name("CN=" + cn + ",O=occams-rpc tests"), kp.getPublic());
+                X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
+                        certificate,
+                        serial(),
+                        Date.from(from),
+                        Date.from(until),
+                        new X500Name("CN=" + cn + ",O=occams-rpc tests"),
+                        kp.getPublic());
                 JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
                 b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-                b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyAgreement));
+                b.addExtension(
+                        Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyAgreement));
                 b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(certificate));
                 List<GeneralName> names = new ArrayList<>();
                 for (String san : sans.length == 0 ? LOOPBACK : sans) {
                     int colon = san.indexOf(':');
                     String type = san.substring(0, colon);
                     String value = san.substring(colon + 1);
-                    names.add(switch (type) {
-                        case "dns" -> new GeneralName(GeneralName.dNSName, value);
-                        case "ip" -> new GeneralName(GeneralName.iPAddress, value);
-                        case "uri" -> new GeneralName(GeneralName.uniformResourceIdentifier, value);
-                        case "email" -> new GeneralName(GeneralName.rfc822Name, value);
-                        default -> throw new IllegalArgumentException("unknown SAN type: " + san);
-                    });
+                    names.add(
+                            switch (type) {
+                                case "dns" -> new GeneralName(GeneralName.dNSName, value);
+                                case "ip" -> new GeneralName(GeneralName.iPAddress, value);
+                                case "uri" -> new GeneralName(GeneralName.uniformResourceIdentifier, value);
+                                case "email" -> new GeneralName(GeneralName.rfc822Name, value);
+                                default -> throw new IllegalArgumentException("unknown SAN type: " + san);
+                            });
                 }
-                b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(new GeneralName[0])));
+                b.addExtension(
+                        Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(new GeneralName[0])));
                 return new Issued(sign(b, keys.getPrivate()), certificate, kp.getPrivate());
             } catch (IllegalArgumentException e) {
                 throw e;

@@ -53,8 +53,11 @@ abstract class AbstractDeadlineTest extends RuntimePerTest {
                 return clock;
             }
         };
-        CompletableFuture<ClientStream> connecting = ClientStream.connect(manual, server.address(),
-                ClientConfig.builder().taskTimeout(Duration.ofSeconds(30)).build(), clock::nanoTime);
+        CompletableFuture<ClientStream> connecting = ClientStream.connect(
+                manual,
+                server.address(),
+                ClientConfig.builder().taskTimeout(Duration.ofSeconds(30)).build(),
+                clock::nanoTime);
         RawPeer peer = server.accept();
         closeAfter(peer);
         stream = connecting.join();
@@ -88,7 +91,9 @@ abstract class AbstractDeadlineTest extends RuntimePerTest {
         assertThat(f).as("within 100 ms of its deadline").isDone();
         assertThat(code(f)).isEqualTo(RpcCode.TIMEOUT);
         assertThat(stream.inFlight()).isZero();
-        assertThat(stream.isClosed()).as("a timeout fails the call, not the connection").isFalse();
+        assertThat(stream.isClosed())
+                .as("a timeout fails the call, not the connection")
+                .isFalse();
     }
 
     @Test
@@ -103,7 +108,9 @@ abstract class AbstractDeadlineTest extends RuntimePerTest {
         for (int second = 1; second <= n; second++) {
             clock.tick(Duration.ofSeconds(1).minus(LATE));
             int expectedDone = second - 1;
-            assertThat(calls.stream().filter(CompletableFuture::isDone).count()).as("done before second %d", second).isEqualTo(expectedDone);
+            assertThat(calls.stream().filter(CompletableFuture::isDone).count())
+                    .as("done before second %d", second)
+                    .isEqualTo(expectedDone);
             clock.tick(LATE);
             CompletableFuture<Reply> due = calls.get(n - second);
             assertThat(due).as("the %d s call at its deadline", second).isDone();
@@ -120,7 +127,9 @@ abstract class AbstractDeadlineTest extends RuntimePerTest {
         CompletableFuture<Reply> f = call(Duration.ofSeconds(2));
         clock.tick(Duration.ofSeconds(3));
         assertThat(f).isDone();
-        assertThat(clock.pending()).as("only the once-a-second sweep stays scheduled").isEqualTo(1);
+        assertThat(clock.pending())
+                .as("only the once-a-second sweep stays scheduled")
+                .isEqualTo(1);
     }
 
     /** A plain call, sent with send() so the test can set a timeout. */

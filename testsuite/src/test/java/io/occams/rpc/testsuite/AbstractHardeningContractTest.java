@@ -86,7 +86,8 @@ public abstract class AbstractHardeningContractTest extends RuntimePerTest {
         return 1 + (System.nanoTime() - startNanos) / TimeUnit.SECONDS.toNanos(RateLimitedLog.WINDOW_SECONDS);
     }
 
-    private static final Dispatch ECHO = call -> call.reply(call.msg().retain(), call.blob().retain());
+    private static final Dispatch ECHO =
+            call -> call.reply(call.msg().retain(), call.blob().retain());
 
     @ParameterizedTest
     @EnumSource(Transport.class)
@@ -110,7 +111,10 @@ public abstract class AbstractHardeningContractTest extends RuntimePerTest {
     @ParameterizedTest
     @EnumSource(Transport.class)
     void aClientThatStopsReadingIsClosedWithOneLineNotForAnIncompleteFrame(Transport t) throws Exception {
-        ServerConfig config = ServerConfig.builder().readTimeout(Duration.ofSeconds(1)).writeTimeout(Duration.ofSeconds(2)).build();
+        ServerConfig config = ServerConfig.builder()
+                .readTimeout(Duration.ofSeconds(1))
+                .writeTimeout(Duration.ofSeconds(2))
+                .build();
         StreamServer server = server(call -> call.reply(null, Unpooled.wrappedBuffer(BIG_REPLY)), config);
         RpcAddress a = server.listen(t.freshAddress(dir));
         try (LogCapture log = LogCapture.start()) {
@@ -142,8 +146,11 @@ public abstract class AbstractHardeningContractTest extends RuntimePerTest {
                 ECHO.dispatch(call);
             }
         };
-        RpcAddress a = server(dispatch, ServerConfig.builder().maxFrameBytes(limit).build()).listen(t.freshAddress(dir));
-        ClientStream c = ClientStream.connect(runtime, a, ClientConfig.defaults()).join();
+        RpcAddress a = server(
+                        dispatch, ServerConfig.builder().maxFrameBytes(limit).build())
+                .listen(t.freshAddress(dir));
+        ClientStream c =
+                ClientStream.connect(runtime, a, ClientConfig.defaults()).join();
         closeAfter(c::abort);
         try (LogCapture log = LogCapture.start()) {
             // Pipelined on one connection: small, too large, small.
@@ -167,11 +174,14 @@ public abstract class AbstractHardeningContractTest extends RuntimePerTest {
     void aRequestOverTheClientsMaxFrameBytesFailsThatCallAloneWithRpcEncode(Transport t) throws Exception {
         int limit = 64 * 1024;
         RpcAddress a = server(ECHO, ServerConfig.defaults()).listen(t.freshAddress(dir));
-        ClientStream c = ClientStream.connect(runtime, a, ClientConfig.builder().maxFrameBytes(limit).build()).join();
+        ClientStream c = ClientStream.connect(
+                        runtime, a, ClientConfig.builder().maxFrameBytes(limit).build())
+                .join();
         closeAfter(c::abort);
         CompletableFuture<Reply> tooLarge = c.call(1, null, Unpooled.wrappedBuffer(new byte[limit + 1]));
         assertThat(failure(tooLarge).code()).isEqualTo(RpcCode.ENCODE);
-        try (Reply r = c.call(1, Unpooled.wrappedBuffer(new byte[] {5}), null).get(WAIT.toSeconds(), TimeUnit.SECONDS)) {
+        try (Reply r =
+                c.call(1, Unpooled.wrappedBuffer(new byte[] {5}), null).get(WAIT.toSeconds(), TimeUnit.SECONDS)) {
             assertThat(r.msg().getByte(0)).isEqualTo((byte) 5);
         }
         assertThat(c.isClosed()).isFalse();
@@ -180,14 +190,16 @@ public abstract class AbstractHardeningContractTest extends RuntimePerTest {
     @ParameterizedTest
     @EnumSource(Transport.class)
     void connectionsOverMaxConnectionsAreClosedAtOnceAndLoggedOnce(Transport t) throws Exception {
-        StreamServer server = server(ECHO, ServerConfig.builder().maxConnections(2).build());
+        StreamServer server =
+                server(ECHO, ServerConfig.builder().maxConnections(2).build());
         RpcAddress a = server.listen(t.freshAddress(dir));
         assertRefusedOverTwo(server, a, "maxConnections is 2");
     }
 
     @Test
     void connectionsOverMaxConnectionsPerAddressAreClosedAtOnceAndLoggedOnce() throws Exception {
-        StreamServer server = server(ECHO, ServerConfig.builder().maxConnectionsPerAddress(2).build());
+        StreamServer server =
+                server(ECHO, ServerConfig.builder().maxConnectionsPerAddress(2).build());
         RpcAddress a = server.listen(Transport.TCP.freshAddress(dir));
         assertRefusedOverTwo(server, a, "maxConnectionsPerAddress is 2");
     }
@@ -202,7 +214,9 @@ public abstract class AbstractHardeningContractTest extends RuntimePerTest {
             for (int i = 0; i < 5; i++) {
                 try (RawPeer refused = RawPeer.connect(a)) {
                     refused.write(ping(1)); // may meet the close already
-                    assertThat(refused.readToEofOrReset()).as("a refused connection is closed unanswered").isEmpty();
+                    assertThat(refused.readToEofOrReset())
+                            .as("a refused connection is closed unanswered")
+                            .isEmpty();
                 } catch (java.io.IOException closedFirst) {
                     // the close came before the write: refused all the same
                 }
@@ -223,8 +237,12 @@ public abstract class AbstractHardeningContractTest extends RuntimePerTest {
     void aConnectionThatSendsNoFrameWithinFirstFrameTimeoutIsClosedWithOneLine(Transport t) throws Exception {
         // The sweep runs on a manual clock: the first-frame timeout passes when the test says so.
         ManualScheduler clock = new ManualScheduler();
-        StreamServer server = new StreamServer(runtime, ServerConfig.builder().firstFrameTimeout(Duration.ofSeconds(1)).build(),
-                ECHO, clock, clock::nanoTime);
+        StreamServer server = new StreamServer(
+                runtime,
+                ServerConfig.builder().firstFrameTimeout(Duration.ofSeconds(1)).build(),
+                ECHO,
+                clock,
+                clock::nanoTime);
         closeAfter(server::shutdownNow);
         RpcAddress a = server.listen(t.freshAddress(dir));
         try (LogCapture log = LogCapture.start()) {
@@ -249,8 +267,12 @@ public abstract class AbstractHardeningContractTest extends RuntimePerTest {
         // an empty buffer between reads. The read timeout is about one frame, not about that stream.
         // The sweep runs on a manual clock; each step, less than readTimeout, completes a frame.
         ManualScheduler clock = new ManualScheduler();
-        StreamServer server = new StreamServer(runtime, ServerConfig.builder().readTimeout(Duration.ofSeconds(1)).build(),
-                ECHO, clock, clock::nanoTime);
+        StreamServer server = new StreamServer(
+                runtime,
+                ServerConfig.builder().readTimeout(Duration.ofSeconds(1)).build(),
+                ECHO,
+                clock,
+                clock::nanoTime);
         closeAfter(server::shutdownNow);
         RpcAddress a = server.listen(t.freshAddress(dir));
         try (LogCapture log = LogCapture.start()) {
@@ -277,8 +299,12 @@ public abstract class AbstractHardeningContractTest extends RuntimePerTest {
     void aFrameLeftIncompleteLongerThanReadTimeoutClosesTheConnectionWithOneLine(Transport t) throws Exception {
         // The counterpart of the test above: frames completing do not switch the read timeout off.
         ManualScheduler clock = new ManualScheduler();
-        StreamServer server = new StreamServer(runtime, ServerConfig.builder().readTimeout(Duration.ofSeconds(1)).build(),
-                ECHO, clock, clock::nanoTime);
+        StreamServer server = new StreamServer(
+                runtime,
+                ServerConfig.builder().readTimeout(Duration.ofSeconds(1)).build(),
+                ECHO,
+                clock,
+                clock::nanoTime);
         closeAfter(server::shutdownNow);
         RpcAddress a = server.listen(t.freshAddress(dir));
         try (LogCapture log = LogCapture.start()) {
@@ -296,7 +322,8 @@ public abstract class AbstractHardeningContractTest extends RuntimePerTest {
                 return server.connectionCount() == 0;
             });
             assertThat(p.readToEofOrReset()).isEmpty();
-            assertThat(log.count("a frame stayed incomplete longer than readTimeout")).isBetween(1, (int) linesAllowed(start));
+            assertThat(log.count("a frame stayed incomplete longer than readTimeout"))
+                    .isBetween(1, (int) linesAllowed(start));
         }
     }
 

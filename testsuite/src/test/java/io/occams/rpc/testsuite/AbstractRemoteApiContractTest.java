@@ -175,14 +175,19 @@ public abstract class AbstractRemoteApiContractTest extends RuntimePerTest {
         RpcServer s = RpcServer.builder().runtime(runtime).build();
         closeAfter(s::shutdownNow);
         ServiceDispatcher d = s.dispatcher();
-        assertThat(d.registerAll(CalService.class)).as("CalService through ServiceLoader").hasSize(1);
-        assertThat(d.registerAll(EchoService.class)).as("EchoService through ServiceLoader").hasSize(1);
+        assertThat(d.registerAll(CalService.class))
+                .as("CalService through ServiceLoader")
+                .hasSize(1);
+        assertThat(d.registerAll(EchoService.class))
+                .as("EchoService through ServiceLoader")
+                .hasSize(1);
         s.listen(t.freshAddress(dir));
         return s;
     }
 
     private ClientStream stream(RpcAddress a) {
-        ClientStream c = ClientStream.connect(runtime, a, ClientConfig.defaults()).join();
+        ClientStream c =
+                ClientStream.connect(runtime, a, ClientConfig.defaults()).join();
         closeAfter(c::abort);
         return c;
     }
@@ -200,7 +205,8 @@ public abstract class AbstractRemoteApiContractTest extends RuntimePerTest {
             }
             case FAILOVER_POOL: {
                 RpcAddress b = server(t).addresses().get(0);
-                FailoverPool p = new FailoverPool(runtime, List.of(a, b), ClientConfig.defaults(), FailoverPool.Selection.ROUND_ROBIN, 2);
+                FailoverPool p = new FailoverPool(
+                        runtime, List.of(a, b), ClientConfig.defaults(), FailoverPool.Selection.ROUND_ROBIN, 2);
                 closeAfter(p::close);
                 return p;
             }
@@ -236,11 +242,14 @@ public abstract class AbstractRemoteApiContractTest extends RuntimePerTest {
         assertThat(cal.inc(41)).isEqualTo(42);
         assertThat(cal.add(10, 20)).isEqualTo(30);
         assertThat(cal.div(10, 2)).isEqualTo(5);
-        assertThatThrownBy(() -> cal.div(10, 0)).isExactlyInstanceOf(MessageException.class).hasMessage("divide by zero");
+        assertThatThrownBy(() -> cal.div(10, 0))
+                .isExactlyInstanceOf(MessageException.class)
+                .hasMessage("divide by zero");
         assertThat(echo.repeat("Hello, world!")).isEqualTo("Hello, world!");
         assertThat(echo.repeat("")).isEmpty();
         assertThat(echo.repeat("ünïcødé ✓")).isEqualTo("ünïcødé ✓");
-        assertThatThrownBy(() -> echo.ioError("x")).isExactlyInstanceOf(ErrnoException.class)
+        assertThatThrownBy(() -> echo.ioError("x"))
+                .isExactlyInstanceOf(ErrnoException.class)
                 .satisfies(e -> assertThat(((ErrnoException) e).errno()).isEqualTo(ErrnoException.EIO));
         // errors leave the caller usable
         assertThat(cal.inc(-1)).isZero();
@@ -257,7 +266,9 @@ public abstract class AbstractRemoteApiContractTest extends RuntimePerTest {
         assertThat(get(inc)).isEqualTo(42);
         assertThat(get(add)).isEqualTo(30);
         assertThat(get(div)).isEqualTo(5);
-        assertThat(failure(divByZero)).isExactlyInstanceOf(MessageException.class).hasMessage("divide by zero");
+        assertThat(failure(divByZero))
+                .isExactlyInstanceOf(MessageException.class)
+                .hasMessage("divide by zero");
     }
 
     private static byte[] pattern(int n, int salt) {
@@ -320,7 +331,9 @@ public abstract class AbstractRemoteApiContractTest extends RuntimePerTest {
         assertThat(cal.inc(41)).isEqualTo(42);
         assertThat(cal.add(10, 20)).isEqualTo(30);
         assertThat(cal.div(10, 2)).isEqualTo(5);
-        assertThatThrownBy(() -> cal.div(10, 0)).isExactlyInstanceOf(MessageException.class).hasMessage("divide by zero");
+        assertThatThrownBy(() -> cal.div(10, 0))
+                .isExactlyInstanceOf(MessageException.class)
+                .hasMessage("divide by zero");
     }
 
     @ParameterizedTest(name = "{0} via {1}")
@@ -363,17 +376,21 @@ public abstract class AbstractRemoteApiContractTest extends RuntimePerTest {
 
     @ParameterizedTest(name = "{0} via {1}")
     @MethodSource("transportsAndCallers")
-    void anUnknownServiceOrMethodReachesTheCallerAsAnRpcExceptionAndTheCallerStaysUsable(Transport t, Via via) throws Exception {
+    void anUnknownServiceOrMethodReachesTheCallerAsAnRpcExceptionAndTheCallerStaysUsable(Transport t, Via via)
+            throws Exception {
         Caller caller = caller(via, t);
         NoSuchService missing = client.proxy(NoSuchService.class, caller);
         CalServiceWithMul cal = client.proxy(CalServiceWithMul.class, caller);
         AsyncCalServiceWithMul async = client.proxy(AsyncCalServiceWithMul.class, caller);
-        assertThatThrownBy(() -> missing.inc(1)).isInstanceOfSatisfying(RpcException.class,
-                e -> assertThat(e.code()).isEqualTo(RpcCode.SERVICE_NOT_FOUND));
-        assertThatThrownBy(() -> cal.mul(6, 7)).isInstanceOfSatisfying(RpcException.class,
-                e -> assertThat(e.code()).isEqualTo(RpcCode.METHOD_NOT_FOUND));
-        assertThat(failure(async.mul(6, 7))).isInstanceOfSatisfying(RpcException.class,
-                e -> assertThat(e.code()).isEqualTo(RpcCode.METHOD_NOT_FOUND));
+        assertThatThrownBy(() -> missing.inc(1))
+                .isInstanceOfSatisfying(
+                        RpcException.class, e -> assertThat(e.code()).isEqualTo(RpcCode.SERVICE_NOT_FOUND));
+        assertThatThrownBy(() -> cal.mul(6, 7))
+                .isInstanceOfSatisfying(
+                        RpcException.class, e -> assertThat(e.code()).isEqualTo(RpcCode.METHOD_NOT_FOUND));
+        assertThat(failure(async.mul(6, 7)))
+                .isInstanceOfSatisfying(
+                        RpcException.class, e -> assertThat(e.code()).isEqualTo(RpcCode.METHOD_NOT_FOUND));
         assertThat(cal.inc(41)).isEqualTo(42);
     }
 
@@ -404,8 +421,12 @@ public abstract class AbstractRemoteApiContractTest extends RuntimePerTest {
     void whenOneOfTwoServersStopsTheFailoverPoolCarriesOnWithTheOther(Transport t) throws Exception {
         RpcServer first = server(t);
         RpcServer second = server(t);
-        FailoverPool pool = new FailoverPool(runtime, List.of(first.addresses().get(0), second.addresses().get(0)),
-                ClientConfig.defaults(), FailoverPool.Selection.ROUND_ROBIN, 2);
+        FailoverPool pool = new FailoverPool(
+                runtime,
+                List.of(first.addresses().get(0), second.addresses().get(0)),
+                ClientConfig.defaults(),
+                FailoverPool.Selection.ROUND_ROBIN,
+                2);
         closeAfter(pool::close);
         CalService cal = client.proxy(CalService.class, pool);
         for (int i = 0; i < 10; i++) {

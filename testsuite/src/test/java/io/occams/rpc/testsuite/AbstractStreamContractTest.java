@@ -105,7 +105,8 @@ public abstract class AbstractStreamContractTest extends RuntimePerTest {
                 return clock;
             }
         };
-        ClientStream c = ClientStream.connect(manual, a, clientConfig(config), clock::nanoTime).join();
+        ClientStream c = ClientStream.connect(manual, a, clientConfig(config), clock::nanoTime)
+                .join();
         closeAfter(c::abort);
         return c;
     }
@@ -174,11 +175,17 @@ public abstract class AbstractStreamContractTest extends RuntimePerTest {
             assertThat(r.msg().getLongLE(r.msg().readerIndex())).isEqualTo(1);
         }
         assertThat(firstChecked.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
-        assertThat(refused).as("a second answer and a getter after the answer throw").hasSize(2);
+        assertThat(refused)
+                .as("a second answer and a getter after the answer throw")
+                .hasSize(2);
         try (Reply r = get(c.call(7, Unpooled.buffer(8).writeLongLE(2), null))) {
-            assertThat(r.msg().getLongLE(r.msg().readerIndex())).as("the stale answer went nowhere").isEqualTo(2);
+            assertThat(r.msg().getLongLE(r.msg().readerIndex()))
+                    .as("the stale answer went nowhere")
+                    .isEqualTo(2);
         }
-        assertThat(seen.get(1)).as("the answered call object serves the next request").isSameAs(seen.get(0));
+        assertThat(seen.get(1))
+                .as("the answered call object serves the next request")
+                .isSameAs(seen.get(0));
     }
 
     // S2
@@ -203,7 +210,10 @@ public abstract class AbstractStreamContractTest extends RuntimePerTest {
         svc.openGate = gate;
         // The client's timers run on a manual clock: the timeout passes when the test says so.
         ManualScheduler clock = new ManualScheduler();
-        ClientStream c = connect(serve(t, svc), ClientConfig.builder().taskTimeout(Duration.ofSeconds(1)).build(), clock);
+        ClientStream c = connect(
+                serve(t, svc),
+                ClientConfig.builder().taskTimeout(Duration.ofSeconds(1)).build(),
+                clock);
         try {
             CompletableFuture<Reply> slow = c.call(FileService.OPEN, FileService.openMsg("/slow"), null);
             clock.tick(Duration.ofSeconds(2));
@@ -225,7 +235,8 @@ public abstract class AbstractStreamContractTest extends RuntimePerTest {
         RpcException e = failure(c.call(FileService.OPEN, FileService.openMsg("/denied"), null));
         assertThat(e.code()).isNull();
         assertThat(e.errno()).isEqualTo(13);
-        try (Reply r = get(c.call(FileService.WRITE, FileService.ioMsg(1, 0, 3), Unpooled.wrappedBuffer(new byte[] {1, 2, 3})))) {
+        try (Reply r = get(
+                c.call(FileService.WRITE, FileService.ioMsg(1, 0, 3), Unpooled.wrappedBuffer(new byte[] {1, 2, 3})))) {
             assertThat(FileService.IO_RESP.decode(r.msg()).ret_size()).isEqualTo(3);
         }
     }
@@ -254,33 +265,35 @@ public abstract class AbstractStreamContractTest extends RuntimePerTest {
     /** Sends without flushing; the future completes with the outcome. */
     private static CompletableFuture<Void> send(ClientStream c, int action, ByteBuf msg) {
         CompletableFuture<Void> f = new CompletableFuture<>();
-        c.send(new ClientTask(action) {
-            @Override
-            public void encodeMsg(ByteBuf out) {
-                out.writeBytes(msg);
-                msg.release();
-            }
+        c.send(
+                new ClientTask(action) {
+                    @Override
+                    public void encodeMsg(ByteBuf out) {
+                        out.writeBytes(msg);
+                        msg.release();
+                    }
 
-            @Override
-            public void onReply(ByteBuf m, ByteBuf b) {
-                f.complete(null);
-            }
+                    @Override
+                    public void onReply(ByteBuf m, ByteBuf b) {
+                        f.complete(null);
+                    }
 
-            @Override
-            public void onErrno(int errno) {
-                f.completeExceptionally(RpcException.unmappedErrno(errno));
-            }
+                    @Override
+                    public void onErrno(int errno) {
+                        f.completeExceptionally(RpcException.unmappedErrno(errno));
+                    }
 
-            @Override
-            public void onErrorString(ByteBuf text) {
-                f.completeExceptionally(RpcException.unmappedString(ByteBufUtil.getBytes(text)));
-            }
+                    @Override
+                    public void onErrorString(ByteBuf text) {
+                        f.completeExceptionally(RpcException.unmappedString(ByteBufUtil.getBytes(text)));
+                    }
 
-            @Override
-            public void onFailure(RpcException e) {
-                f.completeExceptionally(e);
-            }
-        }, false);
+                    @Override
+                    public void onFailure(RpcException e) {
+                        f.completeExceptionally(e);
+                    }
+                },
+                false);
         return f;
     }
 
@@ -325,7 +338,10 @@ public abstract class AbstractStreamContractTest extends RuntimePerTest {
         try {
             for (int i = 0; i < n; i++) {
                 int length = i % 10 == 9 ? 300 : 8; // small ones are copied, large ones sliced
-                ByteBuf m = Unpooled.buffer(length).writeByte(i % 3 == 0 ? 1 : 0).writeZero(length - 5).writeInt(i);
+                ByteBuf m = Unpooled.buffer(length)
+                        .writeByte(i % 3 == 0 ? 1 : 0)
+                        .writeZero(length - 5)
+                        .writeInt(i);
                 try (Reply r = get(c.call(7, m, null))) {
                     assertThat(r.msg().readableBytes()).isEqualTo(length);
                     assertThat(r.msg().getInt(r.msg().writerIndex() - 4)).isEqualTo(i);
@@ -356,36 +372,38 @@ public abstract class AbstractStreamContractTest extends RuntimePerTest {
                 int length = i % 10 == 9 ? 300 : 8; // small ones are copied, large ones sliced
                 CompletableFuture<Void> f = new CompletableFuture<>();
                 done.add(f);
-                c.send(new ClientTask(7) {
-                    @Override
-                    public void encodeMsg(ByteBuf out) {
-                        out.writeZero(length - 4).writeInt(id);
-                    }
+                c.send(
+                        new ClientTask(7) {
+                            @Override
+                            public void encodeMsg(ByteBuf out) {
+                                out.writeZero(length - 4).writeInt(id);
+                            }
 
-                    @Override
-                    public void onReply(ByteBuf m, ByteBuf b) {
-                        seen.add(m.getInt(m.writerIndex() - 4));
-                        if (id % 3 == 0) {
-                            kept.add(m.retain());
-                        }
-                        f.complete(null);
-                    }
+                            @Override
+                            public void onReply(ByteBuf m, ByteBuf b) {
+                                seen.add(m.getInt(m.writerIndex() - 4));
+                                if (id % 3 == 0) {
+                                    kept.add(m.retain());
+                                }
+                                f.complete(null);
+                            }
 
-                    @Override
-                    public void onErrno(int errno) {
-                        f.completeExceptionally(RpcException.unmappedErrno(errno));
-                    }
+                            @Override
+                            public void onErrno(int errno) {
+                                f.completeExceptionally(RpcException.unmappedErrno(errno));
+                            }
 
-                    @Override
-                    public void onErrorString(ByteBuf text) {
-                        f.completeExceptionally(RpcException.unmappedString(ByteBufUtil.getBytes(text)));
-                    }
+                            @Override
+                            public void onErrorString(ByteBuf text) {
+                                f.completeExceptionally(RpcException.unmappedString(ByteBufUtil.getBytes(text)));
+                            }
 
-                    @Override
-                    public void onFailure(RpcException e) {
-                        f.completeExceptionally(e);
-                    }
-                }, i == n - 1); // pipelined: replies arrive in bursts, read by one reader
+                            @Override
+                            public void onFailure(RpcException e) {
+                                f.completeExceptionally(e);
+                            }
+                        },
+                        i == n - 1); // pipelined: replies arrive in bursts, read by one reader
             }
             CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(WAIT.toSeconds(), TimeUnit.SECONDS);
             List<Integer> ids = new ArrayList<>();
@@ -396,7 +414,9 @@ public abstract class AbstractStreamContractTest extends RuntimePerTest {
             assertThat(kept).hasSize(n / 3);
             for (int k = 0; k < kept.size(); k++) {
                 ByteBuf m = kept.get(k);
-                assertThat(m.getInt(m.writerIndex() - 4)).as("kept reply msg %d", k).isEqualTo(k * 3);
+                assertThat(m.getInt(m.writerIndex() - 4))
+                        .as("kept reply msg %d", k)
+                        .isEqualTo(k * 3);
             }
         } finally {
             kept.forEach(ByteBuf::release);
@@ -419,7 +439,8 @@ public abstract class AbstractStreamContractTest extends RuntimePerTest {
                 call.reply(null, null);
             });
         };
-        ClientStream c = connect(serve(t, held), ClientConfig.builder().thresholds(8).build());
+        ClientStream c =
+                connect(serve(t, held), ClientConfig.builder().thresholds(8).build());
         List<CompletableFuture<Void>> f = new ArrayList<>();
         CompletableFuture<Void> sender = CompletableFuture.runAsync(() -> {
             for (int i = 0; i < 20; i++) {
@@ -441,7 +462,8 @@ public abstract class AbstractStreamContractTest extends RuntimePerTest {
     void goldenRequestBytesGetTheGoldenReplyBytes(Transport t) throws Exception {
         assumeTrue(plaintext(), "raw frames need a plaintext socket");
         Dispatch calc = call -> {
-            if ("Calc.add".equals(call.stringAction()) && ByteBufUtil.hexDump(call.msg()).equals("920a14")) {
+            if ("Calc.add".equals(call.stringAction())
+                    && ByteBufUtil.hexDump(call.msg()).equals("920a14")) {
                 call.reply(Unpooled.wrappedBuffer(new byte[] {0x1e}), null);
             } else {
                 call.replyError(RpcCode.DECODE);
@@ -449,13 +471,18 @@ public abstract class AbstractStreamContractTest extends RuntimePerTest {
         };
         RpcAddress a = serve(t, calc);
         try (RawPeer peer = RawPeer.connect(a)) {
-            peer.write(hex("25 4d 01 00 00 00 00 00 01 00 00 00 00 00 00 00 07 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00"));
-            assertThat(peer.readExactly(20)).isEqualTo(hex("25 4d 01 00 00 00 00 00 01 00 00 00 00 00 00 00 00 00 00 00"));
-            peer.write(hex("25 4d 01 00 08 00 00 80 02 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 03 00 00 00 00 00 00 00"
-                    + " 43 61 6c 63 2e 61 64 64 92 0a 14"));
-            assertThat(peer.readExactly(21)).isEqualTo(hex("25 4d 01 00 01 00 00 00 02 00 00 00 00 00 00 00 00 00 00 00 1e"));
+            peer.write(hex(
+                    "25 4d 01 00 00 00 00 00 01 00 00 00 00 00 00 00 07 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00"));
+            assertThat(peer.readExactly(20))
+                    .isEqualTo(hex("25 4d 01 00 00 00 00 00 01 00 00 00 00 00 00 00 00 00 00 00"));
+            peer.write(hex(
+                    "25 4d 01 00 08 00 00 80 02 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 03 00 00 00 00 00 00 00"
+                            + " 43 61 6c 63 2e 61 64 64 92 0a 14"));
+            assertThat(peer.readExactly(21))
+                    .isEqualTo(hex("25 4d 01 00 01 00 00 00 02 00 00 00 00 00 00 00 00 00 00 00 1e"));
             // an unknown numeric action: rpc_decode, and the connection stays open
-            peer.write(hex("25 4d 01 00 63 00 00 00 03 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00"));
+            peer.write(hex(
+                    "25 4d 01 00 63 00 00 00 03 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00"));
             byte[] err = peer.readExactly(20 + 10);
             assertThat(new String(err, 20, 10)).isEqualTo("rpc_decode");
             assertThat(err[3]).isEqualTo((byte) 2);
@@ -501,7 +528,9 @@ public abstract class AbstractStreamContractTest extends RuntimePerTest {
             peer.write(ByteBufUtil.getBytes(open));
             open.release();
             await().atMost(WAIT).until(() -> svc.calls.get() == 1);
-            peer.write(hex("25 4d 09 00 01 00 00 00 02 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00")); // bad version
+            peer.write(
+                    hex(
+                            "25 4d 09 00 01 00 00 00 02 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00")); // bad version
             gate.countDown();
             byte[] answer = peer.readToEofOrReset();
             assertThat(answer).hasSize(20);
@@ -532,8 +561,10 @@ public abstract class AbstractStreamContractTest extends RuntimePerTest {
         }
         assertThat(server.awaitTermination(WAIT)).isTrue();
         get(c.closeFuture());
-        assertThatThrownBy(() -> ClientStream.connect(runtime, a, clientConfig(ClientConfig.defaults())).join())
-                .isInstanceOf(CompletionException.class).hasCauseInstanceOf(RpcException.class);
+        assertThatThrownBy(() -> ClientStream.connect(runtime, a, clientConfig(ClientConfig.defaults()))
+                        .join())
+                .isInstanceOf(CompletionException.class)
+                .hasCauseInstanceOf(RpcException.class);
     }
 
     @ParameterizedTest
@@ -559,7 +590,9 @@ public abstract class AbstractStreamContractTest extends RuntimePerTest {
         gate.countDown();
         assertThat(completions.get()).isEqualTo(25);
         assertThat(c.isClosed()).isTrue();
-        assertThat(failure(c.call(FileService.OPEN, FileService.openMsg("/after"), null)).code()).isEqualTo(RpcCode.IO);
+        assertThat(failure(c.call(FileService.OPEN, FileService.openMsg("/after"), null))
+                        .code())
+                .isEqualTo(RpcCode.IO);
     }
 
     @ParameterizedTest
@@ -567,8 +600,14 @@ public abstract class AbstractStreamContractTest extends RuntimePerTest {
     void anIdleConnectionIsClosedByTheServer(Transport t) throws Exception {
         // The server's sweep runs on a manual clock: the idle timeout passes when the test says so.
         ManualScheduler clock = new ManualScheduler();
-        StreamServer server = new StreamServer(runtime, serverConfig(ServerConfig.builder().idleTimeout(Duration.ofSeconds(1)).build()),
-                new FileService(), clock, clock::nanoTime);
+        StreamServer server = new StreamServer(
+                runtime,
+                serverConfig(ServerConfig.builder()
+                        .idleTimeout(Duration.ofSeconds(1))
+                        .build()),
+                new FileService(),
+                clock,
+                clock::nanoTime);
         closeAfter(server::shutdownNow);
         ClientStream c = connect(server.listen(t.freshAddress(dir)));
         get(c.ping());
@@ -583,7 +622,8 @@ public abstract class AbstractStreamContractTest extends RuntimePerTest {
         ClientStream c = connect(serve(t, new FileService()));
         byte[] blob = new byte[3 << 20];
         new Random(7).nextBytes(blob);
-        get(c.call(FileService.WRITE, FileService.ioMsg(1, 0, blob.length), Unpooled.wrappedBuffer(blob))).close();
+        get(c.call(FileService.WRITE, FileService.ioMsg(1, 0, blob.length), Unpooled.wrappedBuffer(blob)))
+                .close();
         try (Reply r = get(c.call(FileService.READ, FileService.ioMsg(1, 0, blob.length), null))) {
             assertThat(ByteBufUtil.getBytes(r.blob())).isEqualTo(blob);
         }

@@ -98,7 +98,8 @@ public abstract class AbstractSyncMethodContractTest extends RuntimePerTest {
 
     private ClientStream stream(RpcAddress a) {
         // A window above the flood, so that the client pipelines every call at once.
-        ClientConfig config = ClientConfig.builder().thresholds(2 * FLOOD).taskTimeout(WAIT).build();
+        ClientConfig config =
+                ClientConfig.builder().thresholds(2 * FLOOD).taskTimeout(WAIT).build();
         ClientStream c = ClientStream.connect(runtime, a, config).join();
         closeAfter(c::abort);
         return c;
@@ -113,7 +114,8 @@ public abstract class AbstractSyncMethodContractTest extends RuntimePerTest {
         RpcServer s = server(ServerConfig.defaults());
         assertThat(s.dispatcher().registerAll(CalService.class)).hasSize(1);
         // The async view of the same wire service: the client does not wait between calls.
-        AsyncCalService cal = client.proxy(AsyncCalService.class, stream(s.addresses().get(0)));
+        AsyncCalService cal =
+                client.proxy(AsyncCalService.class, stream(s.addresses().get(0)));
         List<CompletableFuture<Long>> calls = new ArrayList<>();
         for (int i = 0; i < FLOOD; i++) {
             calls.add(i % 2 == 0 ? cal.inc(i) : cal.add(i, 1000));
@@ -138,7 +140,9 @@ public abstract class AbstractSyncMethodContractTest extends RuntimePerTest {
             slow.add(flood.hold(i, "").whenComplete((v, e) -> completed.add("slow")));
         }
         // Every blocked call runs at once: none waits for another to finish (no pool to queue behind).
-        assertThat(impl.allEntered.await(WAIT.toSeconds(), TimeUnit.SECONDS)).as("all %d calls running", FLOOD).isTrue();
+        assertThat(impl.allEntered.await(WAIT.toSeconds(), TimeUnit.SECONDS))
+                .as("all %d calls running", FLOOD)
+                .isTrue();
 
         List<CompletableFuture<Long>> fast = new ArrayList<>();
         for (int i = 0; i < FAST; i++) {
@@ -157,17 +161,23 @@ public abstract class AbstractSyncMethodContractTest extends RuntimePerTest {
         }
         List<String> order = new ArrayList<>(completed);
         assertThat(order).hasSize(FAST + FLOOD);
-        assertThat(order.subList(0, FAST)).as("the fast calls completed before any slow one").containsOnly("fast");
+        assertThat(order.subList(0, FAST))
+                .as("the fast calls completed before any slow one")
+                .containsOnly("fast");
     }
 
     @Test
     void pastBothLimitsTheServerStopsReadingAndStillAnswersEveryCall() throws Exception {
         int perConnection = 64;
-        RpcServer s = server(ServerConfig.builder().maxCallsPerConnection(perConnection).maxCallsPerServer(96).build());
+        RpcServer s = server(ServerConfig.builder()
+                .maxCallsPerConnection(perConnection)
+                .maxCallsPerServer(96)
+                .build());
         GateImpl impl = new GateImpl(1);
         s.register(Gate.class, impl);
         RpcAddress a = s.addresses().get(0);
-        List<AsyncGate> conns = List.of(client.proxy(AsyncGate.class, stream(a)), client.proxy(AsyncGate.class, stream(a)));
+        List<AsyncGate> conns =
+                List.of(client.proxy(AsyncGate.class, stream(a)), client.proxy(AsyncGate.class, stream(a)));
         // 1 KiB per call: a read then holds a few dozen calls, so reading stops long before the flood is in.
         String pad = "x".repeat(1024);
         List<CompletableFuture<Long>> slow = new ArrayList<>();

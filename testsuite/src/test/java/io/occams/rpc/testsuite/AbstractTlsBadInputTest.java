@@ -36,6 +36,7 @@ abstract class AbstractTlsBadInputTest extends RuntimePerTest {
 
     @TempDir
     static Path certs;
+
     static TestCertificates.Pki pki;
     static TestCertificates.Issued strangerClient;
     static TestCertificates.Issued strangerServer;
@@ -63,15 +64,19 @@ abstract class AbstractTlsBadInputTest extends RuntimePerTest {
     }
 
     private ClientStream connect(RpcAddress a, TlsConfig tls) {
-        ClientStream c = ClientStream.connect(runtime, a, ClientConfig.builder().tls(tls).build()).join();
+        ClientStream c = ClientStream.connect(
+                        runtime, a, ClientConfig.builder().tls(tls).build())
+                .join();
         closeAfter(c::abort);
         return c;
     }
 
     /** A good client still gets its calls answered. */
     private void serverCarriesOn(RpcAddress a, TlsConfig tls) throws Exception {
-        connect(a, tls).call(FileService.OPEN, FileService.openMsg("/still-there"), null)
-                .get(WAIT.toSeconds(), TimeUnit.SECONDS).close();
+        connect(a, tls)
+                .call(FileService.OPEN, FileService.openMsg("/still-there"), null)
+                .get(WAIT.toSeconds(), TimeUnit.SECONDS)
+                .close();
     }
 
     /** Connecting fails, or (TLS 1.3: the server checks the client's certificate after the client finished) the first call does. */
@@ -81,7 +86,9 @@ abstract class AbstractTlsBadInputTest extends RuntimePerTest {
             ClientStream c = connect(a, tls);
             c.ping().get(WAIT.toSeconds(), TimeUnit.SECONDS);
         } catch (Exception e) {
-            t = e instanceof CompletionException || e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
+            t = e instanceof CompletionException || e instanceof java.util.concurrent.ExecutionException
+                    ? e.getCause()
+                    : e;
         }
         assertThat(t).as("the connection should have been refused").isInstanceOf(RpcException.class);
         return t;
@@ -90,9 +97,11 @@ abstract class AbstractTlsBadInputTest extends RuntimePerTest {
     @Test
     void aPlaintextClientOnATlsPortIsClosedAndTheServerCarriesOn() throws Exception {
         RpcAddress a = serveMutualTls();
-        ClientStream plain = ClientStream.connect(runtime, a, ClientConfig.defaults()).join();
+        ClientStream plain =
+                ClientStream.connect(runtime, a, ClientConfig.defaults()).join();
         closeAfter(plain::abort);
-        assertThatThrownBy(() -> plain.call(FileService.OPEN, FileService.openMsg("/x"), null).get(WAIT.toSeconds(), TimeUnit.SECONDS))
+        assertThatThrownBy(() -> plain.call(FileService.OPEN, FileService.openMsg("/x"), null)
+                        .get(WAIT.toSeconds(), TimeUnit.SECONDS))
                 .hasCauseInstanceOf(RpcException.class);
         plain.closeFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS);
         serverCarriesOn(a, pki.clientTls(true).build());
@@ -101,11 +110,19 @@ abstract class AbstractTlsBadInputTest extends RuntimePerTest {
     @Test
     void aTlsClientOnAPlaintextPortFailsToConnectAndTheServerCarriesOn() throws Exception {
         RpcAddress a = serve(ServerConfig.defaults());
-        assertThatThrownBy(() -> connect(a, pki.clientTls(false).handshakeTimeout(Duration.ofSeconds(3)).build()))
-                .hasCauseInstanceOf(RpcException.class).hasMessageContaining("TLS handshake");
-        ClientStream plain = ClientStream.connect(runtime, a, ClientConfig.defaults()).join();
+        assertThatThrownBy(() -> connect(
+                        a,
+                        pki.clientTls(false)
+                                .handshakeTimeout(Duration.ofSeconds(3))
+                                .build()))
+                .hasCauseInstanceOf(RpcException.class)
+                .hasMessageContaining("TLS handshake");
+        ClientStream plain =
+                ClientStream.connect(runtime, a, ClientConfig.defaults()).join();
         closeAfter(plain::abort);
-        plain.call(FileService.OPEN, FileService.openMsg("/plain"), null).get(WAIT.toSeconds(), TimeUnit.SECONDS).close();
+        plain.call(FileService.OPEN, FileService.openMsg("/plain"), null)
+                .get(WAIT.toSeconds(), TimeUnit.SECONDS)
+                .close();
     }
 
     @Test
@@ -117,9 +134,11 @@ abstract class AbstractTlsBadInputTest extends RuntimePerTest {
 
     @Test
     void aServerCertificateFromAnUnknownCaIsRefusedByTheClient() throws Exception {
-        RpcAddress a = serve(ServerConfig.builder().tls(strangerServer.tls(null).build()).build());
+        RpcAddress a = serve(
+                ServerConfig.builder().tls(strangerServer.tls(null).build()).build());
         assertThatThrownBy(() -> connect(a, pki.clientTls(false).build()))
-                .hasCauseInstanceOf(RpcException.class).hasMessageContaining("certificate from an unknown CA");
+                .hasCauseInstanceOf(RpcException.class)
+                .hasMessageContaining("certificate from an unknown CA");
     }
 
     @Test
@@ -131,7 +150,10 @@ abstract class AbstractTlsBadInputTest extends RuntimePerTest {
 
     @Test
     void aHandshakeThatNeverFinishesIsClosedAtTheHandshakeTimeout() throws Exception {
-        TlsConfig tls = pki.server().tls(pki.caPem()).handshakeTimeout(Duration.ofSeconds(2)).build();
+        TlsConfig tls = pki.server()
+                .tls(pki.caPem())
+                .handshakeTimeout(Duration.ofSeconds(2))
+                .build();
         RpcAddress a = serve(ServerConfig.builder().tls(tls).build());
         try (Socket silent = new Socket()) {
             silent.connect(new InetSocketAddress(a.host(), a.port()));
@@ -148,15 +170,21 @@ abstract class AbstractTlsBadInputTest extends RuntimePerTest {
         // The server's handshake timeout applies to this handshake too: on a machine with a load average
         // of 35-60 one took longer than 300 ms, so the timeout is 2 s and the check is that some handshake
         // succeeds in time (each attempt bounded, the whole bounded by a minute).
-        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> connect(a, pki.clientTls(true).build())
-                .call(FileService.OPEN, FileService.openMsg("/still-there"), null).get(10, TimeUnit.SECONDS).close());
+        await().atMost(Duration.ofSeconds(60))
+                .ignoreExceptions()
+                .untilAsserted(() -> connect(a, pki.clientTls(true).build())
+                        .call(FileService.OPEN, FileService.openMsg("/still-there"), null)
+                        .get(10, TimeUnit.SECONDS)
+                        .close());
     }
 
     @Test
     void hostnameVerificationRefusesACertificateForAnotherNameUnlessThatNameIsExpected() throws Exception {
-        RpcAddress a = serve(ServerConfig.builder().tls(otherNameServer.tls(null).build()).build());
+        RpcAddress a = serve(
+                ServerConfig.builder().tls(otherNameServer.tls(null).build()).build());
         assertThatThrownBy(() -> connect(a, pki.clientTls(false).build()))
-                .hasCauseInstanceOf(RpcException.class).hasMessageContaining("does not name the expected peer");
+                .hasCauseInstanceOf(RpcException.class)
+                .hasMessageContaining("does not name the expected peer");
         serverCarriesOn(a, pki.clientTls(false).peerName("rpc.example.test").build());
     }
 }

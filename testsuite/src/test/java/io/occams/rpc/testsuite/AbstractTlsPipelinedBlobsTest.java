@@ -41,6 +41,7 @@ abstract class AbstractTlsPipelinedBlobsTest extends RuntimePerTest {
 
     @TempDir
     static Path certs;
+
     static TestCertificates.Pki pki;
 
     @BeforeAll
@@ -60,11 +61,15 @@ abstract class AbstractTlsPipelinedBlobsTest extends RuntimePerTest {
                 call.reply(null, replyBlob == null ? null : replyBlob.retainedDuplicate());
             }
         };
-        StreamServer server = new StreamServer(runtime, ServerConfig.builder().tls(pki.serverTls(true)).build(), dispatch);
+        StreamServer server = new StreamServer(
+                runtime, ServerConfig.builder().tls(pki.serverTls(true)).build(), dispatch);
         closeAfter(server::shutdownNow);
         RpcAddress a = server.listen(Transport.TCP.freshAddress(certs));
-        ClientStream c = ClientStream.connect(runtime, a,
-                ClientConfig.builder().tls(pki.clientTls(true).build()).build()).join();
+        ClientStream c = ClientStream.connect(
+                        runtime,
+                        a,
+                        ClientConfig.builder().tls(pki.clientTls(true).build()).build())
+                .join();
         closeAfter(c::abort);
         ByteBuf blob = filled(requestBytes, 7);
         AtomicInteger started = new AtomicInteger();

@@ -43,8 +43,8 @@ abstract class AbstractTlsRotationTest extends RuntimePerTest {
 
     /** The subject CN of the certificate a fresh TLS connection to {@code a} gets. */
     private static String servedCn(TlsConfig clientTls, RpcAddress a) throws Exception {
-        try (SSLSocket s = (SSLSocket) clientTls.context().material().sslContext().getSocketFactory()
-                .createSocket(a.host(), a.port())) {
+        try (SSLSocket s = (SSLSocket)
+                clientTls.context().material().sslContext().getSocketFactory().createSocket(a.host(), a.port())) {
             s.startHandshake();
             X509Certificate c = (X509Certificate) s.getSession().getPeerCertificates()[0];
             return c.getSubjectX500Principal().getName().replaceAll(".*CN=([^,]*).*", "$1");
@@ -57,8 +57,13 @@ abstract class AbstractTlsRotationTest extends RuntimePerTest {
         // A generous handshake timeout on both ends: on a loaded machine (load average 50) a handshake took
         // longer than the default 10 s, and the pool's reconnect backoff then failed calls; the test is
         // about rotation, not about timeouts.
-        TlsConfig serverTls = pki.server().tls(pki.caPem()).reloadInterval(Duration.ZERO).handshakeTimeout(HANDSHAKE).build();
-        StreamServer server = new StreamServer(runtime, ServerConfig.builder().tls(serverTls).build(), new FileService());
+        TlsConfig serverTls = pki.server()
+                .tls(pki.caPem())
+                .reloadInterval(Duration.ZERO)
+                .handshakeTimeout(HANDSHAKE)
+                .build();
+        StreamServer server =
+                new StreamServer(runtime, ServerConfig.builder().tls(serverTls).build(), new FileService());
         closeAfter(server::shutdownNow);
         RpcAddress a = server.listen(RpcAddress.tcp("127.0.0.1", 0));
         TlsConfig clientTls = pki.clientTls(true).handshakeTimeout(HANDSHAKE).build();
@@ -74,28 +79,33 @@ abstract class AbstractTlsRotationTest extends RuntimePerTest {
         List<Thread> load = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             boolean freshConnections = i == 0; // one worker opens a new connection for every call
-            Thread worker = new Thread(() -> {
-                while (!stop.get()) {
-                    try {
-                        if (freshConnections) {
-                            ClientStream c = ClientStream.connect(runtime, a, clientConfig).join();
+            Thread worker = new Thread(
+                    () -> {
+                        while (!stop.get()) {
                             try {
-                                c.call(FileService.OPEN, FileService.openMsg("/fresh"), null).get(WAIT.toSeconds(), TimeUnit.SECONDS).close();
-                            } finally {
-                                c.close();
+                                if (freshConnections) {
+                                    ClientStream c = ClientStream.connect(runtime, a, clientConfig)
+                                            .join();
+                                    try {
+                                        c.call(FileService.OPEN, FileService.openMsg("/fresh"), null)
+                                                .get(WAIT.toSeconds(), TimeUnit.SECONDS)
+                                                .close();
+                                    } finally {
+                                        c.close();
+                                    }
+                                } else {
+                                    Open task = new Open();
+                                    pool.submit(task);
+                                    task.done.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+                                }
+                                calls.incrementAndGet();
+                            } catch (Throwable t) {
+                                failures.incrementAndGet();
+                                firstFailure.compareAndSet(null, t);
                             }
-                        } else {
-                            Open task = new Open();
-                            pool.submit(task);
-                            task.done.get(WAIT.toSeconds(), TimeUnit.SECONDS);
                         }
-                        calls.incrementAndGet();
-                    } catch (Throwable t) {
-                        failures.incrementAndGet();
-                        firstFailure.compareAndSet(null, t);
-                    }
-                }
-            }, "rotation-load-" + i);
+                    },
+                    "rotation-load-" + i);
             worker.start();
             load.add(worker);
         }
@@ -110,7 +120,9 @@ abstract class AbstractTlsRotationTest extends RuntimePerTest {
         for (Thread t : load) {
             t.join(WAIT.toMillis());
         }
-        assertThat(failures.get()).as("failed calls (first: %s)", firstFailure.get()).isZero();
+        assertThat(failures.get())
+                .as("failed calls (first: %s)", firstFailure.get())
+                .isZero();
         assertThat(servedCn(clientTls, a)).isEqualTo("server-2");
     }
 
@@ -141,7 +153,8 @@ abstract class AbstractTlsRotationTest extends RuntimePerTest {
 
         @Override
         public void onErrorString(ByteBuf text) {
-            done.completeExceptionally(new AssertionError("error " + text.toString(java.nio.charset.StandardCharsets.UTF_8)));
+            done.completeExceptionally(
+                    new AssertionError("error " + text.toString(java.nio.charset.StandardCharsets.UTF_8)));
         }
 
         @Override

@@ -27,6 +27,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 abstract class AbstractTlsStreamContractTest extends AbstractStreamContractTest {
     @TempDir
     static Path certs;
+
     static TestCertificates.Pki pki;
 
     @BeforeAll
@@ -62,9 +63,12 @@ abstract class AbstractTlsStreamContractTest extends AbstractStreamContractTest 
         });
         closeAfter(server::shutdownNow);
         RpcAddress a = server.listen(t.freshAddress(certs));
-        ClientStream c = ClientStream.connect(runtime, a, clientConfig(ClientConfig.defaults())).join();
+        ClientStream c = ClientStream.connect(runtime, a, clientConfig(ClientConfig.defaults()))
+                .join();
         closeAfter(c::abort);
-        c.call(FileService.OPEN, FileService.openMsg("/who"), null).get(20, TimeUnit.SECONDS).close();
+        c.call(FileService.OPEN, FileService.openMsg("/who"), null)
+                .get(20, TimeUnit.SECONDS)
+                .close();
         PeerIdentity id = seen.get(20, TimeUnit.SECONDS);
         if (mutual()) {
             assertThat(id.isAuthenticated()).isTrue();

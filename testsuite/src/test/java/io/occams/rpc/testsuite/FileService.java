@@ -23,14 +23,11 @@ public final class FileService implements Dispatch {
     public static final int READ = 2;
     public static final int WRITE = 3;
 
-    public record FileOpenReq(String path) {
-    }
+    public record FileOpenReq(String path) {}
 
-    public record FileIOReq(long inode, long offset, long len) {
-    }
+    public record FileIOReq(long inode, long offset, long len) {}
 
-    public record FileIOResp(long ret_size) {
-    }
+    public record FileIOResp(long ret_size) {}
 
     static final Codec CODEC = new MsgpackCodec();
     static final Binding<FileOpenReq> OPEN_REQ = CODEC.binding(FileOpenReq.class);

@@ -40,8 +40,7 @@ class IntrospectionAndInterceptorsTest {
     static NettyRuntime runtime;
 
     /** One ended call as an interceptor saw it. */
-    record Ended(CallInfo.Side side, String action, String peer, Object[] args, CallOutcome outcome) {
-    }
+    record Ended(CallInfo.Side side, String action, String peer, Object[] args, CallOutcome outcome) {}
 
     static final class Recorder implements CallInterceptor {
         final BlockingQueue<Ended> ended = new LinkedBlockingQueue<>();
@@ -78,15 +77,20 @@ class IntrospectionAndInterceptorsTest {
         try (RpcServer server = RpcServer.builder().runtime(runtime).build()) {
             server.register(CalService.class, new CalServiceImpl());
             RpcAddress addr = server.listen("127.0.0.1:0");
-            ClientStream stream = ClientStream.connect(runtime, addr, ClientConfig.defaults()).get(10, TimeUnit.SECONDS);
+            ClientStream stream =
+                    ClientStream.connect(runtime, addr, ClientConfig.defaults()).get(10, TimeUnit.SECONDS);
             try {
                 RpcClient client = RpcClient.create();
                 Reflection reflection = client.proxy(Reflection.class, stream);
                 List<ServiceInfo> list = reflection.list();
-                assertThat(list).extracting(ServiceInfo::name).containsExactly("CalService", "OccamsHealth", "OccamsReflection");
+                assertThat(list)
+                        .extracting(ServiceInfo::name)
+                        .containsExactly("CalService", "OccamsHealth", "OccamsReflection");
                 ServiceInfo cal = reflection.describe("CalService");
-                assertThat(cal.methods()).extracting(MethodInfo::signature)
-                        .containsExactly("add(long a, long b) -> long", "div(long a, long b) -> long", "inc(long x) -> long");
+                assertThat(cal.methods())
+                        .extracting(MethodInfo::signature)
+                        .containsExactly(
+                                "add(long a, long b) -> long", "div(long a, long b) -> long", "inc(long x) -> long");
                 assertThat(cal.methods().get(1).errors()).containsExactly(MessageException.class.getName());
                 assertThat(reflection.describe("Nope")).isNull();
                 Health health = client.proxy(Health.class, stream);
@@ -102,13 +106,17 @@ class IntrospectionAndInterceptorsTest {
     void clientAndServerInterceptorsSeeTheSameCallsFromTheirSides() throws Exception {
         Recorder onServer = new Recorder();
         Recorder onClient = new Recorder();
-        ServiceDispatcher d = ServiceDispatcher.builder().interceptors(List.of(onServer)).build();
-        try (RpcServer server = RpcServer.builder().runtime(runtime).dispatcher(d).build()) {
+        ServiceDispatcher d =
+                ServiceDispatcher.builder().interceptors(List.of(onServer)).build();
+        try (RpcServer server =
+                RpcServer.builder().runtime(runtime).dispatcher(d).build()) {
             server.register(CalService.class, new CalServiceImpl());
             RpcAddress addr = server.listen("127.0.0.1:0");
-            ClientStream stream = ClientStream.connect(runtime, addr, ClientConfig.defaults()).get(10, TimeUnit.SECONDS);
+            ClientStream stream =
+                    ClientStream.connect(runtime, addr, ClientConfig.defaults()).get(10, TimeUnit.SECONDS);
             try {
-                RpcClient client = RpcClient.builder().interceptors(List.of(onClient)).build();
+                RpcClient client =
+                        RpcClient.builder().interceptors(List.of(onClient)).build();
                 CalService cal = client.proxy(CalService.class, stream);
                 assertThat(cal.add(10, 20)).isEqualTo(30);
                 Ended c = onClient.next();
@@ -135,10 +143,11 @@ class IntrospectionAndInterceptorsTest {
                     }
 
                     @Override
-                    public void end(CallInfo call, Object state, CallOutcome outcome) {
-                    }
+                    public void end(CallInfo call, Object state, CallOutcome outcome) {}
                 }));
-                assertThatThrownBy(() -> cal.inc(1)).isInstanceOf(RpcException.class).hasMessageContaining("refused locally");
+                assertThatThrownBy(() -> cal.inc(1))
+                        .isInstanceOf(RpcException.class)
+                        .hasMessageContaining("refused locally");
                 assertThat(onClient.next().outcome().code()).isEqualTo(RpcCode.INTERNAL);
                 client.interceptors(List.of());
                 assertThat(cal.inc(1)).isEqualTo(2);

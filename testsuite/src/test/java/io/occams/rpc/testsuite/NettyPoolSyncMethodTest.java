@@ -41,7 +41,10 @@ class NettyPoolSyncMethodTest extends RuntimePerTest {
 
     @Test
     void synchronousCallsPipelinedOnTwoConnectionsOverATwoThreadPoolAreAllAnsweredCorrectly() throws Exception {
-        RpcServer s = RpcServer.builder().runtime(runtime).config(ServerConfig.defaults()).build();
+        RpcServer s = RpcServer.builder()
+                .runtime(runtime)
+                .config(ServerConfig.defaults())
+                .build();
         closeAfter(s::shutdownNow);
         s.listen(Transport.TCP.freshAddress(dir));
         assertThat(s.dispatcher().registerAll(CalService.class)).hasSize(1);
@@ -60,7 +63,9 @@ class NettyPoolSyncMethodTest extends RuntimePerTest {
             calls.add(i % 4 < 2 ? cal.inc(i) : cal.add(i, 1000));
         }
         for (int i = 0; i < CALLS; i++) {
-            assertThat(calls.get(i).get(60, TimeUnit.SECONDS)).as("call %d", i).isEqualTo(i % 4 < 2 ? i + 1L : i + 1000L);
+            assertThat(calls.get(i).get(60, TimeUnit.SECONDS))
+                    .as("call %d", i)
+                    .isEqualTo(i % 4 < 2 ? i + 1L : i + 1000L);
         }
     }
 }

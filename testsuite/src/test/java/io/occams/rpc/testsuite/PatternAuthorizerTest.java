@@ -11,8 +11,10 @@ import org.junit.jupiter.api.Test;
 
 /** The ready authorizer's table: identity patterns to the Service.method patterns they may call. */
 class PatternAuthorizerTest {
-    private static final PeerIdentity BILLING = PeerIdentity.of("CN=billing,O=Example", List.of("dns:billing.example.org"));
-    private static final PeerIdentity OPS = PeerIdentity.of("CN=ops-7,O=Example", List.of("uri:spiffe://example.org/ops/7"));
+    private static final PeerIdentity BILLING =
+            PeerIdentity.of("CN=billing,O=Example", List.of("dns:billing.example.org"));
+    private static final PeerIdentity OPS =
+            PeerIdentity.of("CN=ops-7,O=Example", List.of("uri:spiffe://example.org/ops/7"));
 
     private final PatternAuthorizer rules = PatternAuthorizer.fromProperties(Map.of(
             "allow.billing", "cn:billing -> Billing.*, Ledger.get*",
@@ -40,7 +42,9 @@ class PatternAuthorizerTest {
     void anonymousCallersGetOnlyTheAnonymousRules() {
         assertThat(rules.allows(PeerIdentity.ANONYMOUS, "Health", "ping")).isTrue();
         assertThat(rules.allows(PeerIdentity.ANONYMOUS, "Billing", "charge")).isFalse();
-        assertThat(rules.allows(BILLING, "Health", "ping")).as("anonymous means no certificate").isFalse();
+        assertThat(rules.allows(BILLING, "Health", "ping"))
+                .as("anonymous means no certificate")
+                .isFalse();
     }
 
     @Test
@@ -53,12 +57,14 @@ class PatternAuthorizerTest {
 
     @Test
     void anEmptyTableDeniesEverything() {
-        assertThat(PatternAuthorizer.fromProperties(Map.of()).allows(OPS, "Health", "ping")).isFalse();
+        assertThat(PatternAuthorizer.fromProperties(Map.of()).allows(OPS, "Health", "ping"))
+                .isFalse();
     }
 
     @Test
     void aRuleWithoutAnArrowIsRejectedNamingItsProperty() {
         assertThatThrownBy(() -> PatternAuthorizer.fromProperties(Map.of("allow.bad", "cn:x Billing.*")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("allow.bad");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("allow.bad");
     }
 }

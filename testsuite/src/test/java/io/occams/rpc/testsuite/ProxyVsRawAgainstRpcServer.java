@@ -44,8 +44,7 @@ public final class ProxyVsRawAgainstRpcServer {
     private static final LongAdder FAILED = new LongAdder();
     private static final BiConsumer<Long, Throwable> RELEASE = (v, e) -> done(e == null);
 
-    private ProxyVsRawAgainstRpcServer() {
-    }
+    private ProxyVsRawAgainstRpcServer() {}
 
     public static void main(String[] args) throws Exception {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
@@ -69,11 +68,19 @@ public final class ProxyVsRawAgainstRpcServer {
                 throw new IllegalStateException("no AsyncCalService through ServiceLoader");
             }
             RpcAddress addr = server.listen(RpcAddress.tcp("127.0.0.1", 0));
-            ClientStream stream = ClientStream.connect(clientRt, addr, ClientConfig.builder().thresholds(inflight).build())
+            ClientStream stream = ClientStream.connect(
+                            clientRt,
+                            addr,
+                            ClientConfig.builder().thresholds(inflight).build())
                     .get(10, TimeUnit.SECONDS);
             AsyncCalService cal = client.proxy(AsyncCalService.class, stream);
-            System.out.printf("CalService.add against RpcServer(AsyncCalServiceImpl), 1 connection x %d in flight, %d s per run,"
-                    + " netty (%s), JDK %s, %d CPUs%n", inflight, seconds, clientRt.transport(), Runtime.version(),
+            System.out.printf(
+                    "CalService.add against RpcServer(AsyncCalServiceImpl), 1 connection x %d in flight, %d s per run,"
+                            + " netty (%s), JDK %s, %d CPUs%n",
+                    inflight,
+                    seconds,
+                    clientRt.transport(),
+                    Runtime.version(),
                     Runtime.getRuntime().availableProcessors());
             LongConsumer raw = i -> stream.submit(new RawAdd(i, addArgs, result));
             LongConsumer proxy = i -> cal.add(i, 1).whenComplete(RELEASE);
@@ -106,7 +113,8 @@ public final class ProxyVsRawAgainstRpcServer {
         }
         permits.acquire(inflight); // the last ones finish
         double secs = (System.nanoTime() - start) / 1e9;
-        System.out.printf("%s  %,12.0f calls/s  (%,d calls, %d failed)%n", name, DONE.sum() / secs, DONE.sum(), FAILED.sum());
+        System.out.printf(
+                "%s  %,12.0f calls/s  (%,d calls, %d failed)%n", name, DONE.sum() / secs, DONE.sum(), FAILED.sum());
     }
 
     /** The raw stream API: the proxy's action and msg for add(i, 1), the reply decoded by hand. */

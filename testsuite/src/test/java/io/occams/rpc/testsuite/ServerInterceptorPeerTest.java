@@ -41,10 +41,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ServerInterceptorPeerTest {
     @TempDir
     static Path certs;
+
     static TestCertificates.Pki pki;
 
-    record Seen(String atBegin, String atEnd, PeerIdentity identity) {
-    }
+    record Seen(String atBegin, String atEnd, PeerIdentity identity) {}
 
     static final class PeerRecorder implements CallInterceptor {
         final BlockingQueue<Seen> seen = new LinkedBlockingQueue<>();
@@ -95,13 +95,21 @@ class ServerInterceptorPeerTest {
         PeerRecorder recorder = new PeerRecorder();
         Runtime runtime = runtimes.get();
         try {
-            ServiceDispatcher d = ServiceDispatcher.builder().interceptors(List.of(recorder)).build();
-            try (RpcServer server = RpcServer.builder().runtime(runtime).config(config).dispatcher(d).build()) {
+            ServiceDispatcher d =
+                    ServiceDispatcher.builder().interceptors(List.of(recorder)).build();
+            try (RpcServer server = RpcServer.builder()
+                    .runtime(runtime)
+                    .config(config)
+                    .dispatcher(d)
+                    .build()) {
                 server.register(CalService.class, new CalServiceImpl());
                 RpcAddress a = server.listen(RpcAddress.tcp("127.0.0.1", 0));
                 ClientStream stream = ClientStream.connect(runtime, a, client).get(20, TimeUnit.SECONDS);
                 try {
-                    assertThat(RpcClient.create().proxy(CalService.class, stream).add(2, 3)).isEqualTo(5);
+                    assertThat(RpcClient.create()
+                                    .proxy(CalService.class, stream)
+                                    .add(2, 3))
+                            .isEqualTo(5);
                     return recorder.next();
                 } finally {
                     stream.close();
@@ -124,7 +132,9 @@ class ServerInterceptorPeerTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("runtimes")
     void overMutualTlsTheInterceptorSeesTheClientCertificatesSubject(Supplier<Runtime> runtime) throws Exception {
-        Seen s = oneCall(runtime, ServerConfig.builder().tls(pki.serverTls(true)).build(),
+        Seen s = oneCall(
+                runtime,
+                ServerConfig.builder().tls(pki.serverTls(true)).build(),
                 ClientConfig.builder().tls(pki.clientTls(true).build()).build());
         String subject = pki.client().certificate().getSubjectX500Principal().getName(X500Principal.RFC2253);
         assertThat(s.atBegin()).isEqualTo(subject).isNotEqualTo(PeerIdentity.ANONYMOUS_NAME);

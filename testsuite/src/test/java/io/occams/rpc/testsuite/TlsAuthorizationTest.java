@@ -31,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 class TlsAuthorizationTest extends RuntimePerTest {
     @TempDir
     static Path certs;
+
     static TestCertificates.Pki pki;
     static TestCertificates.Issued ops;
 
@@ -46,7 +47,8 @@ class TlsAuthorizationTest extends RuntimePerTest {
     }
 
     private RpcAddress serve() throws Exception {
-        RpcServer s = RpcServer.builder().runtime(runtime)
+        RpcServer s = RpcServer.builder()
+                .runtime(runtime)
                 .config(ServerConfig.builder().tls(pki.serverTls(true)).build())
                 .authorizer(PatternAuthorizer.of("cn:client -> CalService.inc, CalService.add", "cn:ops -> *"))
                 .build();
@@ -56,7 +58,9 @@ class TlsAuthorizationTest extends RuntimePerTest {
     }
 
     private CalService cal(RpcAddress a, TlsConfig tls) {
-        ClientStream c = ClientStream.connect(runtime, a, ClientConfig.builder().tls(tls).build()).join();
+        ClientStream c = ClientStream.connect(
+                        runtime, a, ClientConfig.builder().tls(tls).build())
+                .join();
         closeAfter(c::abort);
         return RpcClient.create().proxy(CalService.class, c);
     }
@@ -66,9 +70,11 @@ class TlsAuthorizationTest extends RuntimePerTest {
         RpcAddress a = serve();
         CalService client = cal(a, pki.clientTls(true).build());
         assertThat(client.inc(1)).isEqualTo(2);
-        assertThatThrownBy(() -> client.div(4, 2)).isInstanceOfSatisfying(RpcException.class,
-                e -> assertThat(e.code()).isEqualTo(RpcCode.PERMISSION_DENIED));
-        assertThatThrownBy(() -> client.div(9, 3)).as("denied again, logged once")
+        assertThatThrownBy(() -> client.div(4, 2))
+                .isInstanceOfSatisfying(
+                        RpcException.class, e -> assertThat(e.code()).isEqualTo(RpcCode.PERMISSION_DENIED));
+        assertThatThrownBy(() -> client.div(9, 3))
+                .as("denied again, logged once")
                 .isInstanceOf(RpcException.class);
         assertThat(client.add(2, 3)).as("the connection stays usable").isEqualTo(5);
     }

@@ -32,8 +32,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class CodecBench {
     /** A small record: 3 fields, 28 bytes of msgpack. */
-    public record Small(long id, String name, int count) {
-    }
+    public record Small(long id, String name, int count) {}
 
     private final MsgpackCodec codec = new MsgpackCodec();
     private Binding<Small> small;

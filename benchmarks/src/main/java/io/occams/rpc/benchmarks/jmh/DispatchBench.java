@@ -69,7 +69,8 @@ public class DispatchBench {
     @Setup
     public void setup() {
         MsgpackCodec codec = new MsgpackCodec();
-        dispatcher = interceptors.equals("none") ? ServiceDispatcher.builder().codec(codec).build()
+        dispatcher = interceptors.equals("none")
+                ? ServiceDispatcher.builder().codec(codec).build()
                 : Interceptors.dispatcher(codec, interceptors);
         dispatcher.register(Cal.class, new CalImpl());
         args = PooledByteBufAllocator.DEFAULT.directBuffer(16);
@@ -103,16 +104,27 @@ public class DispatchBench {
                     }
 
                     @Override
-                    public void end(io.occams.rpc.api.intercept.CallInfo c, Object state, io.occams.rpc.api.intercept.CallOutcome o) {
-                    }
+                    public void end(
+                            io.occams.rpc.api.intercept.CallInfo c,
+                            Object state,
+                            io.occams.rpc.api.intercept.CallOutcome o) {}
                 };
             } else {
-                io.opentelemetry.sdk.metrics.SdkMeterProvider meters = io.opentelemetry.sdk.metrics.SdkMeterProvider.builder()
-                        .registerMetricReader(io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader.create()).build();
+                io.opentelemetry.sdk.metrics.SdkMeterProvider meters =
+                        io.opentelemetry.sdk.metrics.SdkMeterProvider.builder()
+                                .registerMetricReader(
+                                        io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader.create())
+                                .build();
                 i = io.occams.rpc.otel.OpenTelemetryInterceptor.create(
-                        io.opentelemetry.sdk.OpenTelemetrySdk.builder().setMeterProvider(meters).build(), false);
+                        io.opentelemetry.sdk.OpenTelemetrySdk.builder()
+                                .setMeterProvider(meters)
+                                .build(),
+                        false);
             }
-            return ServiceDispatcher.builder().codec(codec).interceptors(java.util.List.of(i)).build();
+            return ServiceDispatcher.builder()
+                    .codec(codec)
+                    .interceptors(java.util.List.of(i))
+                    .build();
         }
     }
 

@@ -35,18 +35,22 @@ import org.openjdk.jmh.runner.options.ProfilerConfig;
  */
 public final class JmhRun {
     /** The flags every forked benchmark JVM gets, before any the user appends. */
-    static final List<String> JVM_FLAGS = List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+    static final List<String> JVM_FLAGS = List.of(
+            "--enable-native-access=ALL-UNNAMED",
+            "--sun-misc-unsafe-memory-access=allow",
             "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
 
     /** Bytes per call above which {@code pipelined100} fails the run. */
     static final double DEFAULT_LIMIT = 4.0;
 
-    private JmhRun() {
-    }
+    private JmhRun() {}
 
     public static void main(String[] args) throws Exception {
         CommandLineOptions cmd = new CommandLineOptions(args);
-        if (cmd.shouldHelp() || cmd.shouldList() || cmd.shouldListWithParams() || cmd.shouldListProfilers()
+        if (cmd.shouldHelp()
+                || cmd.shouldList()
+                || cmd.shouldListWithParams()
+                || cmd.shouldListProfilers()
                 || cmd.shouldListResultFormats()) {
             org.openjdk.jmh.Main.main(args);
             return;
@@ -91,16 +95,33 @@ public final class JmhRun {
             Collections.sort(its);
             int k = its.size();
             double median = k % 2 == 1 ? its.get(k / 2) : (its.get(k / 2 - 1) + its.get(k / 2)) / 2;
-            String params = r.getParams().getParamsKeys().stream().map(p -> p + "=" + r.getParams().getParam(p)).toList().toString();
-            System.out.printf(Locale.ROOT, "garbage guard: %s %s median %.2f B/call over %d iterations %s (limit %.1f)%n", name, params,
-                    median, k, its.stream().map(d -> String.format(Locale.ROOT, "%.2f", d)).toList(), limit);
+            String params = r.getParams().getParamsKeys().stream()
+                    .map(p -> p + "=" + r.getParams().getParam(p))
+                    .toList()
+                    .toString();
+            System.out.printf(
+                    Locale.ROOT,
+                    "garbage guard: %s %s median %.2f B/call over %d iterations %s (limit %.1f)%n",
+                    name,
+                    params,
+                    median,
+                    k,
+                    its.stream().map(d -> String.format(Locale.ROOT, "%.2f", d)).toList(),
+                    limit);
             if (median > limit) {
-                over.add(String.format(Locale.ROOT, "%s %s allocates %.2f B per call (median of %d iterations), over the %.1f B limit",
-                        name, params, median, k, limit));
+                over.add(String.format(
+                        Locale.ROOT,
+                        "%s %s allocates %.2f B per call (median of %d iterations), over the %.1f B limit",
+                        name,
+                        params,
+                        median,
+                        k,
+                        limit));
             }
         }
         if (!over.isEmpty()) {
-            System.err.println("garbage guard FAILED (zero garbage per call on the stream path is kept; see benchmarks/README.md):");
+            System.err.println(
+                    "garbage guard FAILED (zero garbage per call on the stream path is kept; see benchmarks/README.md):");
             over.forEach(o -> System.err.println("  " + o));
             System.exit(1);
         }

@@ -86,6 +86,7 @@ public class PoolBench {
     final AtomicInteger toSubmit = new AtomicInteger();
     /** Calls of this invocation not yet completed; the one that reaches 0 wakes the waiter. */
     final AtomicInteger remaining = new AtomicInteger();
+
     final AtomicLong failed = new AtomicLong();
     // Written by the benchmark thread before it submits; read by the completion that unparks it.
     volatile Thread waiter;
@@ -94,11 +95,16 @@ public class PoolBench {
     public void setup() throws Exception {
         serverRt = NettyRuntime.builder().build();
         clientRt = NettyRuntime.builder().build();
-        s1 = new StreamServer(serverRt, ServerConfig.defaults(), call -> call.reply(call.msg().retain(), null));
-        s2 = new StreamServer(serverRt, ServerConfig.defaults(), call -> call.reply(call.msg().retain(), null));
+        s1 = new StreamServer(
+                serverRt, ServerConfig.defaults(), call -> call.reply(call.msg().retain(), null));
+        s2 = new StreamServer(
+                serverRt, ServerConfig.defaults(), call -> call.reply(call.msg().retain(), null));
         RpcAddress a1 = s1.listen(RpcAddress.parse("127.0.0.1:0"));
         RpcAddress a2 = s2.listen(RpcAddress.parse("127.0.0.1:0"));
-        ClientConfig config = ClientConfig.builder().maxConnections(maxConnections).thresholds(window).build();
+        ClientConfig config = ClientConfig.builder()
+                .maxConnections(maxConnections)
+                .thresholds(window)
+                .build();
         switch (caller) {
             case "stream":
                 stream = ClientStream.connect(clientRt, a1, config).join();

@@ -67,10 +67,15 @@ public class RoundTripBench {
 
     @Setup(Level.Trial)
     public void setup() throws Exception {
-        rt = "netty".equals(runtime) ? NettyRuntime.builder().build() : VirtualThreadRuntime.builder().build();
-        server = new StreamServer(rt, ServerConfig.defaults(), call -> call.reply(call.msg().retain(), null));
+        rt = "netty".equals(runtime)
+                ? NettyRuntime.builder().build()
+                : VirtualThreadRuntime.builder().build();
+        server = new StreamServer(
+                rt, ServerConfig.defaults(), call -> call.reply(call.msg().retain(), null));
         RpcAddress bound = server.listen(RpcAddress.parse("127.0.0.1:0"));
-        stream = ClientStream.connect(rt, bound, ClientConfig.builder().thresholds(256).build()).join();
+        stream = ClientStream.connect(
+                        rt, bound, ClientConfig.builder().thresholds(256).build())
+                .join();
         msg = rt.allocator().directBuffer(8).writeLongLE(0x0102030405060708L);
         for (int i = 0; i < tasks.length; i++) {
             tasks[i] = new Echo(this);

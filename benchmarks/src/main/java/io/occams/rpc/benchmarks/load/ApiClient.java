@@ -16,8 +16,7 @@ import java.util.List;
  * {@code --sync true} calls {@link SyncBenchService} (a synchronous method on the server) instead.
  */
 public final class ApiClient {
-    private ApiClient() {
-    }
+    private ApiClient() {}
 
     public static void main(String[] args) throws Exception {
         String rt = Measure.opt(args, "runtime", null);
@@ -34,12 +33,15 @@ public final class ApiClient {
         }
         RpcClient client = cb.build();
         try (Runtime runtime = OccamsServer.runtime(rt)) {
-            ClientConfig cfg = ClientConfig.builder().thresholds(Math.max(inflight, 128)).build();
+            ClientConfig cfg =
+                    ClientConfig.builder().thresholds(Math.max(inflight, 128)).build();
             List<ClientStream> streams = new ArrayList<>();
             for (int i = 0; i < conns; i++) {
-                ClientStream s = ClientStream.connect(runtime, RpcAddress.parse("127.0.0.1:" + port), cfg).join();
+                ClientStream s = ClientStream.connect(runtime, RpcAddress.parse("127.0.0.1:" + port), cfg)
+                        .join();
                 streams.add(s);
-                BenchService proxy = sync ? client.proxy(SyncBenchServiceAsync.class, s)::echo : client.proxy(BenchService.class, s);
+                BenchService proxy =
+                        sync ? client.proxy(SyncBenchServiceAsync.class, s)::echo : client.proxy(BenchService.class, s);
                 for (int k = 0; k < inflight; k++) {
                     call(proxy, s, m, 0x0102030405060708L, System.nanoTime());
                 }

@@ -15,8 +15,7 @@ import java.util.concurrent.CompletableFuture;
  * Prints {@code READY address} and runs until stdin closes. Arguments: {@code --runtime netty|vthreads --port N}.
  */
 public final class ApiServer {
-    private ApiServer() {
-    }
+    private ApiServer() {}
 
     /** The implementation: the argument back, already complete. */
     static final class Echo implements BenchService {
@@ -42,7 +41,8 @@ public final class ApiServer {
             if (Measure.opt(args, "metrics", "off").equals("on")) {
                 d.interceptors(List.of(Metrics.interceptor()));
             }
-            RpcServer server = RpcServer.builder().runtime(runtime).dispatcher(d.build()).build();
+            RpcServer server =
+                    RpcServer.builder().runtime(runtime).dispatcher(d.build()).build();
             server.register(BenchService.class, new Echo());
             server.register(SyncBenchService.class, new SyncEcho());
             RpcAddress bound = server.listen(RpcAddress.parse("127.0.0.1:" + port));

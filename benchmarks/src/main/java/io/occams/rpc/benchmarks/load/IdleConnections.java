@@ -49,8 +49,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link LoadHarness} runs both with {@code benchmarks/run idle}.
  */
 public final class IdleConnections {
-    private IdleConnections() {
-    }
+    private IdleConnections() {}
 
     public static void main(String[] args) throws Exception {
         String mode = args.length > 0 ? args[0] : "";
@@ -71,8 +70,13 @@ public final class IdleConnections {
         // Idle and read timeouts well beyond the measurement: quiet connections must stay open.
         // Quiet connections, all from 127.0.0.1, beyond the default connection limits (and slow frames on a
         // loaded machine when LargeMessages sends 16 MiB ones).
-        ServerConfig config = ServerConfig.builder().idleTimeout(Duration.ofMinutes(30)).readTimeout(Duration.ofMinutes(5))
-                .firstFrameTimeout(Duration.ofMinutes(30)).maxConnections(1 << 20).maxConnectionsPerAddress(1 << 20).build();
+        ServerConfig config = ServerConfig.builder()
+                .idleTimeout(Duration.ofMinutes(30))
+                .readTimeout(Duration.ofMinutes(5))
+                .firstFrameTimeout(Duration.ofMinutes(30))
+                .maxConnections(1 << 20)
+                .maxConnectionsPerAddress(1 << 20)
+                .build();
         try (Runtime runtime = OccamsServer.runtime(rt)) {
             StreamServer server = new StreamServer(runtime, config, echo);
             RpcAddress bound = server.listen(RpcAddress.parse("127.0.0.1:0"));
@@ -90,8 +94,12 @@ public final class IdleConnections {
     private static void blockedServer(String rt) throws Exception {
         // All from 127.0.0.1, beyond the default connection limits (1,024 per address since the hardening
         // of issue 16, which refused all but 1,024 of the blocked mode's connections).
-        ServerConfig config = ServerConfig.builder().idleTimeout(Duration.ofMinutes(30)).firstFrameTimeout(Duration.ofMinutes(30))
-                .maxConnections(1 << 20).maxConnectionsPerAddress(1 << 20).build();
+        ServerConfig config = ServerConfig.builder()
+                .idleTimeout(Duration.ofMinutes(30))
+                .firstFrameTimeout(Duration.ofMinutes(30))
+                .maxConnections(1 << 20)
+                .maxConnectionsPerAddress(1 << 20)
+                .build();
         CountDownLatch gate = new CountDownLatch(1);
         AtomicInteger held = new AtomicInteger();
         HeldService.Sync impl = x -> {
@@ -105,7 +113,11 @@ public final class IdleConnections {
             return x;
         };
         try (Runtime runtime = OccamsServer.runtime(rt)) {
-            RpcServer server = RpcServer.builder().runtime(runtime).config(config).codec(new MsgpackCodec()).build();
+            RpcServer server = RpcServer.builder()
+                    .runtime(runtime)
+                    .config(config)
+                    .codec(new MsgpackCodec())
+                    .build();
             server.register(HeldService.Sync.class, impl);
             RpcAddress bound = server.listen(RpcAddress.parse("127.0.0.1:0"));
             System.out.println("READY " + bound);
@@ -131,8 +143,13 @@ public final class IdleConnections {
         int conns = Integer.parseInt(Measure.opt(args, "conns", "10000"));
         double quiet = Double.parseDouble(Measure.opt(args, "quiet", "5"));
         // Held calls wait for the harness's measures and release: far longer than the 20 s default task timeout.
-        ClientConfig config = ClientConfig.builder().idleTimeout(Duration.ofMinutes(30))
-                .taskTimeout(blocked ? Duration.ofMinutes(10) : ClientConfig.defaults().taskTimeout()).build();
+        ClientConfig config = ClientConfig.builder()
+                .idleTimeout(Duration.ofMinutes(30))
+                .taskTimeout(
+                        blocked
+                                ? Duration.ofMinutes(10)
+                                : ClientConfig.defaults().taskTimeout())
+                .build();
         RpcAddress address = RpcAddress.parse("127.0.0.1:" + port);
         try (Runtime runtime = OccamsServer.runtime(rt)) {
             List<ClientStream> streams = new ArrayList<>(conns);
@@ -156,15 +173,21 @@ public final class IdleConnections {
             // One echo call on each connection, 256 at a time.
             List<CompletableFuture<?>> calls = new ArrayList<>(256);
             for (int i = 0; i < streams.size(); i++) {
-                calls.add(streams.get(i).call(1, Unpooled.wrappedBuffer(new byte[8]), null)
+                calls.add(streams.get(i)
+                        .call(1, Unpooled.wrappedBuffer(new byte[8]), null)
                         .thenAccept(reply -> reply.close()));
                 if (calls.size() == 256 || i == streams.size() - 1) {
-                    CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+                    CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new))
+                            .get(60, TimeUnit.SECONDS);
                     calls.clear();
                 }
             }
-            System.out.printf(Locale.ROOT, "CONNECTED conns=%d connectSecs=%.2f callSecs=%.2f%n", streams.size(),
-                    (connected - t0) / 1e9, (System.nanoTime() - connected) / 1e9);
+            System.out.printf(
+                    Locale.ROOT,
+                    "CONNECTED conns=%d connectSecs=%.2f callSecs=%.2f%n",
+                    streams.size(),
+                    (connected - t0) / 1e9,
+                    (System.nanoTime() - connected) / 1e9);
             Thread.sleep((long) (quiet * 1000));
             int open = 0;
             for (ClientStream s : streams) {
@@ -184,14 +207,19 @@ public final class IdleConnections {
     }
 
     /** One held call per connection; MEASURE while they are blocked; COMPLETED once released. */
-    private static void blockedCalls(Runtime runtime, List<ClientStream> streams, double quiet, long t0, long connected) throws Exception {
+    private static void blockedCalls(Runtime runtime, List<ClientStream> streams, double quiet, long t0, long connected)
+            throws Exception {
         RpcClient client = RpcClient.builder().codec(new MsgpackCodec()).build();
         List<CompletableFuture<Long>> calls = new ArrayList<>(streams.size());
         for (int i = 0; i < streams.size(); i++) {
             calls.add(client.proxy(HeldService.class, streams.get(i)).hold(i));
         }
-        System.out.printf(Locale.ROOT, "CONNECTED conns=%d connectSecs=%.2f callsSent=%d%n", streams.size(),
-                (connected - t0) / 1e9, calls.size());
+        System.out.printf(
+                Locale.ROOT,
+                "CONNECTED conns=%d connectSecs=%.2f callsSent=%d%n",
+                streams.size(),
+                (connected - t0) / 1e9,
+                calls.size());
         Thread.sleep((long) (quiet * 1000));
         int open = 0;
         for (ClientStream s : streams) {
@@ -217,7 +245,8 @@ public final class IdleConnections {
                 }
             }
         }
-        System.out.printf(Locale.ROOT, "COMPLETED ok=%d failed=%d secs=%.2f%n", ok, failed, (System.nanoTime() - released) / 1e9);
+        System.out.printf(
+                Locale.ROOT, "COMPLETED ok=%d failed=%d secs=%.2f%n", ok, failed, (System.nanoTime() - released) / 1e9);
         System.out.flush();
         while (in.readLine() != null) {
             // keep the connections open until the harness closes our stdin
@@ -240,7 +269,12 @@ public final class IdleConnections {
             direct = metric.usedDirectMemory();
             pooledHeap = metric.usedHeapMemory();
         }
-        return String.format(Locale.ROOT, "MEASURE conns=%d heapMiB=%.1f allocatorDirectMiB=%.1f allocatorHeapMiB=%.1f",
-                connections, heap / 1048576.0, direct / 1048576.0, pooledHeap / 1048576.0);
+        return String.format(
+                Locale.ROOT,
+                "MEASURE conns=%d heapMiB=%.1f allocatorDirectMiB=%.1f allocatorHeapMiB=%.1f",
+                connections,
+                heap / 1048576.0,
+                direct / 1048576.0,
+                pooledHeap / 1048576.0);
     }
 }

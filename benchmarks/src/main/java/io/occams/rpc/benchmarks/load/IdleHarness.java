@@ -27,35 +27,73 @@ import java.util.concurrent.TimeUnit;
  * under the 1 GiB it has), then released, and the client reports how many calls completed (all must).
  */
 public final class IdleHarness {
-    private IdleHarness() {
-    }
+    private IdleHarness() {}
 
     public static void main(String[] args) throws Exception {
         int conns = Integer.parseInt(Measure.opt(args, "conns", "10000"));
         String quiet = Measure.opt(args, "quiet", "5");
-        List<String> runtimes = List.of(Measure.opt(args, "runtimes", "netty,vthreads").split(","));
+        List<String> runtimes =
+                List.of(Measure.opt(args, "runtimes", "netty,vthreads").split(","));
         boolean blocked = List.of(args).contains("--blocked");
         String blockedArg = String.valueOf(blocked);
-        Path out = Paths.get(Measure.opt(args, "out", Paths.get(IdleHarness.class.getProtectionDomain().getCodeSource()
-                .getLocation().toURI()).getParent().resolve("idle").toString()));
+        Path out = Paths.get(Measure.opt(
+                args,
+                "out",
+                Paths.get(IdleHarness.class
+                                .getProtectionDomain()
+                                .getCodeSource()
+                                .getLocation()
+                                .toURI())
+                        .getParent()
+                        .resolve("idle")
+                        .toString()));
         Files.createDirectories(out);
         StringBuilder md = new StringBuilder();
-        md.append(String.format(Locale.ROOT, "`benchmarks/run idle%s`, %s. Machine: %d cores, JDK %s. %,d connections, quiet %s s, "
-                + "-Xmx1g on each side; heap in use after two full GCs, and the pooled allocator's used memory.%s%n%n",
-                blocked ? " --blocked" : "", LocalDateTime.now(ZoneId.systemDefault()).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")),
-                java.lang.Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), conns, quiet,
-                blocked ? " Each connection has one call to a synchronous method blocked in the server while measured." : ""));
+        md.append(String.format(
+                Locale.ROOT,
+                "`benchmarks/run idle%s`, %s. Machine: %d cores, JDK %s. %,d connections, quiet %s s, "
+                        + "-Xmx1g on each side; heap in use after two full GCs, and the pooled allocator's used memory.%s%n%n",
+                blocked ? " --blocked" : "",
+                LocalDateTime.now(ZoneId.systemDefault()).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")),
+                java.lang.Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.version"),
+                conns,
+                quiet,
+                blocked
+                        ? " Each connection has one call to a synchronous method blocked in the server while measured."
+                        : ""));
         md.append("| runtime | side | connections open | heap MiB | allocator direct MiB | allocator heap MiB |\n");
         md.append("|---|---|---:|---:|---:|---:|\n");
         List<String> completions = new ArrayList<>();
         for (String rt : runtimes) {
-            Process server = jvm(out, rt + "-server", IdleConnections.class.getName(), "server", "--runtime", rt, "--blocked", blockedArg);
+            Process server = jvm(
+                    out,
+                    rt + "-server",
+                    IdleConnections.class.getName(),
+                    "server",
+                    "--runtime",
+                    rt,
+                    "--blocked",
+                    blockedArg);
             try {
                 BufferedReader sr = reader(server);
                 String ready = await(sr, "READY");
                 String port = ready.substring(ready.lastIndexOf(':') + 1).trim();
-                Process client = jvm(out, rt + "-client", IdleConnections.class.getName(), "client", "--runtime", rt,
-                        "--port", port, "--conns", String.valueOf(conns), "--quiet", quiet, "--blocked", blockedArg);
+                Process client = jvm(
+                        out,
+                        rt + "-client",
+                        IdleConnections.class.getName(),
+                        "client",
+                        "--runtime",
+                        rt,
+                        "--port",
+                        port,
+                        "--conns",
+                        String.valueOf(conns),
+                        "--quiet",
+                        quiet,
+                        "--blocked",
+                        blockedArg);
                 BufferedReader cr = reader(client);
                 String connected = await(cr, "CONNECTED");
                 System.out.println(rt + " client: " + connected);
@@ -77,8 +115,13 @@ public final class IdleHarness {
                     cin.flush();
                     String completed = await(cr, "COMPLETED");
                     System.out.println(rt + " client: " + completed);
-                    completions.add(String.format(Locale.ROOT, "%s: server held %s calls while measured, client saw %s answered before the release; "
-                            + "after it: %s.", rt, field(serverLine, "held"), field(clientLine, "answeredBeforeRelease"),
+                    completions.add(String.format(
+                            Locale.ROOT,
+                            "%s: server held %s calls while measured, client saw %s answered before the release; "
+                                    + "after it: %s.",
+                            rt,
+                            field(serverLine, "held"),
+                            field(clientLine, "answeredBeforeRelease"),
                             completed.substring("COMPLETED ".length())));
                 }
                 client.getOutputStream().close(); // the client closes its connections now
@@ -102,8 +145,15 @@ public final class IdleHarness {
     }
 
     private static void row(StringBuilder md, String rt, String side, String line) {
-        md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |%n", rt, side, field(line, "conns"), field(line, "heapMiB"),
-                field(line, "allocatorDirectMiB"), field(line, "allocatorHeapMiB")));
+        md.append(String.format(
+                Locale.ROOT,
+                "| %s | %s | %s | %s | %s | %s |%n",
+                rt,
+                side,
+                field(line, "conns"),
+                field(line, "heapMiB"),
+                field(line, "allocatorDirectMiB"),
+                field(line, "allocatorHeapMiB")));
     }
 
     private static String field(String line, String name) {
@@ -116,11 +166,18 @@ public final class IdleHarness {
     }
 
     private static Process jvm(Path out, String name, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path")));
+        List<String> cmd = new ArrayList<>(List.of(
+                Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g",
+                "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow",
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                "-cp",
+                System.getProperty("java.class.path")));
         cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd).redirectError(out.resolve(name + ".err").toFile()).start();
+        return new ProcessBuilder(cmd)
+                .redirectError(out.resolve(name + ".err").toFile())
+                .start();
     }
 
     private static BufferedReader reader(Process p) {

@@ -3,13 +3,12 @@ package io.occams.rpc.benchmarks.load;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.occams.rpc.api.ClientConfig;
+import io.occams.rpc.api.RpcAddress;
 import io.occams.rpc.api.ServerConfig;
+import io.occams.rpc.api.spi.Runtime;
 import io.occams.rpc.client.RpcClient;
 import io.occams.rpc.codec.MsgpackCodec;
 import io.occams.rpc.server.RpcServer;
-import java.time.Duration;
-import io.occams.rpc.api.RpcAddress;
-import io.occams.rpc.api.spi.Runtime;
 import io.occams.rpc.stream.ClientStream;
 import io.occams.rpc.stream.Reply;
 import java.io.BufferedReader;
@@ -18,6 +17,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -44,8 +44,7 @@ import java.util.concurrent.TimeUnit;
  * </pre>
  */
 public final class LargeMessages {
-    private LargeMessages() {
-    }
+    private LargeMessages() {}
 
     public static void main(String[] args) throws Exception {
         if (args.length == 2 && args[0].equals("--serve")) {
@@ -58,23 +57,33 @@ public final class LargeMessages {
         int size = Integer.parseInt(Measure.opt(args, "mib", "16")) * 1024 * 1024 - 1024;
         String mode = Measure.opt(args, "mode", "stream");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + Measure.opt(args, "xmx", "1g"),
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path")));
+        List<String> cmd = new ArrayList<>(List.of(
+                java,
+                "-Xmx" + Measure.opt(args, "xmx", "1g"),
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                "-cp",
+                System.getProperty("java.class.path")));
         String jvm = Measure.opt(args, "jvm", "");
         if (!jvm.isEmpty()) {
             cmd.addAll(List.of(jvm.split(" ")));
         }
-        cmd.addAll(mode.equals("stream") ? List.of(IdleConnections.class.getName(), "server", "--runtime", rt)
-                : List.of(LargeMessages.class.getName(), "--serve", rt));
-        Process server = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        cmd.addAll(
+                mode.equals("stream")
+                        ? List.of(IdleConnections.class.getName(), "server", "--runtime", rt)
+                        : List.of(LargeMessages.class.getName(), "--serve", rt));
+        Process server = new ProcessBuilder(cmd)
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
         try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+            BufferedReader out =
+                    new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
             PrintStream in = new PrintStream(server.getOutputStream(), true, StandardCharsets.UTF_8);
             String ready = out.readLine();
             RpcAddress address = RpcAddress.parse(ready.substring("READY ".length()));
             try (Runtime runtime = OccamsServer.runtime(rt)) {
                 List<ClientStream> streams = new ArrayList<>();
-                ClientConfig config = ClientConfig.builder().maxFrameBytes(size + 1024).build();
+                ClientConfig config =
+                        ClientConfig.builder().maxFrameBytes(size + 1024).build();
                 for (int i = 0; i < conns; i++) {
                     streams.add(ClientStream.connect(runtime, address, config).get(30, TimeUnit.SECONDS));
                 }
@@ -83,22 +92,28 @@ public final class LargeMessages {
                 int payload = mode.equals("stream") ? size : size - 64;
                 Call call = switch (mode) {
                     case "stream" -> (s, n) -> streamEcho(s, n, runtime);
-                    case "string" -> (s, n) -> {
-                        String x = "x".repeat(n);
-                        if (!x.equals(RPC.proxy(LargeService.class, s).repeat(x))) {
-                            throw new IllegalStateException("repeat returned something else");
-                        }
-                    };
-                    case "blob" -> (s, n) -> {
-                        if (RPC.proxy(LargeService.class, s).blob(new byte[n]).length != n) {
-                            throw new IllegalStateException("blob returned something else");
-                        }
-                    };
-                    case "buf" -> (s, n) -> {
-                        if (RPC.proxy(LargeService.class, s).buf(Unpooled.wrappedBuffer(new byte[n])).readableBytes() != n) {
-                            throw new IllegalStateException("buf returned something else");
-                        }
-                    };
+                    case "string" ->
+                        (s, n) -> {
+                            String x = "x".repeat(n);
+                            if (!x.equals(RPC.proxy(LargeService.class, s).repeat(x))) {
+                                throw new IllegalStateException("repeat returned something else");
+                            }
+                        };
+                    case "blob" ->
+                        (s, n) -> {
+                            if (RPC.proxy(LargeService.class, s).blob(new byte[n]).length != n) {
+                                throw new IllegalStateException("blob returned something else");
+                            }
+                        };
+                    case "buf" ->
+                        (s, n) -> {
+                            if (RPC.proxy(LargeService.class, s)
+                                            .buf(Unpooled.wrappedBuffer(new byte[n]))
+                                            .readableBytes()
+                                    != n) {
+                                throw new IllegalStateException("buf returned something else");
+                            }
+                        };
                     default -> throw new IllegalArgumentException("--mode stream|string|blob|buf, not " + mode);
                 };
                 echo(streams, 1024, 1, call); // warm: classes loaded, pools made
@@ -111,10 +126,22 @@ public final class LargeMessages {
                 String after = out.readLine();
                 long rssAfter = kib(server.pid(), "VmRSS"); // after the server's System.gc() in MEASURE
                 long live = (long) conns * size / 1024;
-                System.out.printf(Locale.ROOT, "mode=%s runtime=%s conns=%d rounds=%d msgMiB=%.1f rssBeforeMiB=%.0f rssPeakMiB=%.0f "
-                        + "growthMiB=%.0f growthPerLiveByte=%.1f rssAfterGcMiB=%.0f%n  warm:  %s%n  after: %s%n", mode, rt, conns, rounds,
-                        size / 1048576.0, before / 1024.0, peak / 1024.0, (peak - before) / 1024.0, (peak - before) / (double) live,
-                        rssAfter / 1024.0, warm, after);
+                System.out.printf(
+                        Locale.ROOT,
+                        "mode=%s runtime=%s conns=%d rounds=%d msgMiB=%.1f rssBeforeMiB=%.0f rssPeakMiB=%.0f "
+                                + "growthMiB=%.0f growthPerLiveByte=%.1f rssAfterGcMiB=%.0f%n  warm:  %s%n  after: %s%n",
+                        mode,
+                        rt,
+                        conns,
+                        rounds,
+                        size / 1048576.0,
+                        before / 1024.0,
+                        peak / 1024.0,
+                        (peak - before) / 1024.0,
+                        (peak - before) / (double) live,
+                        rssAfter / 1024.0,
+                        warm,
+                        after);
                 for (ClientStream s : streams) {
                     s.close();
                 }
@@ -126,7 +153,8 @@ public final class LargeMessages {
         }
     }
 
-    private static final RpcClient RPC = RpcClient.builder().codec(new MsgpackCodec()).build();
+    private static final RpcClient RPC =
+            RpcClient.builder().codec(new MsgpackCodec()).build();
 
     /** One echo of about {@code size} bytes over a stream. */
     private interface Call {
@@ -162,10 +190,17 @@ public final class LargeMessages {
 
     /** The API server: an RpcServer (msgpack) serving {@link LargeService}; READY, then MEASURE per stdin line. */
     private static void serveApi(String rt) throws Exception {
-        ServerConfig config = ServerConfig.builder().idleTimeout(Duration.ofMinutes(30)).readTimeout(Duration.ofMinutes(5))
-                .firstFrameTimeout(Duration.ofMinutes(30)).build();
+        ServerConfig config = ServerConfig.builder()
+                .idleTimeout(Duration.ofMinutes(30))
+                .readTimeout(Duration.ofMinutes(5))
+                .firstFrameTimeout(Duration.ofMinutes(30))
+                .build();
         try (Runtime runtime = OccamsServer.runtime(rt)) {
-            RpcServer server = RpcServer.builder().runtime(runtime).config(config).codec(new MsgpackCodec()).build();
+            RpcServer server = RpcServer.builder()
+                    .runtime(runtime)
+                    .config(config)
+                    .codec(new MsgpackCodec())
+                    .build();
             server.register(LargeService.class, new LargeService() {
                 @Override
                 public String repeat(String s) {
@@ -221,7 +256,8 @@ public final class LargeMessages {
         public void run() {
             java.lang.management.MemoryMXBean mem = java.lang.management.ManagementFactory.getMemoryMXBean();
             List<java.lang.management.BufferPoolMXBean> pools =
-                    java.lang.management.ManagementFactory.getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class);
+                    java.lang.management.ManagementFactory.getPlatformMXBeans(
+                            java.lang.management.BufferPoolMXBean.class);
             while (!stop) {
                 java.lang.management.MemoryUsage h = mem.getHeapMemoryUsage();
                 heapUsed = Math.max(heapUsed, h.getUsed());
@@ -248,8 +284,12 @@ public final class LargeMessages {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            return String.format(Locale.ROOT, "peakHeapUsedMiB=%.0f peakHeapCommittedMiB=%.0f peakDirectMiB=%.0f",
-                    heapUsed / 1048576.0, heapCommitted / 1048576.0, direct / 1048576.0);
+            return String.format(
+                    Locale.ROOT,
+                    "peakHeapUsedMiB=%.0f peakHeapCommittedMiB=%.0f peakDirectMiB=%.0f",
+                    heapUsed / 1048576.0,
+                    heapCommitted / 1048576.0,
+                    direct / 1048576.0);
         }
     }
 

@@ -59,8 +59,7 @@ public final class LoadHarness {
     private static final int SMALL = 8;
     private static final int BLOB = 64 * 1024;
 
-    record Shape(String name, int conns, int inflight, int payload, int blob) {
-    }
+    record Shape(String name, int conns, int inflight, int payload, int blob) {}
 
     static final List<Shape> SHAPES = List.of(
             new Shape("1x1", 1, 1, SMALL, 0),
@@ -79,8 +78,17 @@ public final class LoadHarness {
     /** A contender name ending so runs with the OpenTelemetry interceptor on both ends (occams-api-netty-metrics). */
     static final String METRICS = "-metrics";
 
-    static final List<String> CONTENDERS = List.of("occams-netty", "occams-vthreads", "occams-api-netty", "occams-api-sync-netty", "grpc", "grpc-tuned", "raw",
-            "occams-tls-netty", "occams-tls-vthreads", "grpc-tls");
+    static final List<String> CONTENDERS = List.of(
+            "occams-netty",
+            "occams-vthreads",
+            "occams-api-netty",
+            "occams-api-sync-netty",
+            "grpc",
+            "grpc-tuned",
+            "raw",
+            "occams-tls-netty",
+            "occams-tls-vthreads",
+            "grpc-tls");
 
     /** The remote API never carries a blob: its contenders sit the blob shape out. */
     static boolean runs(String contender, Shape s) {
@@ -102,7 +110,8 @@ public final class LoadHarness {
     }
 
     static String runtimeOf(String contender) {
-        String c = contender.endsWith(METRICS) ? contender.substring(0, contender.length() - METRICS.length()) : contender;
+        String c =
+                contender.endsWith(METRICS) ? contender.substring(0, contender.length() - METRICS.length()) : contender;
         return c.substring(c.lastIndexOf('-') + 1);
     }
 
@@ -112,7 +121,8 @@ public final class LoadHarness {
         }
     }
 
-    private final String javaBin = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+    private final String javaBin =
+            Paths.get(System.getProperty("java.home"), "bin", "java").toString();
     private final String classpath = System.getProperty("java.class.path");
     private final Path out;
     private final Path grpcLib;
@@ -125,6 +135,7 @@ public final class LoadHarness {
     private final List<String> contenders;
     /** The class path of the {@link #BASE} contenders; null when not given. */
     private final String baselineClasspath;
+
     private final List<Shape> shapes;
     private final Map<String, Process> servers = new LinkedHashMap<>();
     private final Map<String, Integer> ports = new LinkedHashMap<>();
@@ -141,19 +152,27 @@ public final class LoadHarness {
         this.grpcWarmup = Double.parseDouble(Measure.opt(args, "grpc-warmup", quick ? "4" : "8"));
         this.serverWarmup = Double.parseDouble(Measure.opt(args, "server-warmup", quick ? "3" : "5"));
         this.duration = Double.parseDouble(Measure.opt(args, "duration", quick ? "2" : "3"));
-        this.out = Paths.get(Measure.opt(args, "out", defaultDir().resolve("load").toString()));
-        this.grpcLib = Paths.get(Measure.opt(args, "grpc-lib", defaultDir().resolve("grpc-lib").toString()));
-        this.contenders = List.of(Measure.opt(args, "contenders", String.join(",", CONTENDERS)).split(","));
+        this.out =
+                Paths.get(Measure.opt(args, "out", defaultDir().resolve("load").toString()));
+        this.grpcLib = Paths.get(
+                Measure.opt(args, "grpc-lib", defaultDir().resolve("grpc-lib").toString()));
+        this.contenders = List.of(
+                Measure.opt(args, "contenders", String.join(",", CONTENDERS)).split(","));
         String baseline = Measure.opt(args, "baseline-cp", "");
         this.baselineClasspath = baseline.isEmpty() ? null : baseline;
-        List<String> wanted = List.of(Measure.opt(args, "shapes", "1x1,1x10,4x100,blob1x16").split(","));
+        List<String> wanted =
+                List.of(Measure.opt(args, "shapes", "1x1,1x10,4x100,blob1x16").split(","));
         this.shapes = SHAPES.stream().filter(s -> wanted.contains(s.name)).toList();
     }
 
     /** benchmarks/target, found from where our classes were loaded (target/classes). */
     private static Path defaultDir() {
         try {
-            Path p = Paths.get(LoadHarness.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path p = Paths.get(LoadHarness.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI());
             return p.getParent();
         } catch (Exception e) {
             return Paths.get("benchmarks", "target");
@@ -171,7 +190,8 @@ public final class LoadHarness {
         }
         for (String c : contenders) {
             if (c.startsWith("grpc") && !Files.isDirectory(grpcLib)) {
-                throw new IllegalStateException("no gRPC class path at " + grpcLib + ": build benchmarks/grpc first (benchmarks/run does)");
+                throw new IllegalStateException(
+                        "no gRPC class path at " + grpcLib + ": build benchmarks/grpc first (benchmarks/run does)");
             }
         }
         int total = 0;
@@ -180,9 +200,20 @@ public final class LoadHarness {
                 total += runs(c, s) ? reps : 0;
             }
         }
-        System.out.printf(Locale.ROOT, "load harness: %d contenders x %d shapes x %d rounds, %.0f+%.0f s per run (gRPC %.0f+%.0f s), "
+        System.out.printf(
+                Locale.ROOT,
+                "load harness: %d contenders x %d shapes x %d rounds, %.0f+%.0f s per run (gRPC %.0f+%.0f s), "
                         + "%d runs after a %.0f s warm-up of each server; load %s%n",
-                contenders.size(), shapes.size(), reps, warmup, duration, grpcWarmup, duration, total, serverWarmup, startLoad);
+                contenders.size(),
+                shapes.size(),
+                reps,
+                warmup,
+                duration,
+                grpcWarmup,
+                duration,
+                total,
+                serverWarmup,
+                startLoad);
         System.out.flush();
         try {
             for (String c : contenders) {
@@ -206,13 +237,26 @@ public final class LoadHarness {
                         Run r = client(c, s, rep, c.startsWith("grpc") ? grpcWarmup : warmup, duration);
                         runs.add(r);
                         i++;
-                        System.out.printf(Locale.ROOT, "[%3d/%d] %-8s %-16s round %d: %,12.0f calls/s  p50 %8.1f us  p99 %9.1f us%s%s%n",
-                                i, total, s.name, c, rep, r.callsPerSec, r.p50us, r.p99us,
+                        System.out.printf(
+                                Locale.ROOT,
+                                "[%3d/%d] %-8s %-16s round %d: %,12.0f calls/s  p50 %8.1f us  p99 %9.1f us%s%s%n",
+                                i,
+                                total,
+                                s.name,
+                                c,
+                                rep,
+                                r.callsPerSec,
+                                r.p50us,
+                                r.p99us,
                                 s.blob > 0 ? String.format(Locale.ROOT, "  %,8.0f MB/s", r.mbPerSec()) : "",
                                 r.errors > 0 ? "  errors " + r.errors : "");
                         double[] cpu = cpuUs.get(r);
                         if (cpu != null) {
-                            System.out.printf(Locale.ROOT, "          CPU per call: client %,.1f us + server %,.1f us%n", cpu[0], cpu[1]);
+                            System.out.printf(
+                                    Locale.ROOT,
+                                    "          CPU per call: client %,.1f us + server %,.1f us%n",
+                                    cpu[0],
+                                    cpu[1]);
                         }
                     }
                 }
@@ -232,8 +276,13 @@ public final class LoadHarness {
     }
 
     private List<String> jvm(String role, String contender) {
-        List<String> cmd = new ArrayList<>(List.of(javaBin, "-Xms1g", "-Xmx1g", "--enable-native-access=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
+        List<String> cmd = new ArrayList<>(List.of(
+                javaBin,
+                "-Xms1g",
+                "-Xmx1g",
+                "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow",
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
         if (contender.startsWith("occams-tls")) {
             // the one INFO line each runtime logs for its first TLS session: engine, protocol, cipher suite
             cmd.add("-Dorg.slf4j.simpleLogger.log.io.occams.rpc.runtime.netty.internal.NettyTls=info");
@@ -244,8 +293,12 @@ public final class LoadHarness {
                     + out.resolve("jfr").resolve(contender + "-" + role + "-" + System.nanoTime() + ".jfr"));
         }
         cmd.add("-cp");
-        cmd.add(contender.startsWith("grpc") ? grpcLib.resolve("*").toString()
-                : contender.endsWith(BASE) ? Objects.requireNonNull(baselineClasspath, "--baseline-cp") : classpath);
+        cmd.add(
+                contender.startsWith("grpc")
+                        ? grpcLib.resolve("*").toString()
+                        : contender.endsWith(BASE)
+                                ? Objects.requireNonNull(baselineClasspath, "--baseline-cp")
+                                : classpath);
         return cmd;
     }
 
@@ -255,14 +308,32 @@ public final class LoadHarness {
         List<String> cmd = jvm("server", named);
         boolean tuned = c.equals("grpc-tuned");
         switch (c) {
-            case "occams-netty", "occams-vthreads" -> cmd.addAll(List.of(OccamsServer.class.getName(),
-                    "--runtime", runtimeOf(c), "--port", String.valueOf(port)));
-            case "occams-tls-netty", "occams-tls-vthreads" -> cmd.addAll(List.of(OccamsServer.class.getName(),
-                    "--runtime", runtimeOf(c), "--port", String.valueOf(port), "--tls", tlsDir().toString()));
-            case "occams-api-netty", "occams-api-vthreads", "occams-api-sync-netty", "occams-api-sync-vthreads",
-                    "occams-api-netty-metrics", "occams-api-vthreads-metrics" ->
-                    cmd.addAll(List.of(ApiServer.class.getName(), "--runtime", runtimeOf(c), "--port", String.valueOf(port),
-                            "--metrics", c.endsWith(METRICS) ? "on" : "off"));
+            case "occams-netty", "occams-vthreads" ->
+                cmd.addAll(List.of(
+                        OccamsServer.class.getName(), "--runtime", runtimeOf(c), "--port", String.valueOf(port)));
+            case "occams-tls-netty", "occams-tls-vthreads" ->
+                cmd.addAll(List.of(
+                        OccamsServer.class.getName(),
+                        "--runtime",
+                        runtimeOf(c),
+                        "--port",
+                        String.valueOf(port),
+                        "--tls",
+                        tlsDir().toString()));
+            case "occams-api-netty",
+                    "occams-api-vthreads",
+                    "occams-api-sync-netty",
+                    "occams-api-sync-vthreads",
+                    "occams-api-netty-metrics",
+                    "occams-api-vthreads-metrics" ->
+                cmd.addAll(List.of(
+                        ApiServer.class.getName(),
+                        "--runtime",
+                        runtimeOf(c),
+                        "--port",
+                        String.valueOf(port),
+                        "--metrics",
+                        c.endsWith(METRICS) ? "on" : "off"));
             case "raw" -> cmd.addAll(List.of(RawNioServer.class.getName(), "--port", String.valueOf(port)));
             case "raw-blocking" -> cmd.addAll(List.of(RawServer.class.getName(), "--port", String.valueOf(port)));
             case "iperf3" -> {
@@ -280,7 +351,10 @@ public final class LoadHarness {
             }
             default -> throw new IllegalArgumentException("unknown contender " + c);
         }
-        Process p = new ProcessBuilder(cmd).redirectError(out.resolve("logs").resolve(named + "-server.err").toFile()).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectError(
+                        out.resolve("logs").resolve(named + "-server.err").toFile())
+                .start();
         servers.put(named, p);
         ports.put(named, port);
         BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
@@ -314,22 +388,46 @@ public final class LoadHarness {
         if (c.equals("iperf3")) {
             // One TCP stream of 64 KiB writes for the same warm-up (omitted from the result) and duration.
             cmd.clear();
-            cmd.addAll(List.of("iperf3", "-c", "127.0.0.1", "-p", String.valueOf(port), "-l", String.valueOf(s.blob), "-f", "m",
-                    "-O", String.valueOf(Math.max(1, Math.round(warmup))), "-t", String.valueOf(Math.max(1, Math.round(duration)))));
+            cmd.addAll(List.of(
+                    "iperf3",
+                    "-c",
+                    "127.0.0.1",
+                    "-p",
+                    String.valueOf(port),
+                    "-l",
+                    String.valueOf(s.blob),
+                    "-f",
+                    "m",
+                    "-O",
+                    String.valueOf(Math.max(1, Math.round(warmup))),
+                    "-t",
+                    String.valueOf(Math.max(1, Math.round(duration)))));
         } else if (c.startsWith("grpc")) {
-            cmd.addAll(List.of("io.grpc.benchmarks.qps.AsyncClient", "--address=127.0.0.1:" + port,
-                    "--channels=" + s.conns, "--outstanding_rpcs=" + s.inflight,
-                    "--client_payload=" + (s.blob > 0 ? s.blob : s.payload), "--server_payload=" + (s.blob > 0 ? 0 : s.payload),
-                    "--warmup_duration=" + Math.max(1, Math.round(warmup)), "--duration=" + Math.max(1, Math.round(duration))));
+            cmd.addAll(List.of(
+                    "io.grpc.benchmarks.qps.AsyncClient",
+                    "--address=127.0.0.1:" + port,
+                    "--channels=" + s.conns,
+                    "--outstanding_rpcs=" + s.inflight,
+                    "--client_payload=" + (s.blob > 0 ? s.blob : s.payload),
+                    "--server_payload=" + (s.blob > 0 ? 0 : s.payload),
+                    "--warmup_duration=" + Math.max(1, Math.round(warmup)),
+                    "--duration=" + Math.max(1, Math.round(duration))));
             if (c.equals("grpc-tuned")) {
                 cmd.addAll(List.of("--directexecutor", "--transport=netty_epoll"));
             }
             if (c.equals("grpc-tls")) {
-                cmd.addAll(List.of("--tls", "--testca")); // grpc-java's test CA; the client overrides the authority itself
+                cmd.addAll(
+                        List.of("--tls", "--testca")); // grpc-java's test CA; the client overrides the authority itself
             }
         } else {
-            cmd.add(c.equals("raw") ? RawNioClient.class.getName() : c.equals("raw-blocking") ? RawClient.class.getName()
-                    : c.startsWith("occams-api") ? ApiClient.class.getName() : OccamsClient.class.getName());
+            cmd.add(
+                    c.equals("raw")
+                            ? RawNioClient.class.getName()
+                            : c.equals("raw-blocking")
+                                    ? RawClient.class.getName()
+                                    : c.startsWith("occams-api")
+                                            ? ApiClient.class.getName()
+                                            : OccamsClient.class.getName());
             if (c.startsWith("occams-")) {
                 cmd.addAll(List.of("--runtime", runtimeOf(c)));
             }
@@ -342,9 +440,21 @@ public final class LoadHarness {
             if (c.startsWith("occams-api")) {
                 cmd.addAll(List.of("--metrics", c.endsWith(METRICS) ? "on" : "off"));
             }
-            cmd.addAll(List.of("--port", String.valueOf(port), "--conns", String.valueOf(s.conns),
-                    "--inflight", String.valueOf(s.inflight), "--payload", String.valueOf(s.payload),
-                    "--blob", String.valueOf(s.blob), "--warmup", String.valueOf(warmup), "--duration", String.valueOf(duration)));
+            cmd.addAll(List.of(
+                    "--port",
+                    String.valueOf(port),
+                    "--conns",
+                    String.valueOf(s.conns),
+                    "--inflight",
+                    String.valueOf(s.inflight),
+                    "--payload",
+                    String.valueOf(s.payload),
+                    "--blob",
+                    String.valueOf(s.blob),
+                    "--warmup",
+                    String.valueOf(warmup),
+                    "--duration",
+                    String.valueOf(duration)));
         }
         Path err = out.resolve("logs").resolve(named + "-" + s.name + "-" + rep + ".err");
         Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
@@ -352,7 +462,8 @@ public final class LoadHarness {
         Process server = servers.get(named);
         long[] serverCpu = {-1, -1}; // the server JVM's CPU time at the client's WINDOW and RESULT lines
         Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            try (BufferedReader r =
+                    new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 String l;
                 while ((l = r.readLine()) != null) {
                     if (l.startsWith("WINDOW") || l.startsWith("RESULT")) {
@@ -376,13 +487,17 @@ public final class LoadHarness {
             all = String.join("\n", lines);
         }
         if (c.startsWith("occams-tls") && tlsReported.add(named)) {
-            System.out.printf("          %s TLS: client: %s; server: %s%n", named, tlsLine(err),
-                    tlsLine(out.resolve("logs").resolve(named + "-server.err")));
+            System.out.printf(
+                    "          %s TLS: client: %s; server: %s%n",
+                    named, tlsLine(err), tlsLine(out.resolve("logs").resolve(named + "-server.err")));
         }
-        Run run = c.equals("iperf3") ? parseIperf(named, s, rep, all) : c.startsWith("grpc") ? parseGrpc(named, s, rep, all) : parseOurs(named, s, rep, all);
+        Run run = c.equals("iperf3")
+                ? parseIperf(named, s, rep, all)
+                : c.startsWith("grpc") ? parseGrpc(named, s, rep, all) : parseOurs(named, s, rep, all);
         Matcher cpu = CPU.matcher(all);
         if (cpu.find() && serverCpu[0] >= 0 && serverCpu[1] >= 0 && run.callsPerSec > 0) {
-            double calls = run.callsPerSec * Double.parseDouble(all.replaceAll("(?s).*RESULT calls=\\d+ secs=([\\d.]+).*", "$1"));
+            double calls = run.callsPerSec
+                    * Double.parseDouble(all.replaceAll("(?s).*RESULT calls=\\d+ secs=([\\d.]+).*", "$1"));
             double clientMs = Double.parseDouble(cpu.group(1));
             double serverMs = (serverCpu[1] - serverCpu[0]) / 1e6;
             if (clientMs >= 0) {
@@ -398,8 +513,10 @@ public final class LoadHarness {
     /** What a TLS JVM logged about its first session (engine, protocol, cipher suite), from its stderr. */
     private static String tlsLine(Path err) {
         try (var lines = Files.lines(err)) {
-            return lines.filter(l -> l.contains("TLS on the") && l.contains("first session")).map(l -> l.substring(l.indexOf("TLS on the")))
-                    .findFirst().orElse("(not logged)");
+            return lines.filter(l -> l.contains("TLS on the") && l.contains("first session"))
+                    .map(l -> l.substring(l.indexOf("TLS on the")))
+                    .findFirst()
+                    .orElse("(not logged)");
         } catch (IOException | UncheckedIOException e) {
             return "(no log)";
         }
@@ -413,19 +530,27 @@ public final class LoadHarness {
 
     /** A process's CPU time so far (user + system, all threads), or -1 when the platform does not tell. */
     private static long cpuNanos(Process p) {
-        return p == null ? -1 : p.info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(-1L);
+        return p == null
+                ? -1
+                : p.info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(-1L);
     }
 
-    private static final Pattern RESULT = Pattern.compile(
-            "RESULT calls=(\\d+) secs=([\\d.]+) p50us=([\\d.]+) p99us=([\\d.]+) errors=(\\d+)");
+    private static final Pattern RESULT =
+            Pattern.compile("RESULT calls=(\\d+) secs=([\\d.]+) p50us=([\\d.]+) p99us=([\\d.]+) errors=(\\d+)");
 
     private static Run parseOurs(String c, Shape s, int rep, String output) {
         Matcher m = RESULT.matcher(output);
         if (!m.find()) {
             return new Run(c, s, rep, Double.NaN, Double.NaN, Double.NaN, -1);
         }
-        return new Run(c, s, rep, Long.parseLong(m.group(1)) / Double.parseDouble(m.group(2)),
-                Double.parseDouble(m.group(3)), Double.parseDouble(m.group(4)), Long.parseLong(m.group(5)));
+        return new Run(
+                c,
+                s,
+                rep,
+                Long.parseLong(m.group(1)) / Double.parseDouble(m.group(2)),
+                Double.parseDouble(m.group(3)),
+                Double.parseDouble(m.group(4)),
+                Long.parseLong(m.group(5)));
     }
 
     private static final Pattern IPERF = Pattern.compile("([\\d.]+) Mbits/sec.*receiver");
@@ -441,8 +566,14 @@ public final class LoadHarness {
     }
 
     private static Run parseGrpc(String c, Shape s, int rep, String output) {
-        return new Run(c, s, rep, grpcNumber(output, "QPS:"), grpcNumber(output, "50%ile Latency (in micros):"),
-                grpcNumber(output, "99%ile Latency (in micros):"), 0);
+        return new Run(
+                c,
+                s,
+                rep,
+                grpcNumber(output, "QPS:"),
+                grpcNumber(output, "50%ile Latency (in micros):"),
+                grpcNumber(output, "99%ile Latency (in micros):"),
+                0);
     }
 
     private static double grpcNumber(String output, String label) {
@@ -470,21 +601,32 @@ public final class LoadHarness {
     }
 
     static double median(List<Double> xs) {
-        double[] v = xs.stream().filter(d -> !d.isNaN()).mapToDouble(Double::doubleValue).sorted().toArray();
+        double[] v = xs.stream()
+                .filter(d -> !d.isNaN())
+                .mapToDouble(Double::doubleValue)
+                .sorted()
+                .toArray();
         if (v.length == 0) {
             return Double.NaN;
         }
         return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
-    record Row(String contender, Shape shape, double calls, double p50, double p99, double mb, long errors, int n) {
-    }
+    record Row(String contender, Shape shape, double calls, double p50, double p99, double mb, long errors, int n) {}
 
     private Row row(String c, Shape s) {
-        List<Run> rs = runs.stream().filter(r -> r.contender.equals(c) && r.shape.equals(s)).toList();
-        return new Row(c, s, median(rs.stream().map(Run::callsPerSec).toList()), median(rs.stream().map(Run::p50us).toList()),
-                median(rs.stream().map(Run::p99us).toList()), median(rs.stream().map(Run::mbPerSec).toList()),
-                rs.stream().mapToLong(Run::errors).sum(), (int) rs.stream().filter(r -> !Double.isNaN(r.callsPerSec)).count());
+        List<Run> rs = runs.stream()
+                .filter(r -> r.contender.equals(c) && r.shape.equals(s))
+                .toList();
+        return new Row(
+                c,
+                s,
+                median(rs.stream().map(Run::callsPerSec).toList()),
+                median(rs.stream().map(Run::p50us).toList()),
+                median(rs.stream().map(Run::p99us).toList()),
+                median(rs.stream().map(Run::mbPerSec).toList()),
+                rs.stream().mapToLong(Run::errors).sum(),
+                (int) rs.stream().filter(r -> !Double.isNaN(r.callsPerSec)).count());
     }
 
     /**
@@ -498,7 +640,9 @@ public final class LoadHarness {
             if (contenders.contains(c)) {
                 Row r = row(c, s);
                 double v = s.blob > 0 ? r.mb : r.calls;
-                if (best == null || Double.isNaN(s.blob > 0 ? best.mb : best.calls) || v > (s.blob > 0 ? best.mb : best.calls)) {
+                if (best == null
+                        || Double.isNaN(s.blob > 0 ? best.mb : best.calls)
+                        || v > (s.blob > 0 ? best.mb : best.calls)) {
                     best = r;
                 }
             }
@@ -510,18 +654,41 @@ public final class LoadHarness {
         String endLoad = loadAverage();
         StringBuilder csvRuns = new StringBuilder("contender,shape,round,calls_per_s,p50_us,p99_us,mb_per_s,errors\n");
         for (Run r : runs) {
-            csvRuns.append(String.format(Locale.ROOT, "%s,%s,%d,%.0f,%.1f,%.1f,%.1f,%d%n", r.contender, r.shape.name, r.rep,
-                    r.callsPerSec, r.p50us, r.p99us, r.mbPerSec(), r.errors));
+            csvRuns.append(String.format(
+                    Locale.ROOT,
+                    "%s,%s,%d,%.0f,%.1f,%.1f,%.1f,%d%n",
+                    r.contender,
+                    r.shape.name,
+                    r.rep,
+                    r.callsPerSec,
+                    r.p50us,
+                    r.p99us,
+                    r.mbPerSec(),
+                    r.errors));
         }
-        StringBuilder csv = new StringBuilder("shape,contender,calls_per_s,p50_us,p99_us,mb_per_s,x_grpc_tuned,of_ceiling,runs,errors\n");
+        StringBuilder csv = new StringBuilder(
+                "shape,contender,calls_per_s,p50_us,p99_us,mb_per_s,x_grpc_tuned,of_ceiling,runs,errors\n");
         StringBuilder md = new StringBuilder();
-        md.append(String.format(Locale.ROOT, "Load harness, %s. Machine: %d cores, %s, JDK %s (%s). Load average at start %s, at end %s. "
+        md.append(String.format(
+                Locale.ROOT,
+                "Load harness, %s. Machine: %d cores, %s, JDK %s (%s). Load average at start %s, at end %s. "
                         + "%d round(s) alternating, %.0f s warm-up (gRPC clients %.0f s) + %.0f s measured per run, after a %.0f s "
                         + "warm-up of each server; medians over rounds; client and server in separate JVMs on 127.0.0.1. "
                         + "Of ceiling: against the faster of raw and raw-blocking in this run.%n%n",
-                started.format(DateTimeFormatter.ISO_OFFSET_DATE_TIME).substring(0, 16).replace('T', ' '),
-                Runtime.getRuntime().availableProcessors(), osName(), System.getProperty("java.version"),
-                System.getProperty("java.vm.name"), startLoad, endLoad, reps, warmup, grpcWarmup, duration, serverWarmup));
+                started.format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)
+                        .substring(0, 16)
+                        .replace('T', ' '),
+                Runtime.getRuntime().availableProcessors(),
+                osName(),
+                System.getProperty("java.version"),
+                System.getProperty("java.vm.name"),
+                startLoad,
+                endLoad,
+                reps,
+                warmup,
+                grpcWarmup,
+                duration,
+                serverWarmup));
         md.append("| shape | contender | calls/s | p50 us | p99 us | MB/s | x gRPC tuned | of ceiling |\n");
         md.append("|---|---|---:|---:|---:|---:|---:|---:|\n");
         for (Shape s : shapes) {
@@ -535,10 +702,28 @@ public final class LoadHarness {
                 double metric = s.blob > 0 ? r.mb : r.calls;
                 double vsGrpc = tuned == null ? Double.NaN : metric / (s.blob > 0 ? tuned.mb : tuned.calls);
                 double vsRaw = raw == null ? Double.NaN : metric / (s.blob > 0 ? raw.mb : raw.calls);
-                csv.append(String.format(Locale.ROOT, "%s,%s,%.0f,%.1f,%.1f,%.1f,%.3f,%.3f,%d,%d%n", s.name, c, r.calls, r.p50, r.p99,
-                        r.mb, vsGrpc, vsRaw, r.n, r.errors));
-                md.append(String.format(Locale.ROOT, "| %s | %s | %,.0f | %,.1f | %,.1f | %s | %s | %s |%n", s.name, c, r.calls, r.p50,
-                        r.p99, s.blob > 0 ? String.format(Locale.ROOT, "%,.0f", r.mb) : "",
+                csv.append(String.format(
+                        Locale.ROOT,
+                        "%s,%s,%.0f,%.1f,%.1f,%.1f,%.3f,%.3f,%d,%d%n",
+                        s.name,
+                        c,
+                        r.calls,
+                        r.p50,
+                        r.p99,
+                        r.mb,
+                        vsGrpc,
+                        vsRaw,
+                        r.n,
+                        r.errors));
+                md.append(String.format(
+                        Locale.ROOT,
+                        "| %s | %s | %,.0f | %,.1f | %,.1f | %s | %s | %s |%n",
+                        s.name,
+                        c,
+                        r.calls,
+                        r.p50,
+                        r.p99,
+                        s.blob > 0 ? String.format(Locale.ROOT, "%,.0f", r.mb) : "",
                         Double.isNaN(vsGrpc) ? "" : String.format(Locale.ROOT, "%.2fx", vsGrpc),
                         Double.isNaN(vsRaw) ? "" : String.format(Locale.ROOT, "%.0f%%", 100 * vsRaw)));
             }
@@ -563,14 +748,20 @@ public final class LoadHarness {
             return "";
         }
         int cores = Runtime.getRuntime().availableProcessors();
-        StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "%nCPU per call over the measured windows (client JVM + server JVM, "
-                + "user + system time, medians over rounds). The ceiling is what that cost allows on %d idle cores: "
-                + "%d x 1 s of CPU / (CPU per call).%n%n| shape | contender | client CPU us/call | server CPU us/call | "
-                + "total us/call | ceiling calls/s | ceiling MB/s |%n|---|---|---:|---:|---:|---:|---:|%n", cores, cores));
+        StringBuilder md = new StringBuilder(String.format(
+                Locale.ROOT,
+                "%nCPU per call over the measured windows (client JVM + server JVM, "
+                        + "user + system time, medians over rounds). The ceiling is what that cost allows on %d idle cores: "
+                        + "%d x 1 s of CPU / (CPU per call).%n%n| shape | contender | client CPU us/call | server CPU us/call | "
+                        + "total us/call | ceiling calls/s | ceiling MB/s |%n|---|---|---:|---:|---:|---:|---:|%n",
+                cores,
+                cores));
         for (Shape s : shapes) {
             for (String c : contenders) {
-                List<double[]> xs = runs.stream().filter(r -> r.contender.equals(c) && r.shape.equals(s) && cpuUs.containsKey(r))
-                        .map(cpuUs::get).toList();
+                List<double[]> xs = runs.stream()
+                        .filter(r -> r.contender.equals(c) && r.shape.equals(s) && cpuUs.containsKey(r))
+                        .map(cpuUs::get)
+                        .toList();
                 if (xs.isEmpty()) {
                     continue;
                 }
@@ -578,8 +769,16 @@ public final class LoadHarness {
                 double server = median(xs.stream().map(x -> x[1]).toList());
                 double total = median(xs.stream().map(x -> x[0] + x[1]).toList());
                 double calls = cores * 1e6 / total;
-                md.append(String.format(Locale.ROOT, "| %s | %s | %,.1f | %,.1f | %,.1f | %,.0f | %s |%n", s.name, c, client, server, total,
-                        calls, s.blob > 0 ? String.format(Locale.ROOT, "%,.0f", calls * s.blob / 1e6) : ""));
+                md.append(String.format(
+                        Locale.ROOT,
+                        "| %s | %s | %,.1f | %,.1f | %,.1f | %,.0f | %s |%n",
+                        s.name,
+                        c,
+                        client,
+                        server,
+                        total,
+                        calls,
+                        s.blob > 0 ? String.format(Locale.ROOT, "%,.0f", calls * s.blob / 1e6) : ""));
             }
         }
         return md.toString();

@@ -50,16 +50,24 @@ final class Measure {
         long cpu1 = processCpuNanos();
         stop = true;
         double secs = (t1 - t0) / 1e9;
-        System.out.printf(Locale.ROOT, "RESULT calls=%d secs=%.3f p50us=%.1f p99us=%.1f errors=%d cpums=%.1f%n",
-                h.getTotalCount(), secs, h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3, errors.sum(),
+        System.out.printf(
+                Locale.ROOT,
+                "RESULT calls=%d secs=%.3f p50us=%.1f p99us=%.1f errors=%d cpums=%.1f%n",
+                h.getTotalCount(),
+                secs,
+                h.getValueAtPercentile(50) / 1e3,
+                h.getValueAtPercentile(99) / 1e3,
+                errors.sum(),
                 cpu0 < 0 || cpu1 < 0 ? -1.0 : (cpu1 - cpu0) / 1e6);
         System.out.flush();
     }
 
     /** This JVM's CPU time (all threads, user + system), or -1 where the platform does not tell. */
     static long processCpuNanos() {
-        return java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
-                ? os.getProcessCpuTime() : -1;
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                        instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime()
+                : -1;
     }
 
     /** {@code --name value} options, all required to be present in {@code args}. */

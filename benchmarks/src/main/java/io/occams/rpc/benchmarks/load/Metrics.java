@@ -12,11 +12,13 @@ import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
  * once a minute). Metrics only, no spans.
  */
 final class Metrics {
-    private Metrics() {
-    }
+    private Metrics() {}
 
     static CallInterceptor interceptor() {
-        SdkMeterProvider meters = SdkMeterProvider.builder().registerMetricReader(InMemoryMetricReader.create()).build();
-        return OpenTelemetryInterceptor.create(OpenTelemetrySdk.builder().setMeterProvider(meters).build(), false);
+        SdkMeterProvider meters = SdkMeterProvider.builder()
+                .registerMetricReader(InMemoryMetricReader.create())
+                .build();
+        return OpenTelemetryInterceptor.create(
+                OpenTelemetrySdk.builder().setMeterProvider(meters).build(), false);
     }
 }

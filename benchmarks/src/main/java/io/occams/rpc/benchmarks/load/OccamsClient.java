@@ -19,8 +19,7 @@ import java.util.List;
  * direct buffer: the blob is never copied on the client). Prints one RESULT line.
  */
 public final class OccamsClient {
-    private OccamsClient() {
-    }
+    private OccamsClient() {}
 
     public static void main(String[] args) throws Exception {
         String rt = Measure.opt(args, "runtime", null);
@@ -43,11 +42,14 @@ public final class OccamsClient {
             // The default window (128) unless told otherwise; never below what the shape keeps in flight.
             int window = Integer.parseInt(Measure.opt(args, "window", "0"));
             String tls = Measure.opt(args, "tls", "");
-            ClientConfig cfg = ClientConfig.builder().thresholds(window > 0 ? window : Math.max(inflight, 128))
-                    .tls(tls.isEmpty() ? null : TlsBench.client(tls)).build();
+            ClientConfig cfg = ClientConfig.builder()
+                    .thresholds(window > 0 ? window : Math.max(inflight, 128))
+                    .tls(tls.isEmpty() ? null : TlsBench.client(tls))
+                    .build();
             List<ClientStream> streams = new ArrayList<>();
             for (int i = 0; i < conns; i++) {
-                streams.add(ClientStream.connect(runtime, RpcAddress.parse("127.0.0.1:" + port), cfg).join());
+                streams.add(ClientStream.connect(runtime, RpcAddress.parse("127.0.0.1:" + port), cfg)
+                        .join());
             }
             long word = 0x0102030405060708L;
             for (ClientStream s : streams) {

@@ -14,8 +14,7 @@ import io.occams.rpc.stream.StreamServer;
  * closes. Arguments: {@code --runtime netty|vthreads --port N}.
  */
 public final class OccamsServer {
-    private OccamsServer() {
-    }
+    private OccamsServer() {}
 
     static Runtime runtime(String name) {
         return switch (name) {
@@ -31,7 +30,9 @@ public final class OccamsServer {
         Dispatch echo = call -> call.reply(call.msg().isReadable() ? call.msg().retain() : null, null);
         try (Runtime runtime = runtime(rt)) {
             String tls = Measure.opt(args, "tls", "");
-            ServerConfig config = tls.isEmpty() ? ServerConfig.defaults() : ServerConfig.builder().tls(TlsBench.server(tls)).build();
+            ServerConfig config = tls.isEmpty()
+                    ? ServerConfig.defaults()
+                    : ServerConfig.builder().tls(TlsBench.server(tls)).build();
             StreamServer server = new StreamServer(runtime, config, echo);
             RpcAddress bound = server.listen(RpcAddress.parse("127.0.0.1:" + port));
             System.out.println("READY " + bound);

@@ -14,8 +14,7 @@ import java.nio.channels.SocketChannel;
  * (a gathering write of header + the shared blob for {@code --blob}: the blob is never copied).
  */
 public final class RawClient {
-    private RawClient() {
-    }
+    private RawClient() {}
 
     @SuppressWarnings("AddressSelection") // exactly the IPv4 loopback, like the server it talks to
     public static void main(String[] args) throws Exception {
@@ -87,12 +86,27 @@ public final class RawClient {
         }
     }
 
-    private static int request(ByteBuffer[] heads, ByteBuffer[] blobs, ByteBuffer[] gather, int n, long[] sent,
-            int mask, long seq, int payload, int blobBytes, long now) {
+    private static int request(
+            ByteBuffer[] heads,
+            ByteBuffer[] blobs,
+            ByteBuffer[] gather,
+            int n,
+            long[] sent,
+            int mask,
+            long seq,
+            int payload,
+            int blobBytes,
+            long now) {
         int slot = (int) (seq & mask);
         ByteBuffer h = heads[slot].clear();
-        h.putShort((short) 0x4D25).put((byte) 1).put((byte) 0).putInt(1).putLong(seq).putLong(0)
-                .putInt(payload).putInt(blobBytes);
+        h.putShort((short) 0x4D25)
+                .put((byte) 1)
+                .put((byte) 0)
+                .putInt(1)
+                .putLong(seq)
+                .putLong(0)
+                .putInt(payload)
+                .putInt(blobBytes);
         for (int i = 0; i < payload; i++) {
             h.put((byte) i);
         }

@@ -24,8 +24,7 @@ import java.util.function.Consumer;
  * RESULT line) and closes that connection.
  */
 public final class RawNioClient {
-    private RawNioClient() {
-    }
+    private RawNioClient() {}
 
     @SuppressWarnings("AddressSelection") // exactly the IPv4 loopback, like the server it talks to
     public static void main(String[] args) throws Exception {
@@ -123,12 +122,14 @@ public final class RawNioClient {
         private final ByteBuffer out;
         /** Blob shape: per slot a header buffer, and the shared blob's duplicate; gathered. */
         private final ByteBuffer[] heads;
+
         private final ByteBuffer[] blobs;
         private final ByteBuffer[] gather;
         private int gatherOff;
         private int gatherN;
         /** The msg's bytes as little-endian longs (the payload is bytes 0, 1, 2, ...), and the tail. */
         private final long[] words;
+
         private long seq = 1;
         private long firstUnanswered = 1;
         /** Whether the key asks for OP_WRITE too (a write is unfinished). */
@@ -143,7 +144,8 @@ public final class RawNioClient {
             int slots = Integer.highestOneBit(Math.max(inflight, 1) * 2 - 1) * 2;
             this.mask = slots - 1;
             this.sent = new long[slots];
-            this.out = ByteBuffer.allocateDirect(Math.max(1 << 16, inflight * (32 + payload) * 2)).order(ByteOrder.LITTLE_ENDIAN);
+            this.out = ByteBuffer.allocateDirect(Math.max(1 << 16, inflight * (32 + payload) * 2))
+                    .order(ByteOrder.LITTLE_ENDIAN);
             if (blobBytes > 0) {
                 ByteBuffer blob = ByteBuffer.allocateDirect(blobBytes);
                 for (int i = 0; i < blobBytes; i++) {
@@ -226,7 +228,8 @@ public final class RawNioClient {
                     throw new IOException("bad reply header " + Long.toHexString(head));
                 }
                 if (msgLen != payload || blobLen != 0) {
-                    throw new IOException("reply lengths msg " + msgLen + " blob " + blobLen + ", expected " + payload + " and 0");
+                    throw new IOException(
+                            "reply lengths msg " + msgLen + " blob " + blobLen + ", expected " + payload + " and 0");
                 }
                 int total = RawNioServer.RESPONSE_HEAD + msgLen;
                 if (in.remaining() < total) {

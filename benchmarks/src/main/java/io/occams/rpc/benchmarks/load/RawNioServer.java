@@ -29,8 +29,7 @@ public final class RawNioServer {
     static final int REQUEST_HEAD = 32;
     static final int RESPONSE_HEAD = 20;
 
-    private RawNioServer() {
-    }
+    private RawNioServer() {}
 
     @SuppressWarnings("AddressSelection") // exactly the IPv4 loopback, like the clients that call it
     public static void main(String[] args) throws Exception {
@@ -47,19 +46,21 @@ public final class RawNioServer {
         }
         System.out.println("READY 127.0.0.1:" + ((InetSocketAddress) ss.getLocalAddress()).getPort());
         System.out.flush();
-        Thread acceptor = new Thread(() -> {
-            int next = 0;
-            try {
-                while (true) {
-                    SocketChannel ch = ss.accept();
-                    ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                    ch.configureBlocking(false);
-                    loops[next++ % loops.length].add(ch);
-                }
-            } catch (IOException e) {
-                // closed
-            }
-        }, "raw-nio-accept");
+        Thread acceptor = new Thread(
+                () -> {
+                    int next = 0;
+                    try {
+                        while (true) {
+                            SocketChannel ch = ss.accept();
+                            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                            ch.configureBlocking(false);
+                            loops[next++ % loops.length].add(ch);
+                        }
+                    } catch (IOException e) {
+                        // closed
+                    }
+                },
+                "raw-nio-accept");
         acceptor.setDaemon(true);
         acceptor.start();
         while (System.in.read() >= 0) {
@@ -127,6 +128,7 @@ public final class RawNioServer {
         final ByteBuffer out = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
         /** The msg of a request whose blob is still being skipped, answered when the blob has passed. */
         final ByteBuffer pendingMsg = ByteBuffer.allocateDirect(64 << 10).order(ByteOrder.LITTLE_ENDIAN);
+
         long skip;
         long pendingSeq;
 

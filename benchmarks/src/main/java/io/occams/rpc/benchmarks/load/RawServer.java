@@ -16,8 +16,7 @@ import java.nio.channels.SocketChannel;
  * dispatch, no limits checked: what the machine and the wire format allow.
  */
 public final class RawServer {
-    private RawServer() {
-    }
+    private RawServer() {}
 
     @SuppressWarnings("AddressSelection") // exactly the IPv4 loopback, like the server it talks to
     public static void main(String[] args) throws Exception {
@@ -26,19 +25,21 @@ public final class RawServer {
         ss.bind(new InetSocketAddress("127.0.0.1", port), 1024);
         System.out.println("READY 127.0.0.1:" + ((InetSocketAddress) ss.getLocalAddress()).getPort());
         System.out.flush();
-        Thread acceptor = new Thread(() -> {
-            try {
-                while (true) {
-                    SocketChannel ch = ss.accept();
-                    ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                    Thread t = new Thread(() -> serve(ch), "raw-conn");
-                    t.setDaemon(true);
-                    t.start();
-                }
-            } catch (IOException e) {
-                // closed
-            }
-        }, "raw-accept");
+        Thread acceptor = new Thread(
+                () -> {
+                    try {
+                        while (true) {
+                            SocketChannel ch = ss.accept();
+                            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                            Thread t = new Thread(() -> serve(ch), "raw-conn");
+                            t.setDaemon(true);
+                            t.start();
+                        }
+                    } catch (IOException e) {
+                        // closed
+                    }
+                },
+                "raw-accept");
         acceptor.setDaemon(true);
         acceptor.start();
         while (System.in.read() >= 0) {
@@ -102,7 +103,12 @@ public final class RawServer {
         if (out.remaining() < 20 + msg.remaining()) {
             flush(ch, out);
         }
-        out.putShort((short) 0x4D25).put((byte) 1).put((byte) 0).putInt(msg.remaining()).putLong(seq).putInt(0);
+        out.putShort((short) 0x4D25)
+                .put((byte) 1)
+                .put((byte) 0)
+                .putInt(msg.remaining())
+                .putLong(seq)
+                .putInt(0);
         out.put(msg);
     }
 

@@ -56,16 +56,25 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 public final class SoakHarness {
     private static final String ACTION = "BenchService.echo";
 
-    private SoakHarness() {
-    }
+    private SoakHarness() {}
 
     public static void main(String[] args) throws Exception {
         System.setProperty("java.awt.headless", "true");
         double minutes = Double.parseDouble(Measure.opt(args, "minutes", "10"));
         int chains = Integer.parseInt(Measure.opt(args, "chains", "32"));
-        List<String> runtimes = List.of(Measure.opt(args, "runtimes", "netty,vthreads").split(","));
-        Path out = Paths.get(Measure.opt(args, "out", Paths.get(SoakHarness.class.getProtectionDomain().getCodeSource()
-                .getLocation().toURI()).getParent().resolve("soak").toString()));
+        List<String> runtimes =
+                List.of(Measure.opt(args, "runtimes", "netty,vthreads").split(","));
+        Path out = Paths.get(Measure.opt(
+                args,
+                "out",
+                Paths.get(SoakHarness.class
+                                .getProtectionDomain()
+                                .getCodeSource()
+                                .getLocation()
+                                .toURI())
+                        .getParent()
+                        .resolve("soak")
+                        .toString()));
         Files.createDirectories(out);
         long totalMillis = (long) (minutes * 60_000);
         long restartEvery = Math.max(20_000, totalMillis / 4);
@@ -79,8 +88,14 @@ public final class SoakHarness {
         for (Side s : sides) {
             s.start();
         }
-        System.out.printf(Locale.ROOT, "soak: %s, %.1f min, %d chains per runtime; B restarts every %d s, a garbage peer every %d s%n",
-                runtimes, minutes, chains, restartEvery / 1000, garbageEvery / 1000);
+        System.out.printf(
+                Locale.ROOT,
+                "soak: %s, %.1f min, %d chains per runtime; B restarts every %d s, a garbage peer every %d s%n",
+                runtimes,
+                minutes,
+                chains,
+                restartEvery / 1000,
+                garbageEvery / 1000);
         long end = t0 + totalMillis;
         long nextRestart = t0 + restartEvery;
         long nextGarbage = t0 + garbageEvery;
@@ -127,11 +142,13 @@ public final class SoakHarness {
         volatile Proc b;
         /** Every incarnation of B, the current one last. */
         final List<Proc> bs = new CopyOnWriteArrayList<>();
+
         Runtime clientRuntime;
         FailoverPool pool;
         final AtomicLong ok = new AtomicLong();
         final Map<String, LongAdder> failures = new ConcurrentHashMap<>();
-        final List<long[]> callsPerSecond = new CopyOnWriteArrayList<>(); // {t, ok in that second, failed in that second}
+        final List<long[]> callsPerSecond =
+                new CopyOnWriteArrayList<>(); // {t, ok in that second, failed in that second}
         final List<String> events = new CopyOnWriteArrayList<>();
         final AtomicInteger garbagePeers = new AtomicInteger();
         final AtomicInteger garbageClosedByServer = new AtomicInteger();
@@ -139,7 +156,8 @@ public final class SoakHarness {
         private long lastOk;
         private long lastFailed;
         private long lastSample;
-        private final java.util.concurrent.atomic.AtomicBoolean restarting = new java.util.concurrent.atomic.AtomicBoolean();
+        private final java.util.concurrent.atomic.AtomicBoolean restarting =
+                new java.util.concurrent.atomic.AtomicBoolean();
         private volatile boolean stopping;
         private CountDownLatch drained;
 
@@ -167,8 +185,12 @@ public final class SoakHarness {
 
         void start() {
             clientRuntime = OccamsServer.runtime(runtime);
-            pool = new FailoverPool(clientRuntime, List.of(a.address, b.address), ClientConfig.builder().maxConnections(2).build(),
-                    FailoverPool.Selection.ROUND_ROBIN, 3);
+            pool = new FailoverPool(
+                    clientRuntime,
+                    List.of(a.address, b.address),
+                    ClientConfig.builder().maxConnections(2).build(),
+                    FailoverPool.Selection.ROUND_ROBIN,
+                    3);
             drained = new CountDownLatch(chains);
             for (int i = 0; i < chains; i++) {
                 next();
@@ -255,8 +277,13 @@ public final class SoakHarness {
             long stoppedAfter = System.currentTimeMillis() - t0 - at;
             b = new Proc(runtime + " B", out, runtime, old.address.port(), t0);
             bs.add(b);
-            events.add(String.format(Locale.ROOT, "%d s: B %s in %d ms, listening again after %d ms", at / 1000,
-                    graceful ? "stopped (SIGTERM)" : "killed (SIGKILL)", stoppedAfter, System.currentTimeMillis() - t0 - at));
+            events.add(String.format(
+                    Locale.ROOT,
+                    "%d s: B %s in %d ms, listening again after %d ms",
+                    at / 1000,
+                    graceful ? "stopped (SIGTERM)" : "killed (SIGKILL)",
+                    stoppedAfter,
+                    System.currentTimeMillis() - t0 - at));
         }
 
         void stop() throws InterruptedException, IOException {
@@ -280,14 +307,25 @@ public final class SoakHarness {
             for (Proc p : List.of(a, b)) {
                 long t = System.nanoTime();
                 p.stop(true);
-                events.add(String.format(Locale.ROOT, "end: %s stopped (SIGTERM) in %d ms", p.label,
+                events.add(String.format(
+                        Locale.ROOT,
+                        "end: %s stopped (SIGTERM) in %d ms",
+                        p.label,
                         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t)));
             }
         }
 
         String line() {
-            return String.format(Locale.ROOT, "%-8s calls %,d failed %s; A rss %d MiB heap %d MiB; B rss %d MiB heap %d MiB", runtime, ok.get(),
-                    failuresText(), a.lastRssKiB / 1024, a.lastHeap >> 20, b.lastRssKiB / 1024, b.lastHeap >> 20);
+            return String.format(
+                    Locale.ROOT,
+                    "%-8s calls %,d failed %s; A rss %d MiB heap %d MiB; B rss %d MiB heap %d MiB",
+                    runtime,
+                    ok.get(),
+                    failuresText(),
+                    a.lastRssKiB / 1024,
+                    a.lastHeap >> 20,
+                    b.lastRssKiB / 1024,
+                    b.lastHeap >> 20);
         }
 
         String failuresText() {
@@ -376,13 +414,25 @@ public final class SoakHarness {
         Proc(String label, Path out, String runtime, int port, long t0) throws IOException {
             this.label = label;
             this.t0 = t0;
-            List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx256m", "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-                    "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path"),
-                    SoakServer.class.getName(), "--runtime", runtime, "--port", String.valueOf(port)));
+            List<String> cmd = new ArrayList<>(List.of(
+                    Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx256m",
+                    "--enable-native-access=ALL-UNNAMED",
+                    "--sun-misc-unsafe-memory-access=allow",
+                    "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    SoakServer.class.getName(),
+                    "--runtime",
+                    runtime,
+                    "--port",
+                    String.valueOf(port)));
             Path err = out.resolve(label.replace(' ', '-') + ".err");
-            this.process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(err.toFile())).start();
-            BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            this.process = new ProcessBuilder(cmd)
+                    .redirectError(ProcessBuilder.Redirect.appendTo(err.toFile()))
+                    .start();
+            BufferedReader r =
+                    new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
             String ready = null;
             for (String line; (line = r.readLine()) != null; ) {
                 if (line.startsWith("READY ")) {
@@ -394,17 +444,19 @@ public final class SoakHarness {
                 throw new IOException(label + " ended before READY (see " + err + ")");
             }
             this.address = RpcAddress.parse(ready);
-            Thread pump = new Thread(() -> {
-                try {
-                    for (String line; (line = r.readLine()) != null; ) {
-                        if (line.startsWith("STAT ")) {
-                            stat(line);
+            Thread pump = new Thread(
+                    () -> {
+                        try {
+                            for (String line; (line = r.readLine()) != null; ) {
+                                if (line.startsWith("STAT ")) {
+                                    stat(line);
+                                }
+                            }
+                        } catch (IOException e) {
+                            // the process ended
                         }
-                    }
-                } catch (IOException e) {
-                    // the process ended
-                }
-            }, label + " stats");
+                    },
+                    label + " stats");
             pump.setDaemon(true);
             pump.start();
         }
@@ -441,23 +493,42 @@ public final class SoakHarness {
     }
 
     @SuppressWarnings("UnusedVariable") // t0: the start, kept in the signature for a time axis
-    private static void report(Path out, List<Side> sides, double minutes, int chains, long restartEvery, long garbageEvery, long t0)
+    private static void report(
+            Path out, List<Side> sides, double minutes, int chains, long restartEvery, long garbageEvery, long t0)
             throws IOException {
         StringBuilder md = new StringBuilder();
-        md.append(String.format(Locale.ROOT, "`benchmarks/run soak --minutes %s`, %s. Machine: %d cores, JDK %s. Per runtime: servers A and B "
-                + "(-Xmx256m, provider hot-swapped every 2 s), a FailoverPool with %d idempotent echo calls in flight, B restarted every %d s "
-                + "(SIGTERM and SIGKILL alternately), a garbage peer (64 KiB random) to A and B every %d s.%n%n",
-                minutes, LocalDateTime.now(ZoneId.systemDefault()).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")),
-                java.lang.Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), chains, restartEvery / 1000,
+        md.append(String.format(
+                Locale.ROOT,
+                "`benchmarks/run soak --minutes %s`, %s. Machine: %d cores, JDK %s. Per runtime: servers A and B "
+                        + "(-Xmx256m, provider hot-swapped every 2 s), a FailoverPool with %d idempotent echo calls in flight, B restarted every %d s "
+                        + "(SIGTERM and SIGKILL alternately), a garbage peer (64 KiB random) to A and B every %d s.%n%n",
+                minutes,
+                LocalDateTime.now(ZoneId.systemDefault()).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")),
+                java.lang.Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.version"),
+                chains,
+                restartEvery / 1000,
                 garbageEvery / 1000));
-        md.append("| runtime | calls | failed, by code | garbage peers (closed by server) | A RSS MiB first / max / last | A heap MiB max | B RSS MiB max | restarts of B |\n");
+        md.append(
+                "| runtime | calls | failed, by code | garbage peers (closed by server) | A RSS MiB first / max / last | A heap MiB max | B RSS MiB max | restarts of B |\n");
         md.append("|---|---:|---|---:|---:|---:|---:|---|\n");
         StringBuilder csv = new StringBuilder("runtime,server,t_s,rss_mib,heap_mib\n");
         for (Side s : sides) {
             double[] ar = rssStats(s.a.samples);
             double bMax = s.bMaxSeen();
-            md.append(String.format(Locale.ROOT, "| %s | %,d | %s | %d (%d) | %.0f / %.0f / %.0f | %.0f | %.0f | %s |%n", s.runtime, s.ok.get(),
-                    s.failuresText(), s.garbagePeers.get(), s.garbageClosedByServer.get(), ar[0], ar[1], ar[2], heapMax(s.a.samples), bMax,
+            md.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %,d | %s | %d (%d) | %.0f / %.0f / %.0f | %.0f | %.0f | %s |%n",
+                    s.runtime,
+                    s.ok.get(),
+                    s.failuresText(),
+                    s.garbagePeers.get(),
+                    s.garbageClosedByServer.get(),
+                    ar[0],
+                    ar[1],
+                    ar[2],
+                    heapMax(s.a.samples),
+                    bMax,
                     String.join("; ", s.events)));
             for (double[] x : s.a.samples) {
                 csv.append(String.format(Locale.ROOT, "%s,A,%.1f,%.1f,%.1f%n", s.runtime, x[0], x[1], x[2]));
@@ -496,9 +567,27 @@ public final class SoakHarness {
     }
 
     private static void plot(Path png, List<Side> sides) throws IOException {
-        XYChart calls = new XYChartBuilder().width(1100).height(330).title("calls per second (failed calls: dots)").xAxisTitle("s").yAxisTitle("calls/s").build();
-        XYChart rss = new XYChartBuilder().width(1100).height(330).title("server RSS").xAxisTitle("s").yAxisTitle("MiB").build();
-        XYChart heap = new XYChartBuilder().width(1100).height(330).title("server heap in use").xAxisTitle("s").yAxisTitle("MiB").build();
+        XYChart calls = new XYChartBuilder()
+                .width(1100)
+                .height(330)
+                .title("calls per second (failed calls: dots)")
+                .xAxisTitle("s")
+                .yAxisTitle("calls/s")
+                .build();
+        XYChart rss = new XYChartBuilder()
+                .width(1100)
+                .height(330)
+                .title("server RSS")
+                .xAxisTitle("s")
+                .yAxisTitle("MiB")
+                .build();
+        XYChart heap = new XYChartBuilder()
+                .width(1100)
+                .height(330)
+                .title("server heap in use")
+                .xAxisTitle("s")
+                .yAxisTitle("MiB")
+                .build();
         for (XYChart c : List.of(calls, rss, heap)) {
             c.getStyler().setMarkerSize(2);
             c.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNW);

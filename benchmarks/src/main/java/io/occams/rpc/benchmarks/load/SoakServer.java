@@ -24,8 +24,7 @@ import java.util.concurrent.locks.LockSupport;
  * Arguments: {@code --runtime netty|vthreads --port N [--swap-ms N]}.
  */
 public final class SoakServer {
-    private SoakServer() {
-    }
+    private SoakServer() {}
 
     /** A provider of echo; each swap brings a new instance. */
     static final class Echo implements BenchService {
@@ -40,11 +39,15 @@ public final class SoakServer {
         int port = Integer.parseInt(Measure.opt(args, "port", "0"));
         long swapMillis = Long.parseLong(Measure.opt(args, "swap-ms", "2000"));
         Runtime runtime = OccamsServer.runtime(rt);
-        RpcServer server = RpcServer.builder().runtime(runtime).codec(new MsgpackCodec()).build();
-        java.lang.Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            runtime.close();
-        }, "soak-server-stop"));
+        RpcServer server =
+                RpcServer.builder().runtime(runtime).codec(new MsgpackCodec()).build();
+        java.lang.Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            server.close();
+                            runtime.close();
+                        },
+                        "soak-server-stop"));
         ServiceDispatcher.Registration[] current = {server.register(BenchService.class, new Echo())};
         RpcAddress bound = server.listen(RpcAddress.parse("127.0.0.1:" + port));
         System.out.println("READY " + bound);
@@ -57,8 +60,13 @@ public final class SoakServer {
         while (true) {
             long now = System.nanoTime();
             if (now - nextStat >= 0) {
-                System.out.printf(Locale.ROOT, "STAT %d rss=%d heap=%d swaps=%d%n", System.currentTimeMillis(), rssKiB(),
-                        memory.getHeapMemoryUsage().getUsed(), swaps);
+                System.out.printf(
+                        Locale.ROOT,
+                        "STAT %d rss=%d heap=%d swaps=%d%n",
+                        System.currentTimeMillis(),
+                        rssKiB(),
+                        memory.getHeapMemoryUsage().getUsed(),
+                        swaps);
                 System.out.flush();
                 nextStat += TimeUnit.SECONDS.toNanos(1);
             }

@@ -15,8 +15,7 @@ final class TlsBench {
     /** Generous: a fresh JVM on a loaded machine may take seconds for its first handshakes (JIT, key loading). */
     private static final Duration HANDSHAKE = Duration.ofSeconds(60);
 
-    private TlsBench() {
-    }
+    private TlsBench() {}
 
     static void makeCertificates(Path dir) {
         TestCertificates.Pki.create(dir);
@@ -24,13 +23,21 @@ final class TlsBench {
 
     static TlsConfig server(String dir) {
         Path d = Path.of(dir);
-        return TlsConfig.builder().certificateChain(d.resolve("server.pem")).privateKey(d.resolve("server.key"))
-                .trustedCertificates(d.resolve("ca.pem")).handshakeTimeout(HANDSHAKE).build();
+        return TlsConfig.builder()
+                .certificateChain(d.resolve("server.pem"))
+                .privateKey(d.resolve("server.key"))
+                .trustedCertificates(d.resolve("ca.pem"))
+                .handshakeTimeout(HANDSHAKE)
+                .build();
     }
 
     static TlsConfig client(String dir) {
         Path d = Path.of(dir);
-        return TlsConfig.builder().certificateChain(d.resolve("client.pem")).privateKey(d.resolve("client.key"))
-                .trustedCertificates(d.resolve("ca.pem")).handshakeTimeout(HANDSHAKE).build();
+        return TlsConfig.builder()
+                .certificateChain(d.resolve("client.pem"))
+                .privateKey(d.resolve("client.key"))
+                .trustedCertificates(d.resolve("ca.pem"))
+                .handshakeTimeout(HANDSHAKE)
+                .build();
     }
 }

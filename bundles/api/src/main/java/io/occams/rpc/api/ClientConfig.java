@@ -170,9 +170,11 @@ public final class ClientConfig {
 
     @Override
     public String toString() {
-        return "ClientConfig{taskTimeout=" + taskTimeout + ", readTimeout=" + readTimeout + ", writeTimeout=" + writeTimeout
+        return "ClientConfig{taskTimeout=" + taskTimeout + ", readTimeout=" + readTimeout + ", writeTimeout="
+                + writeTimeout
                 + ", idleTimeout=" + idleTimeout + ", connectTimeout=" + connectTimeout + ", thresholds=" + thresholds
-                + ", maxFrameBytes=" + maxFrameBytes + ", clientId=" + clientId + ", maxConnections=" + maxConnections + (tls == null ? "" : ", tls=" + tls) + "}";
+                + ", maxFrameBytes=" + maxFrameBytes + ", clientId=" + clientId + ", maxConnections=" + maxConnections
+                + (tls == null ? "" : ", tls=" + tls) + "}";
     }
 
     /** Builds a {@link ClientConfig}; not thread-safe. */
@@ -188,8 +190,7 @@ public final class ClientConfig {
         private int maxConnections = 8;
         private TlsConfig tls;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** TLS for the connections; null for plaintext (the default). */
         public Builder tls(TlsConfig tls) {

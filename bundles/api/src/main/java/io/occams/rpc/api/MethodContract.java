@@ -25,6 +25,7 @@ public final class MethodContract {
      * only a bridge that makes Promises (the Remote Services provider) can hand out.
      */
     private static final String PROMISE = "org.osgi.util.promise.Promise";
+
     private final ServiceContract service;
     private final Method method;
     private final String wireName;
@@ -53,11 +54,14 @@ public final class MethodContract {
         this.actionBytes = action.getBytes(StandardCharsets.UTF_8);
         this.parameterTypes = m.getGenericParameterTypes();
         Class<?> raw = m.getReturnType();
-        if (raw == CompletableFuture.class || raw == CompletionStage.class || raw.getName().equals(PROMISE)) {
+        if (raw == CompletableFuture.class
+                || raw == CompletionStage.class
+                || raw.getName().equals(PROMISE)) {
             this.async = true;
             Type g = m.getGenericReturnType();
             if (!(g instanceof ParameterizedType)) {
-                throw new IllegalArgumentException(m + ": give the future a type argument, e.g. CompletableFuture<Long>");
+                throw new IllegalArgumentException(
+                        m + ": give the future a type argument, e.g. CompletableFuture<Long>");
             }
             this.resultType = ((ParameterizedType) g).getActualTypeArguments()[0];
         } else {

@@ -113,7 +113,9 @@ public final class PeerIdentity {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof PeerIdentity p && p.name.equals(name) && p.alternativeNames.equals(alternativeNames)
+        return o instanceof PeerIdentity p
+                && p.name.equals(name)
+                && p.alternativeNames.equals(alternativeNames)
                 && p.authenticated == authenticated;
     }
 

@@ -46,6 +46,7 @@ public enum RpcCode {
     private static final RpcCode[] VALUES = values();
 
     private final String wireName;
+
     @SuppressWarnings("ImmutableEnumChecker") // never changed; wireBytes() hands out a copy
     private final byte[] wireBytes;
 
@@ -73,7 +74,9 @@ public enum RpcCode {
      * The code whose wire name equals {@code name} exactly, or {@code null}.
      */
     public static RpcCode fromWireName(CharSequence name) {
-        if (name == null || name.length() < PREFIX.length() || !PREFIX.contentEquals(name.subSequence(0, PREFIX.length()))) {
+        if (name == null
+                || name.length() < PREFIX.length()
+                || !PREFIX.contentEquals(name.subSequence(0, PREFIX.length()))) {
             return null;
         }
         for (RpcCode c : VALUES) {

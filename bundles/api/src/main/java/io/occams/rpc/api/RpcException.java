@@ -35,7 +35,11 @@ public class RpcException extends RuntimeException {
 
     /** A framework failure with a detail message and a cause. */
     public RpcException(RpcCode code, String message, Throwable cause) {
-        super(message == null ? code.wireName() : (message.startsWith(code.wireName()) ? message : code.wireName() + ": " + message), cause);
+        super(
+                message == null
+                        ? code.wireName()
+                        : (message.startsWith(code.wireName()) ? message : code.wireName() + ": " + message),
+                cause);
         this.code = Objects.requireNonNull(code, "code");
         this.errno = NO_ERRNO;
         this.errorBytes = null;
@@ -50,7 +54,8 @@ public class RpcException extends RuntimeException {
 
     /** A user error sent as errno {@code errno} that nothing on this side maps to an exception type. */
     public static RpcException unmappedErrno(long errno) {
-        return new RpcException("remote error: errno " + errno + " (no error codec maps it)", errno & 0xFFFF_FFFFL, null);
+        return new RpcException(
+                "remote error: errno " + errno + " (no error codec maps it)", errno & 0xFFFF_FFFFL, null);
     }
 
     /** A user error sent as a string frame that nothing on this side maps to an exception type. */

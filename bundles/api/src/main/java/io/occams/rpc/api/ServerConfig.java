@@ -232,8 +232,7 @@ public final class ServerConfig {
         private Duration firstFrameTimeout = Duration.ofSeconds(30);
         private TlsConfig tls;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** TLS for the listeners; null for plaintext (the default). It needs key material. */
         public Builder tls(TlsConfig tls) {

@@ -50,7 +50,8 @@ public final class ServiceContract {
         Map<String, MethodContract> wire = new LinkedHashMap<>();
         Map<Method, MethodContract> methods = new LinkedHashMap<>();
         List<Method> all = new ArrayList<>(List.of(type.getMethods()));
-        all.sort((a, b) -> a.getName().equals(b.getName()) ? Integer.compare(a.getParameterCount(), b.getParameterCount())
+        all.sort((a, b) -> a.getName().equals(b.getName())
+                ? Integer.compare(a.getParameterCount(), b.getParameterCount())
                 : a.getName().compareTo(b.getName()));
         for (Method m : all) {
             if (Modifier.isStatic(m.getModifiers()) || m.isDefault() || m.getDeclaringClass() == Object.class) {

@@ -10,12 +10,16 @@ import java.util.function.IntConsumer;
  * meaning, the same parsing), read in this one place for both.
  */
 final class SharedProperties {
-    private SharedProperties() {
-    }
+    private SharedProperties() {}
 
     /** Gives each of the shared properties present in {@code p} to its setter. */
-    static void read(ConfigProperties p, Consumer<Duration> readTimeout, Consumer<Duration> writeTimeout,
-            Consumer<Duration> idleTimeout, IntConsumer maxFrameBytes, IntConsumer maxConnections) {
+    static void read(
+            ConfigProperties p,
+            Consumer<Duration> readTimeout,
+            Consumer<Duration> writeTimeout,
+            Consumer<Duration> idleTimeout,
+            IntConsumer maxFrameBytes,
+            IntConsumer maxConnections) {
         p.ifDuration(ClientConfig.READ_TIMEOUT, readTimeout);
         p.ifDuration(ClientConfig.WRITE_TIMEOUT, writeTimeout);
         p.ifDuration(ClientConfig.IDLE_TIMEOUT, idleTimeout);

@@ -226,8 +226,11 @@ public final class TlsConfig {
         try {
             return Enum.valueOf(type, value.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("property " + key + " must be one of "
-                    + java.util.Arrays.toString(type.getEnumConstants()).toLowerCase(Locale.ROOT) + ": " + value, e);
+            throw new IllegalArgumentException(
+                    "property " + key + " must be one of "
+                            + java.util.Arrays.toString(type.getEnumConstants()).toLowerCase(Locale.ROOT) + ": "
+                            + value,
+                    e);
         }
     }
 
@@ -333,13 +336,21 @@ public final class TlsConfig {
     public String toString() {
         StringBuilder sb = new StringBuilder("TlsConfig{");
         if (certificateChain != null) {
-            sb.append("cert=").append(certificateChain).append(", key=").append(privateKey).append(", ");
+            sb.append("cert=")
+                    .append(certificateChain)
+                    .append(", key=")
+                    .append(privateKey)
+                    .append(", ");
         }
         if (keyStore != null) {
             sb.append("keyStore=").append(keyStore).append(", ");
         }
-        sb.append("trust=").append(trustedCertificates != null ? trustedCertificates : trustSystemCertificates ? "system" : "none")
-                .append(", clientAuth=").append(clientAuth()).append(", protocols=").append(protocols);
+        sb.append("trust=")
+                .append(trustedCertificates != null ? trustedCertificates : trustSystemCertificates ? "system" : "none")
+                .append(", clientAuth=")
+                .append(clientAuth())
+                .append(", protocols=")
+                .append(protocols);
         if (peerName != null) {
             sb.append(", peerName=").append(peerName);
         }
@@ -366,8 +377,7 @@ public final class TlsConfig {
         private Duration reloadInterval = Duration.ofSeconds(5);
         private Provider provider = Provider.AUTO;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** The PEM file with this side's certificate chain, leaf first. Needs {@link #privateKey}. */
         public Builder certificateChain(Path pem) {

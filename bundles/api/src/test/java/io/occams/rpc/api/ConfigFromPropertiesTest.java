@@ -20,9 +20,27 @@ class ConfigFromPropertiesTest {
 
     @Test
     void everyClientPropertyIsReadUnderItsDocumentedName() {
-        ClientConfig c = ClientConfig.fromProperties(props("taskTimeout", "7s", "readTimeout", 1500L, "writeTimeout", "PT2S",
-                "idleTimeout", "3m", "connectTimeout", "250ms", "thresholds", "64", "maxFrameBytes", 4096, "clientId", "42",
-                "maxConnections", 3L, "addresses", "ignored:1"));
+        ClientConfig c = ClientConfig.fromProperties(props(
+                "taskTimeout",
+                "7s",
+                "readTimeout",
+                1500L,
+                "writeTimeout",
+                "PT2S",
+                "idleTimeout",
+                "3m",
+                "connectTimeout",
+                "250ms",
+                "thresholds",
+                "64",
+                "maxFrameBytes",
+                4096,
+                "clientId",
+                "42",
+                "maxConnections",
+                3L,
+                "addresses",
+                "ignored:1"));
         assertThat(c.taskTimeout()).isEqualTo(Duration.ofSeconds(7));
         assertThat(c.readTimeout()).isEqualTo(Duration.ofMillis(1500));
         assertThat(c.writeTimeout()).isEqualTo(Duration.ofSeconds(2));
@@ -37,9 +55,33 @@ class ConfigFromPropertiesTest {
 
     @Test
     void everyServerPropertyIsReadUnderItsDocumentedName() {
-        ServerConfig s = ServerConfig.fromProperties(props("readTimeout", "1s", "writeTimeout", "2s", "idleTimeout", "3s",
-                "serverCloseWait", "4s", "swapGrace", "0", "maxFrameBytes", "1024", "maxActionBytes", 77, "maxCallsPerConnection", 5,
-                "maxCallsPerServer", 6, "maxConnections", 7, "maxConnectionsPerAddress", 8, "firstFrameTimeout", "9s", "port", 1));
+        ServerConfig s = ServerConfig.fromProperties(props(
+                "readTimeout",
+                "1s",
+                "writeTimeout",
+                "2s",
+                "idleTimeout",
+                "3s",
+                "serverCloseWait",
+                "4s",
+                "swapGrace",
+                "0",
+                "maxFrameBytes",
+                "1024",
+                "maxActionBytes",
+                77,
+                "maxCallsPerConnection",
+                5,
+                "maxCallsPerServer",
+                6,
+                "maxConnections",
+                7,
+                "maxConnectionsPerAddress",
+                8,
+                "firstFrameTimeout",
+                "9s",
+                "port",
+                1));
         assertThat(s.readTimeout()).isEqualTo(Duration.ofSeconds(1));
         assertThat(s.writeTimeout()).isEqualTo(Duration.ofSeconds(2));
         assertThat(s.idleTimeout()).isEqualTo(Duration.ofSeconds(3));
@@ -57,7 +99,8 @@ class ConfigFromPropertiesTest {
 
     @Test
     void absentAndEmptyPropertiesKeepTheDefaults() {
-        assertThat(ClientConfig.fromProperties(props("taskTimeout", " ")).toString()).isEqualTo(ClientConfig.defaults().toString());
+        assertThat(ClientConfig.fromProperties(props("taskTimeout", " ")).toString())
+                .isEqualTo(ClientConfig.defaults().toString());
         ServerConfig s = ServerConfig.fromProperties(Map.of());
         ServerConfig d = ServerConfig.defaults();
         assertThat(s.maxCallsPerServer()).isEqualTo(d.maxCallsPerServer());
@@ -67,30 +110,47 @@ class ConfigFromPropertiesTest {
 
     @Test
     void theNamesBothSidesShareAreOneConstant() {
-        assertThat(ServerConfig.READ_TIMEOUT).isSameAs(ClientConfig.READ_TIMEOUT).isEqualTo("readTimeout");
-        assertThat(ServerConfig.WRITE_TIMEOUT).isSameAs(ClientConfig.WRITE_TIMEOUT).isEqualTo("writeTimeout");
-        assertThat(ServerConfig.IDLE_TIMEOUT).isSameAs(ClientConfig.IDLE_TIMEOUT).isEqualTo("idleTimeout");
-        assertThat(ServerConfig.MAX_FRAME_BYTES).isSameAs(ClientConfig.MAX_FRAME_BYTES).isEqualTo("maxFrameBytes");
-        assertThat(ServerConfig.MAX_CONNECTIONS).isSameAs(ClientConfig.MAX_CONNECTIONS).isEqualTo("maxConnections");
+        assertThat(ServerConfig.READ_TIMEOUT)
+                .isSameAs(ClientConfig.READ_TIMEOUT)
+                .isEqualTo("readTimeout");
+        assertThat(ServerConfig.WRITE_TIMEOUT)
+                .isSameAs(ClientConfig.WRITE_TIMEOUT)
+                .isEqualTo("writeTimeout");
+        assertThat(ServerConfig.IDLE_TIMEOUT)
+                .isSameAs(ClientConfig.IDLE_TIMEOUT)
+                .isEqualTo("idleTimeout");
+        assertThat(ServerConfig.MAX_FRAME_BYTES)
+                .isSameAs(ClientConfig.MAX_FRAME_BYTES)
+                .isEqualTo("maxFrameBytes");
+        assertThat(ServerConfig.MAX_CONNECTIONS)
+                .isSameAs(ClientConfig.MAX_CONNECTIONS)
+                .isEqualTo("maxConnections");
     }
 
     @Test
     void invalidValuesFailNamingTheProperty() {
-        assertThatThrownBy(() -> ClientConfig.fromProperties(props("taskTimeout", "soon"))).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> ClientConfig.fromProperties(props("taskTimeout", "soon")))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("taskTimeout");
-        assertThatThrownBy(() -> ClientConfig.fromProperties(props("maxConnections", "0"))).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> ClientConfig.fromProperties(props("maxConnections", "0")))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("maxConnections");
-        assertThatThrownBy(() -> ServerConfig.fromProperties(props("maxFrameBytes", "12"))).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> ServerConfig.fromProperties(props("maxFrameBytes", "12")))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("maxFrameBytes");
-        assertThatThrownBy(() -> ServerConfig.fromProperties(props("maxCallsPerServer", "lots"))).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> ServerConfig.fromProperties(props("maxCallsPerServer", "lots")))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("maxCallsPerServer");
-        assertThatThrownBy(() -> ServerConfig.fromProperties(props("tls.clientAuth", "sometimes", "tls.cert", "c.pem", "tls.key", "k.pem")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tls.clientAuth");
+        assertThatThrownBy(() -> ServerConfig.fromProperties(
+                        props("tls.clientAuth", "sometimes", "tls.cert", "c.pem", "tls.key", "k.pem")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("tls.clientAuth");
     }
 
     @Test
     void tlsKeysAreReadThroughTlsConfigOnBothSides() {
-        ClientConfig c = ClientConfig.fromProperties(props(TlsConfig.ENABLED, "true", TlsConfig.PEER_NAME, "server.example"));
+        ClientConfig c =
+                ClientConfig.fromProperties(props(TlsConfig.ENABLED, "true", TlsConfig.PEER_NAME, "server.example"));
         assertThat(c.tls()).isNotNull();
         assertThat(c.tls().peerName()).isEqualTo("server.example");
         ServerConfig s = ServerConfig.fromProperties(props(TlsConfig.CERT, "/x/cert.pem", TlsConfig.KEY, "/x/key.pem"));

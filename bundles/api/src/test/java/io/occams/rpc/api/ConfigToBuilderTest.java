@@ -11,10 +11,19 @@ class ConfigToBuilderTest {
     @Test
     void aServerConfigsBuilderCarriesEverySettingOver() {
         ServerConfig original = ServerConfig.builder()
-                .readTimeout(Duration.ofSeconds(11)).writeTimeout(Duration.ofSeconds(12)).idleTimeout(Duration.ofSeconds(13))
-                .serverCloseWait(Duration.ofSeconds(14)).swapGrace(Duration.ofSeconds(15)).maxFrameBytes(1 << 20)
-                .maxActionBytes(333).maxCallsPerConnection(77).maxCallsPerServer(777).maxConnections(55)
-                .maxConnectionsPerAddress(5).firstFrameTimeout(Duration.ofSeconds(16)).build();
+                .readTimeout(Duration.ofSeconds(11))
+                .writeTimeout(Duration.ofSeconds(12))
+                .idleTimeout(Duration.ofSeconds(13))
+                .serverCloseWait(Duration.ofSeconds(14))
+                .swapGrace(Duration.ofSeconds(15))
+                .maxFrameBytes(1 << 20)
+                .maxActionBytes(333)
+                .maxCallsPerConnection(77)
+                .maxCallsPerServer(777)
+                .maxConnections(55)
+                .maxConnectionsPerAddress(5)
+                .firstFrameTimeout(Duration.ofSeconds(16))
+                .build();
         ServerConfig copy = original.toBuilder().build();
         assertThat(copy).usingRecursiveComparison().isEqualTo(original);
         assertThat(copy.maxCallsPerServer()).isEqualTo(777);
@@ -26,9 +35,16 @@ class ConfigToBuilderTest {
     @Test
     void aClientConfigsBuilderCarriesEverySettingOver() {
         ClientConfig original = ClientConfig.builder()
-                .taskTimeout(Duration.ofSeconds(21)).readTimeout(Duration.ofSeconds(22)).writeTimeout(Duration.ofSeconds(23))
-                .idleTimeout(Duration.ofSeconds(24)).connectTimeout(Duration.ofSeconds(25)).thresholds(9)
-                .maxFrameBytes(1 << 21).clientId(99).maxConnections(4).build();
+                .taskTimeout(Duration.ofSeconds(21))
+                .readTimeout(Duration.ofSeconds(22))
+                .writeTimeout(Duration.ofSeconds(23))
+                .idleTimeout(Duration.ofSeconds(24))
+                .connectTimeout(Duration.ofSeconds(25))
+                .thresholds(9)
+                .maxFrameBytes(1 << 21)
+                .clientId(99)
+                .maxConnections(4)
+                .build();
         assertThat(original.toBuilder().build()).usingRecursiveComparison().isEqualTo(original);
     }
 }

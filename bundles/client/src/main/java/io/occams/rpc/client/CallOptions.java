@@ -60,6 +60,7 @@ public final class CallOptions {
     private final Instant deadline;
     /** The deadline on the {@link System#nanoTime()} clock; meaningful only when {@link #deadline} is set. */
     private final long deadlineNanoTime;
+
     private final Optional<Boolean> idempotent;
 
     private CallOptions(Duration timeout, Instant deadline, long deadlineNanoTime, Optional<Boolean> idempotent) {
@@ -155,7 +156,8 @@ public final class CallOptions {
             return other;
         }
         boolean hasDeadline = other.deadline != null;
-        return new CallOptions(other.timeout != null ? other.timeout : timeout,
+        return new CallOptions(
+                other.timeout != null ? other.timeout : timeout,
                 hasDeadline ? other.deadline : deadline,
                 hasDeadline ? other.deadlineNanoTime : deadlineNanoTime,
                 other.idempotent.isPresent() ? other.idempotent : idempotent);
@@ -197,7 +199,9 @@ public final class CallOptions {
             return false;
         }
         CallOptions c = (CallOptions) o;
-        return Objects.equals(timeout, c.timeout) && Objects.equals(deadline, c.deadline) && idempotent.equals(c.idempotent);
+        return Objects.equals(timeout, c.timeout)
+                && Objects.equals(deadline, c.deadline)
+                && idempotent.equals(c.idempotent);
     }
 
     @Override
@@ -207,7 +211,8 @@ public final class CallOptions {
 
     @Override
     public String toString() {
-        return "CallOptions{timeout=" + timeout + ", deadline=" + deadline + ", idempotent=" + idempotent.orElse(null) + "}";
+        return "CallOptions{timeout=" + timeout + ", deadline=" + deadline + ", idempotent=" + idempotent.orElse(null)
+                + "}";
     }
 
     /**
@@ -236,7 +241,8 @@ public final class CallOptions {
                 return;
             }
             if (Thread.currentThread() != owner) {
-                throw new IllegalStateException("a CallOptions scope must be closed on the thread that opened it (" + owner.getName() + ")");
+                throw new IllegalStateException(
+                        "a CallOptions scope must be closed on the thread that opened it (" + owner.getName() + ")");
             }
             closed = true;
             if (previous == null) {

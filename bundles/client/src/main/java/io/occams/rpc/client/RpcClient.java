@@ -129,8 +129,10 @@ public final class RpcClient {
         Objects.requireNonNull(caller, "caller");
         Objects.requireNonNull(options, "options");
         InterfacePlan plan = plans.get(serviceInterface);
-        ProxyHandler h = new ProxyHandler(plan, caller, options, errors, codec, completionExecutor, timer, interception);
-        return serviceInterface.cast(Proxy.newProxyInstance(serviceInterface.getClassLoader(), new Class<?>[] {serviceInterface}, h));
+        ProxyHandler h =
+                new ProxyHandler(plan, caller, options, errors, codec, completionExecutor, timer, interception);
+        return serviceInterface.cast(
+                Proxy.newProxyInstance(serviceInterface.getClassLoader(), new Class<?>[] {serviceInterface}, h));
     }
 
     /**
@@ -161,7 +163,8 @@ public final class RpcClient {
         Objects.requireNonNull(options, "options");
         ProxyHandler h = handlerOf(proxy);
         Class<?> iface = h.plan().type();
-        return cast(proxy, Proxy.newProxyInstance(iface.getClassLoader(), new Class<?>[] {iface}, h.withOptions(options)));
+        return cast(
+                proxy, Proxy.newProxyInstance(iface.getClassLoader(), new Class<?>[] {iface}, h.withOptions(options)));
     }
 
     /** The options bound to {@code proxy}, an occams-rpc proxy. */
@@ -199,7 +202,8 @@ public final class RpcClient {
 
     private static ProxyHandler handlerOf(Object proxy) {
         if (!isProxy(proxy)) {
-            throw new IllegalArgumentException("not an occams-rpc proxy: " + (proxy == null ? null : proxy.getClass().getName()));
+            throw new IllegalArgumentException("not an occams-rpc proxy: "
+                    + (proxy == null ? null : proxy.getClass().getName()));
         }
         InvocationHandler h = Proxy.getInvocationHandler(proxy);
         return (ProxyHandler) h;
@@ -224,8 +228,7 @@ public final class RpcClient {
         private ScheduledExecutorService timer;
         private List<CallInterceptor> interceptors = List.of();
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** Interceptors run around every call, the first beginning first; default none. */
         public Builder interceptors(List<? extends CallInterceptor> interceptors) {

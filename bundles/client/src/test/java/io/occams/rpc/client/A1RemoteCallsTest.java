@@ -38,6 +38,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class A1RemoteCallsTest {
     static NettyRuntime netty;
     static VirtualThreadRuntime vthreads;
+
     @TempDir
     static Path dir;
 
@@ -54,8 +55,11 @@ class A1RemoteCallsTest {
     }
 
     static Stream<Arguments> runtimesAndTransports() {
-        return Stream.of(Arguments.of("netty", Transport.TCP), Arguments.of("netty", Transport.UNIX),
-                Arguments.of("vthreads", Transport.TCP), Arguments.of("vthreads", Transport.UNIX));
+        return Stream.of(
+                Arguments.of("netty", Transport.TCP),
+                Arguments.of("netty", Transport.UNIX),
+                Arguments.of("vthreads", Transport.TCP),
+                Arguments.of("vthreads", Transport.UNIX));
     }
 
     private static Runtime runtime(String name) {
@@ -69,17 +73,21 @@ class A1RemoteCallsTest {
         RpcClient client = RpcClient.create();
         try (StreamServer server = new StreamServer(rt, ServerConfig.defaults(), A1Services.dispatch(client.codec()))) {
             RpcAddress addr = server.listen(transport.freshAddress(dir));
-            ClientStream stream = ClientStream.connect(rt, addr, ClientConfig.defaults()).get(10, TimeUnit.SECONDS);
+            ClientStream stream =
+                    ClientStream.connect(rt, addr, ClientConfig.defaults()).get(10, TimeUnit.SECONDS);
             try {
                 CalService cal = client.proxy(CalService.class, stream);
                 EchoService echo = client.proxy(EchoService.class, stream);
                 assertThat(cal.inc(41)).isEqualTo(42L);
                 assertThat(cal.add(10, 20)).isEqualTo(30L);
                 assertThat(cal.div(10, 2)).isEqualTo(5L);
-                assertThatThrownBy(() -> cal.div(10, 0)).isExactlyInstanceOf(MessageException.class).hasMessage("divide by zero");
+                assertThatThrownBy(() -> cal.div(10, 0))
+                        .isExactlyInstanceOf(MessageException.class)
+                        .hasMessage("divide by zero");
                 assertThat(echo.repeat("Hello, world!")).isEqualTo("Hello, world!");
-                assertThatThrownBy(() -> echo.ioError("x")).isInstanceOfSatisfying(ErrnoException.class,
-                        e -> assertThat(e.errno()).isEqualTo(ErrnoException.EIO));
+                assertThatThrownBy(() -> echo.ioError("x"))
+                        .isInstanceOfSatisfying(
+                                ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(ErrnoException.EIO));
 
                 AsyncCalService async = client.proxy(AsyncCalService.class, stream);
                 CompletableFuture<Long> inc = async.inc(41);
@@ -87,8 +95,11 @@ class A1RemoteCallsTest {
                 CompletableFuture<Long> div0 = async.div(10, 0);
                 assertThat(inc.get(10, TimeUnit.SECONDS)).isEqualTo(42L);
                 assertThat(add.get(10, TimeUnit.SECONDS)).isEqualTo(30L);
-                assertThatThrownBy(div0::join).isInstanceOf(CompletionException.class).cause()
-                        .isExactlyInstanceOf(MessageException.class).hasMessage("divide by zero");
+                assertThatThrownBy(div0::join)
+                        .isInstanceOf(CompletionException.class)
+                        .cause()
+                        .isExactlyInstanceOf(MessageException.class)
+                        .hasMessage("divide by zero");
             } finally {
                 stream.close();
                 stream.closeFuture().get(10, TimeUnit.SECONDS);

@@ -20,8 +20,7 @@ import java.util.concurrent.CompletableFuture;
  * not against our own server).
  */
 final class A1Services {
-    private A1Services() {
-    }
+    private A1Services() {}
 
     @RpcService
     public interface CalService {

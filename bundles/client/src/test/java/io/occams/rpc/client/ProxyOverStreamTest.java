@@ -43,6 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(60)
 class ProxyOverStreamTest {
     static NettyRuntime runtime;
+
     @TempDir
     static Path dir;
 
@@ -67,7 +68,8 @@ class ProxyOverStreamTest {
         client = RpcClient.create();
         codec = client.codec();
         server = new RecordingServer(runtime, RpcAddress.tcp("127.0.0.1", 0), codec);
-        stream = ClientStream.connect(runtime, server.address, ClientConfig.defaults()).get(10, TimeUnit.SECONDS);
+        stream = ClientStream.connect(runtime, server.address, ClientConfig.defaults())
+                .get(10, TimeUnit.SECONDS);
         svc = client.proxy(MyTestService.class, stream);
     }
 
@@ -83,12 +85,15 @@ class ProxyOverStreamTest {
         assertThat(svc.one("héllo")).isEqualTo("héllo");
         assertThat(svc.three(7, "x", true).get(10, TimeUnit.SECONDS)).isEqualTo(42L);
 
-        assertThat(server.actions()).containsExactly("MyTestService.no_args", "MyTestService.one", "MyTestService.three");
+        assertThat(server.actions())
+                .containsExactly("MyTestService.no_args", "MyTestService.one", "MyTestService.three");
         assertThat(server.requests.get(0).msg()).containsExactly(0xc0); // nil, as the seed's ()
-        assertThat(codec.argumentsBinding(String.class).decode(Unpooled.wrappedBuffer(server.requests.get(1).msg())))
+        assertThat(codec.argumentsBinding(String.class)
+                        .decode(Unpooled.wrappedBuffer(server.requests.get(1).msg())))
                 .containsExactly("héllo");
         assertThat(codec.argumentsBinding(long.class, String.class, boolean.class)
-                .decode(Unpooled.wrappedBuffer(server.requests.get(2).msg()))).containsExactly(7L, "x", true);
+                        .decode(Unpooled.wrappedBuffer(server.requests.get(2).msg())))
+                .containsExactly(7L, "x", true);
     }
 
     @Test
@@ -99,7 +104,8 @@ class ProxyOverStreamTest {
 
     @Test
     void completionStageMethodsAreAsyncToo() throws Exception {
-        assertThat(svc.stage("s").toCompletableFuture().get(10, TimeUnit.SECONDS)).isEqualTo("s");
+        assertThat(svc.stage("s").toCompletableFuture().get(10, TimeUnit.SECONDS))
+                .isEqualTo("s");
     }
 
     @Test
@@ -129,19 +135,26 @@ class ProxyOverStreamTest {
 
     @Test
     void aStringFrameIsThrownAsTheDeclaredMessageException() {
-        assertThatThrownBy(() -> svc.text(1)).isExactlyInstanceOf(MessageException.class).hasMessage("divide by zero");
+        assertThatThrownBy(() -> svc.text(1))
+                .isExactlyInstanceOf(MessageException.class)
+                .hasMessage("divide by zero");
     }
 
     @Test
     void anAsyncMethodCompletesExceptionallyWithTheDeclaredException() throws Exception {
         CompletableFuture<Long> f = svc.textAsync(1);
-        assertThatThrownBy(f::join).isInstanceOf(CompletionException.class).cause()
-                .isExactlyInstanceOf(MessageException.class).hasMessage("divide by zero");
+        assertThatThrownBy(f::join)
+                .isInstanceOf(CompletionException.class)
+                .cause()
+                .isExactlyInstanceOf(MessageException.class)
+                .hasMessage("divide by zero");
     }
 
     @Test
     void aUserTextStartingWithRpcButNoReservedNameIsAUserError() {
-        assertThatThrownBy(() -> svc.rpcish(1)).isExactlyInstanceOf(MessageException.class).hasMessage("rpc_quota");
+        assertThatThrownBy(() -> svc.rpcish(1))
+                .isExactlyInstanceOf(MessageException.class)
+                .hasMessage("rpc_quota");
     }
 
     @Test
@@ -152,8 +165,9 @@ class ProxyOverStreamTest {
 
     @Test
     void aReplyWithABlobFailsWithDecode() {
-        assertThatThrownBy(svc::blob).isInstanceOfSatisfying(RpcException.class,
-                e -> assertThat(e.code()).isEqualTo(RpcCode.DECODE));
+        assertThatThrownBy(svc::blob)
+                .isInstanceOfSatisfying(
+                        RpcException.class, e -> assertThat(e.code()).isEqualTo(RpcCode.DECODE));
     }
 
     @Test
@@ -189,38 +203,46 @@ class ProxyOverStreamTest {
     void aPerCallTimeoutFailsTheCallWithTimeout() throws Exception {
         MyTestService quick = RpcClient.withOptions(svc, CallOptions.timeout(Duration.ofMillis(200)));
         long start = System.nanoTime();
-        assertThatThrownBy(() -> quick.slow(1)).isInstanceOfSatisfying(RpcException.class,
-                e -> assertThat(e.code()).isEqualTo(RpcCode.TIMEOUT));
+        assertThatThrownBy(() -> quick.slow(1))
+                .isInstanceOfSatisfying(
+                        RpcException.class, e -> assertThat(e.code()).isEqualTo(RpcCode.TIMEOUT));
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(200));
         ServerCall held = server.held.poll(10, TimeUnit.SECONDS);
         assertThat(held).isNotNull();
         RecordingServer.answer(held, codec, 5); // too late: dropped
-        assertThat(svc.add(1, 1)).as("a late reply does not disturb later calls").isEqualTo(2L);
+        assertThat(svc.add(1, 1))
+                .as("a late reply does not disturb later calls")
+                .isEqualTo(2L);
     }
 
     @Test
     void anAsyncCallTimesOutToo() {
         MyTestService quick = client.proxy(MyTestService.class, stream, CallOptions.timeout(Duration.ofMillis(100)));
         CompletableFuture<Long> f = quick.slowAsync(1);
-        assertThatThrownBy(f::join).cause().isInstanceOfSatisfying(RpcException.class,
-                e -> assertThat(e.code()).isEqualTo(RpcCode.TIMEOUT));
+        assertThatThrownBy(f::join)
+                .cause()
+                .isInstanceOfSatisfying(
+                        RpcException.class, e -> assertThat(e.code()).isEqualTo(RpcCode.TIMEOUT));
     }
 
     @Test
     void aScopedTimeoutAppliesToCallsOnThisThreadOnly() {
         try (CallOptions.Scope s = CallOptions.timeout(Duration.ofMillis(100)).activate()) {
             assertThat(CallOptions.current().timeout()).contains(Duration.ofMillis(100));
-            assertThatThrownBy(() -> svc.slow(1)).isInstanceOfSatisfying(RpcException.class,
-                    e -> assertThat(e.code()).isEqualTo(RpcCode.TIMEOUT));
+            assertThatThrownBy(() -> svc.slow(1))
+                    .isInstanceOfSatisfying(
+                            RpcException.class, e -> assertThat(e.code()).isEqualTo(RpcCode.TIMEOUT));
         }
         assertThat(CallOptions.current()).isEqualTo(CallOptions.none());
     }
 
     @Test
     void aDeadlineThatHasPassedFailsWithoutSending() {
-        MyTestService late = RpcClient.withOptions(svc, CallOptions.deadline(Instant.now().minusSeconds(1)));
-        assertThatThrownBy(() -> late.add(1, 2)).isInstanceOfSatisfying(RpcException.class,
-                e -> assertThat(e.code()).isEqualTo(RpcCode.TIMEOUT));
+        MyTestService late =
+                RpcClient.withOptions(svc, CallOptions.deadline(Instant.now().minusSeconds(1)));
+        assertThatThrownBy(() -> late.add(1, 2))
+                .isInstanceOfSatisfying(
+                        RpcException.class, e -> assertThat(e.code()).isEqualTo(RpcCode.TIMEOUT));
         assertThat(svc.add(2, 2)).isEqualTo(4L);
         assertThat(server.requests).hasSize(1);
     }
@@ -270,26 +292,31 @@ class ProxyOverStreamTest {
         ServerCall held = server.held.poll(10, TimeUnit.SECONDS);
         assertThat(held).isNotNull();
         server.server.shutdownNow();
-        assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS)).cause().isInstanceOfSatisfying(RpcException.class,
-                e -> assertThat(e.code()).isEqualTo(RpcCode.IO));
+        assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS))
+                .cause()
+                .isInstanceOfSatisfying(
+                        RpcException.class, e -> assertThat(e.code()).isEqualTo(RpcCode.IO));
         RecordingServer.answer(held, codec, 5); // to a closed connection: released, not sent
     }
 
     @Test
     void aCallOnAClosedStreamFailsWithIo() {
         stream.close();
-        assertThatThrownBy(() -> svc.add(1, 2)).isInstanceOfSatisfying(RpcException.class,
-                e -> assertThat(e.code()).isEqualTo(RpcCode.IO));
+        assertThatThrownBy(() -> svc.add(1, 2))
+                .isInstanceOfSatisfying(
+                        RpcException.class, e -> assertThat(e.code()).isEqualTo(RpcCode.IO));
     }
 
     @Test
     void asyncFuturesCompleteOnTheCompletionExecutor() throws Exception {
         ExecutorService exec = Executors.newSingleThreadExecutor(r -> new Thread(r, "completions"));
         try {
-            RpcClient c = RpcClient.builder().codec(codec).completionExecutor(exec).build();
+            RpcClient c =
+                    RpcClient.builder().codec(codec).completionExecutor(exec).build();
             MyTestService p = c.proxy(MyTestService.class, stream);
             AtomicReference<String> thread = new AtomicReference<>();
-            CompletableFuture<Void> after = p.slowAsync(1).thenRun(() -> thread.set(Thread.currentThread().getName()));
+            CompletableFuture<Void> after = p.slowAsync(1)
+                    .thenRun(() -> thread.set(Thread.currentThread().getName()));
             RecordingServer.answer(server.held.poll(10, TimeUnit.SECONDS), codec, 1);
             after.get(10, TimeUnit.SECONDS);
             assertThat(thread.get()).isEqualTo("completions");

@@ -59,7 +59,9 @@ class ProxyWithoutNetworkTest {
         s.writeAsync(1);
         ClientTask write = caller.tasks.poll(5, TimeUnit.SECONDS);
         assertThat(write.isIdempotent()).isFalse();
-        assertThat(write.timeout()).as("no own timeout: the stream's taskTimeout applies").isNull();
+        assertThat(write.timeout())
+                .as("no own timeout: the stream's taskTimeout applies")
+                .isNull();
 
         RpcClient.withOptions(s, CallOptions.none().idempotent(true)).writeAsync(1);
         assertThat(caller.tasks.poll(5, TimeUnit.SECONDS).isIdempotent()).isTrue();
@@ -142,11 +144,16 @@ class ProxyWithoutNetworkTest {
                 return false;
             }
         };
-        assertThatThrownBy(() -> client.proxy(IdemService.class, failing).write(1)).isInstanceOfSatisfying(RpcException.class, e -> {
-            assertThat(e.code()).isEqualTo(RpcCode.IO);
-            assertThat(e.getCause()).as("the failure as the caller saw it, then its cause").isSameAs(lost);
-            assertThat(e).hasRootCauseInstanceOf(java.io.IOException.class).hasMessageContaining("gone");
-        });
+        assertThatThrownBy(() -> client.proxy(IdemService.class, failing).write(1))
+                .isInstanceOfSatisfying(RpcException.class, e -> {
+                    assertThat(e.code()).isEqualTo(RpcCode.IO);
+                    assertThat(e.getCause())
+                            .as("the failure as the caller saw it, then its cause")
+                            .isSameAs(lost);
+                    assertThat(e)
+                            .hasRootCauseInstanceOf(java.io.IOException.class)
+                            .hasMessageContaining("gone");
+                });
         CompletableFuture<Long> f = client.proxy(IdemService.class, failing).writeAsync(1);
         assertThatThrownBy(f::join).cause().isSameAs(lost);
     }
@@ -173,7 +180,8 @@ class ProxyWithoutNetworkTest {
 
     @Test
     void anInterfaceWithoutRpcServiceIsRefused() {
-        assertThatThrownBy(() -> client.proxy(NotAService.class, caller)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> client.proxy(NotAService.class, caller))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("@RpcService");
     }
 
@@ -195,7 +203,8 @@ class ProxyWithoutNetworkTest {
         try (CallOptions.Scope a = CallOptions.none().idempotent(true).activate()) {
             assertThat(bound.overriddenBy(CallOptions.current()).timeout()).contains(Duration.ofSeconds(5));
             assertThat(bound.overriddenBy(CallOptions.current()).idempotent()).contains(true);
-            try (CallOptions.Scope b = CallOptions.timeout(Duration.ofMillis(10)).activate()) {
+            try (CallOptions.Scope b =
+                    CallOptions.timeout(Duration.ofMillis(10)).activate()) {
                 assertThat(CallOptions.current().timeout()).contains(Duration.ofMillis(10));
                 assertThat(CallOptions.current().idempotent()).contains(true);
             }
@@ -232,7 +241,9 @@ class ProxyWithoutNetworkTest {
     void remainingNanosIsTheSmallerOfTimeoutAndDeadline() {
         assertThat(CallOptions.none().remainingNanos()).isEqualTo(Long.MAX_VALUE);
         assertThat(CallOptions.timeout(Duration.ofSeconds(1)).remainingNanos()).isEqualTo(1_000_000_000L);
-        long left = CallOptions.timeout(Duration.ofSeconds(10)).withDeadline(java.time.Instant.now().plusSeconds(1)).remainingNanos();
+        long left = CallOptions.timeout(Duration.ofSeconds(10))
+                .withDeadline(java.time.Instant.now().plusSeconds(1))
+                .remainingNanos();
         assertThat(left).isPositive().isLessThanOrEqualTo(1_000_000_000L);
         assertThatThrownBy(() -> CallOptions.timeout(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
     }
@@ -250,8 +261,7 @@ class ProxyWithoutNetworkTest {
             public <T> io.occams.rpc.api.spi.Binding<T> binding(java.lang.reflect.Type type) {
                 return new io.occams.rpc.api.spi.Binding<T>() {
                     @Override
-                    public void encode(T value, io.netty.buffer.ByteBuf out) {
-                    }
+                    public void encode(T value, io.netty.buffer.ByteBuf out) {}
 
                     @Override
                     public T decode(io.netty.buffer.ByteBuf in) {

@@ -23,19 +23,24 @@ import java.util.concurrent.LinkedBlockingQueue;
  */
 final class RecordingServer implements AutoCloseable {
     /** One request as the server saw it. */
-    record Request(String action, byte[] msg) {
-    }
+    record Request(String action, byte[] msg) {}
 
     final List<Request> requests = new CopyOnWriteArrayList<>();
     /** Calls to "slow" and "slowAsync", held until the test answers them. */
     final BlockingQueue<ServerCall> held = new LinkedBlockingQueue<>();
+
     final StreamServer server;
     final RpcAddress address;
     private final Codec codec;
 
     RecordingServer(Runtime runtime, RpcAddress listen, Codec codec) throws IOException {
         this.codec = codec;
-        this.server = new StreamServer(runtime, ServerConfig.builder().serverCloseWait(java.time.Duration.ofSeconds(5)).build(), this::dispatch);
+        this.server = new StreamServer(
+                runtime,
+                ServerConfig.builder()
+                        .serverCloseWait(java.time.Duration.ofSeconds(5))
+                        .build(),
+                this::dispatch);
         this.address = server.listen(listen);
     }
 
@@ -44,9 +49,11 @@ final class RecordingServer implements AutoCloseable {
         requests.add(new Request(action, ByteBufUtil.getBytes(call.msg())));
         switch (action) {
             case "MyTestService.no_args" -> call.reply(encode(Void.class, null), null);
-            case "MyTestService.one", "MyTestService.stage" -> call.reply(call.msg().retainedSlice(), null);
+            case "MyTestService.one", "MyTestService.stage" ->
+                call.reply(call.msg().retainedSlice(), null);
             case "MyTestService.add" -> {
-                Object[] ab = codec.argumentsBinding(long.class, long.class).decode(call.msg().duplicate());
+                Object[] ab = codec.argumentsBinding(long.class, long.class)
+                        .decode(call.msg().duplicate());
                 call.reply(encode(long.class, (Long) ab[0] + (Long) ab[1]), null);
             }
             case "MyTestService.three" -> call.reply(encode(long.class, 42L), null);

@@ -22,23 +22,22 @@ import org.junit.jupiter.api.Test;
 class BindingCacheTest {
     private final Codec codec = new MsgpackCodec();
 
-    record Point(int a, int b) {
-    }
+    record Point(int a, int b) {}
 
-    record Line(Point from, Point to) {
-    }
+    record Line(Point from, Point to) {}
 
     @Test
     void askingTwiceForATypeGivesTheSameBinding() {
         assertThat(codec.<Point>binding(Point.class)).isSameAs(codec.binding(Point.class));
-        assertThat(codec.argumentsBinding(int.class, String.class)).isSameAs(codec.argumentsBinding(int.class, String.class));
+        assertThat(codec.argumentsBinding(int.class, String.class))
+                .isSameAs(codec.argumentsBinding(int.class, String.class));
         assertThat(codec.argumentsBinding()).isSameAs(codec.argumentsBinding());
     }
 
     @Test
     void equalGenericTypesFromDifferentPlacesShareOneBinding() {
-        Type a = new Wire.TypeOf<Map<String, List<Long>>>() { }.type;
-        Type b = new Wire.TypeOf<Map<String, List<Long>>>() { }.type;
+        Type a = new Wire.TypeOf<Map<String, List<Long>>>() {}.type;
+        Type b = new Wire.TypeOf<Map<String, List<Long>>>() {}.type;
         assertThat(a).isNotSameAs(b);
         assertThat(codec.<Object>binding(a)).isSameAs(codec.binding(b));
     }

@@ -136,11 +136,11 @@ class ByteBufValuesTest {
         byte[] wire = asByteArray(pattern(1000));
         ByteBuf cut = Unpooled.wrappedBuffer(wire, 0, 600);
         assertThatThrownBy(() -> codec.<ByteBuf>binding(ByteBuf.class).decode(cut))
-                .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.code()).isEqualTo(RpcCode.DECODE));
+                .isInstanceOfSatisfying(
+                        RpcException.class, e -> assertThat(e.code()).isEqualTo(RpcCode.DECODE));
     }
 
-    record Holder(ByteBuf data) {
-    }
+    record Holder(ByteBuf data) {}
 
     @Test
     void aByteBufInsideAnotherTypeIsRefusedWhenBound() {
@@ -149,7 +149,8 @@ class ByteBufValuesTest {
         }.getClass().getDeclaredFields()[0].getGenericType();
         for (Type t : new Type[] {Holder.class, listOfBufs}) {
             assertThatThrownBy(() -> codec.binding(t))
-                    .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.code()).isEqualTo(RpcCode.ENCODE))
+                    .isInstanceOfSatisfying(
+                            RpcException.class, e -> assertThat(e.code()).isEqualTo(RpcCode.ENCODE))
                     .hasMessageContaining("ByteBuf");
         }
     }

@@ -28,22 +28,20 @@ import org.junit.jupiter.api.Test;
 class DecodeTest {
     private final Codec codec = new MsgpackCodec();
 
-    record Point(int a, int b) {
-    }
+    record Point(int a, int b) {}
 
-    record Defaults(int n, String s, Optional<String> o, boolean flag, double d, List<Long> list) {
-    }
+    record Defaults(int n, String s, Optional<String> o, boolean flag, double d, List<Long> list) {}
 
-    record Box<T>(T value, List<T> more) {
-    }
+    record Box<T>(T value, List<T> more) {}
 
-    record Tree(String name, List<Tree> children) {
-    }
+    record Tree(String name, List<Tree> children) {}
 
-    record Small(byte b, short s, char c, float f) {
-    }
+    record Small(byte b, short s, char c, float f) {}
 
-    enum Color { Red, Green }
+    enum Color {
+        Red,
+        Green
+    }
 
     public static class Bean {
         private long id = 99;
@@ -117,7 +115,9 @@ class DecodeTest {
         assertDecodeFails(codec.binding(byte.class), "cc ff", "integer 255 out of range for byte");
         assertDecodeFails(codec.binding(int.class), "ce 80 00 00 00", "out of range for int");
         assertDecodeFails(codec.binding(long.class), "cf ff ff ff ff ff ff ff ff", "out of range for long");
-        assertDecodeFails(codec.binding(Point.class), "82 a1 61 cf 00 00 00 01 00 00 00 00 a1 62 00",
+        assertDecodeFails(
+                codec.binding(Point.class),
+                "82 a1 61 cf 00 00 00 01 00 00 00 00 a1 62 00",
                 "Point.a: integer 4294967296 out of range for int");
     }
 
@@ -125,7 +125,9 @@ class DecodeTest {
     void theWrongKindOfValueIsADecodeErrorThatSaysWhere() {
         assertDecodeFails(codec.binding(int.class), "a1 61", "expected int, got str");
         assertDecodeFails(codec.binding(Point.class), "2a", "expected map or array (a struct), got integer");
-        assertDecodeFails(codec.binding(Tree.class), "82 a4 6e 61 6d 65 a1 72 a8 63 68 69 6c 64 72 65 6e 91 82 a4 6e 61 6d 65 05",
+        assertDecodeFails(
+                codec.binding(Tree.class),
+                "82 a4 6e 61 6d 65 a1 72 a8 63 68 69 6c 64 72 65 6e 91 82 a4 6e 61 6d 65 05",
                 "Tree.children.name: expected str, got integer");
     }
 
@@ -146,39 +148,44 @@ class DecodeTest {
     @Test
     void enumsDecodeFromTheirNameAndRejectOthers() {
         assertThat(decode(codec, Color.class, "a5 47 72 65 65 6e")).isEqualTo(Color.Green);
-        assertDecodeFails(codec.binding(Color.class), "a4 42 6c 75 65", "\"Blue\" is not a constant of DecodeTest$Color");
+        assertDecodeFails(
+                codec.binding(Color.class), "a4 42 6c 75 65", "\"Blue\" is not a constant of DecodeTest$Color");
     }
 
     @Test
     void genericTypesRoundTripThroughTheirType() {
-        Binding<Map<String, List<Long>>> maps = codec.binding(new Wire.TypeOf<Map<String, List<Long>>>() { }.type);
+        Binding<Map<String, List<Long>>> maps = codec.binding(new Wire.TypeOf<Map<String, List<Long>>>() {}.type);
         Map<String, List<Long>> m = new LinkedHashMap<>();
         m.put("a", List.of(1L, Long.MAX_VALUE, Long.MIN_VALUE));
         m.put("b", List.of());
         assertThat(roundTrip(maps, m)).isEqualTo(m);
 
-        Binding<List<Point>> points = codec.binding(new Wire.TypeOf<List<Point>>() { }.type);
-        assertThat(roundTrip(points, List.of(new Point(1, 2), new Point(3, 4)))).containsExactly(new Point(1, 2), new Point(3, 4));
+        Binding<List<Point>> points = codec.binding(new Wire.TypeOf<List<Point>>() {}.type);
+        assertThat(roundTrip(points, List.of(new Point(1, 2), new Point(3, 4))))
+                .containsExactly(new Point(1, 2), new Point(3, 4));
 
-        Binding<Optional<String>> opt = codec.binding(new Wire.TypeOf<Optional<String>>() { }.type);
+        Binding<Optional<String>> opt = codec.binding(new Wire.TypeOf<Optional<String>>() {}.type);
         assertThat(roundTrip(opt, Optional.of("x"))).contains("x");
         assertThat(roundTrip(opt, Optional.empty())).isEmpty();
 
-        Binding<Box<Point>> box = codec.binding(new Wire.TypeOf<Box<Point>>() { }.type);
+        Binding<Box<Point>> box = codec.binding(new Wire.TypeOf<Box<Point>>() {}.type);
         Box<Point> decoded = roundTrip(box, new Box<>(new Point(1, 1), List.of(new Point(2, 2))));
         assertThat(decoded.value()).isInstanceOf(Point.class).isEqualTo(new Point(1, 1));
         assertThat(decoded.more()).containsExactly(new Point(2, 2));
 
-        Binding<Set<Color>> colors = codec.binding(new Wire.TypeOf<Set<Color>>() { }.type);
+        Binding<Set<Color>> colors = codec.binding(new Wire.TypeOf<Set<Color>>() {}.type);
         assertThat(roundTrip(colors, Set.of(Color.Red))).containsExactly(Color.Red);
 
-        Binding<SortedMap<Integer, String>> sorted = codec.binding(new Wire.TypeOf<SortedMap<Integer, String>>() { }.type);
-        assertThat(roundTrip(sorted, new TreeMap<>(Map.of(2, "b", 1, "a")))).isInstanceOf(TreeMap.class).containsKeys(1, 2);
+        Binding<SortedMap<Integer, String>> sorted =
+                codec.binding(new Wire.TypeOf<SortedMap<Integer, String>>() {}.type);
+        assertThat(roundTrip(sorted, new TreeMap<>(Map.of(2, "b", 1, "a"))))
+                .isInstanceOf(TreeMap.class)
+                .containsKeys(1, 2);
 
-        Binding<List<? extends Point>> wild = codec.binding(new Wire.TypeOf<List<? extends Point>>() { }.type);
+        Binding<List<? extends Point>> wild = codec.binding(new Wire.TypeOf<List<? extends Point>>() {}.type);
         assertThat(roundTrip(wild, List.of(new Point(5, 6)))).containsExactly(new Point(5, 6));
 
-        Binding<List<String>[]> arrays = codec.binding(new Wire.TypeOf<List<String>[]>() { }.type);
+        Binding<List<String>[]> arrays = codec.binding(new Wire.TypeOf<List<String>[]>() {}.type);
         @SuppressWarnings({"unchecked", "rawtypes"})
         List<String>[] a = new List[] {List.of("x")};
         assertThat(roundTrip(arrays, a)[0]).containsExactly("x");
@@ -189,7 +196,8 @@ class DecodeTest {
         assertThat(roundTrip(codec, int[].class, new int[] {1, -1, 70000})).containsExactly(1, -1, 70000);
         assertThat(roundTrip(codec, long[].class, new long[] {Long.MIN_VALUE})).containsExactly(Long.MIN_VALUE);
         assertThat(roundTrip(codec, double[].class, new double[] {0.5})).containsExactly(0.5);
-        assertThat(roundTrip(codec, boolean[].class, new boolean[] {true, false})).containsExactly(true, false);
+        assertThat(roundTrip(codec, boolean[].class, new boolean[] {true, false}))
+                .containsExactly(true, false);
         assertThat(roundTrip(codec, char[].class, new char[] {'a'})).containsExactly('a');
         assertThat(roundTrip(codec, float[].class, new float[] {2.5f})).containsExactly(2.5f);
         assertThat(roundTrip(codec, short[].class, new short[] {-2})).containsExactly((short) -2);
@@ -212,7 +220,10 @@ class DecodeTest {
 
     @Test
     void valuesTypedObjectDecodeAsNaturalJavaValues() {
-        Object v = decode(codec, Object.class, "84 a1 61 92 01 cb 3f f8 00 00 00 00 00 00 a1 62 c4 01 ff a1 63 c3 a1 64 cf ff ff ff ff ff ff ff ff");
+        Object v = decode(
+                codec,
+                Object.class,
+                "84 a1 61 92 01 cb 3f f8 00 00 00 00 00 00 a1 62 c4 01 ff a1 63 c3 a1 64 cf ff ff ff ff ff ff ff ff");
         assertThat(v).isInstanceOf(LinkedHashMap.class);
         Map<?, ?> m = (Map<?, ?>) v;
         assertThat(m.get("a")).isEqualTo(List.of(1L, 1.5d));
@@ -237,11 +248,15 @@ class DecodeTest {
 
     @Test
     void anEmptyBufferDecodesAsNullOrZero() {
-        assertThat(codec.<Point>binding(Point.class).decode(Unpooled.EMPTY_BUFFER)).isNull();
-        assertThat(codec.<Integer>binding(int.class).decode(Unpooled.EMPTY_BUFFER)).isEqualTo(0);
-        assertThat(codec.<Void>binding(Void.class).decode(Unpooled.EMPTY_BUFFER)).isNull();
+        assertThat(codec.<Point>binding(Point.class).decode(Unpooled.EMPTY_BUFFER))
+                .isNull();
+        assertThat(codec.<Integer>binding(int.class).decode(Unpooled.EMPTY_BUFFER))
+                .isEqualTo(0);
+        assertThat(codec.<Void>binding(Void.class).decode(Unpooled.EMPTY_BUFFER))
+                .isNull();
         assertThat(codec.argumentsBinding().decode(Unpooled.EMPTY_BUFFER)).isEmpty();
-        assertThat(codec.argumentsBinding(int.class, String.class).decode(Unpooled.EMPTY_BUFFER)).containsExactly(0, null);
+        assertThat(codec.argumentsBinding(int.class, String.class).decode(Unpooled.EMPTY_BUFFER))
+                .containsExactly(0, null);
     }
 
     @Test
@@ -318,9 +333,12 @@ class DecodeTest {
         try {
             int before = buf.readerIndex();
             assertThatThrownBy(() -> b.decode(buf))
-                    .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.code()).isEqualTo(RpcCode.DECODE))
+                    .isInstanceOfSatisfying(
+                            RpcException.class, e -> assertThat(e.code()).isEqualTo(RpcCode.DECODE))
                     .hasMessageContaining(message);
-            assertThat(buf.readerIndex()).as("reader index after a failed decode").isEqualTo(before);
+            assertThat(buf.readerIndex())
+                    .as("reader index after a failed decode")
+                    .isEqualTo(before);
         } finally {
             buf.release();
         }

@@ -19,11 +19,9 @@ import org.junit.jupiter.api.Test;
 class EncodeFailureTest {
     private final Codec codec = new MsgpackCodec();
 
-    record Point(int a, int b) {
-    }
+    record Point(int a, int b) {}
 
-    record Outer(String name, Faulty inner) {
-    }
+    record Outer(String name, Faulty inner) {}
 
     public static class Faulty {
         public int getValue() {
@@ -55,7 +53,8 @@ class EncodeFailureTest {
         ByteBuf out = Unpooled.buffer();
         try {
             out.writeByte(0x25);
-            assertEncodeFails(() -> codec.<Outer>binding(Outer.class).encode(new Outer("n", new Faulty()), out),
+            assertEncodeFails(
+                    () -> codec.<Outer>binding(Outer.class).encode(new Outer("n", new Faulty()), out),
                     "Outer.inner.value: its getter threw java.lang.IllegalStateException: boom");
             assertThat(out.readableBytes()).as("the output is left as it was").isEqualTo(1);
         } finally {
@@ -69,7 +68,9 @@ class EncodeFailureTest {
         loop.add(loop);
         ByteBuf out = Unpooled.buffer();
         try {
-            assertEncodeFails(() -> codec.<List<Object>>binding(List.class).encode(loop, out), "nested deeper than 256 levels (a cycle?)");
+            assertEncodeFails(
+                    () -> codec.<List<Object>>binding(List.class).encode(loop, out),
+                    "nested deeper than 256 levels (a cycle?)");
             assertThat(out.readableBytes()).isZero();
         } finally {
             out.release();
@@ -83,7 +84,9 @@ class EncodeFailureTest {
         values.add(new Object());
         ByteBuf out = Unpooled.buffer();
         try {
-            assertEncodeFails(() -> codec.<List<Object>>binding(List.class).encode(values, out), "a plain java.lang.Object has no msgpack form");
+            assertEncodeFails(
+                    () -> codec.<List<Object>>binding(List.class).encode(values, out),
+                    "a plain java.lang.Object has no msgpack form");
             assertThat(out.writerIndex()).isZero();
         } finally {
             out.release();
@@ -94,12 +97,16 @@ class EncodeFailureTest {
     void valuesOutsideMsgpackRangesOrOfTheWrongTypeAreEncodeErrors() {
         ByteBuf out = Unpooled.buffer();
         try {
-            assertEncodeFails(() -> codec.<BigInteger>binding(BigInteger.class).encode(BigInteger.ONE.shiftLeft(64), out),
+            assertEncodeFails(
+                    () -> codec.<BigInteger>binding(BigInteger.class).encode(BigInteger.ONE.shiftLeft(64), out),
                     "does not fit msgpack's 64 bits");
             assertEncodeFails(() -> codec.<Object>binding(int.class).encode("not an int", out), "wrong value type");
-            assertEncodeFails(() -> codec.argumentsBinding(int.class, int.class).encode(new Object[] {1}, out),
+            assertEncodeFails(
+                    () -> codec.argumentsBinding(int.class, int.class).encode(new Object[] {1}, out),
                     "expected 2 arguments, got 1");
-            assertEncodeFails(() -> codec.<Object>binding(Object.class).encode(Instant.EPOCH, out), "no msgpack mapping for java.time.Instant");
+            assertEncodeFails(
+                    () -> codec.<Object>binding(Object.class).encode(Instant.EPOCH, out),
+                    "no msgpack mapping for java.time.Instant");
             assertThat(out.writerIndex()).isZero();
         } finally {
             out.release();
@@ -112,7 +119,8 @@ class EncodeFailureTest {
         try {
             Binding<Object> any = codec.binding(Object.class);
             for (int i = 0; i < 10; i++) {
-                assertThatThrownBy(() -> any.encode(List.of("y".repeat(10_000), new Object()), out)).isInstanceOf(RpcException.class);
+                assertThatThrownBy(() -> any.encode(List.of("y".repeat(10_000), new Object()), out))
+                        .isInstanceOf(RpcException.class);
             }
             codec.<Point>binding(Point.class).encode(new Point(10, 20), out);
             assertThat(Wire.spaced(io.netty.buffer.ByteBufUtil.hexDump(out))).isEqualTo("82 a1 61 0a a1 62 14");
@@ -123,7 +131,8 @@ class EncodeFailureTest {
 
     private static void assertEncodeFails(org.assertj.core.api.ThrowableAssert.ThrowingCallable call, String message) {
         assertThatThrownBy(call)
-                .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.code()).isEqualTo(RpcCode.ENCODE))
+                .isInstanceOfSatisfying(
+                        RpcException.class, e -> assertThat(e.code()).isEqualTo(RpcCode.ENCODE))
                 .hasMessageContaining(message);
     }
 }

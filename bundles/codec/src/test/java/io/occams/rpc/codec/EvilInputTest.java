@@ -29,11 +29,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 class EvilInputTest {
     private final Codec codec = new MsgpackCodec();
 
-    record Point(int a, int b) {
-    }
+    record Point(int a, int b) {}
 
-    record Holder(String s, byte[] b, List<Point> list, Map<String, Long> map, Object any) {
-    }
+    record Holder(String s, byte[] b, List<Point> list, Map<String, Long> map, Object any) {}
 
     /** Headers claiming 2^32-1, 2^31-1 and a million, each followed by five bytes only. */
     @ParameterizedTest
@@ -57,11 +55,17 @@ class EvilInputTest {
 
     @Test
     void theMessageSaysWhatWasClaimedAndWhatFollows() {
-        assertDecodeFails(codec.binding(String.class), "db 00 0f 42 40 01 02 03 04 05",
+        assertDecodeFails(
+                codec.binding(String.class),
+                "db 00 0f 42 40 01 02 03 04 05",
                 "str header claims 1000000 bytes but only 5 bytes follow");
-        assertDecodeFails(codec.binding(List.class), "dd 00 0f 42 40 01 02 03 04 05",
+        assertDecodeFails(
+                codec.binding(List.class),
+                "dd 00 0f 42 40 01 02 03 04 05",
                 "array header claims 1000000 elements but only 5 bytes follow");
-        assertDecodeFails(codec.binding(Map.class), "de 00 03 01 02 03 04 05",
+        assertDecodeFails(
+                codec.binding(Map.class),
+                "de 00 03 01 02 03 04 05",
                 "map header claims 3 entries but only 5 bytes follow");
         assertDecodeFails(codec.binding(Holder.class), "81 a1 62 c6 7f ff ff ff 00", "Holder.b: bin header claims");
     }
@@ -70,10 +74,11 @@ class EvilInputTest {
     void nestingDeeperThanTheLimitFailsWithoutOverflowingTheStack() {
         byte[] deep = new byte[100_000];
         Arrays.fill(deep, (byte) 0x91);
-        for (Type t : new Type[] {Object.class, List.class, new Wire.TypeOf<List<List<Object>>>() { }.type}) {
+        for (Type t : new Type[] {Object.class, List.class, new Wire.TypeOf<List<List<Object>>>() {}.type}) {
             ByteBuf buf = Unpooled.wrappedBuffer(deep);
             assertThatThrownBy(() -> codec.binding(t).decode(buf))
-                    .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.code()).isEqualTo(RpcCode.DECODE))
+                    .isInstanceOfSatisfying(
+                            RpcException.class, e -> assertThat(e.code()).isEqualTo(RpcCode.DECODE))
                     .hasMessageContaining("nested deeper than 256 levels");
         }
         byte[] maps = new byte[100_000];
@@ -82,7 +87,8 @@ class EvilInputTest {
             maps[i + 1] = (byte) 0x00;
         }
         assertThatThrownBy(() -> codec.binding(Object.class).decode(Unpooled.wrappedBuffer(maps)))
-                .isInstanceOf(RpcException.class).hasMessageContaining("nested deeper");
+                .isInstanceOf(RpcException.class)
+                .hasMessageContaining("nested deeper");
     }
 
     @Test
@@ -114,13 +120,21 @@ class EvilInputTest {
         Binding<Holder> b = codec.binding(Holder.class);
         ByteBuf whole = Unpooled.buffer();
         try {
-            b.encode(new Holder("x".repeat(300), new byte[] {1, 2}, List.of(new Point(1, 70000)), Map.of("k", -5L),
-                    List.of("any", 1.5)), whole);
+            b.encode(
+                    new Holder(
+                            "x".repeat(300),
+                            new byte[] {1, 2},
+                            List.of(new Point(1, 70000)),
+                            Map.of("k", -5L),
+                            List.of("any", 1.5)),
+                    whole);
             for (int n = 1; n < whole.readableBytes(); n++) {
                 ByteBuf part = whole.retainedSlice(0, n);
                 try {
                     assertThatThrownBy(() -> b.decode(part))
-                            .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.code()).isEqualTo(RpcCode.DECODE));
+                            .isInstanceOfSatisfying(
+                                    RpcException.class,
+                                    e -> assertThat(e.code()).isEqualTo(RpcCode.DECODE));
                     assertThat(part.readerIndex()).isZero();
                 } finally {
                     part.release();
@@ -151,7 +165,7 @@ class EvilInputTest {
         bindings.add(codec.binding(Object.class));
         bindings.add(codec.binding(Point[].class));
         bindings.add(codec.argumentsBinding(int.class, String.class, Point.class));
-        bindings.add(codec.binding(new Wire.TypeOf<Map<String, List<Long>>>() { }.type));
+        bindings.add(codec.binding(new Wire.TypeOf<Map<String, List<Long>>>() {}.type));
         for (int i = 0; i < 5_000; i++) {
             byte[] bytes = new byte[1 + random.nextInt(24)];
             random.nextBytes(bytes);
@@ -160,7 +174,9 @@ class EvilInputTest {
                 try {
                     b.decode(buf);
                 } catch (RpcException e) {
-                    assertThat(e.code()).as("code for %s", Wire.spaced(io.netty.buffer.ByteBufUtil.hexDump(bytes))).isEqualTo(RpcCode.DECODE);
+                    assertThat(e.code())
+                            .as("code for %s", Wire.spaced(io.netty.buffer.ByteBufUtil.hexDump(bytes)))
+                            .isEqualTo(RpcCode.DECODE);
                     assertThat(buf.readerIndex()).isZero();
                 }
             }
@@ -204,7 +220,9 @@ class EvilInputTest {
             assertThat(e).as("decoding %s as %s", hex, type).isNotNull();
             assertThat(e.code()).isEqualTo(RpcCode.DECODE);
             assertThat(buf.readerIndex()).isZero();
-            assertThat(allocated).as("bytes allocated rejecting %s as %s", hex, type).isLessThan(256 * 1024);
+            assertThat(allocated)
+                    .as("bytes allocated rejecting %s as %s", hex, type)
+                    .isLessThan(256 * 1024);
         } finally {
             buf.release();
         }
@@ -236,7 +254,9 @@ class EvilInputTest {
 
     static {
         try {
-            THREADS = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
+            THREADS = Class.forName("java.lang.management.ManagementFactory")
+                    .getMethod("getThreadMXBean")
+                    .invoke(null);
             ALLOCATED = Class.forName("com.sun.management.ThreadMXBean").getMethod("getCurrentThreadAllocatedBytes");
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);

@@ -17,17 +17,17 @@ import org.junit.jupiter.api.Test;
 class GoldenBytesTest {
     private final Codec codec = new MsgpackCodec();
 
-    record Point(int a, int b) {
-    }
+    record Point(int a, int b) {}
 
     /** The msg of spec §2.7 frame 6 (numeric action 3, Write). */
-    record Write(long inode, long offset, long len) {
+    record Write(long inode, long offset, long len) {}
+
+    enum Color {
+        Red,
+        Green
     }
 
-    enum Color { Red, Green }
-
-    record Tagged(String name, Optional<String> note, Color color) {
-    }
+    record Tagged(String name, Optional<String> note, Color color) {}
 
     /** A JavaBean: private fields with getters and setters, in declaration order. */
     public static class Bean {
@@ -35,8 +35,7 @@ class GoldenBytesTest {
         private String label;
         private boolean active;
 
-        public Bean() {
-        }
+        public Bean() {}
 
         public long getId() {
             return id;
@@ -172,20 +171,19 @@ class GoldenBytesTest {
                 .isEqualTo("83 a4 6e 61 6d 65 a1 61 a4 6e 6f 74 65 c0 a5 63 6f 6c 6f 72 a3 52 65 64");
         assertThat(hex(b, new Tagged("a", Optional.of("b"), Color.Red)))
                 .isEqualTo("83 a4 6e 61 6d 65 a1 61 a4 6e 6f 74 65 a1 62 a5 63 6f 6c 6f 72 a3 52 65 64");
-        Binding<Optional<Integer>> o = codec.binding(new Wire.TypeOf<Optional<Integer>>() { }.type);
+        Binding<Optional<Integer>> o = codec.binding(new Wire.TypeOf<Optional<Integer>>() {}.type);
         assertThat(hex(o, Optional.of(7))).isEqualTo("07");
         assertThat(hex(o, Optional.empty())).isEqualTo("c0");
     }
 
     @Test
     void collectionsAndArraysAreArraysAndMapsAreMaps() {
-        Binding<List<Point>> points = codec.binding(new Wire.TypeOf<List<Point>>() { }.type);
-        assertThat(hex(points, List.of(new Point(1, 2))))
-                .isEqualTo("91 82 a1 61 01 a1 62 02");
+        Binding<List<Point>> points = codec.binding(new Wire.TypeOf<List<Point>>() {}.type);
+        assertThat(hex(points, List.of(new Point(1, 2)))).isEqualTo("91 82 a1 61 01 a1 62 02");
         Map<String, List<Long>> m = new LinkedHashMap<>();
         m.put("k", List.of(1L, 300L));
         m.put("e", new ArrayList<>());
-        Binding<Map<String, List<Long>>> maps = codec.binding(new Wire.TypeOf<Map<String, List<Long>>>() { }.type);
+        Binding<Map<String, List<Long>>> maps = codec.binding(new Wire.TypeOf<Map<String, List<Long>>>() {}.type);
         assertThat(hex(maps, m)).isEqualTo("82 a1 6b 92 01 cd 01 2c a1 65 90");
         assertThat(hex(codec.binding(int[].class), new int[] {1, -1})).isEqualTo("92 01 ff");
         assertThat(hex(codec.binding(String[].class), new String[] {"a", null})).isEqualTo("92 a1 61 c0");
@@ -217,8 +215,7 @@ class GoldenBytesTest {
 
     @Test
     void anEmptyRecordIsAnEmptyMap() {
-        record Empty() {
-        }
+        record Empty() {}
         assertThat(hex(codec.binding(Empty.class), new Empty())).isEqualTo("80");
     }
 }

@@ -32,7 +32,8 @@ class LargeValuesTest {
     /** A msgpack str of these bytes, with the smallest header that holds its length (str 16 or str 32 here). */
     private static byte[] msgpackStr(byte[] utf8) {
         int n = utf8.length;
-        byte[] head = n < 65536 ? new byte[] {(byte) 0xda, (byte) (n >>> 8), (byte) n}
+        byte[] head = n < 65536
+                ? new byte[] {(byte) 0xda, (byte) (n >>> 8), (byte) n}
                 : new byte[] {(byte) 0xdb, (byte) (n >>> 24), (byte) (n >>> 16), (byte) (n >>> 8), (byte) n};
         byte[] out = Arrays.copyOf(head, head.length + n);
         System.arraycopy(utf8, 0, out, head.length, n);
@@ -64,7 +65,8 @@ class LargeValuesTest {
             codec.<String>binding(String.class).encode(s, out);
             byte[] got = new byte[out.readableBytes()];
             out.readBytes(got);
-            assertThat(Arrays.equals(got, msgpackStr(s.getBytes(StandardCharsets.UTF_8)))).isTrue();
+            assertThat(Arrays.equals(got, msgpackStr(s.getBytes(StandardCharsets.UTF_8))))
+                    .isTrue();
         } finally {
             out.release();
         }
@@ -95,7 +97,8 @@ class LargeValuesTest {
         bad[50_000] = (byte) 0xff;
         ByteBuf in = Unpooled.wrappedBuffer(msgpackStr(bad));
         try {
-            assertThatThrownBy(() -> codec.<String>binding(String.class).decode(in)).hasMessageContaining("not valid UTF-8");
+            assertThatThrownBy(() -> codec.<String>binding(String.class).decode(in))
+                    .hasMessageContaining("not valid UTF-8");
         } finally {
             in.release();
         }

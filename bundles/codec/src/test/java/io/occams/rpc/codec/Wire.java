@@ -10,8 +10,7 @@ import java.lang.reflect.Type;
 
 /** Test helpers: hex in and out of bindings, and generic types captured by subclassing. */
 final class Wire {
-    private Wire() {
-    }
+    private Wire() {}
 
     /** The encoding of {@code value} as lower-case hex bytes separated by spaces. */
     static <T> String hex(Binding<T> b, T value) {

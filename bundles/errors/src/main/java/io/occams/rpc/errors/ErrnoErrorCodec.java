@@ -23,8 +23,7 @@ import io.occams.rpc.api.spi.WireError;
  */
 public final class ErrnoErrorCodec implements ErrorCodec<ErrnoException> {
     /** A codec; the registry of {@link ErrorCodecRegistry#withBuiltins()} already has one. */
-    public ErrnoErrorCodec() {
-    }
+    public ErrnoErrorCodec() {}
 
     @Override
     public Class<ErrnoException> type() {

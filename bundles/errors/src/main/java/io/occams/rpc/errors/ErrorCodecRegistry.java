@@ -52,6 +52,7 @@ public final class ErrorCodecRegistry {
     private static final Logger LOG = LoggerFactory.getLogger(ErrorCodecRegistry.class);
     /** How many (problem, type) pairs are remembered as reported; past that the memory starts over. */
     private static final int REPORTED_MAX = 1024;
+
     private static final WireError[] CODE_FRAMES = new WireError[RpcCode.values().length];
     private static final WireError INTERNAL;
 
@@ -70,8 +71,7 @@ public final class ErrorCodecRegistry {
     private final Set<String> reported = ConcurrentHashMap.newKeySet();
 
     /** An empty registry: no codec, so every user error is sent as {@code rpc_internal_err} and decodes as unmapped. */
-    public ErrorCodecRegistry() {
-    }
+    public ErrorCodecRegistry() {}
 
     /** A registry with the built-in codecs registered: {@link ErrnoErrorCodec} and {@link MessageErrorCodec}. */
     public static ErrorCodecRegistry withBuiltins() {
@@ -92,15 +92,17 @@ public final class ErrorCodecRegistry {
         Objects.requireNonNull(codec, "codec");
         Class<?> type = codec.type();
         if (type == null || !Throwable.class.isAssignableFrom(type)) {
-            throw new IllegalArgumentException("error codec " + describe(codec) + " has type " + type + ", not a Throwable");
+            throw new IllegalArgumentException(
+                    "error codec " + describe(codec) + " has type " + type + ", not a Throwable");
         }
         Entry entry = new Entry(codec, type, sequence.incrementAndGet());
-        for (;;) {
+        for (; ; ) {
             CodecTable current = table.get();
             Entry present = current.get(type);
             if (present != null) {
-                throw new IllegalStateException("cannot register error codec " + describe(codec) + " for " + type.getName()
-                        + ": error codec " + describe(present.codec) + " is registered for it already (unregister that one first)");
+                throw new IllegalStateException("cannot register error codec " + describe(codec) + " for "
+                        + type.getName() + ": error codec " + describe(present.codec)
+                        + " is registered for it already (unregister that one first)");
             }
             if (table.compareAndSet(current, current.with(entry))) {
                 LOG.debug("registered error codec {} for {}", describe(codec), type.getName());
@@ -115,7 +117,7 @@ public final class ErrorCodecRegistry {
      * @return whether it was registered
      */
     public boolean unregister(ErrorCodec<?> codec) {
-        for (;;) {
+        for (; ; ) {
             CodecTable current = table.get();
             Entry entry = current.find(codec);
             if (entry == null) {
@@ -128,7 +130,7 @@ public final class ErrorCodecRegistry {
     }
 
     private boolean remove(Entry entry) {
-        for (;;) {
+        for (; ; ) {
             CodecTable current = table.get();
             if (current.get(entry.type) != entry) {
                 return false;
@@ -191,8 +193,14 @@ public final class ErrorCodecRegistry {
             if (thrown instanceof RpcException) {
                 return relay((RpcException) thrown);
             }
-            report("unmapped", type, "no error codec for {} thrown by a handler; answering {}. Register an ErrorCodec for it"
-                    + " (or a superclass) to send it to the caller", type.getName(), RpcCode.INTERNAL.wireName(), thrown);
+            report(
+                    "unmapped",
+                    type,
+                    "no error codec for {} thrown by a handler; answering {}. Register an ErrorCodec for it"
+                            + " (or a superclass) to send it to the caller",
+                    type.getName(),
+                    RpcCode.INTERNAL.wireName(),
+                    thrown);
             return INTERNAL;
         }
         WireError wire;
@@ -202,13 +210,25 @@ public final class ErrorCodecRegistry {
             wire = c.encode(thrown, codec);
         } catch (Throwable failure) {
             rethrowIfFatal(failure);
-            report("encode-failed", type, "error codec {} failed to encode a {}; answering {}", describe(entry.codec),
-                    type.getName(), RpcCode.INTERNAL.wireName(), failure);
+            report(
+                    "encode-failed",
+                    type,
+                    "error codec {} failed to encode a {}; answering {}",
+                    describe(entry.codec),
+                    type.getName(),
+                    RpcCode.INTERNAL.wireName(),
+                    failure);
             return INTERNAL;
         }
         if (wire == null) {
-            report("encode-null", type, "error codec {} returned no frame for a {}; answering {}", describe(entry.codec),
-                    type.getName(), RpcCode.INTERNAL.wireName(), thrown);
+            report(
+                    "encode-null",
+                    type,
+                    "error codec {} returned no frame for a {}; answering {}",
+                    describe(entry.codec),
+                    type.getName(),
+                    RpcCode.INTERNAL.wireName(),
+                    thrown);
             return INTERNAL;
         }
         return refuseReserved(wire, type, thrown);
@@ -230,9 +250,15 @@ public final class ErrorCodecRegistry {
             byte[] b = bytesOf(wire);
             RpcCode clash = RpcCode.fromWireBytes(b, 0, b.length);
             if (clash != null) {
-                report("reserved", type, "a {} would go out as \"{}\", which the caller reads as a framework failure"
-                        + " (spec 12.17); answering {} instead. User errors must not use the reserved rpc_ names",
-                        type.getName(), clash.wireName(), RpcCode.INTERNAL.wireName(), thrown);
+                report(
+                        "reserved",
+                        type,
+                        "a {} would go out as \"{}\", which the caller reads as a framework failure"
+                                + " (spec 12.17); answering {} instead. User errors must not use the reserved rpc_ names",
+                        type.getName(),
+                        clash.wireName(),
+                        RpcCode.INTERNAL.wireName(),
+                        thrown);
                 return INTERNAL;
             }
         }
@@ -327,8 +353,12 @@ public final class ErrorCodecRegistry {
                 if (wanted.isInstance(x)) {
                     return (Throwable) x;
                 }
-                LOG.debug("error codec {} decoded {} to a {}, which is not a {}; ignored", describe(e.codec), error,
-                        x.getClass().getName(), wanted.getName());
+                LOG.debug(
+                        "error codec {} decoded {} to a {}, which is not a {}; ignored",
+                        describe(e.codec),
+                        error,
+                        x.getClass().getName(),
+                        wanted.getName());
             }
         }
         return null;
@@ -427,7 +457,8 @@ public final class ErrorCodecRegistry {
 
         @Override
         public String toString() {
-            return "Registration[" + describe(entry.codec) + " for " + entry.type.getName() + (isActive() ? "" : ", closed") + "]";
+            return "Registration[" + describe(entry.codec) + " for " + entry.type.getName()
+                    + (isActive() ? "" : ", closed") + "]";
         }
     }
 }

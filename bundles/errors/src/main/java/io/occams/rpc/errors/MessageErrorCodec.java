@@ -25,8 +25,7 @@ import io.occams.rpc.errors.internal.Utf8;
  */
 public final class MessageErrorCodec implements ErrorCodec<MessageException> {
     /** A codec; the registry of {@link ErrorCodecRegistry#withBuiltins()} already has one. */
-    public MessageErrorCodec() {
-    }
+    public MessageErrorCodec() {}
 
     @Override
     public Class<MessageException> type() {

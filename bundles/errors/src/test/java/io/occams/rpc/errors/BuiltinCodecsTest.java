@@ -22,7 +22,22 @@ class BuiltinCodecsTest {
     private final MessageErrorCodec message = new MessageErrorCodec();
 
     @ParameterizedTest
-    @ValueSource(ints = {0, 1, ErrnoException.EIO, 255, 256, 65_535, 65_536, Integer.MAX_VALUE, Integer.MIN_VALUE, -1, -128, 0xFFFF_FFFF, 0x8000_0001})
+    @ValueSource(
+            ints = {
+                0,
+                1,
+                ErrnoException.EIO,
+                255,
+                256,
+                65_535,
+                65_536,
+                Integer.MAX_VALUE,
+                Integer.MIN_VALUE,
+                -1,
+                -128,
+                0xFFFF_FFFF,
+                0x8000_0001
+            })
     void errnoCodecKeepsEveryThirtyTwoBitValueBothWays(int n) {
         WireError w = registry.encode(new ErrnoException(n), codec);
 
@@ -44,7 +59,8 @@ class BuiltinCodecsTest {
 
     @Test
     void errnoCodecSendsTheNumberOnly() {
-        assertThat(errno.encode(new ErrnoException(ErrnoException.EACCES, "local detail"), codec)).isEqualTo(WireError.errno(13));
+        assertThat(errno.encode(new ErrnoException(ErrnoException.EACCES, "local detail"), codec))
+                .isEqualTo(WireError.errno(13));
         assertThat(errno.type()).isEqualTo(ErrnoException.class);
     }
 
@@ -75,15 +91,17 @@ class BuiltinCodecsTest {
     void messageCodecRefusesMalformedUtf8() {
         byte[][] malformed = {
             {(byte) 0xff},
-            {(byte) 0xc0, (byte) 0x80},                     // overlong NUL
-            {(byte) 0xed, (byte) 0xa0, (byte) 0x80},        // lone surrogate
-            {(byte) 0xe2, (byte) 0x82},                     // truncated
+            {(byte) 0xc0, (byte) 0x80}, // overlong NUL
+            {(byte) 0xed, (byte) 0xa0, (byte) 0x80}, // lone surrogate
+            {(byte) 0xe2, (byte) 0x82}, // truncated
             {(byte) 0xf4, (byte) 0x90, (byte) 0x80, (byte) 0x80}, // past U+10FFFF
-            {'a', (byte) 0x80, 'b'},                        // stray continuation
+            {'a', (byte) 0x80, 'b'}, // stray continuation
             {(byte) 0x82, (byte) 0xa4, 'c', 'o', 'd', 'e', 7}, // a msgpack map: a structured error
         };
         for (byte[] b : malformed) {
-            assertThat(message.decode(WireError.bytes(b), codec)).as(java.util.Arrays.toString(b)).isNull();
+            assertThat(message.decode(WireError.bytes(b), codec))
+                    .as(java.util.Arrays.toString(b))
+                    .isNull();
         }
     }
 
@@ -109,7 +127,10 @@ class BuiltinCodecsTest {
 
     @Test
     void anErrnoSubclassWithoutItsOwnCodecComesBackAsAPlainErrnoException() {
-        Throwable back = registry.decode(registry.encode(new TestErrors.Busy(), codec), List.of(TestErrors.Busy.class, ErrnoException.class), codec);
+        Throwable back = registry.decode(
+                registry.encode(new TestErrors.Busy(), codec),
+                List.of(TestErrors.Busy.class, ErrnoException.class),
+                codec);
 
         assertThat(back).isExactlyInstanceOf(ErrnoException.class);
         assertThat(((ErrnoException) back).errno()).isEqualTo(16);
@@ -119,6 +140,8 @@ class BuiltinCodecsTest {
     void anErrnoFrameForAMethodThatDeclaresOnlyTheSubclassStaysUnmapped() {
         Throwable back = registry.decode(WireError.errno(16), List.of(TestErrors.Busy.class), codec);
 
-        assertThat(back).isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.errno()).isEqualTo(16));
+        assertThat(back)
+                .isInstanceOfSatisfying(
+                        RpcException.class, e -> assertThat(e.errno()).isEqualTo(16));
     }
 }

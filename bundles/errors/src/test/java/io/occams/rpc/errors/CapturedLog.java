@@ -22,8 +22,7 @@ import org.slf4j.spi.SLF4JServiceProvider;
  */
 public final class CapturedLog implements SLF4JServiceProvider {
     /** One logged event, its message formatted. */
-    record Event(Level level, String message, Throwable thrown) {
-    }
+    record Event(Level level, String message, Throwable thrown) {}
 
     private static final Queue<Event> EVENTS = new ConcurrentLinkedQueue<>();
 
@@ -61,8 +60,7 @@ public final class CapturedLog implements SLF4JServiceProvider {
     }
 
     @Override
-    public void initialize() {
-    }
+    public void initialize() {}
 
     private static final class Logger extends AbstractLogger {
         private static final long serialVersionUID = 1L;
@@ -77,7 +75,8 @@ public final class CapturedLog implements SLF4JServiceProvider {
         }
 
         @Override
-        protected void handleNormalizedLoggingCall(Level level, Marker marker, String pattern, Object[] args, Throwable thrown) {
+        protected void handleNormalizedLoggingCall(
+                Level level, Marker marker, String pattern, Object[] args, Throwable thrown) {
             EVENTS.add(new Event(level, MessageFormatter.basicArrayFormat(pattern, args), thrown));
         }
 

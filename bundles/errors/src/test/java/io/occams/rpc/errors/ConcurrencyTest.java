@@ -146,9 +146,12 @@ class ConcurrencyTest {
     private void read(int me) {
         assertThat(registry.encode(new ErrnoException(5), codec)).isEqualTo(WireError.errno(5));
         assertThat(registry.encode(new MessageException("m"), codec)).isEqualTo(WireError.text("m"));
-        assertThat(((ErrnoException) registry.decode(WireError.errno(-1), List.of(ErrnoException.class), codec)).errno()).isEqualTo(-1);
+        assertThat(((ErrnoException) registry.decode(WireError.errno(-1), List.of(ErrnoException.class), codec))
+                        .errno())
+                .isEqualTo(-1);
         assertThat(registry.decode(WireError.text("rpc_io_err"), List.of(), codec))
-                .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.code()).isEqualTo(RpcCode.IO));
+                .isInstanceOfSatisfying(
+                        RpcException.class, e -> assertThat(e.code()).isEqualTo(RpcCode.IO));
 
         WireError own = registry.encode(MAKE.get(me).get(), codec);
         assertThat(own).isIn(WireError.text("e" + me), WireError.text("rpc_internal_err"));

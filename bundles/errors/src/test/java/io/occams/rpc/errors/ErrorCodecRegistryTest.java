@@ -36,7 +36,8 @@ class ErrorCodecRegistryTest {
 
     @Test
     void aSecondCodecForTheSameTypeFailsAtOnceNamingBoth() {
-        ErrorCodec<ErrnoException> second = new FixedTextCodec<>(ErrnoException.class, "second", () -> new ErrnoException(1));
+        ErrorCodec<ErrnoException> second =
+                new FixedTextCodec<>(ErrnoException.class, "second", () -> new ErrnoException(1));
 
         assertThatThrownBy(() -> registry.register(second))
                 .isInstanceOf(IllegalStateException.class)
@@ -139,17 +140,21 @@ class ErrorCodecRegistryTest {
         registry.register(new NotFoundCodec());
 
         assertThat(registry.encode(new NotFound(), codec)).isEqualTo(WireError.errno(2));
-        assertThat(registry.decode(WireError.errno(2), List.of(ErrnoException.class), codec)).isExactlyInstanceOf(NotFound.class);
-        assertThat(registry.decode(WireError.errno(3), List.of(ErrnoException.class), codec)).isExactlyInstanceOf(ErrnoException.class);
+        assertThat(registry.decode(WireError.errno(2), List.of(ErrnoException.class), codec))
+                .isExactlyInstanceOf(NotFound.class);
+        assertThat(registry.decode(WireError.errno(3), List.of(ErrnoException.class), codec))
+                .isExactlyInstanceOf(ErrnoException.class);
         assertThat(registry.decodeAny(WireError.errno(2), codec)).isExactlyInstanceOf(NotFound.class);
     }
 
     @Test
     void theLookupCacheFollowsRegistrationChanges() {
         assertThat(registry.encode(new VersionConflict("v"), codec)).isEqualTo(INTERNAL);
-        Registration parent = registry.register(new FixedTextCodec<>(Conflict.class, "conflict", () -> new Conflict("c")));
+        Registration parent =
+                registry.register(new FixedTextCodec<>(Conflict.class, "conflict", () -> new Conflict("c")));
         assertThat(registry.encode(new VersionConflict("v"), codec)).isEqualTo(WireError.text("conflict"));
-        Registration child = registry.register(new FixedTextCodec<>(VersionConflict.class, "version", () -> new VersionConflict("v")));
+        Registration child = registry.register(
+                new FixedTextCodec<>(VersionConflict.class, "version", () -> new VersionConflict("v")));
         assertThat(registry.encode(new VersionConflict("v"), codec)).isEqualTo(WireError.text("version"));
         child.close();
         assertThat(registry.encode(new VersionConflict("v"), codec)).isEqualTo(WireError.text("conflict"));
@@ -160,9 +165,11 @@ class ErrorCodecRegistryTest {
     @ParameterizedTest
     @EnumSource(RpcCode.class)
     void anRpcExceptionWithACodeGoesOutAsItsWireName(RpcCode code) {
-        assertThat(registry.encode(new RpcException(code, "detail that stays local"), codec).bytes())
+        assertThat(registry.encode(new RpcException(code, "detail that stays local"), codec)
+                        .bytes())
                 .isEqualTo(code.wireName().getBytes(StandardCharsets.US_ASCII));
-        assertThat(new ErrorCodecRegistry().encode(new RpcException(code), codec)).isEqualTo(WireError.text(code.wireName()));
+        assertThat(new ErrorCodecRegistry().encode(new RpcException(code), codec))
+                .isEqualTo(WireError.text(code.wireName()));
     }
 
     @ParameterizedTest
@@ -178,7 +185,8 @@ class ErrorCodecRegistryTest {
 
     @Test
     void aUserMessageThatMerelyStartsWithTheReservedPrefixGoesOutAsIs() {
-        assertThat(registry.encode(new MessageException("rpc_timeout2"), codec)).isEqualTo(WireError.text("rpc_timeout2"));
+        assertThat(registry.encode(new MessageException("rpc_timeout2"), codec))
+                .isEqualTo(WireError.text("rpc_timeout2"));
         assertThat(registry.encode(new MessageException("rpc_"), codec)).isEqualTo(WireError.text("rpc_"));
     }
 
@@ -192,8 +200,10 @@ class ErrorCodecRegistryTest {
     @Test
     void anExceptionWithoutACodecIsSentAsInternalError() {
         assertThat(registry.encode(new IllegalArgumentException("boom"), codec)).isEqualTo(INTERNAL);
-        assertThat(registry.encode(new IllegalArgumentException("again"), codec)).isEqualTo(INTERNAL);
-        assertThat(new ErrorCodecRegistry().encode(new ErrnoException(5), codec)).isEqualTo(INTERNAL);
+        assertThat(registry.encode(new IllegalArgumentException("again"), codec))
+                .isEqualTo(INTERNAL);
+        assertThat(new ErrorCodecRegistry().encode(new ErrnoException(5), codec))
+                .isEqualTo(INTERNAL);
         assertThat(registry.encode(new StackOverflowError(), codec)).isEqualTo(INTERNAL);
     }
 
@@ -223,7 +233,8 @@ class ErrorCodecRegistryTest {
 
     @Test
     void anUnmappedRpcExceptionIsRelayedWithItsRawValue() {
-        assertThat(registry.encode(RpcException.unmappedErrno(0xFFFF_FFFFL), codec)).isEqualTo(WireError.errno(-1));
+        assertThat(registry.encode(RpcException.unmappedErrno(0xFFFF_FFFFL), codec))
+                .isEqualTo(WireError.errno(-1));
         assertThat(registry.encode(RpcException.unmappedString(new byte[] {1, 2, (byte) 0xff}), codec))
                 .isEqualTo(WireError.bytes(new byte[] {1, 2, (byte) 0xff}));
     }
@@ -253,7 +264,8 @@ class ErrorCodecRegistryTest {
 
     @Test
     void aStringFrameDecodesToTheDeclaredMessageException() {
-        Throwable t = registry.decode(WireError.text("disk full"), List.of(ErrnoException.class, MessageException.class), codec);
+        Throwable t = registry.decode(
+                WireError.text("disk full"), List.of(ErrnoException.class, MessageException.class), codec);
 
         assertThat(t).isExactlyInstanceOf(MessageException.class).hasMessage("disk full");
     }
@@ -273,8 +285,10 @@ class ErrorCodecRegistryTest {
         registry.register(new FixedTextCodec<>(Conflict.class, "clash", () -> new Conflict("clash")));
         WireError w = WireError.text("clash");
 
-        assertThat(registry.decode(w, List.of(Conflict.class, MessageException.class), codec)).isExactlyInstanceOf(Conflict.class);
-        assertThat(registry.decode(w, List.of(MessageException.class, Conflict.class), codec)).isExactlyInstanceOf(MessageException.class);
+        assertThat(registry.decode(w, List.of(Conflict.class, MessageException.class), codec))
+                .isExactlyInstanceOf(Conflict.class);
+        assertThat(registry.decode(w, List.of(MessageException.class, Conflict.class), codec))
+                .isExactlyInstanceOf(MessageException.class);
     }
 
     @Test
@@ -282,15 +296,18 @@ class ErrorCodecRegistryTest {
         registry.register(new FixedTextCodec<>(Conflict.class, "clash", () -> new Conflict("parent")));
         registry.register(new FixedTextCodec<>(VersionConflict.class, "clash", () -> new VersionConflict("child")));
 
-        assertThat(registry.decode(WireError.text("clash"), List.of(Exception.class), codec)).isExactlyInstanceOf(VersionConflict.class);
-        assertThat(registry.decode(WireError.text("clash"), List.of(Conflict.class), codec)).isExactlyInstanceOf(VersionConflict.class);
+        assertThat(registry.decode(WireError.text("clash"), List.of(Exception.class), codec))
+                .isExactlyInstanceOf(VersionConflict.class);
+        assertThat(registry.decode(WireError.text("clash"), List.of(Conflict.class), codec))
+                .isExactlyInstanceOf(VersionConflict.class);
     }
 
     @Test
     void uncheckedExceptionCodecsApplyWithoutBeingDeclared() {
         registry.register(new FixedTextCodec<>(QuotaExceeded.class, "quota", () -> new QuotaExceeded("q")));
 
-        assertThat(registry.decode(WireError.text("quota"), List.of(ErrnoException.class), codec)).isExactlyInstanceOf(QuotaExceeded.class);
+        assertThat(registry.decode(WireError.text("quota"), List.of(ErrnoException.class), codec))
+                .isExactlyInstanceOf(QuotaExceeded.class);
     }
 
     @Test
@@ -306,7 +323,8 @@ class ErrorCodecRegistryTest {
     @Test
     void aCodecThatAnswersWithAnotherTypeIsIgnored() {
         @SuppressWarnings({"rawtypes", "unchecked"})
-        ErrorCodec<Conflict> liar = new FixedTextCodec(Conflict.class, "lie", () -> new IllegalStateException("not a Conflict"));
+        ErrorCodec<Conflict> liar =
+                new FixedTextCodec(Conflict.class, "lie", () -> new IllegalStateException("not a Conflict"));
         registry.register(liar);
 
         Throwable t = registry.decode(WireError.text("lie"), List.of(Conflict.class), codec);
@@ -364,16 +382,22 @@ class ErrorCodecRegistryTest {
     @Test
     void whatTheServerSendsTheClientGetsBack() {
         registry.register(new NotFoundCodec());
-        List<Class<? extends Throwable>> declared = List.of(NotFound.class, ErrnoException.class, MessageException.class);
+        List<Class<? extends Throwable>> declared =
+                List.of(NotFound.class, ErrnoException.class, MessageException.class);
 
-        assertThat(registry.decode(registry.encode(new NotFound(), codec), declared, codec)).isExactlyInstanceOf(NotFound.class);
+        assertThat(registry.decode(registry.encode(new NotFound(), codec), declared, codec))
+                .isExactlyInstanceOf(NotFound.class);
         assertThat(registry.decode(registry.encode(new Busy(), codec), declared, codec))
                 .isExactlyInstanceOf(ErrnoException.class)
                 .satisfies(t -> assertThat(((ErrnoException) t).errno()).isEqualTo(16));
-        assertThat(registry.decode(registry.encode(new MessageException("grüße"), codec), declared, codec)).hasMessage("grüße");
+        assertThat(registry.decode(registry.encode(new MessageException("grüße"), codec), declared, codec))
+                .hasMessage("grüße");
         assertThat(registry.decode(registry.encode(new IllegalStateException(), codec), declared, codec))
-                .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.code()).isEqualTo(RpcCode.INTERNAL));
+                .isInstanceOfSatisfying(
+                        RpcException.class, e -> assertThat(e.code()).isEqualTo(RpcCode.INTERNAL));
         assertThat(registry.decode(registry.encode(new RpcException(RpcCode.TIMEOUT), codec), declared, codec))
-                .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.is(RpcCode.TIMEOUT)).isTrue());
+                .isInstanceOfSatisfying(
+                        RpcException.class,
+                        e -> assertThat(e.is(RpcCode.TIMEOUT)).isTrue());
     }
 }

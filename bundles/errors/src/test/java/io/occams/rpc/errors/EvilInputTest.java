@@ -23,19 +23,24 @@ import org.junit.jupiter.params.provider.ValueSource;
 class EvilInputTest {
     private final Codec codec = new StringOnlyCodec();
     private final ErrorCodecRegistry registry = ErrorCodecRegistry.withBuiltins();
-    private final List<Class<? extends Throwable>> all = List.of(MessageException.class, ErrnoException.class, TestErrors.QuotaExceeded.class);
+    private final List<Class<? extends Throwable>> all =
+            List.of(MessageException.class, ErrnoException.class, TestErrors.QuotaExceeded.class);
 
     EvilInputTest() {
-        registry.register(new StructuredErrorCodec<>(TestErrors.QuotaExceeded.class, String.class,
-                Throwable::getMessage, TestErrors.QuotaExceeded::new));
+        registry.register(new StructuredErrorCodec<>(
+                TestErrors.QuotaExceeded.class, String.class, Throwable::getMessage, TestErrors.QuotaExceeded::new));
     }
 
     @Test
     void anEmptyStringFrameIsTheEmptyMessageOrAnUnmappedEmptyString() {
         WireError empty = WireError.bytes(new byte[0]);
 
-        assertThat(registry.decode(empty, List.of(MessageException.class), codec)).isExactlyInstanceOf(MessageException.class).hasMessage("");
-        assertThat(registry.decodeAny(empty, codec)).isExactlyInstanceOf(MessageException.class).hasMessage("");
+        assertThat(registry.decode(empty, List.of(MessageException.class), codec))
+                .isExactlyInstanceOf(MessageException.class)
+                .hasMessage("");
+        assertThat(registry.decodeAny(empty, codec))
+                .isExactlyInstanceOf(MessageException.class)
+                .hasMessage("");
         Throwable t = registry.decode(empty, List.of(ErrnoException.class), codec);
         assertThat(t).isInstanceOfSatisfying(RpcException.class, e -> {
             assertThat(e.code()).isNull();
@@ -54,15 +59,29 @@ class EvilInputTest {
             assertThat(e.getMessage()).contains("4294967295");
         });
         assertThat(registry.decode(w, List.of(ErrnoException.class), codec))
-                .isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(-1));
+                .isInstanceOfSatisfying(
+                        ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(-1));
         assertThat(new ErrorCodecRegistry().decodeAny(WireError.errno(Integer.MIN_VALUE), codec))
-                .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.errno()).isEqualTo(0x8000_0000L));
+                .isInstanceOfSatisfying(
+                        RpcException.class, e -> assertThat(e.errno()).isEqualTo(0x8000_0000L));
         assertThat(new ErrorCodecRegistry().decodeAny(WireError.errno(0), codec))
-                .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.errno()).isZero());
+                .isInstanceOfSatisfying(
+                        RpcException.class, e -> assertThat(e.errno()).isZero());
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"rpc_", "rpc", "rpc_timeout ", " rpc_timeout", "RPC_TIMEOUT", "rpc_timeou", "rpc_timeoutt", "rpc_timeout\u0000", "rpc_internal_error"})
+    @ValueSource(
+            strings = {
+                "rpc_",
+                "rpc",
+                "rpc_timeout ",
+                " rpc_timeout",
+                "RPC_TIMEOUT",
+                "rpc_timeou",
+                "rpc_timeoutt",
+                "rpc_timeout\u0000",
+                "rpc_internal_error"
+            })
     void nearMissesOfAReservedNameAreUserText(String text) {
         Throwable t = registry.decode(WireError.text(text), all, codec);
 
@@ -77,17 +96,21 @@ class EvilInputTest {
             for (int j = 0; j < b.length; j++) {
                 b[j] = (byte) random.nextInt(256);
             }
-            if (i % 4 == 1 && b.length >= 4) {   // a quarter start like the framework's names
+            if (i % 4 == 1 && b.length >= 4) { // a quarter start like the framework's names
                 System.arraycopy("rpc_".getBytes(StandardCharsets.US_ASCII), 0, b, 0, 4);
             }
-            if (i % 4 == 2 && b.length >= 1) {   // and a quarter like a msgpack string header
+            if (i % 4 == 2 && b.length >= 1) { // and a quarter like a msgpack string header
                 b[0] = (byte) (0xa0 | Math.min(31, b.length - 1));
             }
             WireError w = WireError.bytes(b);
-            for (Throwable t : List.of(registry.decode(w, all, codec), registry.decodeAny(w, codec), registry.decode(w, List.of(), codec))) {
+            for (Throwable t : List.of(
+                    registry.decode(w, all, codec),
+                    registry.decodeAny(w, codec),
+                    registry.decode(w, List.of(), codec))) {
                 assertThat(t).isNotNull();
                 if (t instanceof TestErrors.QuotaExceeded) {
-                    assertThat((b[0] & 0xe0) == 0xa0 || (b[0] & 0xff) == 0xd9 || (b[0] & 0xff) == 0xda).isTrue();
+                    assertThat((b[0] & 0xe0) == 0xa0 || (b[0] & 0xff) == 0xd9 || (b[0] & 0xff) == 0xda)
+                            .isTrue();
                 } else if (t instanceof MessageException) {
                     assertThat(t.getMessage().getBytes(StandardCharsets.UTF_8)).isEqualTo(b);
                 } else {
@@ -99,7 +122,8 @@ class EvilInputTest {
             }
             if (!isUtf8(b)) {
                 assertThat(registry.decode(w, List.of(MessageException.class), codec))
-                        .isInstanceOfAny(RpcException.class, TestErrors.QuotaExceeded.class);  // unchecked: tried undeclared
+                        .isInstanceOfAny(
+                                RpcException.class, TestErrors.QuotaExceeded.class); // unchecked: tried undeclared
             }
         }
     }
@@ -125,7 +149,9 @@ class EvilInputTest {
 
         Throwable t = registry.decode(WireError.wrap(big), all, codec);
 
-        assertThat(t).isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.errorBytes()).hasSize(big.length));
+        assertThat(t)
+                .isInstanceOfSatisfying(
+                        RpcException.class, e -> assertThat(e.errorBytes()).hasSize(big.length));
         assertThat(t.getMessage()).hasSizeLessThan(400);
     }
 
@@ -133,13 +159,17 @@ class EvilInputTest {
     void reservedNamesWinOverEveryCodec() {
         for (RpcCode code : RpcCode.values()) {
             assertThat(registry.decode(WireError.text(code.wireName()), all, codec))
-                    .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.code()).isEqualTo(code));
+                    .isInstanceOfSatisfying(
+                            RpcException.class, e -> assertThat(e.code()).isEqualTo(code));
         }
     }
 
     private static boolean isUtf8(byte[] b) {
         try {
-            StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b));
+            StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(b));
             return true;
         } catch (CharacterCodingException e) {
             return false;
@@ -165,7 +195,8 @@ class EvilInputTest {
             }
         });
 
-        assertThat(registry.decode(WireError.text("deep"), List.of(TestErrors.Conflict.class, MessageException.class), codec))
+        assertThat(registry.decode(
+                        WireError.text("deep"), List.of(TestErrors.Conflict.class, MessageException.class), codec))
                 .isExactlyInstanceOf(MessageException.class);
         assertThat(registry.encode(new TestErrors.Conflict("c"), codec)).isEqualTo(WireError.text("rpc_internal_err"));
     }

@@ -61,7 +61,9 @@ class LoggingTest {
         List<Event> events = CapturedLog.containing("failed to encode");
         assertThat(events).hasSize(1);
         assertThat(events.get(0).level()).isEqualTo(Level.WARN);
-        assertThat(events.get(0).thrown()).isInstanceOf(IllegalStateException.class).hasMessage("encode broke");
+        assertThat(events.get(0).thrown())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("encode broke");
     }
 
     @Test

@@ -15,8 +15,7 @@ import org.junit.jupiter.api.Test;
  */
 public class MsgpackStructuredErrorTest {
     /** The payload: a map {code, detail} on the wire. */
-    public record Quota(int code, String detail) {
-    }
+    public record Quota(int code, String detail) {}
 
     /** The user's exception. */
     public static final class QuotaExceeded extends Exception {
@@ -34,11 +33,33 @@ public class MsgpackStructuredErrorTest {
     }
 
     private static final byte[] FULL_7 = {
-        (byte) 0x82, (byte) 0xa4, 'c', 'o', 'd', 'e', 0x07, (byte) 0xa6, 'd', 'e', 't', 'a', 'i', 'l', (byte) 0xa4, 'f', 'u', 'l', 'l'};
+        (byte) 0x82,
+        (byte) 0xa4,
+        'c',
+        'o',
+        'd',
+        'e',
+        0x07,
+        (byte) 0xa6,
+        'd',
+        'e',
+        't',
+        'a',
+        'i',
+        'l',
+        (byte) 0xa4,
+        'f',
+        'u',
+        'l',
+        'l'
+    };
 
     private final MsgpackCodec codec = new MsgpackCodec();
-    private final StructuredErrorCodec<QuotaExceeded, Quota> quotas = new StructuredErrorCodec<>(QuotaExceeded.class, Quota.class,
-            e -> new Quota(e.code(), e.getMessage()), q -> new QuotaExceeded(q.code(), q.detail()));
+    private final StructuredErrorCodec<QuotaExceeded, Quota> quotas = new StructuredErrorCodec<>(
+            QuotaExceeded.class,
+            Quota.class,
+            e -> new Quota(e.code(), e.getMessage()),
+            q -> new QuotaExceeded(q.code(), q.detail()));
     private final ErrorCodecRegistry registry = ErrorCodecRegistry.withBuiltins();
 
     @Test
@@ -55,7 +76,8 @@ public class MsgpackStructuredErrorTest {
     void theMapFromAPeerComesBackAsTheDeclaredException() {
         registry.register(quotas);
 
-        Throwable t = registry.decode(WireError.bytes(FULL_7), List.of(MessageException.class, QuotaExceeded.class), codec);
+        Throwable t =
+                registry.decode(WireError.bytes(FULL_7), List.of(MessageException.class, QuotaExceeded.class), codec);
 
         assertThat(t).isExactlyInstanceOf(QuotaExceeded.class).hasMessage("full");
         assertThat(((QuotaExceeded) t).code()).isEqualTo(7);
@@ -77,14 +99,17 @@ public class MsgpackStructuredErrorTest {
     @Test
     void framesThatAreNotAQuotaAreNotOurs() {
         assertThat(quotas.decode(WireError.text("plain text"), codec)).isNull();
-        assertThat(quotas.decode(WireError.bytes(new byte[] {(byte) 0xc1}), codec)).isNull();            // never used
-        assertThat(quotas.decode(WireError.bytes(new byte[] {(byte) 0x82, (byte) 0xa4}), codec)).isNull(); // truncated
-        assertThat(quotas.decode(WireError.bytes(new byte[] {(byte) 0xc0}), codec)).isNull();            // nil
+        assertThat(quotas.decode(WireError.bytes(new byte[] {(byte) 0xc1}), codec))
+                .isNull(); // never used
+        assertThat(quotas.decode(WireError.bytes(new byte[] {(byte) 0x82, (byte) 0xa4}), codec))
+                .isNull(); // truncated
+        assertThat(quotas.decode(WireError.bytes(new byte[] {(byte) 0xc0}), codec))
+                .isNull(); // nil
         assertThat(quotas.decode(WireError.bytes(new byte[0]), codec)).isNull();
         byte[] trailing = java.util.Arrays.copyOf(FULL_7, FULL_7.length + 1);
         assertThat(quotas.decode(WireError.bytes(trailing), codec)).isNull();
         byte[] deep = new byte[100_000];
-        java.util.Arrays.fill(deep, (byte) 0x91);                                                           // [[[[...
+        java.util.Arrays.fill(deep, (byte) 0x91); // [[[[...
         assertThat(quotas.decode(WireError.bytes(deep), codec)).isNull();
     }
 
@@ -92,6 +117,8 @@ public class MsgpackStructuredErrorTest {
     void anUnknownQuotaFrameForAMethodThatDoesNotDeclareItKeepsTheBytes() {
         Throwable t = registry.decode(WireError.bytes(FULL_7), List.of(MessageException.class), codec);
 
-        assertThat(t).isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.errorBytes()).isEqualTo(FULL_7));
+        assertThat(t)
+                .isInstanceOfSatisfying(
+                        RpcException.class, e -> assertThat(e.errorBytes()).isEqualTo(FULL_7));
     }
 }

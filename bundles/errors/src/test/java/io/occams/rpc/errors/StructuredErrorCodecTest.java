@@ -65,26 +65,32 @@ class StructuredErrorCodecTest {
     @Test
     void framesThatAreNotItsOwnDecodeToNull() {
         assertThat(conflicts.decode(WireError.errno(1), codec)).isNull();
-        assertThat(conflicts.decode(WireError.bytes(new byte[0]), codec)).isNull();                  // decodes to null
-        assertThat(conflicts.decode(WireError.text("plain text"), codec)).isNull();                 // not a msgpack string
-        assertThat(conflicts.decode(WireError.bytes(new byte[] {(byte) 0xa5, 'a'}), codec)).isNull(); // truncated
-        assertThat(conflicts.decode(WireError.bytes(new byte[] {(byte) 0xa1, 'a', 'b'}), codec)).isNull(); // bytes left over
-        assertThat(conflicts.decode(WireError.bytes(new byte[] {(byte) 0xa1, (byte) 0xff}), codec)).isNull(); // bad UTF-8
+        assertThat(conflicts.decode(WireError.bytes(new byte[0]), codec)).isNull(); // decodes to null
+        assertThat(conflicts.decode(WireError.text("plain text"), codec)).isNull(); // not a msgpack string
+        assertThat(conflicts.decode(WireError.bytes(new byte[] {(byte) 0xa5, 'a'}), codec))
+                .isNull(); // truncated
+        assertThat(conflicts.decode(WireError.bytes(new byte[] {(byte) 0xa1, 'a', 'b'}), codec))
+                .isNull(); // bytes left over
+        assertThat(conflicts.decode(WireError.bytes(new byte[] {(byte) 0xa1, (byte) 0xff}), codec))
+                .isNull(); // bad UTF-8
     }
 
     @Test
     void aPayloadThatFromPayloadRefusesIsNotOurs() {
-        StructuredErrorCodec<Conflict, String> picky = new StructuredErrorCodec<>(Conflict.class, String.class, Throwable::getMessage,
-                s -> {
+        StructuredErrorCodec<Conflict, String> picky =
+                new StructuredErrorCodec<>(Conflict.class, String.class, Throwable::getMessage, s -> {
                     if (s.equals("throw")) {
                         throw new IllegalArgumentException("no");
                     }
                     return s.startsWith("c:") ? new Conflict(s) : null;
                 });
 
-        assertThat(picky.decode(picky.encode(new Conflict("c:1"), codec), codec)).hasMessage("c:1");
-        assertThat(picky.decode(picky.encode(new Conflict("other"), codec), codec)).isNull();
-        assertThat(picky.decode(picky.encode(new Conflict("throw"), codec), codec)).isNull();
+        assertThat(picky.decode(picky.encode(new Conflict("c:1"), codec), codec))
+                .hasMessage("c:1");
+        assertThat(picky.decode(picky.encode(new Conflict("other"), codec), codec))
+                .isNull();
+        assertThat(picky.decode(picky.encode(new Conflict("throw"), codec), codec))
+                .isNull();
     }
 
     @Test
@@ -104,28 +110,33 @@ class StructuredErrorCodecTest {
                 new StructuredErrorCodec<>(QuotaExceeded.class, Integer.class, e -> 1, n -> new QuotaExceeded("q"));
         registry.register(unbound);
 
-        assertThat(registry.encode(new QuotaExceeded("q"), codec)).isEqualTo(WireError.text(RpcCode.INTERNAL.wireName()));
+        assertThat(registry.encode(new QuotaExceeded("q"), codec))
+                .isEqualTo(WireError.text(RpcCode.INTERNAL.wireName()));
         assertThat(unbound.decode(WireError.bytes(new byte[] {1}), codec)).isNull();
         assertThat(registry.decode(WireError.bytes(new byte[] {1}), List.of(QuotaExceeded.class), codec))
-                .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.errorBytes()).containsExactly(1));
+                .isInstanceOfSatisfying(
+                        RpcException.class, e -> assertThat(e.errorBytes()).containsExactly(1));
     }
 
     @Test
     void aNullPayloadIsAnEncodingFailureNotANilOnTheWire() {
         registry.register(new StructuredErrorCodec<>(QuotaExceeded.class, String.class, e -> null, QuotaExceeded::new));
 
-        assertThat(registry.encode(new QuotaExceeded("q"), codec)).isEqualTo(WireError.text(RpcCode.INTERNAL.wireName()));
+        assertThat(registry.encode(new QuotaExceeded("q"), codec))
+                .isEqualTo(WireError.text(RpcCode.INTERNAL.wireName()));
     }
 
     @Test
     void aStructuredPayloadThatSpellsAReservedNameIsStillRefused() {
-        StructuredErrorCodec<QuotaExceeded, String> raw = new StructuredErrorCodec<>(QuotaExceeded.class, String.class,
-                Throwable::getMessage, QuotaExceeded::new);
+        StructuredErrorCodec<QuotaExceeded, String> raw = new StructuredErrorCodec<>(
+                QuotaExceeded.class, String.class, Throwable::getMessage, QuotaExceeded::new);
         registry.register(raw);
 
         // the msgpack header makes the bytes differ from the name, so this one goes out as is
         WireError w = registry.encode(new QuotaExceeded("rpc_timeout"), codec);
         assertThat(w.bytes()).startsWith(0xab).endsWith("rpc_timeout".getBytes(StandardCharsets.US_ASCII));
-        assertThat(registry.decode(w, List.of(QuotaExceeded.class), codec)).isExactlyInstanceOf(QuotaExceeded.class).hasMessage("rpc_timeout");
+        assertThat(registry.decode(w, List.of(QuotaExceeded.class), codec))
+                .isExactlyInstanceOf(QuotaExceeded.class)
+                .hasMessage("rpc_timeout");
     }
 }

@@ -7,8 +7,7 @@ import io.occams.rpc.api.spi.WireError;
 
 /** Exception types and small codecs shared by the tests. */
 final class TestErrors {
-    private TestErrors() {
-    }
+    private TestErrors() {}
 
     /** A checked user error with a number, sent as an errno frame by {@link NotFoundCodec}. */
     static class NotFound extends ErrnoException {

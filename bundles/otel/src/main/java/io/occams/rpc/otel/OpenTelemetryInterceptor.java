@@ -52,8 +52,9 @@ public final class OpenTelemetryInterceptor implements CallInterceptor {
     /** The instrumentation scope's name. */
     public static final String SCOPE = "io.occams.rpc";
     /** Bucket boundaries in seconds: 1 µs to 10 s, about three per decade. */
-    public static final List<Double> BUCKETS = List.of(0.000001, 0.0000025, 0.000005, 0.00001, 0.000025, 0.00005, 0.0001,
-            0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0);
+    public static final List<Double> BUCKETS = List.of(
+            0.000001, 0.0000025, 0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+            0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0);
 
     static final AttributeKey<String> RPC_SYSTEM_NAME = AttributeKey.stringKey("rpc.system.name");
     static final AttributeKey<String> RPC_SYSTEM = AttributeKey.stringKey("rpc.system");
@@ -69,18 +70,23 @@ public final class OpenTelemetryInterceptor implements CallInterceptor {
     private final Tracer tracer;
     /** Per action, each side: the attributes of its outcomes, made once. Bounded (see {@link #MAX_ACTIONS}). */
     private final ConcurrentMap<String, MethodAttributes> server = new ConcurrentHashMap<>();
+
     private final ConcurrentMap<String, MethodAttributes> client = new ConcurrentHashMap<>();
     /** Beyond this many actions per side, attributes are made per call instead of cached. */
     static final int MAX_ACTIONS = 10_000;
 
     private OpenTelemetryInterceptor(OpenTelemetry otel, boolean traces) {
         Meter meter = otel.getMeter(SCOPE);
-        this.serverDuration = meter.histogramBuilder(SERVER_DURATION).setUnit("s")
+        this.serverDuration = meter.histogramBuilder(SERVER_DURATION)
+                .setUnit("s")
                 .setDescription("Measures the duration of inbound remote procedure calls.")
-                .setExplicitBucketBoundariesAdvice(BUCKETS).build();
-        this.clientDuration = meter.histogramBuilder(CLIENT_DURATION).setUnit("s")
+                .setExplicitBucketBoundariesAdvice(BUCKETS)
+                .build();
+        this.clientDuration = meter.histogramBuilder(CLIENT_DURATION)
+                .setUnit("s")
                 .setDescription("Measures the duration of outbound remote procedure calls.")
-                .setExplicitBucketBoundariesAdvice(BUCKETS).build();
+                .setExplicitBucketBoundariesAdvice(BUCKETS)
+                .build();
         this.tracer = traces ? otel.getTracer(SCOPE) : null;
     }
 
@@ -111,8 +117,10 @@ public final class OpenTelemetryInterceptor implements CallInterceptor {
         String status = outcome.status();
         boolean isServer = call.side() == CallInfo.Side.SERVER;
         // A name the server does not serve came from the wire: "_OTHER", so that no peer can grow the attributes.
-        boolean unknown = outcome.code() == RpcCode.METHOD_NOT_FOUND || outcome.code() == RpcCode.SERVICE_NOT_FOUND
-                || (outcome.code() == RpcCode.DECODE && (call.service().isEmpty() || call.method().isEmpty()));
+        boolean unknown = outcome.code() == RpcCode.METHOD_NOT_FOUND
+                || outcome.code() == RpcCode.SERVICE_NOT_FOUND
+                || (outcome.code() == RpcCode.DECODE
+                        && (call.service().isEmpty() || call.method().isEmpty()));
         Attributes a = attributes(isServer, unknown, call, outcome, status);
         (isServer ? serverDuration : clientDuration).record(outcome.durationNanos() / NANOS_PER_SECOND, a);
         if (state instanceof Span) {
@@ -129,7 +137,8 @@ public final class OpenTelemetryInterceptor implements CallInterceptor {
         }
     }
 
-    private Attributes attributes(boolean isServer, boolean unknown, CallInfo call, CallOutcome outcome, String status) {
+    private Attributes attributes(
+            boolean isServer, boolean unknown, CallInfo call, CallOutcome outcome, String status) {
         ConcurrentMap<String, MethodAttributes> byAction = isServer ? server : client;
         String action = unknown ? OTHER : call.action();
         MethodAttributes m = byAction.get(action);
@@ -166,7 +175,10 @@ public final class OpenTelemetryInterceptor implements CallInterceptor {
         }
 
         private static io.opentelemetry.api.common.AttributesBuilder base(String method) {
-            return Attributes.builder().put(RPC_SYSTEM_NAME, SYSTEM).put(RPC_SYSTEM, SYSTEM).put(RPC_METHOD, method);
+            return Attributes.builder()
+                    .put(RPC_SYSTEM_NAME, SYSTEM)
+                    .put(RPC_SYSTEM, SYSTEM)
+                    .put(RPC_METHOD, method);
         }
     }
 

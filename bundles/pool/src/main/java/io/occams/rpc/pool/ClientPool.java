@@ -115,6 +115,7 @@ public final class ClientPool implements Caller, AutoCloseable {
     /** Connects in progress plus connections whose close has not completed. */
     @GuardedBy("lock")
     private int live;
+
     @GuardedBy("lock")
     private final Backoff backoff = new Backoff(BACKOFF_INITIAL_MILLIS, BACKOFF_MAX_MILLIS);
     /** The scheduled reconnect while down, or null. */
@@ -129,12 +130,14 @@ public final class ClientPool implements Caller, AutoCloseable {
     private volatile boolean closed;
     /** Spreads calls over the connections when every window is full. */
     private final AtomicInteger spread = new AtomicInteger();
+
     private final ScheduledFuture<?> monitor;
     /**
      * Calls a round-robin {@link FailoverPool} started on this pool; compared with the other addresses'
      * counts to bound its preference for the submitting thread's own connections. Any thread.
      */
     final AtomicLong selected = new AtomicLong();
+
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     /** When the last connect began (System.nanoTime()); bounds how often {@link #probe()} connects. */
     private volatile long lastConnectNanos = System.nanoTime() - PROBE_GAP_NANOS;
@@ -164,7 +167,11 @@ public final class ClientPool implements Caller, AutoCloseable {
      * @param monitorScheduler where the monitor runs; null: {@code runtime.scheduler()}
      * @param clock nanoseconds, as {@link System#nanoTime()}
      */
-    public ClientPool(Runtime runtime, RpcAddress address, ClientConfig config, ScheduledExecutorService monitorScheduler,
+    public ClientPool(
+            Runtime runtime,
+            RpcAddress address,
+            ClientConfig config,
+            ScheduledExecutorService monitorScheduler,
             LongSupplier clock) {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.runtime = Objects.requireNonNull(runtime, "runtime");
@@ -201,7 +208,7 @@ public final class ClientPool implements Caller, AutoCloseable {
     @Override
     public void submit(ClientTask task) {
         Objects.requireNonNull(task, "task");
-        for (;;) {
+        for (; ; ) {
             if (healthy) {
                 Conn c = pick();
                 if (c != null) {
@@ -245,8 +252,11 @@ public final class ClientPool implements Caller, AutoCloseable {
                 return;
             }
             if (full) {
-                Tasks.fail(task, new RpcException(RpcCode.UNREACHABLE,
-                        address + ": " + queueLimit + " calls already wait for a connection"));
+                Tasks.fail(
+                        task,
+                        new RpcException(
+                                RpcCode.UNREACHABLE,
+                                address + ": " + queueLimit + " calls already wait for a connection"));
                 return;
             }
             // The state changed under us (a connection opened, the pool went down or closed): again.
@@ -286,7 +296,10 @@ public final class ClientPool implements Caller, AutoCloseable {
     /** Opens one more connection, unless at the maximum, one is already opening, or growth backs off. */
     private void grow() {
         synchronized (lock) {
-            if (closed || !healthy || connecting > 0 || conns.length >= maxConnections
+            if (closed
+                    || !healthy
+                    || connecting > 0
+                    || conns.length >= maxConnections
                     || System.nanoTime() - growNotBefore < 0) {
                 return;
             }
@@ -347,7 +360,11 @@ public final class ClientPool implements Caller, AutoCloseable {
                 } else if (hasOpen(conns)) {
                     long delay = backoff.next();
                     growNotBefore = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay);
-                    LOG.debug("{}: opening another connection failed; not growing for {} ms: {}", address, delay, cause.toString());
+                    LOG.debug(
+                            "{}: opening another connection failed; not growing for {} ms: {}",
+                            address,
+                            delay,
+                            cause.toString());
                 } else {
                     if (healthy) {
                         LOG.warn("{}: unreachable, reconnecting with backoff: {}", address, cause.toString());
@@ -375,7 +392,8 @@ public final class ClientPool implements Caller, AutoCloseable {
             }
         }
         if (failed != null) {
-            RpcException e = cause instanceof RpcException ? (RpcException) cause
+            RpcException e = cause instanceof RpcException
+                    ? (RpcException) cause
                     : new RpcException(RpcCode.UNREACHABLE, address + ": " + cause, cause);
             for (ClientTask t : failed) {
                 Tasks.fail(t, e);
@@ -495,7 +513,10 @@ public final class ClientPool implements Caller, AutoCloseable {
                 }
                 long sent = c.pingSentNanos;
                 if (sent != 0 && now - sent > pongNanos) {
-                    LOG.warn("{}: no pong within {} ms; closing the connection", address, TimeUnit.NANOSECONDS.toMillis(pongNanos));
+                    LOG.warn(
+                            "{}: no pong within {} ms; closing the connection",
+                            address,
+                            TimeUnit.NANOSECONDS.toMillis(pongNanos));
                     s.abort();
                     continue;
                 }

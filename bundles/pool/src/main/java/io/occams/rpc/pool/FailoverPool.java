@@ -117,6 +117,7 @@ public final class FailoverPool implements Caller, AutoCloseable {
     private volatile ClientPool[] pools;
     /** Set once under the lock; read by every submit. */
     private volatile boolean closed;
+
     private final AtomicInteger turn = new AtomicInteger();
     /**
      * How many calls more than the pool whose turn it is a pool may have been given by round robin for
@@ -124,12 +125,14 @@ public final class FailoverPool implements Caller, AutoCloseable {
      * can split the calls.
      */
     static final long MAX_LEAD = 256; // the class and Selection Javadoc say 256
+
     private final RetryingCall.Router router = new Router();
     /** Calls waiting for a healthy pool, oldest first. */
     @GuardedBy("lock")
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
     /** How many calls may wait for a healthy pool. */
     private final int waitLimit;
+
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     /** Close futures of pools removed by updateAddresses, still draining. */
     @GuardedBy("lock")
@@ -143,7 +146,8 @@ public final class FailoverPool implements Caller, AutoCloseable {
      * @param config the settings of every {@link ClientPool}
      * @param retryLimit how many times a failed call may be sent again (0: never)
      */
-    public FailoverPool(Runtime runtime, List<RpcAddress> addresses, ClientConfig config, Selection selection, int retryLimit) {
+    public FailoverPool(
+            Runtime runtime, List<RpcAddress> addresses, ClientConfig config, Selection selection, int retryLimit) {
         this.runtime = Objects.requireNonNull(runtime, "runtime");
         this.config = Objects.requireNonNull(config, "config");
         this.selection = Objects.requireNonNull(selection, "selection");
@@ -359,7 +363,8 @@ public final class FailoverPool implements Caller, AutoCloseable {
             p.close();
             fs.add(p.closeFuture());
         }
-        CompletableFuture.allOf(fs.toArray(new CompletableFuture<?>[0])).whenComplete((v, e) -> terminated.complete(null));
+        CompletableFuture.allOf(fs.toArray(new CompletableFuture<?>[0]))
+                .whenComplete((v, e) -> terminated.complete(null));
     }
 
     /** Parks {@code call} (see {@link RetryingCall.Router#await}); the first to wait probes every pool that is down. */
@@ -374,7 +379,8 @@ public final class FailoverPool implements Caller, AutoCloseable {
             } else if (left <= 0) {
                 refused = why;
             } else if (waiting.size() >= waitLimit) {
-                refused = new RpcException(RpcCode.UNREACHABLE, "no healthy address and " + waitLimit + " calls already wait for one");
+                refused = new RpcException(
+                        RpcCode.UNREACHABLE, "no healthy address and " + waitLimit + " calls already wait for one");
             } else {
                 waiting.addLast(w);
             }
@@ -462,6 +468,7 @@ public final class FailoverPool implements Caller, AutoCloseable {
         final RpcException why;
         /** Set when it leaves the queue (released, expired, closed). Guarded by the pool's lock. */
         boolean done;
+
         volatile ScheduledFuture<?> timer;
 
         Waiting(RetryingCall call, RpcException why) {

@@ -77,7 +77,8 @@ public abstract class AbstractPoolTest extends RuntimePerTest {
 
     static void answer(ServerCall call) {
         if (call.numericAction() == ECHO) {
-            call.reply(call.msg().retain(), call.blob().isReadable() ? call.blob().retain() : null);
+            call.reply(
+                    call.msg().retain(), call.blob().isReadable() ? call.blob().retain() : null);
         } else {
             call.reply(null, null);
         }
@@ -139,7 +140,8 @@ public abstract class AbstractPoolTest extends RuntimePerTest {
 
         @Override
         public void onErrorString(ByteBuf text) {
-            future.completeExceptionally(new AssertionError("unexpected error string " + text.toString(java.nio.charset.StandardCharsets.UTF_8)));
+            future.completeExceptionally(new AssertionError(
+                    "unexpected error string " + text.toString(java.nio.charset.StandardCharsets.UTF_8)));
         }
 
         @Override
@@ -166,7 +168,8 @@ public abstract class AbstractPoolTest extends RuntimePerTest {
     /** Waits for every future and asserts each succeeded. */
     static void assertAllSucceed(List<CompletableFuture<Long>> fs) throws Exception {
         CompletableFuture.allOf(fs.toArray(new CompletableFuture<?>[0])).get(WAIT.toSeconds(), TimeUnit.SECONDS);
-        long failed = fs.stream().filter(CompletableFuture::isCompletedExceptionally).count();
+        long failed =
+                fs.stream().filter(CompletableFuture::isCompletedExceptionally).count();
         assertThat(failed).as("failed calls").isZero();
     }
 
@@ -240,7 +243,8 @@ public abstract class AbstractPoolTest extends RuntimePerTest {
             assertAllSucceed(ends);
             int total = chains * perChain;
             assertThat(s1.count.get() + s2.count.get()).isEqualTo(total);
-            assertThat(Math.abs(s1.count.get() - s2.count.get())).as("%s : %s", s1.count, s2.count)
+            assertThat(Math.abs(s1.count.get() - s2.count.get()))
+                    .as("%s : %s", s1.count, s2.count)
                     .isLessThanOrEqualTo((int) FailoverPool.MAX_LEAD + 8);
         });
     }
@@ -334,7 +338,9 @@ public abstract class AbstractPoolTest extends RuntimePerTest {
         assertThat(twice.future.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(-1L);
         assertThat(seenByA).containsExactlyInAnyOrder(1L, 2L);
         assertThat(seenByB).containsExactly(2L);
-        assertThat(a.count.get() + b.count.get()).as("the non-idempotent call ran once").isEqualTo(3);
+        assertThat(a.count.get() + b.count.get())
+                .as("the non-idempotent call ran once")
+                .isEqualTo(3);
     }
 
     @Test
@@ -363,7 +369,9 @@ public abstract class AbstractPoolTest extends RuntimePerTest {
         assertAllSucceed(calls);
         assertThat(pool.addresses()).containsExactly(c.address, a.address);
         assertThat(c.count.get()).isPositive();
-        assertThat(a.count.get() + b.count.get() + c.count.get()).as("every call ran exactly once").isEqualTo(total);
+        assertThat(a.count.get() + b.count.get() + c.count.get())
+                .as("every call ran exactly once")
+                .isEqualTo(total);
     }
 
     @Test
@@ -534,13 +542,16 @@ public abstract class AbstractPoolTest extends RuntimePerTest {
         long restarted = System.nanoTime();
         b.kill(); // before the pool noticed that A is back
 
-        assertThat(aBackInUse.await(WAIT.toSeconds(), TimeUnit.SECONDS)).as("A's new server gets calls").isTrue();
+        assertThat(aBackInUse.await(WAIT.toSeconds(), TimeUnit.SECONDS))
+                .as("A's new server gets calls")
+                .isTrue();
         long backAfterMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restarted);
         long onA2 = a2.count.get();
         await().atMost(WAIT).until(() -> a2.count.get() > onA2 + 500);
         load.stop();
-        System.out.printf("outage %s: A back in use %d ms after its restart; %d calls, failed %s%n", outage, backAfterMillis,
-                load.succeeded.get(), load.failures);
+        System.out.printf(
+                "outage %s: A back in use %d ms after its restart; %d calls, failed %s%n",
+                outage, backAfterMillis, load.succeeded.get(), load.failures);
         assertThat(load.failures).as("failed calls by code").isEmpty();
     }
 
@@ -549,7 +560,8 @@ public abstract class AbstractPoolTest extends RuntimePerTest {
         final Caller caller;
         final int width;
         final java.util.concurrent.atomic.AtomicLong succeeded = new java.util.concurrent.atomic.AtomicLong();
-        final java.util.Map<RpcCode, java.util.concurrent.atomic.LongAdder> failures = new java.util.concurrent.ConcurrentHashMap<>();
+        final java.util.Map<RpcCode, java.util.concurrent.atomic.LongAdder> failures =
+                new java.util.concurrent.ConcurrentHashMap<>();
         private volatile boolean stopping;
         private final CountDownLatch done;
 
@@ -589,14 +601,17 @@ public abstract class AbstractPoolTest extends RuntimePerTest {
                 succeeded.incrementAndGet();
             } else {
                 RpcCode code = e instanceof RpcException r ? r.code() : RpcCode.INTERNAL;
-                failures.computeIfAbsent(code, k -> new java.util.concurrent.atomic.LongAdder()).increment();
+                failures.computeIfAbsent(code, k -> new java.util.concurrent.atomic.LongAdder())
+                        .increment();
             }
         }
 
         /** Stops submitting and waits for the calls in flight. */
         void stop() throws InterruptedException {
             stopping = true;
-            assertThat(done.await(WAIT.toSeconds(), TimeUnit.SECONDS)).as("the load stopped").isTrue();
+            assertThat(done.await(WAIT.toSeconds(), TimeUnit.SECONDS))
+                    .as("the load stopped")
+                    .isTrue();
         }
     }
 
@@ -616,7 +631,8 @@ public abstract class AbstractPoolTest extends RuntimePerTest {
             }
             answer(call);
         });
-        ClientConfig config = ClientConfig.builder().thresholds(4).maxConnections(3).build();
+        ClientConfig config =
+                ClientConfig.builder().thresholds(4).maxConnections(3).build();
         ClientPool pool = pool(s.address, config);
         List<CompletableFuture<Long>> calls = new ArrayList<>();
         for (int conn = 1; conn <= 3; conn++) {
@@ -651,8 +667,12 @@ public abstract class AbstractPoolTest extends RuntimePerTest {
         Server s = server();
         // The pool's monitor runs on a manual clock: the idle timeout passes when the test says so.
         ManualScheduler clock = new ManualScheduler();
-        ClientPool pool = new ClientPool(runtime, s.address, ClientConfig.builder().idleTimeout(Duration.ofSeconds(1)).build(),
-                clock, clock::nanoTime);
+        ClientPool pool = new ClientPool(
+                runtime,
+                s.address,
+                ClientConfig.builder().idleTimeout(Duration.ofSeconds(1)).build(),
+                clock,
+                clock::nanoTime);
         closeAfter(pool);
         assertAllSucceed(opens(pool, 10));
         assertThat(pool.connectionCount()).isEqualTo(1);
@@ -723,7 +743,9 @@ public abstract class AbstractPoolTest extends RuntimePerTest {
                 }
             });
             int port = ((InetSocketAddress) silent.getLocalAddress()).getPort();
-            ClientPool pool = pool(RpcAddress.tcp("127.0.0.1", port), ClientConfig.builder().readTimeout(Duration.ofSeconds(1)).build());
+            ClientPool pool = pool(
+                    RpcAddress.tcp("127.0.0.1", port),
+                    ClientConfig.builder().readTimeout(Duration.ofSeconds(1)).build());
 
             await().atMost(WAIT).until(() -> accepted.size() >= 2);
             SocketChannel first = accepted.peek();

@@ -58,6 +58,5 @@ public final class OccamsRemoteServices {
     /** The call timeout when the endpoint carries no {@code osgi.basic.timeout}. */
     public static final long DEFAULT_TIMEOUT_MILLIS = 30_000;
 
-    private OccamsRemoteServices() {
-    }
+    private OccamsRemoteServices() {}
 }

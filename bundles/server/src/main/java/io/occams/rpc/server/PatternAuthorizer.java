@@ -87,7 +87,8 @@ public final class PatternAuthorizer implements Authorizer {
     private static Rule parse(String key, String text) {
         int arrow = text.indexOf("->");
         if (arrow < 0) {
-            throw new IllegalArgumentException("property " + key + " must be '<identity pattern> -> <Service.method pattern>, ...': " + text);
+            throw new IllegalArgumentException(
+                    "property " + key + " must be '<identity pattern> -> <Service.method pattern>, ...': " + text);
         }
         String who = text.substring(0, arrow).trim();
         List<Pattern> methods = new ArrayList<>();
@@ -97,7 +98,8 @@ public final class PatternAuthorizer implements Authorizer {
             }
         }
         if (who.isEmpty() || methods.isEmpty()) {
-            throw new IllegalArgumentException("property " + key + " needs an identity pattern and at least one method pattern: " + text);
+            throw new IllegalArgumentException(
+                    "property " + key + " needs an identity pattern and at least one method pattern: " + text);
         }
         return new Rule(who, methods);
     }
@@ -170,11 +172,15 @@ public final class PatternAuthorizer implements Authorizer {
                     return id.isAuthenticated() && identity.matcher(id.name()).matches();
                 case "cn":
                     String cn = id.commonName();
-                    return id.isAuthenticated() && cn != null && identity.matcher(cn).matches();
+                    return id.isAuthenticated()
+                            && cn != null
+                            && identity.matcher(cn).matches();
                 default:
                     String prefix = type + ":";
                     for (String san : id.alternativeNames()) {
-                        if (san.startsWith(prefix) && identity.matcher(san.substring(prefix.length())).matches()) {
+                        if (san.startsWith(prefix)
+                                && identity.matcher(san.substring(prefix.length()))
+                                        .matches()) {
                             return true;
                         }
                     }

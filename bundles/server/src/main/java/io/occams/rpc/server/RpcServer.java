@@ -57,14 +57,18 @@ public final class RpcServer implements AutoCloseable {
     private final boolean ownsDispatcher;
 
     /** With {@code authorizer} null, every call is dispatched; else each is asked of it first. */
-    private RpcServer(Runtime runtime, ServerConfig config, ServiceDispatcher dispatcher, boolean ownsDispatcher,
+    private RpcServer(
+            Runtime runtime,
+            ServerConfig config,
+            ServiceDispatcher dispatcher,
+            boolean ownsDispatcher,
             Supplier<Authorizer> authorizer) {
         this.runtime = runtime;
         this.config = config;
         this.dispatcher = dispatcher;
         this.ownsDispatcher = ownsDispatcher;
-        this.stream = new StreamServer(runtime, config,
-                authorizer == null ? dispatcher : new AuthorizingDispatch(dispatcher, authorizer));
+        this.stream = new StreamServer(
+                runtime, config, authorizer == null ? dispatcher : new AuthorizingDispatch(dispatcher, authorizer));
     }
 
     /** A builder; {@link Builder#runtime} is required. */
@@ -197,8 +201,7 @@ public final class RpcServer implements AutoCloseable {
         private ServiceDispatcher dispatcher;
         private Supplier<Authorizer> authorizer;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /**
          * Who may call what; default: everyone everything. Asked per call with the caller's TLS identity.
@@ -271,7 +274,8 @@ public final class RpcServer implements AutoCloseable {
                 }
                 d = b.build();
             } else if (codec != null || errors != null) {
-                throw new IllegalStateException("give either a dispatcher or a codec and error registry; the dispatcher has its own");
+                throw new IllegalStateException(
+                        "give either a dispatcher or a codec and error registry; the dispatcher has its own");
             }
             return new RpcServer(runtime, config, d, dispatcher == null, authorizer);
         }

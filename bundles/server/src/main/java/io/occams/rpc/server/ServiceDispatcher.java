@@ -45,13 +45,13 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.osgi.annotation.versioning.ProviderType;
@@ -156,11 +156,13 @@ public final class ServiceDispatcher implements Dispatch {
     private final Executor executor;
     /** Null: schedule the grace deadlines through CompletableFuture.delayedExecutor. */
     private final ScheduledExecutorService scheduler;
+
     private final AtomicLong serials = new AtomicLong();
     /** Null when there is no interceptor: the call path then only reads this field. */
     private volatile CallInterceptors interceptors;
     /** The interceptors with the JFR call event first: what runs while a recording wants io.occams.rpc.Call. */
     private volatile CallInterceptors recorded;
+
     private final InterceptedCall.ArgumentDecoder argumentDecoder = this::decodeFor;
     private final Function<Class<?>, ProviderOrigin> origins;
     /** False once draining: health answers NOT_SERVING for every name. */
@@ -247,7 +249,8 @@ public final class ServiceDispatcher implements Dispatch {
         Objects.requireNonNull(serviceInterface, "serviceInterface");
         Objects.requireNonNull(impl, "impl");
         if (!serviceInterface.isInstance(impl)) {
-            throw new IllegalArgumentException(impl.getClass().getName() + " does not implement " + serviceInterface.getName());
+            throw new IllegalArgumentException(
+                    impl.getClass().getName() + " does not implement " + serviceInterface.getName());
         }
         return register(ServiceContract.of(serviceInterface), impl, ranking);
     }
@@ -264,7 +267,8 @@ public final class ServiceDispatcher implements Dispatch {
         Objects.requireNonNull(contract, "contract");
         Objects.requireNonNull(impl, "impl");
         if (!contract.type().isInstance(impl)) {
-            throw new IllegalArgumentException(impl.getClass().getName() + " does not implement " + contract.type().getName());
+            throw new IllegalArgumentException(impl.getClass().getName() + " does not implement "
+                    + contract.type().getName());
         }
         Provider p = new Provider(contract, impl, ranking, serials.incrementAndGet(), codec);
         List<Parked> released = table.insert(p);
@@ -400,7 +404,7 @@ public final class ServiceDispatcher implements Dispatch {
     }
 
     private void route(ServerCall call, String service, String method) {
-        for (;;) {
+        for (; ; ) {
             Provider[] providers = table.get(service);
             if (providers == null) {
                 if (table.park(call, service, method)) {
@@ -532,7 +536,12 @@ public final class ServiceDispatcher implements Dispatch {
                 m.encodeResult(result, out);
             } catch (Throwable t) {
                 out.release();
-                LOG.warn("{}: the result of seq {} could not be encoded; answering {}", m, call.seq(), RpcCode.ENCODE, t);
+                LOG.warn(
+                        "{}: the result of seq {} could not be encoded; answering {}",
+                        m,
+                        call.seq(),
+                        RpcCode.ENCODE,
+                        t);
                 answer(call, RpcCode.ENCODE);
                 return;
             }
@@ -654,8 +663,7 @@ public final class ServiceDispatcher implements Dispatch {
      * @param errors calls whose arguments did not decode, whose method threw, or whose future failed
      * @param inFlight calls running now
      */
-    public record CallCounts(long calls, long errors, int inFlight) {
-    }
+    public record CallCounts(long calls, long errors, int inFlight) {}
 
     /** The service {@code name} as the reflection service describes it; null when no provider serves it. */
     public ServiceInfo describe(String name) {
@@ -813,7 +821,11 @@ public final class ServiceDispatcher implements Dispatch {
             try {
                 drained.get(drainTimeout.toNanos(), TimeUnit.NANOSECONDS);
             } catch (TimeoutException e) {
-                LOG.warn("{}: {} calls still running after the drain timeout {}; unregistered anyway", p, p.inFlight(), drainTimeout);
+                LOG.warn(
+                        "{}: {} calls still running after the drain timeout {}; unregistered anyway",
+                        p,
+                        p.inFlight(),
+                        drainTimeout);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (ExecutionException e) {
@@ -840,8 +852,7 @@ public final class ServiceDispatcher implements Dispatch {
         private boolean introspection = true;
         private Function<Class<?>, ProviderOrigin> origins;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** The interceptors run around every call, the first beginning first; default none. */
         public Builder interceptors(List<? extends CallInterceptor> interceptors) {

@@ -1,8 +1,8 @@
 package io.occams.rpc.server;
 
+import static io.occams.rpc.server.Wire.call;
 import static io.occams.rpc.server.Wire.errnoReply;
 import static io.occams.rpc.server.Wire.errorReply;
-import static io.occams.rpc.server.Wire.call;
 import static io.occams.rpc.server.Wire.hex;
 import static io.occams.rpc.server.Wire.okReply;
 import static io.occams.rpc.server.Wire.request;
@@ -29,7 +29,8 @@ class A1RawFramesTest extends LoopbackServerTest {
     @ParameterizedTest(name = "{0} over {1}")
     @MethodSource("runtimesAndTransports")
     void exampleServicesAnswerTheBytesOfTheRustSuite(String runtime, Transport transport) throws Exception {
-        try (RpcServer server = RpcServer.builder().runtime(runtimes.get(runtime)).build()) {
+        try (RpcServer server =
+                RpcServer.builder().runtime(runtimes.get(runtime)).build()) {
             assertThat(server.dispatcher().registerAll(CalService.class)).hasSize(1);
             assertThat(server.dispatcher().registerAll(EchoService.class)).hasSize(1);
             RpcAddress addr = listen(server, transport);
@@ -47,7 +48,8 @@ class A1RawFramesTest extends LoopbackServerTest {
                     Wire.Frame f = Wire.read(peer);
                     replies.put(f.seq(), f.hex());
                 }
-                assertThat(replies).containsEntry(1L, okReply(1, "2a"))
+                assertThat(replies)
+                        .containsEntry(1L, okReply(1, "2a"))
                         .containsEntry(2L, "25 4d 01 00 01 00 00 00 02 00 00 00 00 00 00 00 00 00 00 00 1e")
                         .containsEntry(3L, okReply(3, "05"))
                         .containsEntry(4L, errorReply(4, "divide by zero"))
@@ -61,13 +63,15 @@ class A1RawFramesTest extends LoopbackServerTest {
     @ParameterizedTest(name = "{0} over {1}")
     @MethodSource("runtimesAndTransports")
     void asyncVariantAnswersTheSameBytes(String runtime, Transport transport) throws Exception {
-        try (RpcServer server = RpcServer.builder().runtime(runtimes.get(runtime)).build()) {
+        try (RpcServer server =
+                RpcServer.builder().runtime(runtimes.get(runtime)).build()) {
             server.dispatcher().registerAll(AsyncCalService.class);
             RpcAddress addr = listen(server, transport);
             try (RawPeer peer = RawPeer.connect(addr)) {
                 assertThat(call(peer, 7, "CalService.inc", "29").hex()).isEqualTo(okReply(7, "2a"));
                 assertThat(call(peer, 8, "CalService.add", "92 0a 14").hex()).isEqualTo(okReply(8, "1e"));
-                assertThat(call(peer, 9, "CalService.div", "92 0a 00").hex()).isEqualTo(errorReply(9, "divide by zero"));
+                assertThat(call(peer, 9, "CalService.div", "92 0a 00").hex())
+                        .isEqualTo(errorReply(9, "divide by zero"));
             }
             server.shutdown();
             assertThat(server.awaitTermination(Duration.ofSeconds(10))).isTrue();

@@ -70,13 +70,20 @@ class BuiltinServicesTest extends LoopbackServerTest {
                 assertThat(add.get("returns").asStringValue().asString()).isEqualTo("long");
                 List<Value> params = add.get("parameters").asArrayValue().list();
                 assertThat(params).hasSize(2);
-                assertThat(map(params.get(0)).get("name").asStringValue().asString()).isEqualTo("a");
-                assertThat(map(params.get(1)).get("name").asStringValue().asString()).isEqualTo("b");
-                assertThat(map(params.get(0)).get("type").asStringValue().asString()).isEqualTo("long");
-                assertThat(map(params.get(0)).get("kind").asStringValue().asString()).isEqualTo("int");
-                assertThat(map(params.get(0)).get("named").asBooleanValue().getBoolean()).isTrue();
+                assertThat(map(params.get(0)).get("name").asStringValue().asString())
+                        .isEqualTo("a");
+                assertThat(map(params.get(1)).get("name").asStringValue().asString())
+                        .isEqualTo("b");
+                assertThat(map(params.get(0)).get("type").asStringValue().asString())
+                        .isEqualTo("long");
+                assertThat(map(params.get(0)).get("kind").asStringValue().asString())
+                        .isEqualTo("int");
+                assertThat(map(params.get(0)).get("named").asBooleanValue().getBoolean())
+                        .isTrue();
 
-                assertThat(unpack(call(peer, 2, "OccamsReflection.describe", str("Nope"))).isNilValue()).isTrue();
+                assertThat(unpack(call(peer, 2, "OccamsReflection.describe", str("Nope")))
+                                .isNilValue())
+                        .isTrue();
             }
         }
     }
@@ -87,11 +94,16 @@ class BuiltinServicesTest extends LoopbackServerTest {
             server.register(CalService.class, new CalServiceImpl());
             try (RawPeer peer = RawPeer.connect(listen(server, Transport.TCP))) {
                 Map<String, Map<String, Value>> byName = new HashMap<>();
-                for (Value s : unpack(call(peer, 1, "OccamsReflection.list", "c0")).asArrayValue()) {
+                for (Value s :
+                        unpack(call(peer, 1, "OccamsReflection.list", "c0")).asArrayValue()) {
                     byName.put(map(s).get("name").asStringValue().asString(), map(s));
                 }
                 assertThat(byName).containsOnlyKeys("CalService", "OccamsHealth", "OccamsReflection");
-                assertThat(byName.get("CalService").get("provider").asStringValue().asString()).isNotEmpty();
+                assertThat(byName.get("CalService")
+                                .get("provider")
+                                .asStringValue()
+                                .asString())
+                        .isNotEmpty();
             }
         }
     }
@@ -99,31 +111,54 @@ class BuiltinServicesTest extends LoopbackServerTest {
     @Test
     void aDispatcherToldNotToServesNeitherReflectionNorHealth() throws Exception {
         ServiceDispatcher d = ServiceDispatcher.builder().introspection(false).build();
-        try (RpcServer server = RpcServer.builder().runtime(runtimes.netty).dispatcher(d).build()) {
+        try (RpcServer server =
+                RpcServer.builder().runtime(runtimes.netty).dispatcher(d).build()) {
             try (RawPeer peer = RawPeer.connect(listen(server, Transport.TCP))) {
-                assertThat(call(peer, 1, "OccamsReflection.list", "c0").hex()).isEqualTo(errorReply(1, RpcCode.SERVICE_NOT_FOUND.wireName()));
-                assertThat(call(peer, 2, "OccamsHealth.check", str("")).hex()).isEqualTo(errorReply(2, RpcCode.SERVICE_NOT_FOUND.wireName()));
+                assertThat(call(peer, 1, "OccamsReflection.list", "c0").hex())
+                        .isEqualTo(errorReply(1, RpcCode.SERVICE_NOT_FOUND.wireName()));
+                assertThat(call(peer, 2, "OccamsHealth.check", str("")).hex())
+                        .isEqualTo(errorReply(2, RpcCode.SERVICE_NOT_FOUND.wireName()));
             }
         }
     }
 
     @Test
     void healthTellsServingNotServingAndUnknownPerName() throws Exception {
-        ServiceDispatcher d = ServiceDispatcher.builder().swapGrace(Duration.ofMinutes(5)).build();
-        try (RpcServer server = RpcServer.builder().runtime(runtimes.netty).dispatcher(d).build()) {
+        ServiceDispatcher d =
+                ServiceDispatcher.builder().swapGrace(Duration.ofMinutes(5)).build();
+        try (RpcServer server =
+                RpcServer.builder().runtime(runtimes.netty).dispatcher(d).build()) {
             ServiceDispatcher.Registration reg = server.register(CalService.class, new CalServiceImpl());
             try (RawPeer peer = RawPeer.connect(listen(server, Transport.TCP))) {
-                assertThat(unpack(call(peer, 1, "OccamsHealth.check", str(""))).asStringValue().asString()).isEqualTo(Health.SERVING);
-                assertThat(unpack(call(peer, 2, "OccamsHealth.check", str("CalService"))).asStringValue().asString()).isEqualTo(Health.SERVING);
-                assertThat(unpack(call(peer, 3, "OccamsHealth.check", str("Nope"))).asStringValue().asString()).isEqualTo(Health.SERVICE_UNKNOWN);
+                assertThat(unpack(call(peer, 1, "OccamsHealth.check", str("")))
+                                .asStringValue()
+                                .asString())
+                        .isEqualTo(Health.SERVING);
+                assertThat(unpack(call(peer, 2, "OccamsHealth.check", str("CalService")))
+                                .asStringValue()
+                                .asString())
+                        .isEqualTo(Health.SERVING);
+                assertThat(unpack(call(peer, 3, "OccamsHealth.check", str("Nope")))
+                                .asStringValue()
+                                .asString())
+                        .isEqualTo(Health.SERVICE_UNKNOWN);
                 reg.close(); // gone, but may come back within swapGrace
-                assertThat(unpack(call(peer, 4, "OccamsHealth.check", str("CalService"))).asStringValue().asString()).isEqualTo(Health.NOT_SERVING);
+                assertThat(unpack(call(peer, 4, "OccamsHealth.check", str("CalService")))
+                                .asStringValue()
+                                .asString())
+                        .isEqualTo(Health.NOT_SERVING);
                 Map<String, Value> all = map(unpack(call(peer, 5, "OccamsHealth.all", "c0")));
                 assertThat(all.get("CalService").asStringValue().asString()).isEqualTo(Health.NOT_SERVING);
                 assertThat(all.get("").asStringValue().asString()).isEqualTo(Health.SERVING);
                 d.serving(false); // draining, as its owner says
-                assertThat(unpack(call(peer, 6, "OccamsHealth.check", str(""))).asStringValue().asString()).isEqualTo(Health.NOT_SERVING);
-                assertThat(unpack(call(peer, 7, "OccamsHealth.check", str("OccamsReflection"))).asStringValue().asString()).isEqualTo(Health.NOT_SERVING);
+                assertThat(unpack(call(peer, 6, "OccamsHealth.check", str("")))
+                                .asStringValue()
+                                .asString())
+                        .isEqualTo(Health.NOT_SERVING);
+                assertThat(unpack(call(peer, 7, "OccamsHealth.check", str("OccamsReflection")))
+                                .asStringValue()
+                                .asString())
+                        .isEqualTo(Health.NOT_SERVING);
             }
         }
     }

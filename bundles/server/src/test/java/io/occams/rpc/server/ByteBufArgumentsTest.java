@@ -47,6 +47,7 @@ class ByteBufArgumentsTest {
         final AtomicReference<ByteBuf> made = new AtomicReference<>();
         /** The array under the argument of {@link #length} and where its bytes start, seen during the call. */
         volatile byte[] array;
+
         volatile int offset;
 
         @Override

@@ -27,10 +27,14 @@ class CallCountsTest extends LoopbackServerTest {
             try (RawPeer peer = RawPeer.connect(listen(server, Transport.TCP))) {
                 assertThat(call(peer, 1, "CalService.add", "92 0a 14").hex()).isEqualTo(okReply(1, "1e"));
                 call(peer, 2, "CalService.div", "92 01 00"); // the method throws
-                assertThat(call(peer, 3, "CalService.add", "a1 78").hex()).isEqualTo(errorReply(3, RpcCode.DECODE.wireName()));
-                assertThat(call(peer, 4, "CalService.nope", "c0").hex()).isEqualTo(errorReply(4, RpcCode.METHOD_NOT_FOUND.wireName()));
+                assertThat(call(peer, 3, "CalService.add", "a1 78").hex())
+                        .isEqualTo(errorReply(3, RpcCode.DECODE.wireName()));
+                assertThat(call(peer, 4, "CalService.nope", "c0").hex())
+                        .isEqualTo(errorReply(4, RpcCode.METHOD_NOT_FOUND.wireName()));
                 // a call is out of flight just after its answer is written
-                await().atMost(Duration.ofSeconds(20)).until(() -> server.inFlight() == 0 && d.callCounts("CalService").inFlight() == 0);
+                await().atMost(Duration.ofSeconds(20))
+                        .until(() -> server.inFlight() == 0
+                                && d.callCounts("CalService").inFlight() == 0);
                 assertThat(d.callCounts("CalService")).isEqualTo(new ServiceDispatcher.CallCounts(3, 2, 0));
             }
         }

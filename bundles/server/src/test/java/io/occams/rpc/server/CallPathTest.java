@@ -60,7 +60,8 @@ class CallPathTest {
     }
 
     /** The answer to a call whose future is done before it returns, and to one completed after. */
-    private static Answer[] nowAndLater(ServiceDispatcher d, LaterImpl impl, java.util.function.Consumer<CompletableFuture<Long>> outcome)
+    private static Answer[] nowAndLater(
+            ServiceDispatcher d, LaterImpl impl, java.util.function.Consumer<CompletableFuture<Long>> outcome)
             throws Exception {
         impl.next = () -> {
             CompletableFuture<Long> f = new CompletableFuture<>();
@@ -89,19 +90,24 @@ class CallPathTest {
         assertThat(nil[0]).isEqualTo(Answer.ok("c0")).isEqualTo(nil[1]);
         Answer[] errno = nowAndLater(d, impl, f -> f.completeExceptionally(new ErrnoException(13)));
         assertThat(errno[0]).isEqualTo(Answer.errno(13)).isEqualTo(errno[1]);
-        Answer[] wrapped = nowAndLater(d, impl, f -> f.completeExceptionally(new CompletionException(new ErrnoException(14))));
+        Answer[] wrapped =
+                nowAndLater(d, impl, f -> f.completeExceptionally(new CompletionException(new ErrnoException(14))));
         assertThat(wrapped[0]).isEqualTo(Answer.errno(14)).isEqualTo(wrapped[1]);
         Answer[] cancelled = nowAndLater(d, impl, f -> f.cancel(false));
         assertThat(cancelled[0]).isEqualTo(cancelled[1]);
         assertThat(cancelled[0].flag()).isEqualTo(2);
         // A stage that is no plain CompletableFuture takes the general path.
-        impl.next = () -> CompletableFuture.completedFuture(5L).minimalCompletionStage().toCompletableFuture();
+        impl.next = () ->
+                CompletableFuture.completedFuture(5L).minimalCompletionStage().toCompletableFuture();
         assertThat(call(d, "Later.get", new byte[] {7})).isEqualTo(Answer.ok("05"));
     }
 
     @Test
     void knownActionsRouteAsUnknownOnesAndDecodeInPlace() throws Exception {
-        ServiceDispatcher d = ServiceDispatcher.builder().codec(CODEC).swapGrace(java.time.Duration.ZERO).build();
+        ServiceDispatcher d = ServiceDispatcher.builder()
+                .codec(CODEC)
+                .swapGrace(java.time.Duration.ZERO)
+                .build();
         LaterImpl impl = new LaterImpl();
         impl.next = () -> CompletableFuture.completedFuture(1L);
         assertThat(call(d, "Later.get", new byte[] {7})).isEqualTo(Answer.error("rpc_service_notfound"));
@@ -128,8 +134,8 @@ class CallPathTest {
         reusesItsReplyBufferOnlyWhenTheCallGaveItBack(Thread::new);
     }
 
-    private static void reusesItsReplyBufferOnlyWhenTheCallGaveItBack(java.util.function.Function<Runnable, Thread> threads)
-            throws Exception {
+    private static void reusesItsReplyBufferOnlyWhenTheCallGaveItBack(
+            java.util.function.Function<Runnable, Thread> threads) throws Exception {
         ServiceDispatcher d = ServiceDispatcher.builder().codec(CODEC).build();
         LaterImpl impl = new LaterImpl();
         d.register(Later.class, impl);
@@ -162,13 +168,15 @@ class CallPathTest {
             }
         });
         loop.start();
-        assertThat(seen.get(10, TimeUnit.SECONDS)).containsExactly("cd012c", "01", "ce00011170", "reused", "ff", "05 refCnt 1");
+        assertThat(seen.get(10, TimeUnit.SECONDS))
+                .containsExactly("cd012c", "01", "ce00011170", "reused", "ff", "05 refCnt 1");
     }
 
     /** A call that keeps its reply's msg (a ServerCall owns what reply() is given), or notes it and releases it. */
     private static final class KeepingCall implements ServerCall {
         /** Whether reply() releases the msg after noting it (as the stream does, having copied it). */
         private final boolean release;
+
         ByteBuf kept;
 
         KeepingCall(boolean release) {

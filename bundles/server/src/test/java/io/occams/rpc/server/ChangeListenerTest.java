@@ -13,9 +13,13 @@ class ChangeListenerTest {
     @Test
     void aListenerSeesEveryRegistrationAndUnregistrationWithTheStateAlreadyChanged() {
         // Without the built-in OccamsReflection and OccamsHealth, which are registered before any listener.
-        ServiceDispatcher d = ServiceDispatcher.builder().swapGrace(java.time.Duration.ZERO).introspection(false).build();
+        ServiceDispatcher d = ServiceDispatcher.builder()
+                .swapGrace(java.time.Duration.ZERO)
+                .introspection(false)
+                .build();
         List<String> seen = new ArrayList<>();
-        Runnable remove = d.addChangeListener(() -> seen.add(d.serviceNames() + " " + (d.provider("CalService") != null)));
+        Runnable remove =
+                d.addChangeListener(() -> seen.add(d.serviceNames() + " " + (d.provider("CalService") != null)));
         CalServiceImpl first = new CalServiceImpl();
         CalServiceImpl second = new CalServiceImpl();
         ServiceDispatcher.Registration a = d.register(CalService.class, first);
@@ -36,7 +40,8 @@ class ChangeListenerTest {
 
     @Test
     void aThrowingListenerDoesNotStopARegistration() {
-        ServiceDispatcher d = ServiceDispatcher.builder().swapGrace(java.time.Duration.ZERO).build();
+        ServiceDispatcher d =
+                ServiceDispatcher.builder().swapGrace(java.time.Duration.ZERO).build();
         d.addChangeListener(() -> {
             throw new IllegalStateException("listener bug");
         });

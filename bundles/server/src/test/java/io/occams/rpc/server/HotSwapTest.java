@@ -44,6 +44,7 @@ class HotSwapTest {
     static final MsgpackCodec CODEC = new MsgpackCodec();
     static final byte[] NIL = {(byte) 0xc0};
     static ExecutorService pool;
+
     @TempDir
     static Path dir;
 
@@ -58,7 +59,11 @@ class HotSwapTest {
     }
 
     private static ServiceDispatcher dispatcher(Duration swapGrace) {
-        return ServiceDispatcher.builder().codec(CODEC).swapGrace(swapGrace).drainTimeout(Duration.ofSeconds(20)).build();
+        return ServiceDispatcher.builder()
+                .codec(CODEC)
+                .swapGrace(swapGrace)
+                .drainTimeout(Duration.ofSeconds(20))
+                .build();
     }
 
     private static FakeCall version(ServiceDispatcher d) {
@@ -130,7 +135,10 @@ class HotSwapTest {
 
     @Test
     void unregisterGivesUpAfterTheDrainTimeout() throws Exception {
-        ServiceDispatcher d = ServiceDispatcher.builder().codec(CODEC).drainTimeout(Duration.ofMillis(50)).build();
+        ServiceDispatcher d = ServiceDispatcher.builder()
+                .codec(CODEC)
+                .drainTimeout(Duration.ofMillis(50))
+                .build();
         CountDownLatch release = new CountDownLatch(1);
         Registration stuck = d.register(VersionService.class, () -> {
             try {
@@ -172,8 +180,12 @@ class HotSwapTest {
         // vacancy's own deadline is on the real clock; five minutes never pass during this test.)
         Duration grace = Duration.ofMinutes(5);
         ManualScheduler clock = new ManualScheduler();
-        ServiceDispatcher d = ServiceDispatcher.builder().codec(CODEC).swapGrace(grace).scheduler(clock)
-                .drainTimeout(Duration.ofSeconds(20)).build();
+        ServiceDispatcher d = ServiceDispatcher.builder()
+                .codec(CODEC)
+                .swapGrace(grace)
+                .scheduler(clock)
+                .drainTimeout(Duration.ofSeconds(20))
+                .build();
         d.register(VersionService.class, TestServices.version("v1")).close();
         FakeCall c = version(d);
         clock.tick(grace.minusMillis(1));
@@ -204,10 +216,16 @@ class HotSwapTest {
     @Test
     void swapsUnderLoadFailNoCall() throws Exception {
         try (VirtualThreadRuntime rt = new VirtualThreadRuntime();
-                RpcServer server = RpcServer.builder().runtime(rt).config(ServerConfig.builder().swapGrace(Duration.ofSeconds(10)).build()).build()) {
+                RpcServer server = RpcServer.builder()
+                        .runtime(rt)
+                        .config(ServerConfig.builder()
+                                .swapGrace(Duration.ofSeconds(10))
+                                .build())
+                        .build()) {
             Registration v1 = server.register(VersionService.class, TestServices.version("v1"));
             RpcAddress addr = server.listen(Transport.TCP.freshAddress(dir));
-            ClientStream stream = ClientStream.connect(rt, addr, ClientConfig.defaults()).get(10, TimeUnit.SECONDS);
+            ClientStream stream =
+                    ClientStream.connect(rt, addr, ClientConfig.defaults()).get(10, TimeUnit.SECONDS);
             ConcurrentHashMap<String, AtomicLong> seen = new ConcurrentHashMap<>();
             AtomicInteger failures = new AtomicInteger();
             AtomicLong sent = new AtomicLong();
@@ -216,17 +234,20 @@ class HotSwapTest {
             Thread load = Thread.ofVirtual().start(() -> {
                 while (!stopped.isDone()) {
                     sent.incrementAndGet();
-                    stream.call("Version.version", Unpooled.wrappedBuffer(NIL), null).whenComplete((r, e) -> {
-                        if (e != null) {
-                            failures.incrementAndGet();
-                        } else {
-                            try (Reply reply = r) {
-                                String v = reply.msg().toString(1, reply.msg().readableBytes() - 1, StandardCharsets.UTF_8);
-                                seen.computeIfAbsent(v, k -> new AtomicLong()).incrementAndGet();
-                            }
-                        }
-                        done.incrementAndGet();
-                    });
+                    stream.call("Version.version", Unpooled.wrappedBuffer(NIL), null)
+                            .whenComplete((r, e) -> {
+                                if (e != null) {
+                                    failures.incrementAndGet();
+                                } else {
+                                    try (Reply reply = r) {
+                                        String v = reply.msg()
+                                                .toString(1, reply.msg().readableBytes() - 1, StandardCharsets.UTF_8);
+                                        seen.computeIfAbsent(v, k -> new AtomicLong())
+                                                .incrementAndGet();
+                                    }
+                                }
+                                done.incrementAndGet();
+                            });
                 }
             });
             try {

@@ -36,7 +36,8 @@ class JfrEventsTest extends LoopbackServerTest {
             RpcAddress address = listen(server, Transport.TCP);
             try (RawPeer peer = RawPeer.connect(address)) {
                 assertThat(call(peer, 1, "CalService.add", "92 0a 14").hex()).isEqualTo(okReply(1, "1e"));
-                assertThat(call(peer, 2, "CalService.nope", "c0").hex()).isEqualTo(errorReply(2, RpcCode.METHOD_NOT_FOUND.wireName()));
+                assertThat(call(peer, 2, "CalService.nope", "c0").hex())
+                        .isEqualTo(errorReply(2, RpcCode.METHOD_NOT_FOUND.wireName()));
             }
             reg.close();
             server.shutdown();
@@ -52,7 +53,9 @@ class JfrEventsTest extends LoopbackServerTest {
     }
 
     private static List<RecordedEvent> named(List<RecordedEvent> events, String name) {
-        return events.stream().filter(e -> e.getEventType().getName().equals(name)).collect(Collectors.toList());
+        return events.stream()
+                .filter(e -> e.getEventType().getName().equals(name))
+                .collect(Collectors.toList());
     }
 
     @Test
@@ -62,8 +65,10 @@ class JfrEventsTest extends LoopbackServerTest {
         List<RecordedEvent> events = serveUnder(recording);
 
         List<RecordedEvent> calls = named(events, "io.occams.rpc.Call").stream()
-                .filter(e -> e.getString("service").equals("CalService")).collect(Collectors.toList());
-        assertThat(calls).extracting(e -> e.getString("method") + " " + e.getString("outcome"))
+                .filter(e -> e.getString("service").equals("CalService"))
+                .collect(Collectors.toList());
+        assertThat(calls)
+                .extracting(e -> e.getString("method") + " " + e.getString("outcome"))
                 .containsExactlyInAnyOrder("add OK", "nope rpc_method_notfound");
         for (RecordedEvent e : calls) {
             assertThat(e.getDuration().isNegative()).isFalse();
@@ -85,11 +90,12 @@ class JfrEventsTest extends LoopbackServerTest {
 
         List<String> swaps = named(events, "io.occams.rpc.ProviderSwap").stream()
                 .filter(e -> e.getString("service").equals("CalService"))
-                .map(e -> e.getString("change") + " " + e.getString("implementation") + " ranking " + e.getInt("ranking")
-                        + " leaving " + e.getInt("providers"))
+                .map(e -> e.getString("change") + " " + e.getString("implementation") + " ranking "
+                        + e.getInt("ranking") + " leaving " + e.getInt("providers"))
                 .collect(Collectors.toList());
-        assertThat(swaps).containsExactly(
-                "registered " + CalServiceImpl.class.getName() + " ranking 7 leaving 1",
-                "unregistered " + CalServiceImpl.class.getName() + " ranking 7 leaving 0");
+        assertThat(swaps)
+                .containsExactly(
+                        "registered " + CalServiceImpl.class.getName() + " ranking 7 leaving 1",
+                        "unregistered " + CalServiceImpl.class.getName() + " ranking 7 leaving 0");
     }
 }

@@ -21,6 +21,7 @@ import org.junit.jupiter.params.provider.Arguments;
 @Timeout(60)
 abstract class LoopbackServerTest {
     static Runtimes runtimes;
+
     @TempDir
     static Path dir;
 

@@ -26,8 +26,7 @@ import org.junit.jupiter.api.Test;
 class ServerInterceptorTest extends LoopbackServerTest {
 
     /** What one interceptor saw of one call, written in end (which may run after the reply was read). */
-    record Seen(String name, CallInfo.Side side, String action, String args, String status, long nanos, Object state) {
-    }
+    record Seen(String name, CallInfo.Side side, String action, String args, String status, long nanos, Object state) {}
 
     /** Records each ended call into {@link #ended}, and the order of begins into {@link #order}. */
     static final class Recorder implements CallInterceptor {
@@ -56,8 +55,14 @@ class ServerInterceptorTest extends LoopbackServerTest {
             synchronized (order) {
                 order.add("end " + name);
             }
-            ended.add(new Seen(name, call.side(), call.action(), wantArgs ? (String) state : null, outcome.status(),
-                    outcome.durationNanos(), state));
+            ended.add(new Seen(
+                    name,
+                    call.side(),
+                    call.action(),
+                    wantArgs ? (String) state : null,
+                    outcome.status(),
+                    outcome.durationNanos(),
+                    state));
         }
     }
 
@@ -73,8 +78,10 @@ class ServerInterceptorTest extends LoopbackServerTest {
         BlockingQueue<Seen> ended = new LinkedBlockingQueue<>();
         Recorder outer = new Recorder("outer", true, order, ended);
         Recorder inner = new Recorder("inner", false, order, ended);
-        ServiceDispatcher d = ServiceDispatcher.builder().interceptors(List.of(outer, inner)).build();
-        try (RpcServer server = RpcServer.builder().runtime(runtimes.vthreads).dispatcher(d).build()) {
+        ServiceDispatcher d =
+                ServiceDispatcher.builder().interceptors(List.of(outer, inner)).build();
+        try (RpcServer server =
+                RpcServer.builder().runtime(runtimes.vthreads).dispatcher(d).build()) {
             server.register(CalService.class, new CalServiceImpl());
             try (RawPeer peer = RawPeer.connect(listen(server, Transport.TCP))) {
                 assertThat(call(peer, 1, "CalService.add", "92 0a 14").hex()).isEqualTo(okReply(1, "1e"));
@@ -95,7 +102,8 @@ class ServerInterceptorTest extends LoopbackServerTest {
                 call(peer, 2, "CalService.div", "92 01 00");
                 assertThat(next(ended).status()).isEqualTo("error");
                 next(ended);
-                assertThat(call(peer, 3, "CalService.nope", "c0").hex()).isEqualTo(errorReply(3, RpcCode.METHOD_NOT_FOUND.wireName()));
+                assertThat(call(peer, 3, "CalService.nope", "c0").hex())
+                        .isEqualTo(errorReply(3, RpcCode.METHOD_NOT_FOUND.wireName()));
                 Seen nf = next(ended);
                 assertThat(nf.status()).isEqualTo("rpc_method_notfound");
                 assertThat(nf.action()).isEqualTo("CalService.nope");
@@ -123,15 +131,17 @@ class ServerInterceptorTest extends LoopbackServerTest {
             }
 
             @Override
-            public void end(CallInfo call, Object state, CallOutcome outcome) {
-            }
+            public void end(CallInfo call, Object state, CallOutcome outcome) {}
         };
         CalServiceImpl impl = new CalServiceImpl();
-        ServiceDispatcher d = ServiceDispatcher.builder().interceptors(List.of(first, refuse)).build();
-        try (RpcServer server = RpcServer.builder().runtime(runtimes.netty).dispatcher(d).build()) {
+        ServiceDispatcher d =
+                ServiceDispatcher.builder().interceptors(List.of(first, refuse)).build();
+        try (RpcServer server =
+                RpcServer.builder().runtime(runtimes.netty).dispatcher(d).build()) {
             server.register(CalService.class, impl);
             try (RawPeer peer = RawPeer.connect(listen(server, Transport.TCP))) {
-                assertThat(call(peer, 1, "CalService.add", "92 0a 14").hex()).isEqualTo(errorReply(1, RpcCode.INTERNAL.wireName()));
+                assertThat(call(peer, 1, "CalService.add", "92 0a 14").hex())
+                        .isEqualTo(errorReply(1, RpcCode.INTERNAL.wireName()));
                 assertThat(next(ended).status()).isEqualTo("rpc_internal_err");
                 assertThat(call(peer, 2, "CalService.inc", "29").hex()).isEqualTo(okReply(2, "2a"));
                 assertThat(next(ended).status()).isEqualTo("OK");

@@ -77,10 +77,13 @@ class ServerLifecycleTest extends LoopbackServerTest {
     @Test
     @SuppressWarnings({"unchecked", "rawtypes"})
     void registrationRefusesWhatCannotBeServed() {
-        ServiceDispatcher d = ServiceDispatcher.builder().codec(new MsgpackCodec()).build();
-        assertThatThrownBy(() -> d.register(Plain.class, x -> x)).isInstanceOf(IllegalArgumentException.class)
+        ServiceDispatcher d =
+                ServiceDispatcher.builder().codec(new MsgpackCodec()).build();
+        assertThatThrownBy(() -> d.register(Plain.class, x -> x))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("@RpcService");
-        assertThatThrownBy(() -> d.register((Class) CalService.class, "not a CalService")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> d.register((Class) CalService.class, "not a CalService"))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThat(d.serviceNames()).containsExactly("OccamsHealth", "OccamsReflection"); // the built-ins alone
     }
 
@@ -88,10 +91,15 @@ class ServerLifecycleTest extends LoopbackServerTest {
     void aDispatcherComesEitherGivenOrMadeFromCodecAndErrors() {
         ServiceDispatcher d = ServiceDispatcher.create();
         assertThat(d.codec().format()).isZero();
-        assertThatThrownBy(() -> RpcServer.builder().runtime(runtimes.netty).dispatcher(d).errors(ErrorCodecRegistry.withBuiltins()).build())
+        assertThatThrownBy(() -> RpcServer.builder()
+                        .runtime(runtimes.netty)
+                        .dispatcher(d)
+                        .errors(ErrorCodecRegistry.withBuiltins())
+                        .build())
                 .isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> RpcServer.builder().build()).isInstanceOf(IllegalStateException.class);
-        try (RpcServer server = RpcServer.builder().runtime(runtimes.netty).dispatcher(d).build()) {
+        try (RpcServer server =
+                RpcServer.builder().runtime(runtimes.netty).dispatcher(d).build()) {
             assertThat(server.dispatcher()).isSameAs(d);
         }
     }

@@ -28,14 +28,18 @@ class SlowAndFastTest extends LoopbackServerTest {
     @MethodSource("runtimesAndTransports")
     void aSlowMethodDoesNotDelayAFastOneOnTheSameConnection(String runtime, Transport transport) throws Exception {
         TimingImpl timing = new TimingImpl();
-        try (RpcServer server = RpcServer.builder().runtime(runtimes.get(runtime)).build()) {
+        try (RpcServer server =
+                RpcServer.builder().runtime(runtimes.get(runtime)).build()) {
             server.register(TimingService.class, timing);
             RpcAddress addr = listen(server, transport);
-            ClientStream stream = ClientStream.connect(runtimes.get(runtime), addr, ClientConfig.defaults()).get(10, TimeUnit.SECONDS);
+            ClientStream stream = ClientStream.connect(runtimes.get(runtime), addr, ClientConfig.defaults())
+                    .get(10, TimeUnit.SECONDS);
             try {
-                CompletableFuture<Reply> slow = stream.call("Timing.slow", Unpooled.wrappedBuffer(new byte[] {(byte) 0xc0}), null);
+                CompletableFuture<Reply> slow =
+                        stream.call("Timing.slow", Unpooled.wrappedBuffer(new byte[] {(byte) 0xc0}), null);
                 assertThat(timing.started.await(10, TimeUnit.SECONDS)).isTrue();
-                CompletableFuture<Reply> fast = stream.call("Timing.fast", Unpooled.wrappedBuffer(new byte[] {0x2a}), null);
+                CompletableFuture<Reply> fast =
+                        stream.call("Timing.fast", Unpooled.wrappedBuffer(new byte[] {0x2a}), null);
                 assertThat(hexOf(fast.get(10, TimeUnit.SECONDS))).isEqualTo("2a");
                 assertThat(slow).isNotDone();
                 timing.release.countDown();

@@ -11,8 +11,7 @@ import java.util.concurrent.TimeUnit;
 
 /** Services of the tests (spec §10 M1-M3 equivalents and hot-swap probes). */
 public final class TestServices {
-    private TestServices() {
-    }
+    private TestServices() {}
 
     /** A user error carried as a codec-encoded payload. */
     static final class QuotaExceeded extends Exception {
@@ -26,8 +25,7 @@ public final class TestServices {
     }
 
     /** The payload of {@link QuotaExceeded} on the wire. */
-    public record Quota(int code, String detail) {
-    }
+    public record Quota(int code, String detail) {}
 
     /** M1: one service, every kind of error. */
     @RpcService
@@ -78,8 +76,7 @@ public final class TestServices {
         }
 
         @Override
-        public void nothing() {
-        }
+        public void nothing() {}
 
         @Override
         public void framework() {

@@ -2,12 +2,12 @@ package io.occams.rpc.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.occams.rpc.api.ClientConfig;
 import io.occams.rpc.api.NonBlocking;
 import io.occams.rpc.api.RpcAddress;
 import io.occams.rpc.api.RpcService;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.occams.rpc.stream.ClientStream;
 import io.occams.rpc.stream.Reply;
 import io.occams.rpc.testkit.Transport;
@@ -55,7 +55,8 @@ class WhereMethodsRunTest extends LoopbackServerTest {
 
     /** Calls {@code action} with no arguments (nil); the future yields the msgpack string answered. */
     private static CompletableFuture<String> call(ClientStream stream, String action) {
-        return stream.call(action, Unpooled.wrappedBuffer(new byte[] {(byte) 0xc0}), null).thenApply(WhereMethodsRunTest::string);
+        return stream.call(action, Unpooled.wrappedBuffer(new byte[] {(byte) 0xc0}), null)
+                .thenApply(WhereMethodsRunTest::string);
     }
 
     private static String string(Reply r) {
@@ -74,12 +75,14 @@ class WhereMethodsRunTest extends LoopbackServerTest {
     @ParameterizedTest(name = "{0} over {1}")
     @MethodSource("runtimesAndTransports")
     void aPlainMethodRunsOffTheReaderAndANonBlockingOneOnIt(String runtime, Transport transport) throws Exception {
-        try (RpcServer server = RpcServer.builder().runtime(runtimes.get(runtime)).build()) {
+        try (RpcServer server =
+                RpcServer.builder().runtime(runtimes.get(runtime)).build()) {
             WhereImpl impl = new WhereImpl();
             server.register(Where.class, impl);
             server.register(WhereAll.class, impl);
             RpcAddress addr = listen(server, transport);
-            ClientStream stream = ClientStream.connect(runtimes.get(runtime), addr, ClientConfig.defaults()).get(10, TimeUnit.SECONDS);
+            ClientStream stream = ClientStream.connect(runtimes.get(runtime), addr, ClientConfig.defaults())
+                    .get(10, TimeUnit.SECONDS);
             try {
                 // Several at once, so that they arrive in one read and go to one batch thread.
                 CompletableFuture<String> p1 = call(stream, "Where.plain");
@@ -88,10 +91,17 @@ class WhereMethodsRunTest extends LoopbackServerTest {
                 CompletableFuture<String> nb = call(stream, "Where.declaredNonBlocking");
                 CompletableFuture<String> wholeInterface = call(stream, "WhereAll.plain");
                 for (CompletableFuture<String> p : List.of(p1, p2, p3)) {
-                    assertThat(p.get(10, TimeUnit.SECONDS)).as("a plain synchronous method").matches(WhereMethodsRunTest::offReader);
+                    assertThat(p.get(10, TimeUnit.SECONDS))
+                            .as("a plain synchronous method")
+                            .matches(WhereMethodsRunTest::offReader);
                 }
-                assertThat(nb.get(10, TimeUnit.SECONDS)).as("a @NonBlocking method").doesNotMatch(t -> offReader(t)).startsWith("occams-");
-                assertThat(wholeInterface.get(10, TimeUnit.SECONDS)).as("a method of a @NonBlocking interface").doesNotMatch(t -> offReader(t));
+                assertThat(nb.get(10, TimeUnit.SECONDS))
+                        .as("a @NonBlocking method")
+                        .doesNotMatch(t -> offReader(t))
+                        .startsWith("occams-");
+                assertThat(wholeInterface.get(10, TimeUnit.SECONDS))
+                        .as("a method of a @NonBlocking interface")
+                        .doesNotMatch(t -> offReader(t));
             } finally {
                 stream.close();
                 stream.closeFuture().get(10, TimeUnit.SECONDS);
@@ -107,12 +117,18 @@ class WhereMethodsRunTest extends LoopbackServerTest {
                     throw new RejectedExecutionException("full");
                 })
                 .build();
-        try (RpcServer server = RpcServer.builder().runtime(runtimes.get(runtime)).dispatcher(refusing).build()) {
+        try (RpcServer server = RpcServer.builder()
+                .runtime(runtimes.get(runtime))
+                .dispatcher(refusing)
+                .build()) {
             server.register(Where.class, new WhereImpl());
             RpcAddress addr = listen(server, transport);
-            ClientStream stream = ClientStream.connect(runtimes.get(runtime), addr, ClientConfig.defaults()).get(10, TimeUnit.SECONDS);
+            ClientStream stream = ClientStream.connect(runtimes.get(runtime), addr, ClientConfig.defaults())
+                    .get(10, TimeUnit.SECONDS);
             try {
-                assertThat(call(stream, "Where.plain").get(10, TimeUnit.SECONDS)).as("answered, on the dispatching thread").doesNotMatch(t -> offReader(t));
+                assertThat(call(stream, "Where.plain").get(10, TimeUnit.SECONDS))
+                        .as("answered, on the dispatching thread")
+                        .doesNotMatch(t -> offReader(t));
             } finally {
                 stream.close();
                 stream.closeFuture().get(10, TimeUnit.SECONDS);

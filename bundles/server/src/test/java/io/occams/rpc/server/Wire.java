@@ -13,8 +13,7 @@ import java.util.HexFormat;
 
 /** Request frames built with {@link Frames} and reply frames read byte for byte from a raw socket. */
 final class Wire {
-    private Wire() {
-    }
+    private Wire() {}
 
     static byte[] hex(String h) {
         return HexFormat.of().parseHex(h.replace(" ", ""));
@@ -92,7 +91,9 @@ final class Wire {
         byte[] head = peer.readExactly(Frames.RESPONSE_HEADER_LENGTH);
         ByteBuffer h = ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN);
         int flag = head[3];
-        int body = flag == Frames.FLAG_OK ? h.getInt(4) + h.getInt(16) : flag == Frames.FLAG_ERROR_STRING ? h.getInt(16) : 0;
+        int body = flag == Frames.FLAG_OK
+                ? h.getInt(4) + h.getInt(16)
+                : flag == Frames.FLAG_ERROR_STRING ? h.getInt(16) : 0;
         byte[] rest = body == 0 ? new byte[0] : peer.readExactly(body);
         byte[] all = new byte[head.length + rest.length];
         System.arraycopy(head, 0, all, 0, head.length);

@@ -77,6 +77,7 @@ public final class ClientStream implements Caller, AutoCloseable {
     /** Whether anything was handed to the connection since the last flush. */
     @GuardedBy("sendLock")
     private boolean unflushed;
+
     @GuardedBy("sendLock")
     private long nextSeq = 1;
 
@@ -164,6 +165,7 @@ public final class ClientStream implements Caller, AutoCloseable {
 
     /** OPEN, CLOSING or CLOSED; written under sendLock, read anywhere. */
     private volatile int state = OPEN;
+
     private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
     private volatile java.util.concurrent.ScheduledFuture<?> sweep;
     /** Where time comes from: {@link System#nanoTime()}, or a test's manual clock. */
@@ -179,9 +181,14 @@ public final class ClientStream implements Caller, AutoCloseable {
     private long armedFor;
     /** The timer runs at most this often: deadlines this close together fail in one run, late by at most this. */
     private static final long COALESCE_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+
     private final Runnable expireTask = this::expireDeadlines;
 
-    private ClientStream(Runtime runtime, Connection connection, ClientConfig config, RpcAddress address,
+    private ClientStream(
+            Runtime runtime,
+            Connection connection,
+            ClientConfig config,
+            RpcAddress address,
             java.util.function.LongSupplier clock) {
         this.clock = clock;
         this.runtime = runtime;
@@ -207,22 +214,29 @@ public final class ClientStream implements Caller, AutoCloseable {
      * time on, in nanoseconds as {@link System#nanoTime()}: for tests on a manual clock (testkit's
      * {@code ManualScheduler}, also given as the runtime's scheduler), whose timeouts fire on its tick.
      */
-    public static CompletableFuture<ClientStream> connect(Runtime runtime, RpcAddress address, ClientConfig config,
-            java.util.function.LongSupplier clock) {
+    public static CompletableFuture<ClientStream> connect(
+            Runtime runtime, RpcAddress address, ClientConfig config, java.util.function.LongSupplier clock) {
         ClientStream[] made = new ClientStream[1];
         CompletableFuture<Connection> c;
         try {
-            c = runtime.connect(address, config.connectTimeout(), conn -> {
-                ClientStream s = new ClientStream(runtime, conn, config, address, clock);
-                made[0] = s;
-                return s.handler();
-            }, config.tls() == null ? null : config.tls().context());
+            c = runtime.connect(
+                    address,
+                    config.connectTimeout(),
+                    conn -> {
+                        ClientStream s = new ClientStream(runtime, conn, config, address, clock);
+                        made[0] = s;
+                        return s.handler();
+                    },
+                    config.tls() == null ? null : config.tls().context());
         } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(new RpcException(RpcCode.UNREACHABLE, address + ": " + e.getMessage(), e));
+            return CompletableFuture.failedFuture(
+                    new RpcException(RpcCode.UNREACHABLE, address + ": " + e.getMessage(), e));
         }
         return c.handle((conn, err) -> {
             if (err != null) {
-                Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
+                Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
+                        ? err.getCause()
+                        : err;
                 throw new RpcException(RpcCode.UNREACHABLE, address + ": " + cause, cause);
             }
             ClientStream s = made[0];
@@ -309,8 +323,10 @@ public final class ClientStream implements Caller, AutoCloseable {
             task.encodeMsg(out);
             msgLength = out.writerIndex() - msgStart;
             if ((long) msgLength + blobLength > config.maxFrameBytes()) {
-                throw new RpcException(RpcCode.ENCODE, "msg " + msgLength + " + blob " + blobLength
-                        + " bytes exceed maxFrameBytes " + config.maxFrameBytes());
+                throw new RpcException(
+                        RpcCode.ENCODE,
+                        "msg " + msgLength + " + blob " + blobLength + " bytes exceed maxFrameBytes "
+                                + config.maxFrameBytes());
             }
             out.setIntLE(start + 24, msgLength);
             nextSeq = seq + 1;
@@ -323,7 +339,8 @@ public final class ClientStream implements Caller, AutoCloseable {
                 blob.release();
             }
             window.release();
-            RpcException e = t instanceof RpcException ? (RpcException) t
+            RpcException e = t instanceof RpcException
+                    ? (RpcException) t
                     : new RpcException(RpcCode.ENCODE, "cannot encode the request: " + t, t);
             completeFailure(task, e);
             return;
@@ -345,7 +362,8 @@ public final class ClientStream implements Caller, AutoCloseable {
         // A full window goes out at once so that its calls can complete, except on the reader: its read
         // burst ends with a flush anyway, and flushing here would cost a write per call in a closed loop
         // that keeps the window exactly full (a completion frees one permit, the next call takes it).
-        if (flush || (batch.current() != null && batch.current().readableBytes() >= BATCH_LIMIT)
+        if (flush
+                || (batch.current() != null && batch.current().readableBytes() >= BATCH_LIMIT)
                 || (window.availablePermits() == 0 && !inBurst)) {
             flushLocked();
         }
@@ -613,8 +631,8 @@ public final class ClientStream implements Caller, AutoCloseable {
         }
         armedFor = deadline;
         try {
-            deadlineTimer = runtime.scheduler().schedule(expireTask, Math.max(0, deadline - clock.getAsLong()),
-                    TimeUnit.NANOSECONDS);
+            deadlineTimer = runtime.scheduler()
+                    .schedule(expireTask, Math.max(0, deadline - clock.getAsLong()), TimeUnit.NANOSECONDS);
         } catch (RuntimeException e) { // the runtime is shutting down: the connection goes with it
             deadlineTimer = null;
             LOG.debug("{}: cannot arm the deadline timer", address, e);
@@ -644,7 +662,8 @@ public final class ClientStream implements Caller, AutoCloseable {
         if (expired != null) {
             for (ClientTask t : expired) {
                 finishOne(t);
-                completeFailure(t, new RpcException(RpcCode.TIMEOUT, address + ": no reply to seq " + t.seq + " in time"));
+                completeFailure(
+                        t, new RpcException(RpcCode.TIMEOUT, address + ": no reply to seq " + t.seq + " in time"));
             }
             if (hasOverflow) {
                 drainOverflow();
@@ -688,6 +707,7 @@ public final class ClientStream implements Caller, AutoCloseable {
     private final class Handler implements ConnectionHandler {
         /** The reader's reused copy of small reply msgs ({@link #replyMsg}); reader-confined. */
         private ByteBuf ownMsg;
+
         @Override
         public void onData(ByteBuf data) {
             Burst burst = BURST.get();
@@ -802,8 +822,7 @@ public final class ClientStream implements Caller, AutoCloseable {
         }
 
         @Override
-        public void onReadComplete() {
-        }
+        public void onReadComplete() {}
 
         @Override
         public void onInputShutdown() {
@@ -812,8 +831,7 @@ public final class ClientStream implements Caller, AutoCloseable {
         }
 
         @Override
-        public void onWritabilityChanged(boolean writable) {
-        }
+        public void onWritabilityChanged(boolean writable) {}
 
         @Override
         public void onClosed(Throwable cause) {
@@ -842,8 +860,8 @@ public final class ClientStream implements Caller, AutoCloseable {
                     deadlineTimer = null;
                 }
             }
-            RpcException io = new RpcException(RpcCode.IO, address + ": connection closed"
-                    + (cause != null ? ": " + cause : ""), cause);
+            RpcException io = new RpcException(
+                    RpcCode.IO, address + ": connection closed" + (cause != null ? ": " + cause : ""), cause);
             for (ClientTask t : lost) {
                 finishOne(t);
                 completeFailure(t, io);
@@ -858,6 +876,7 @@ public final class ClientStream implements Caller, AutoCloseable {
 
     /** Reply msgs up to this many bytes are handed to the task as a copy in a reused buffer. */
     static final int MSG_COPY_LIMIT = 256;
+
     private static final RpcCode[] CODES = RpcCode.values();
     private static final byte[][] CODE_BYTES = new byte[CODES.length][];
 
@@ -908,8 +927,10 @@ public final class ClientStream implements Caller, AutoCloseable {
         @Override
         public void onReply(ByteBuf m, ByteBuf b) {
             // A small msg is copied, not retained: the borrowed msg is then the reader's reused buffer.
-            future.complete(new Reply(!m.isReadable() ? Unpooled.EMPTY_BUFFER
-                    : m.readableBytes() <= MSG_COPY_LIMIT ? m.copy() : m.retainedSlice(),
+            future.complete(new Reply(
+                    !m.isReadable()
+                            ? Unpooled.EMPTY_BUFFER
+                            : m.readableBytes() <= MSG_COPY_LIMIT ? m.copy() : m.retainedSlice(),
                     b.isReadable() ? b.retainedSlice() : Unpooled.EMPTY_BUFFER));
         }
 

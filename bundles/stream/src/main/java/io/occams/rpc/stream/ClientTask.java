@@ -64,6 +64,7 @@ public abstract class ClientTask {
     long timeoutNanos = -1;
     /** The stream's {@link Deadlines} links; guarded by the stream's pending table, like the table itself. */
     ClientTask deadlinePrev;
+
     ClientTask deadlineNext;
     Deadlines.Lane deadlineLane;
     int state = NEW;
@@ -137,8 +138,7 @@ public abstract class ClientTask {
 
     /**
      * Appends the structured message to {@code out} (borrowed). Default: none. */
-    public void encodeMsg(ByteBuf out) {
-    }
+    public void encodeMsg(ByteBuf out) {}
 
     /**
      * The raw blob to send after the msg, or null. Called once; the stream takes ownership and

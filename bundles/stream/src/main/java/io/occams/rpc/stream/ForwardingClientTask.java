@@ -14,6 +14,7 @@ import org.osgi.annotation.versioning.ConsumerType;
 public abstract class ForwardingClientTask extends ClientTask {
     /** The task whose request this one sends and which gets the answer. */
     protected final ClientTask task;
+
     private volatile boolean blobTaken;
 
     @SuppressWarnings("this-escape") // timeout() and idempotent() are final setters of ClientTask's own fields

@@ -44,7 +44,8 @@ public final class FrameException extends RpcException {
     }
 
     private static RpcCode codeOf(Reason r) {
-        return r == Reason.BAD_VERSION ? RpcCode.INVALID_VERSION
+        return r == Reason.BAD_VERSION
+                ? RpcCode.INVALID_VERSION
                 : r == Reason.NUMERIC_ACTION_OUT_OF_RANGE ? RpcCode.ENCODE : RpcCode.DECODE;
     }
 

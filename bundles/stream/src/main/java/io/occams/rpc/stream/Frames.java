@@ -34,18 +34,19 @@ public final class Frames {
     public static final int VERSION = 1;
     /** The format byte written (msgpack); readers ignore it. */
     public static final int FORMAT_MSGPACK = 0;
+
     public static final int REQUEST_HEADER_LENGTH = 32;
     public static final int RESPONSE_HEADER_LENGTH = 20;
     /** Set in {@code action} for a string action. */
     public static final int STRING_ACTION_FLAG = 0x8000_0000;
     /** Numeric action 0 with an empty msg is a ping. */
     public static final int PING_ACTION = 0;
+
     public static final int FLAG_OK = 0;
     public static final int FLAG_ERRNO = 1;
     public static final int FLAG_ERROR_STRING = 2;
 
-    private Frames() {
-    }
+    private Frames() {}
 
     /**
      * The wire value of numeric action {@code n}.
@@ -55,7 +56,8 @@ public final class Frames {
      */
     public static int numericAction(int n) {
         if (n < 0) {
-            throw new FrameException(FrameException.Reason.NUMERIC_ACTION_OUT_OF_RANGE,
+            throw new FrameException(
+                    FrameException.Reason.NUMERIC_ACTION_OUT_OF_RANGE,
                     "numeric action " + n + " is negative; the legal range is 0.." + Integer.MAX_VALUE);
         }
         return n;
@@ -70,9 +72,11 @@ public final class Frames {
     }
 
     /** Appends a 32-byte request header. {@code action} is already in wire form. */
-    public static void writeRequestHeader(ByteBuf out, int action, long seq, long clientId, int msgLength, int blobLength) {
+    public static void writeRequestHeader(
+            ByteBuf out, int action, long seq, long clientId, int msgLength, int blobLength) {
         if (blobLength < 0 || msgLength < 0) {
-            throw new FrameException(FrameException.Reason.NEGATIVE_LENGTH, "msg " + msgLength + ", blob " + blobLength);
+            throw new FrameException(
+                    FrameException.Reason.NEGATIVE_LENGTH, "msg " + msgLength + ", blob " + blobLength);
         }
         out.ensureWritable(REQUEST_HEADER_LENGTH);
         int w = out.writerIndex();

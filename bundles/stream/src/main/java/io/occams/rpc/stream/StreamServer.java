@@ -2,13 +2,13 @@ package io.occams.rpc.stream;
 
 import io.occams.rpc.api.RpcAddress;
 import io.occams.rpc.api.ServerConfig;
+import io.occams.rpc.api.spi.Connection;
+import io.occams.rpc.api.spi.ConnectionHandler;
 import io.occams.rpc.api.spi.Dispatch;
 import io.occams.rpc.api.spi.Runtime;
 import io.occams.rpc.stream.internal.BurstExecutor;
-import io.occams.rpc.stream.internal.ServerCallLimit;
-import io.occams.rpc.api.spi.Connection;
-import io.occams.rpc.api.spi.ConnectionHandler;
 import io.occams.rpc.stream.internal.RateLimitedLog;
+import io.occams.rpc.stream.internal.ServerCallLimit;
 import io.occams.rpc.stream.internal.ServerConnection;
 import java.io.IOException;
 import java.time.Duration;
@@ -66,6 +66,7 @@ public final class StreamServer implements AutoCloseable {
     private final Object lock = new Object();
     /** Set once by shutdown(); read by the accept path. @GuardedBy("lock") for transitions. */
     private volatile boolean shutdown;
+
     private ScheduledFuture<?> sweep;
     /** Where the connections' {@code ServerCall.executor()} tasks run, batched per read. */
     private final BurstExecutor bursts;
@@ -96,7 +97,11 @@ public final class StreamServer implements AutoCloseable {
      * @param sweeper where the sweep runs; null: {@code runtime.scheduler()}
      * @param clock nanoseconds, as {@link System#nanoTime()}
      */
-    public StreamServer(Runtime runtime, ServerConfig config, Dispatch dispatch, ScheduledExecutorService sweeper,
+    public StreamServer(
+            Runtime runtime,
+            ServerConfig config,
+            Dispatch dispatch,
+            ScheduledExecutorService sweeper,
             LongSupplier clock) {
         this.sweeper = sweeper;
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -117,26 +122,37 @@ public final class StreamServer implements AutoCloseable {
             if (shutdown) {
                 throw new IllegalStateException("server is shut down");
             }
-            Runtime.Listener l = runtime.listen(address, conn -> {
-                String host = hostOf(conn);
-                if (!admit(conn, host)) {
-                    conn.abort();
-                    return REFUSED;
-                }
-                ServerConnection sc = new ServerConnection(conn, dispatch, config, bursts, limit,
-                        c -> {
-                            left(host);
-                            removed(c);
-                        }, faults, clock);
-                connections.add(sc);
-                if (shutdown) {
-                    sc.beginClose();
-                }
-                return sc;
-            }, config.tls() == null ? null : config.tls().context());
+            Runtime.Listener l = runtime.listen(
+                    address,
+                    conn -> {
+                        String host = hostOf(conn);
+                        if (!admit(conn, host)) {
+                            conn.abort();
+                            return REFUSED;
+                        }
+                        ServerConnection sc = new ServerConnection(
+                                conn,
+                                dispatch,
+                                config,
+                                bursts,
+                                limit,
+                                c -> {
+                                    left(host);
+                                    removed(c);
+                                },
+                                faults,
+                                clock);
+                        connections.add(sc);
+                        if (shutdown) {
+                            sc.beginClose();
+                        }
+                        return sc;
+                    },
+                    config.tls() == null ? null : config.tls().context());
             listeners.add(l);
             if (sweep == null) {
-                sweep = (sweeper != null ? sweeper : runtime.scheduler()).scheduleAtFixedRate(this::sweep, 1, 1, TimeUnit.SECONDS);
+                sweep = (sweeper != null ? sweeper : runtime.scheduler())
+                        .scheduleAtFixedRate(this::sweep, 1, 1, TimeUnit.SECONDS);
             }
             LOG.debug("listening on {} ({})", l.localAddress(), runtime.name());
             return l.localAddress();
@@ -177,8 +193,12 @@ public final class StreamServer implements AutoCloseable {
     private boolean admit(Connection conn, String host) {
         if (admitted.incrementAndGet() > config.maxConnections()) {
             admitted.decrementAndGet();
-            faults.warn("connections refused over maxConnections", "refusing connection from {}: {} connections open, maxConnections is {}",
-                    conn.remoteAddress(), config.maxConnections(), config.maxConnections());
+            faults.warn(
+                    "connections refused over maxConnections",
+                    "refusing connection from {}: {} connections open, maxConnections is {}",
+                    conn.remoteAddress(),
+                    config.maxConnections(),
+                    config.maxConnections());
             return false;
         }
         if (host != null) {
@@ -191,9 +211,13 @@ public final class StreamServer implements AutoCloseable {
             });
             if (n.get() > config.maxConnectionsPerAddress()) {
                 left(host);
-                faults.warn("connections refused over maxConnectionsPerAddress",
+                faults.warn(
+                        "connections refused over maxConnectionsPerAddress",
                         "refusing connection from {}: {} connections open from {}, maxConnectionsPerAddress is {}",
-                        conn.remoteAddress(), config.maxConnectionsPerAddress(), host, config.maxConnectionsPerAddress());
+                        conn.remoteAddress(),
+                        config.maxConnectionsPerAddress(),
+                        host,
+                        config.maxConnectionsPerAddress());
                 return false;
             }
         }
@@ -216,20 +240,16 @@ public final class StreamServer implements AutoCloseable {
         }
 
         @Override
-        public void onReadComplete() {
-        }
+        public void onReadComplete() {}
 
         @Override
-        public void onInputShutdown() {
-        }
+        public void onInputShutdown() {}
 
         @Override
-        public void onWritabilityChanged(boolean writable) {
-        }
+        public void onWritabilityChanged(boolean writable) {}
 
         @Override
-        public void onClosed(Throwable cause) {
-        }
+        public void onClosed(Throwable cause) {}
     };
 
     private void sweep() {
@@ -336,7 +356,10 @@ public final class StreamServer implements AutoCloseable {
         shutdown();
         try {
             if (!awaitTermination(config.serverCloseWait())) {
-                LOG.warn("{} connections still busy after serverCloseWait {}; closing them", connections.size(), config.serverCloseWait());
+                LOG.warn(
+                        "{} connections still busy after serverCloseWait {}; closing them",
+                        connections.size(),
+                        config.serverCloseWait());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

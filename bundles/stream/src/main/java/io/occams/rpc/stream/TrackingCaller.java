@@ -76,8 +76,12 @@ public final class TrackingCaller implements Caller, AutoCloseable {
         Caller c = current.get();
         if (c == null) {
             if (!later(task, since, attempt)) {
-                fail(task, new RpcException(RpcCode.UNREACHABLE, "no caller to send the call through within "
-                        + Duration.ofNanos(graceNanos).toMillis() + " ms"));
+                fail(
+                        task,
+                        new RpcException(
+                                RpcCode.UNREACHABLE,
+                                "no caller to send the call through within "
+                                        + Duration.ofNanos(graceNanos).toMillis() + " ms"));
             }
             return;
         }
@@ -93,11 +97,14 @@ public final class TrackingCaller implements Caller, AutoCloseable {
         Object key = new Object();
         waiting.put(key, task);
         try {
-            timer.schedule(() -> {
-                if (waiting.remove(key) != null) {
-                    submit(task, since, attempt + 1);
-                }
-            }, delayMillis, TimeUnit.MILLISECONDS);
+            timer.schedule(
+                    () -> {
+                        if (waiting.remove(key) != null) {
+                            submit(task, since, attempt + 1);
+                        }
+                    },
+                    delayMillis,
+                    TimeUnit.MILLISECONDS);
             return true;
         } catch (RejectedExecutionException closed) {
             return waiting.remove(key) == null; // close() took it and failed it meanwhile

@@ -20,19 +20,32 @@ class EvilFramesTest {
 
     private static ByteBuf request(int action, int msgLen, int blobLen) {
         ByteBuf b = Unpooled.buffer(32);
-        b.writeShortLE(Frames.MAGIC).writeByte(1).writeByte(0).writeIntLE(action).writeLongLE(1).writeLongLE(0)
-                .writeIntLE(msgLen).writeIntLE(blobLen);
+        b.writeShortLE(Frames.MAGIC)
+                .writeByte(1)
+                .writeByte(0)
+                .writeIntLE(action)
+                .writeLongLE(1)
+                .writeLongLE(0)
+                .writeIntLE(msgLen)
+                .writeIntLE(blobLen);
         return b;
     }
 
     private static ByteBuf response(int flag, int word, int blobLen) {
         ByteBuf b = Unpooled.buffer(20);
-        b.writeShortLE(Frames.MAGIC).writeByte(1).writeByte(flag).writeIntLE(word).writeLongLE(1).writeIntLE(blobLen);
+        b.writeShortLE(Frames.MAGIC)
+                .writeByte(1)
+                .writeByte(flag)
+                .writeIntLE(word)
+                .writeLongLE(1)
+                .writeIntLE(blobLen);
         return b;
     }
 
     private static void assertRefused(Runnable r, Reason reason) {
-        assertThatThrownBy(r::run).isInstanceOfSatisfying(FrameException.class, e -> assertThat(e.reason()).isEqualTo(reason));
+        assertThatThrownBy(r::run)
+                .isInstanceOfSatisfying(
+                        FrameException.class, e -> assertThat(e.reason()).isEqualTo(reason));
     }
 
     @Test
@@ -89,8 +102,10 @@ class EvilFramesTest {
 
     @Test
     void negativeNumericActionCannotBeSent() {
-        assertThatThrownBy(() -> Frames.numericAction(-1)).isInstanceOfSatisfying(FrameException.class,
-                e -> assertThat(e.reason()).isEqualTo(Reason.NUMERIC_ACTION_OUT_OF_RANGE));
+        assertThatThrownBy(() -> Frames.numericAction(-1))
+                .isInstanceOfSatisfying(
+                        FrameException.class,
+                        e -> assertThat(e.reason()).isEqualTo(Reason.NUMERIC_ACTION_OUT_OF_RANGE));
         assertThat(Frames.numericAction(Integer.MAX_VALUE)).isEqualTo(Integer.MAX_VALUE);
     }
 

@@ -33,7 +33,9 @@ class GoldenFramesTest {
     @Test
     void pingRequestAndReplyMatchFrameOne() {
         Frames.writePing(out, 1, 7);
-        assertThat(hexOf(out)).isEqualTo("25 4d 01 00 00 00 00 00 01 00 00 00 00 00 00 00 07 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00");
+        assertThat(hexOf(out))
+                .isEqualTo(
+                        "25 4d 01 00 00 00 00 00 01 00 00 00 00 00 00 00 07 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00");
         assertThat(requests.next(out)).isTrue();
         assertThat(requests.isPing()).isTrue();
         assertThat(requests.seq()).isEqualTo(1);
@@ -55,8 +57,10 @@ class GoldenFramesTest {
         byte[] action = "Calc.add".getBytes(StandardCharsets.UTF_8);
         Frames.writeRequestHeader(out, Frames.stringAction(action.length), 2, 0, 3, 0);
         out.writeBytes(action).writeBytes(new byte[] {(byte) 0x92, 0x0a, 0x14});
-        assertThat(hexOf(out)).isEqualTo("25 4d 01 00 08 00 00 80 02 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 03 00 00 00 00 00 00 00"
-                + " 43 61 6c 63 2e 61 64 64 92 0a 14");
+        assertThat(hexOf(out))
+                .isEqualTo(
+                        "25 4d 01 00 08 00 00 80 02 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 03 00 00 00 00 00 00 00"
+                                + " 43 61 6c 63 2e 61 64 64 92 0a 14");
         assertThat(requests.next(out)).isTrue();
         assertThat(requests.isPing()).isFalse();
         assertThat(requests.hasStringAction()).isTrue();
@@ -89,8 +93,9 @@ class GoldenFramesTest {
         byte[] text = "divide by zero".getBytes(StandardCharsets.UTF_8);
         Frames.writeResponseHeader(out, Frames.FLAG_ERROR_STRING, 0, 4, text.length);
         out.writeBytes(text);
-        assertThat(hexOf(out)).isEqualTo("25 4d 01 02 00 00 00 00 04 00 00 00 00 00 00 00 0e 00 00 00"
-                + " 64 69 76 69 64 65 20 62 79 20 7a 65 72 6f");
+        assertThat(hexOf(out))
+                .isEqualTo("25 4d 01 02 00 00 00 00 04 00 00 00 00 00 00 00 0e 00 00 00"
+                        + " 64 69 76 69 64 65 20 62 79 20 7a 65 72 6f");
         assertThat(responses.next(out)).isTrue();
         assertThat(responses.flag()).isEqualTo(Frames.FLAG_ERROR_STRING);
         assertThat(new String(responses.errorBytes(), StandardCharsets.UTF_8)).isEqualTo("divide by zero");
@@ -111,8 +116,10 @@ class GoldenFramesTest {
         String msg = "83 a5 69 6e 6f 64 65 01 a6 6f 66 66 73 65 74 00 a3 6c 65 6e 03";
         Frames.writeRequestHeader(out, Frames.numericAction(3), 9, 0, 21, 3);
         out.writeBytes(ByteBufUtil.decodeHexDump(msg.replace(" ", ""))).writeBytes(new byte[] {1, 2, 3});
-        assertThat(hexOf(out)).isEqualTo("25 4d 01 00 03 00 00 00 09 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 15 00 00 00 03 00 00 00 "
-                + msg + " 01 02 03");
+        assertThat(hexOf(out))
+                .isEqualTo(
+                        "25 4d 01 00 03 00 00 00 09 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 15 00 00 00 03 00 00 00 "
+                                + msg + " 01 02 03");
         assertThat(requests.next(out)).isTrue();
         assertThat(requests.numericAction()).isEqualTo(3);
         assertThat(requests.seq()).isEqualTo(9);

@@ -26,6 +26,7 @@ class TrackingCallerTest {
     private final AtomicReference<Caller> current = new AtomicReference<>();
     /** One permit per time the tracking caller asked for the current caller (each attempt asks once). */
     private final Semaphore asked = new Semaphore(0);
+
     private final List<TrackingCaller> toClose = new ArrayList<>();
 
     @AfterEach
@@ -34,10 +35,12 @@ class TrackingCallerTest {
     }
 
     private TrackingCaller tracking(Duration grace) {
-        TrackingCaller t = new TrackingCaller(() -> {
-            asked.release();
-            return current.get();
-        }, grace);
+        TrackingCaller t = new TrackingCaller(
+                () -> {
+                    asked.release();
+                    return current.get();
+                },
+                grace);
         toClose.add(t);
         return t;
     }
@@ -51,7 +54,9 @@ class TrackingCallerTest {
         assertThat(call.result).isNotDone();
         Recording b = new Recording();
         current.set(b);
-        b.awaitTasks(1).get(0).onReply(Unpooled.wrappedBuffer("ok".getBytes(StandardCharsets.UTF_8)), Unpooled.EMPTY_BUFFER);
+        b.awaitTasks(1)
+                .get(0)
+                .onReply(Unpooled.wrappedBuffer("ok".getBytes(StandardCharsets.UTF_8)), Unpooled.EMPTY_BUFFER);
         assertThat(call.result.get(5, TimeUnit.SECONDS)).isEqualTo("ok");
     }
 
@@ -73,8 +78,11 @@ class TrackingCallerTest {
         ClientTask sentToA = a.awaitTasks(1).get(0);
         Recording b = new Recording();
         current.set(b); // a is replaced, then fails what it had not sent, as a stopping pool does
-        sentToA.onFailure(new RpcException(RpcCode.IO, "client configuration removed or stopped before the call was sent"));
-        b.awaitTasks(1).get(0).onReply(Unpooled.wrappedBuffer("b".getBytes(StandardCharsets.UTF_8)), Unpooled.EMPTY_BUFFER);
+        sentToA.onFailure(
+                new RpcException(RpcCode.IO, "client configuration removed or stopped before the call was sent"));
+        b.awaitTasks(1)
+                .get(0)
+                .onReply(Unpooled.wrappedBuffer("b".getBytes(StandardCharsets.UTF_8)), Unpooled.EMPTY_BUFFER);
         assertThat(call.result.get(5, TimeUnit.SECONDS)).isEqualTo("b");
     }
 
@@ -91,7 +99,9 @@ class TrackingCallerTest {
         assertThat(call.result).isNotDone();
         Recording b = new Recording();
         current.set(b);
-        b.awaitTasks(1).get(0).onReply(Unpooled.wrappedBuffer("b".getBytes(StandardCharsets.UTF_8)), Unpooled.EMPTY_BUFFER);
+        b.awaitTasks(1)
+                .get(0)
+                .onReply(Unpooled.wrappedBuffer("b".getBytes(StandardCharsets.UTF_8)), Unpooled.EMPTY_BUFFER);
         assertThat(call.result.get(5, TimeUnit.SECONDS)).isEqualTo("b");
     }
 
@@ -153,7 +163,9 @@ class TrackingCallerTest {
     /** Waits until the tracking caller looked for a caller {@code n} more times: the call is still waiting. */
     private void awaitMoreAttempts(int n) throws InterruptedException {
         asked.drainPermits();
-        assertThat(asked.tryAcquire(n, 5, TimeUnit.SECONDS)).as("%d more attempts within 5 s", n).isTrue();
+        assertThat(asked.tryAcquire(n, 5, TimeUnit.SECONDS))
+                .as("%d more attempts within 5 s", n)
+                .isTrue();
     }
 
     /** A call whose reply is a UTF-8 string; fails its future on any error. */

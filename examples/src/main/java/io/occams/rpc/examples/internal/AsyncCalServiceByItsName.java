@@ -10,5 +10,4 @@ import io.occams.rpc.examples.AsyncCalService;
  * ({@code occams bench --method CalService.add} against {@code --method AsyncCalService.add}).
  */
 @RpcService("AsyncCalService")
-public interface AsyncCalServiceByItsName extends AsyncCalService {
-}
+public interface AsyncCalServiceByItsName extends AsyncCalService {}

@@ -7,8 +7,7 @@ import java.util.concurrent.CompletableFuture;
 /** The reference {@link AsyncCalService}: answers with futures already complete; stateless, thread-safe. */
 public final class AsyncCalServiceImpl implements AsyncCalService {
     /** For ServiceLoader. */
-    public AsyncCalServiceImpl() {
-    }
+    public AsyncCalServiceImpl() {}
 
     @Override
     public CompletableFuture<Long> inc(long x) {

@@ -6,8 +6,7 @@ import io.occams.rpc.examples.CalService;
 /** The reference {@link CalService}; stateless, thread-safe. */
 public final class CalServiceImpl implements CalService {
     /** For ServiceLoader. */
-    public CalServiceImpl() {
-    }
+    public CalServiceImpl() {}
 
     @Override
     public long inc(long x) {

@@ -6,8 +6,7 @@ import io.occams.rpc.examples.EchoService;
 /** The reference {@link EchoService}; stateless, thread-safe. */
 public final class EchoServiceImpl implements EchoService {
     /** For ServiceLoader. */
-    public EchoServiceImpl() {
-    }
+    public EchoServiceImpl() {}
 
     @Override
     public String repeat(String s) {

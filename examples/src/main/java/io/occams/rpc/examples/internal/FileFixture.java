@@ -31,16 +31,13 @@ public final class FileFixture implements Dispatch {
     public static final int MAX_BLOB = 16 << 20;
 
     /** Open's request. */
-    public record FileOpenReq(String path) {
-    }
+    public record FileOpenReq(String path) {}
 
     /** Read's and Write's request ({@code len}: the blob's length for Write). */
-    public record FileIOReq(long inode, long offset, long len) {
-    }
+    public record FileIOReq(long inode, long offset, long len) {}
 
     /** Read's and Write's answer: the size of the stored blob. */
-    public record FileIOResp(long ret_size) {
-    }
+    public record FileIOResp(long ret_size) {}
 
     private final Binding<FileOpenReq> openReq;
     private final Binding<FileIOReq> ioReq;

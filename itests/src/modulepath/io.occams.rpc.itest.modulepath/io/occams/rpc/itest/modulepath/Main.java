@@ -17,8 +17,7 @@ import java.util.stream.Collectors;
  * goes wrong is an exception, which makes the exit code non-zero.
  */
 public final class Main {
-    private Main() {
-    }
+    private Main() {}
 
     public static void main(String[] args) {
         Module self = Main.class.getModule();
@@ -33,13 +32,16 @@ public final class Main {
         RpcAddress tcp = RpcAddress.parse("[::1]:7000");
         System.out.println("address tcp host=" + tcp.host() + " port=" + tcp.port() + " unix=" + tcp.isUnix());
         RpcAddress unix = RpcAddress.parse("/run/occams.sock");
-        System.out.println("address unix path=" + unix.path().equals(Path.of("/run/occams.sock")) + " unix=" + unix.isUnix());
+        System.out.println(
+                "address unix path=" + unix.path().equals(Path.of("/run/occams.sock")) + " unix=" + unix.isUnix());
 
-        System.out.println("codes " + Arrays.stream(RpcCode.values()).map(RpcCode::wireName).collect(Collectors.joining(",")));
+        System.out.println("codes "
+                + Arrays.stream(RpcCode.values()).map(RpcCode::wireName).collect(Collectors.joining(",")));
         System.out.println("code roundtrip " + (RpcCode.fromWireName("rpc_timeout") == RpcCode.TIMEOUT));
 
         for (Codec codec : ServiceLoader.load(Codec.class)) {
-            System.out.println("provider io.occams.rpc.api.spi.Codec " + codec.getClass().getName());
+            System.out.println(
+                    "provider io.occams.rpc.api.spi.Codec " + codec.getClass().getName());
             ByteBuf buf = Unpooled.buffer();
             try {
                 codec.argumentsBinding(int.class, int.class).encode(new Object[] {10, 20}, buf);
@@ -52,8 +54,8 @@ public final class Main {
 
         for (Runtime runtime : ServiceLoader.load(Runtime.class)) {
             try (runtime) {
-                System.out.println("provider io.occams.rpc.api.spi.Runtime " + runtime.getClass().getName()
-                        + " name=" + runtime.name());
+                System.out.println("provider io.occams.rpc.api.spi.Runtime "
+                        + runtime.getClass().getName() + " name=" + runtime.name());
             }
         }
         System.out.println("done");

@@ -19,24 +19,28 @@ import org.osgi.service.remoteserviceadmin.RemoteServiceAdminListener;
  * (its {@code EXPORT_REGISTRATION} event), then waits to be killed.
  */
 public final class ExporterMain {
-    private ExporterMain() {
-    }
+    private ExporterMain() {}
 
     public static void main(String[] args) throws Exception {
-        Framework fw = RemoteServicesIT.start("rsa-child-" + ProcessHandle.current().pid());
+        Framework fw =
+                RemoteServicesIT.start("rsa-child-" + ProcessHandle.current().pid());
         BundleContext b = fw.getBundleContext();
         CompletableFuture<String> exported = new CompletableFuture<>();
         // Registered before the service: the topology manager's export comes after, and RSA tells its listeners.
-        ServiceRegistration<RemoteServiceAdminListener> listener = b.registerService(RemoteServiceAdminListener.class, event -> {
-            ExportReference ref = event.getExportReference();
-            EndpointDescription ep = ref == null ? null : ref.getExportedEndpoint();
-            if (event.getType() == RemoteServiceAdminEvent.EXPORT_REGISTRATION && ep != null
-                    && "killed".equals(ep.getProperties().get("test.case"))) {
-                exported.complete(ep.getId());
-            } else if (event.getType() == RemoteServiceAdminEvent.EXPORT_ERROR) {
-                exported.completeExceptionally(event.getException());
-            }
-        }, null);
+        ServiceRegistration<RemoteServiceAdminListener> listener = b.registerService(
+                RemoteServiceAdminListener.class,
+                event -> {
+                    ExportReference ref = event.getExportReference();
+                    EndpointDescription ep = ref == null ? null : ref.getExportedEndpoint();
+                    if (event.getType() == RemoteServiceAdminEvent.EXPORT_REGISTRATION
+                            && ep != null
+                            && "killed".equals(ep.getProperties().get("test.case"))) {
+                        exported.complete(ep.getId());
+                    } else if (event.getType() == RemoteServiceAdminEvent.EXPORT_ERROR) {
+                        exported.completeExceptionally(event.getException());
+                    }
+                },
+                null);
         Hashtable<String, Object> props = RemoteServicesIT.exportProps("killed");
         props.put("occams.tcp.name", args[0]);
         b.registerService(Greeter.class, new RemoteServicesIT.Impl("child"), props);

@@ -86,11 +86,14 @@ public class RemoteServicesIT {
             assertNotNull("an imported service says so", ref.getProperty(RemoteConstants.SERVICE_IMPORTED));
             assertEquals("public properties travel", "red", ref.getProperty("app.color"));
             assertNull("private properties do not", ref.getProperty(".secret"));
-            assertNull("service.exported.* is not copied", ref.getProperty(RemoteConstants.SERVICE_EXPORTED_INTERFACES));
+            assertNull(
+                    "service.exported.* is not copied", ref.getProperty(RemoteConstants.SERVICE_EXPORTED_INTERFACES));
             String id = (String) ref.getProperty(RemoteConstants.ENDPOINT_ID);
             assertTrue(id, id.startsWith("occams.tcp://127.0.0.1:"));
-            assertTrue(List.of(strings(ref.getProperty(RemoteConstants.SERVICE_IMPORTED_CONFIGS))).contains("occams.tcp"));
-            assertTrue(List.of(strings(ref.getProperty(RemoteConstants.SERVICE_INTENTS))).contains("osgi.async"));
+            assertTrue(List.of(strings(ref.getProperty(RemoteConstants.SERVICE_IMPORTED_CONFIGS)))
+                    .contains("occams.tcp"));
+            assertTrue(List.of(strings(ref.getProperty(RemoteConstants.SERVICE_INTENTS)))
+                    .contains("osgi.async"));
         } finally {
             reg.unregister();
         }
@@ -100,13 +103,15 @@ public class RemoteServicesIT {
     public void eachExportHasItsOwnEndpointIdAndExportsOnOnePortShareOneServer() throws Exception {
         ServiceRegistration<Greeter> r1 = export("twin-1", new Impl("a"));
         ServiceRegistration<Greeter> r2 = export("twin-2", new Impl("b"));
-        try (Imported i1 = new Imported("twin-1"); Imported i2 = new Imported("twin-2")) {
+        try (Imported i1 = new Imported("twin-1");
+                Imported i2 = new Imported("twin-2")) {
             assertEquals("a:x", i1.await().hello("x"));
             assertEquals("b:x", i2.await().hello("x"));
             String id1 = (String) i1.tracker.getServiceReference().getProperty(RemoteConstants.ENDPOINT_ID);
             String id2 = (String) i2.tracker.getServiceReference().getProperty(RemoteConstants.ENDPOINT_ID);
             assertFalse(id1.equals(id2));
-            assertEquals("one server for the exports without a port",
+            assertEquals(
+                    "one server for the exports without a port",
                     i1.tracker.getServiceReference().getProperty("occams.tcp.address"),
                     i2.tracker.getServiceReference().getProperty("occams.tcp.address"));
         } finally {
@@ -118,12 +123,19 @@ public class RemoteServicesIT {
     @Test
     public void invalidOrUnknownOccamsPropertiesFailTheExportWithIllegalArgumentException() throws Exception {
         BundleContext a = exporter.getBundleContext();
-        ServiceRegistration<Greeter> reg = a.registerService(Greeter.class, new Impl("x"), dict("test.case", "invalid"));
+        ServiceRegistration<Greeter> reg =
+                a.registerService(Greeter.class, new Impl("x"), dict("test.case", "invalid"));
         ServiceReference<RemoteServiceAdmin> rsaRef = a.getServiceReference(RemoteServiceAdmin.class);
         RemoteServiceAdmin rsa = a.getService(rsaRef);
         try {
-            for (Object[] bad : new Object[][] {{"occams.tcp.port", "not-a-port"}, {"occams.tcp.port", 70000}, {"occams.tcp.bogus", "x"},
-                    {"occams.tcp.name", "with.dot"}, {"occams.tcp.runtime", "no-such-runtime"}, {"occams.tcp.address", "1.2.3.4:5"}}) {
+            for (Object[] bad : new Object[][] {
+                {"occams.tcp.port", "not-a-port"},
+                {"occams.tcp.port", 70000},
+                {"occams.tcp.bogus", "x"},
+                {"occams.tcp.name", "with.dot"},
+                {"occams.tcp.runtime", "no-such-runtime"},
+                {"occams.tcp.address", "1.2.3.4:5"}
+            }) {
                 Map<String, Object> props = new HashMap<>();
                 props.put(RemoteConstants.SERVICE_EXPORTED_INTERFACES, "*");
                 props.put(RemoteConstants.SERVICE_EXPORTED_CONFIGS, "occams.tcp");
@@ -174,13 +186,20 @@ public class RemoteServicesIT {
         ServiceRegistration<Greeter> reg = export("update", new Impl("u"), "app.color", "red");
         CountDownLatch blue = new CountDownLatch(1);
         AtomicReference<EndpointDescription> modified = new AtomicReference<>();
-        ServiceRegistration<EndpointEventListener> watch = exporter.getBundleContext().registerService(EndpointEventListener.class,
-                (event, filter) -> {
-                    if (event.getType() == EndpointEvent.MODIFIED && "blue".equals(event.getEndpoint().getProperties().get("app.color"))) {
-                        modified.set(event.getEndpoint());
-                        blue.countDown();
-                    }
-                }, dict(EndpointEventListener.ENDPOINT_LISTENER_SCOPE, "(test.case=update)"));
+        ServiceRegistration<EndpointEventListener> watch = exporter.getBundleContext()
+                .registerService(
+                        EndpointEventListener.class,
+                        (event, filter) -> {
+                            if (event.getType() == EndpointEvent.MODIFIED
+                                    && "blue"
+                                            .equals(event.getEndpoint()
+                                                    .getProperties()
+                                                    .get("app.color"))) {
+                                modified.set(event.getEndpoint());
+                                blue.countDown();
+                            }
+                        },
+                        dict(EndpointEventListener.ENDPOINT_LISTENER_SCOPE, "(test.case=update)"));
         try (Imported imported = new Imported("update")) {
             Greeter before = imported.await();
             Hashtable<String, Object> props = exportProps("update");
@@ -201,7 +220,8 @@ public class RemoteServicesIT {
             try {
                 assertNull(String.valueOf(ir.getException()), ir.getException());
                 @SuppressWarnings("unchecked")
-                ServiceReference<Greeter> ref = (ServiceReference<Greeter>) ir.getImportReference().getImportedService();
+                ServiceReference<Greeter> ref =
+                        (ServiceReference<Greeter>) ir.getImportReference().getImportedService();
                 assertEquals("blue", ref.getProperty("app.color"));
                 assertEquals("u:w", b.getService(ref).hello("w"));
                 b.ungetService(ref);
@@ -228,31 +248,37 @@ public class RemoteServicesIT {
             CountDownLatch fromNew = new CountDownLatch(1);
             List<Thread> threads = new ArrayList<>();
             for (int t = 0; t < 8; t++) {
-                Thread th = new Thread(() -> {
-                    while (!stop.get()) {
-                        try {
-                            String r = g.hello("c");
-                            ok.incrementAndGet();
-                            started.countDown();
-                            if (r.startsWith("new:")) {
-                                fromNew.countDown();
+                Thread th = new Thread(
+                        () -> {
+                            while (!stop.get()) {
+                                try {
+                                    String r = g.hello("c");
+                                    ok.incrementAndGet();
+                                    started.countDown();
+                                    if (r.startsWith("new:")) {
+                                        fromNew.countDown();
+                                    }
+                                } catch (RuntimeException e) {
+                                    failed.incrementAndGet();
+                                    firstFailure.compareAndSet(null, e);
+                                }
                             }
-                        } catch (RuntimeException e) {
-                            failed.incrementAndGet();
-                            firstFailure.compareAndSet(null, e);
-                        }
-                    }
-                }, "rsa-load-" + t);
+                        },
+                        "rsa-load-" + t);
                 th.start();
                 threads.add(th);
             }
             try {
-                assertTrue("load under way (" + ok.get() + " calls, " + failed.get() + " failed, first: " + firstFailure.get() + ")",
+                assertTrue(
+                        "load under way (" + ok.get() + " calls, " + failed.get() + " failed, first: "
+                                + firstFailure.get() + ")",
                         started.await(WAIT, TimeUnit.SECONDS));
                 reg.unregister();
                 reg = export("reexport", new Impl("new"), "occams.tcp.name", "greeter");
-                assertTrue("replies from the new registration (" + ok.get() + " calls, " + failed.get() + " failed, first: "
-                        + firstFailure.get() + ")", fromNew.await(WAIT, TimeUnit.SECONDS));
+                assertTrue(
+                        "replies from the new registration (" + ok.get() + " calls, " + failed.get()
+                                + " failed, first: " + firstFailure.get() + ")",
+                        fromNew.await(WAIT, TimeUnit.SECONDS));
             } finally {
                 stop.set(true);
                 for (Thread th : threads) {
@@ -274,18 +300,24 @@ public class RemoteServicesIT {
             Greeter g = imported.await();
             assertEquals("p:1", g.hello("1"));
             CountDownLatch gone = new CountDownLatch(1);
-            importer.getBundleContext().addServiceListener(ev -> {
-                if (ev.getType() == org.osgi.framework.ServiceEvent.UNREGISTERING) {
-                    gone.countDown();
-                }
-            }, "(test.case=provider-stop)");
+            importer.getBundleContext()
+                    .addServiceListener(
+                            ev -> {
+                                if (ev.getType() == org.osgi.framework.ServiceEvent.UNREGISTERING) {
+                                    gone.countDown();
+                                }
+                            },
+                            "(test.case=provider-stop)");
             provider.stop();
             assertTrue("the imported service is withdrawn", gone.await(WAIT, TimeUnit.SECONDS));
             try {
                 g.hello("2");
                 fail("a call through the withdrawn proxy succeeded");
             } catch (RuntimeException e) {
-                assertEquals(String.valueOf(e), "io.occams.rpc.api.RpcException", e.getClass().getName());
+                assertEquals(
+                        String.valueOf(e),
+                        "io.occams.rpc.api.RpcException",
+                        e.getClass().getName());
             }
             provider.start();
             Greeter back = imported.awaitAgain();
@@ -301,9 +333,14 @@ public class RemoteServicesIT {
     @Test
     @SuppressWarnings("unchecked")
     public void whenAnExportingFrameworkIsKilledTheSharedProxyFailsOverToTheOtherEndpoint() throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-"-Doccams.itest.dir=" + System.getProperty("occams.itest.dir"),
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path"), ExporterMain.class.getName(), "survivor");
+        ProcessBuilder pb = new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Doccams.itest.dir=" + System.getProperty("occams.itest.dir"),
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                "-cp",
+                System.getProperty("java.class.path"),
+                ExporterMain.class.getName(),
+                "survivor");
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
         Process child = pb.start();
         ServiceRegistration<Greeter> reg = export("killed", new Impl("a"), "occams.tcp.name", "survivor");
@@ -311,7 +348,8 @@ public class RemoteServicesIT {
         BundleContext b = importer.getBundleContext();
         ServiceReference<RemoteServiceAdmin> rsaRef = null;
         try (Imported imported = new Imported("killed")) {
-            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream()));
+            java.io.BufferedReader out =
+                    new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream()));
             String line;
             while ((line = out.readLine()) != null && !line.startsWith("ENDPOINT ") && !line.startsWith("NO EXPORT")) {
                 // the child's other output
@@ -321,7 +359,9 @@ public class RemoteServicesIT {
             Greeter g = imported.await();
             // The child's endpoint, as a discovery would hand it over: same name, so the same proxy and pool.
             Map<String, Object> ep = new HashMap<>();
-            ep.put(RemoteConstants.ENDPOINT_ID, line.substring("ENDPOINT ".length()).trim());
+            ep.put(
+                    RemoteConstants.ENDPOINT_ID,
+                    line.substring("ENDPOINT ".length()).trim());
             ep.put(Constants.OBJECTCLASS, new String[] {Greeter.class.getName()});
             ep.put(RemoteConstants.SERVICE_IMPORTED_CONFIGS, "occams.tcp");
             ep.put("occams.tcp.name", "survivor");
@@ -329,7 +369,8 @@ public class RemoteServicesIT {
             rsaRef = b.getServiceReference(RemoteServiceAdmin.class);
             ir = b.getService(rsaRef).importService(new EndpointDescription(ep));
             assertNull(String.valueOf(ir.getException()), ir.getException());
-            Greeter viaChild = b.getService((ServiceReference<Greeter>) ir.getImportReference().getImportedService());
+            Greeter viaChild = b.getService(
+                    (ServiceReference<Greeter>) ir.getImportReference().getImportedService());
             assertTrue("one proxy for the logical service", viaChild == g);
             java.util.Set<String> answers = new java.util.HashSet<>();
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT);
@@ -370,18 +411,24 @@ public class RemoteServicesIT {
      * {@code overrides} replace framework properties of the default set (an empty value drops one).
      */
     static Framework start(String name, Map<String, String> overrides, String... moreFolders) throws Exception {
-        FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class, FrameworkFactory.class.getClassLoader()).iterator().next();
+        FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class, FrameworkFactory.class.getClassLoader())
+                .iterator()
+                .next();
         Map<String, String> props = new HashMap<>();
-        Path storage = Path.of(System.getProperty("occams.itest.dir")).resolveSibling("paxexam").resolve(name);
+        Path storage = Path.of(System.getProperty("occams.itest.dir"))
+                .resolveSibling("paxexam")
+                .resolve(name);
         props.put(Constants.FRAMEWORK_STORAGE, storage.toString());
         props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         // No JVM-wide URL handler factory from these frameworks: it outlives them and then breaks the link: URLs
         // of the Pax Exam tests that run after this one in the same JVM.
         props.put("felix.service.urlhandlers", "false");
-        props.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA,
+        props.put(
+                Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA,
                 "io.occams.rpc.itest.rsa.api;version=1.0.0,org.osgi.service.remoteserviceadmin;version=1.1.0");
         // The topology manager requires a discovery; TestDiscovery is it.
-        props.put(Constants.FRAMEWORK_SYSTEMCAPABILITIES_EXTRA,
+        props.put(
+                Constants.FRAMEWORK_SYSTEMCAPABILITIES_EXTRA,
                 "osgi.remoteserviceadmin.discovery;protocols:List<String>=\"test\";version:Version=\"1.1.0\"");
         props.putAll(overrides);
         props.values().removeIf(String::isEmpty);
@@ -407,8 +454,10 @@ public class RemoteServicesIT {
             x.start();
         }
         for (String folder : moreFolders) { // third-party bundles only (BundleJar.in wants one of ours)
-            try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(Path.of(System.getProperty("occams.itest.dir"), folder))) {
-                for (Path p : (Iterable<Path>) files.filter(f -> f.toString().endsWith(".jar")).sorted()::iterator) {
+            try (java.util.stream.Stream<Path> files =
+                    java.nio.file.Files.list(Path.of(System.getProperty("occams.itest.dir"), folder))) {
+                for (Path p : (Iterable<Path>)
+                        files.filter(f -> f.toString().endsWith(".jar")).sorted()::iterator) {
                     rest.add(b.installBundle(p.toUri().toString()));
                 }
             }
@@ -477,8 +526,11 @@ public class RemoteServicesIT {
         final ServiceTracker<Greeter, Greeter> tracker;
 
         Imported(String testCase) throws Exception {
-            tracker = new ServiceTracker<>(importer.getBundleContext(),
-                    FrameworkUtil.createFilter("(&(objectClass=" + Greeter.class.getName() + ")(test.case=" + testCase + "))"), null);
+            tracker = new ServiceTracker<>(
+                    importer.getBundleContext(),
+                    FrameworkUtil.createFilter(
+                            "(&(objectClass=" + Greeter.class.getName() + ")(test.case=" + testCase + "))"),
+                    null);
             tracker.open();
         }
 

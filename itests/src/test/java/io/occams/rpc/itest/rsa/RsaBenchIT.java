@@ -51,14 +51,21 @@ public class RsaBenchIT {
             aries.put(RemoteConstants.SERVICE_EXPORTED_CONFIGS, "aries.tcp");
             aries.put("aries.rsa.hostname", "127.0.0.1");
             aries.put("aries.rsa.port", freePort());
-            aries.put("aries.rsa.numThreads", 100); // its server's pool: as many as the 4x100 shape's threads per connection
-            ServiceRegistration<?> r1 = exporter.getBundleContext().registerService(Greeter.class, new RemoteServicesIT.Impl("o"), occams);
-            ServiceRegistration<?> r2 = exporter.getBundleContext().registerService(Greeter.class, new RemoteServicesIT.Impl("a"), aries);
+            aries.put(
+                    "aries.rsa.numThreads",
+                    100); // its server's pool: as many as the 4x100 shape's threads per connection
+            ServiceRegistration<?> r1 =
+                    exporter.getBundleContext().registerService(Greeter.class, new RemoteServicesIT.Impl("o"), occams);
+            ServiceRegistration<?> r2 =
+                    exporter.getBundleContext().registerService(Greeter.class, new RemoteServicesIT.Impl("a"), aries);
             Map<String, Greeter> proxies = new LinkedHashMap<>();
             List<ServiceTracker<?, ?>> trackers = new ArrayList<>();
             for (String c : new String[] {"occams", "aries"}) {
-                ServiceTracker<Greeter, Greeter> t = new ServiceTracker<>(importer.getBundleContext(), FrameworkUtil.createFilter(
-                        "(&(objectClass=" + Greeter.class.getName() + ")(test.case=bench-" + c + "))"), null);
+                ServiceTracker<Greeter, Greeter> t = new ServiceTracker<>(
+                        importer.getBundleContext(),
+                        FrameworkUtil.createFilter(
+                                "(&(objectClass=" + Greeter.class.getName() + ")(test.case=bench-" + c + "))"),
+                        null);
                 t.open();
                 trackers.add(t);
                 Greeter g = t.waitForService(60_000);
@@ -66,7 +73,8 @@ public class RsaBenchIT {
                 assertEquals(7L, g.echo(7L));
                 proxies.put(c.equals("occams") ? "occams.tcp" : "aries.tcp", g);
             }
-            StringBuilder md = new StringBuilder("| shape | provider | calls/s (median of " + reps + ") | errors |\n|---|---|---|---|\n");
+            StringBuilder md = new StringBuilder(
+                    "| shape | provider | calls/s (median of " + reps + ") | errors |\n|---|---|---|---|\n");
             for (String shape : shapes) {
                 String[] nm = shape.split("x");
                 int threads = Integer.parseInt(nm[0]) * Integer.parseInt(nm[1]);
@@ -76,19 +84,30 @@ public class RsaBenchIT {
                     for (Map.Entry<String, Greeter> e : proxies.entrySet()) {
                         long[] err = new long[1];
                         double rate = run(e.getValue(), threads, warmup, duration, err);
-                        rates.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(rate);
+                        rates.computeIfAbsent(e.getKey(), k -> new ArrayList<>())
+                                .add(rate);
                         errors.merge(e.getKey(), err[0], Long::sum);
-                        System.out.printf(Locale.ROOT, "RSA BENCH %s %s round %d: %.0f calls/s, %d errors%n", shape, e.getKey(), rep, rate, err[0]);
+                        System.out.printf(
+                                Locale.ROOT,
+                                "RSA BENCH %s %s round %d: %.0f calls/s, %d errors%n",
+                                shape,
+                                e.getKey(),
+                                rep,
+                                rate,
+                                err[0]);
                     }
                 }
                 for (String p : rates.keySet()) {
-                    md.append(String.format(Locale.ROOT, "| %s | %s | %.0f | %d |%n", shape, p, median(rates.get(p)), errors.get(p)));
+                    md.append(String.format(
+                            Locale.ROOT, "| %s | %s | %.0f | %d |%n", shape, p, median(rates.get(p)), errors.get(p)));
                 }
             }
             System.out.println(md);
             String fw = exporter.getBundleContext().getBundle(0).getSymbolicName();
-            md.insert(0, "Framework " + fw + ", Java " + System.getProperty("java.version") + ", " + warmup + " s warm-up + " + duration
-                    + " s per round\n\n");
+            md.insert(
+                    0,
+                    "Framework " + fw + ", Java " + System.getProperty("java.version") + ", " + warmup + " s warm-up + "
+                            + duration + " s per round\n\n");
             Path out = Path.of(System.getProperty("occams.itest.dir")).resolveSibling("rsa-bench-" + fw + ".md");
             Files.writeString(out, md.toString());
             for (ServiceTracker<?, ?> t : trackers) {
@@ -105,7 +124,8 @@ public class RsaBenchIT {
         }
     }
 
-    private static double run(Greeter g, int threads, double warmup, double duration, long[] errors) throws InterruptedException {
+    private static double run(Greeter g, int threads, double warmup, double duration, long[] errors)
+            throws InterruptedException {
         LongAdder calls = new LongAdder();
         LongAdder errs = new LongAdder();
         AtomicBoolean stop = new AtomicBoolean();

@@ -30,7 +30,9 @@ final class TestDiscovery implements EndpointEventListener, AutoCloseable {
 
     TestDiscovery(BundleContext exporter, BundleContext importer) {
         java.util.Hashtable<String, Object> props = new java.util.Hashtable<>();
-        props.put(ENDPOINT_LISTENER_SCOPE, "(&(objectClass=*)(endpoint.framework.uuid=" + exporter.getProperty("org.osgi.framework.uuid") + "))");
+        props.put(
+                ENDPOINT_LISTENER_SCOPE,
+                "(&(objectClass=*)(endpoint.framework.uuid=" + exporter.getProperty("org.osgi.framework.uuid") + "))");
         registration = exporter.registerService(EndpointEventListener.class, this, props);
         self = registration.getReference();
         listeners = new ServiceTracker<>(importer, EndpointEventListener.class, null) {
@@ -62,7 +64,8 @@ final class TestDiscovery implements EndpointEventListener, AutoCloseable {
             current.put(d.getId(), d);
         }
         ServiceReference<EndpointEventListener>[] refs = listeners.getServiceReferences();
-        for (ServiceReference<EndpointEventListener> r : refs == null ? List.<ServiceReference<EndpointEventListener>>of() : List.of(refs)) {
+        for (ServiceReference<EndpointEventListener> r :
+                refs == null ? List.<ServiceReference<EndpointEventListener>>of() : List.of(refs)) {
             EndpointEventListener l = listeners.getService(r);
             if (l != null) {
                 deliver(r, l, event);

@@ -51,6 +51,7 @@ import org.osgi.util.tracker.ServiceTracker;
 public class ZooKeeperRemoteServicesIT {
     /** Generous: the first import waits for two ZooKeeper sessions, SCR and a JAXB context on a loaded machine. */
     private static final long WAIT = 60;
+
     private static final String DISCOVERY_PID = "org.apache.aries.rsa.discovery.zookeeper";
     private static final String REGISTRY = "/osgi/service_registry";
     private static final String JAXB = "javax.xml.bind;version=2.3.3,javax.xml.bind.annotation;version=2.3.3,"
@@ -73,13 +74,22 @@ public class ZooKeeperRemoteServicesIT {
                 Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA,
                 "io.occams.rpc.itest.rsa.api;version=1.0.0,org.osgi.service.remoteserviceadmin;version=1.1.0," + JAXB,
                 // no test discovery: Aries' ZooKeeper discovery provides the capability the topology manager requires
-                Constants.FRAMEWORK_SYSTEMCAPABILITIES_EXTRA, "");
+                Constants.FRAMEWORK_SYSTEMCAPABILITIES_EXTRA,
+                "");
         wrapZooKeeper(Path.of(System.getProperty("occams.itest.dir"), "rsa-zk", "zookeeper-3.9.5-bundle.jar"));
         exporter = RemoteServicesIT.start("rsa-zk-exporter", props, "rsa-zk");
         importer = RemoteServicesIT.start("rsa-zk-importer", props, "rsa-zk");
         for (Framework f : new Framework[] {exporter, importer}) {
-            configure(f.getBundleContext(), DISCOVERY_PID,
-                    Map.of("zookeeper.host", "127.0.0.1", "zookeeper.port", String.valueOf(port), "zookeeper.timeout", 15_000));
+            configure(
+                    f.getBundleContext(),
+                    DISCOVERY_PID,
+                    Map.of(
+                            "zookeeper.host",
+                            "127.0.0.1",
+                            "zookeeper.port",
+                            String.valueOf(port),
+                            "zookeeper.timeout",
+                            15_000));
         }
     }
 
@@ -100,7 +110,8 @@ public class ZooKeeperRemoteServicesIT {
     }
 
     @Test
-    public void aPlainServiceIsImportedThroughZooKeeperWithdrawnWhenUnregisteredAndImportedAgainWhenReExported() throws Exception {
+    public void aPlainServiceIsImportedThroughZooKeeperWithdrawnWhenUnregisteredAndImportedAgainWhenReExported()
+            throws Exception {
         BundleContext a = exporter.getBundleContext();
         BundleContext b = importer.getBundleContext();
         Proxies proxies = new Proxies(b, "zk");
@@ -108,7 +119,8 @@ public class ZooKeeperRemoteServicesIT {
             Hashtable<String, Object> props = RemoteServicesIT.exportProps("zk");
             props.put("app.color", "red");
             props.put(".secret", "hidden");
-            ServiceRegistration<Greeter> reg = a.registerService(Greeter.class, new RemoteServicesIT.Impl("one"), props);
+            ServiceRegistration<Greeter> reg =
+                    a.registerService(Greeter.class, new RemoteServicesIT.Impl("one"), props);
             String firstId;
             try {
                 Greeter g = proxies.await();
@@ -118,10 +130,13 @@ public class ZooKeeperRemoteServicesIT {
                 assertNotNull("an imported service says so", ref.getProperty(RemoteConstants.SERVICE_IMPORTED));
                 assertEquals("public properties travel through ZooKeeper", "red", ref.getProperty("app.color"));
                 assertNull("private properties do not", ref.getProperty(".secret"));
-                assertTrue(List.of(strings(ref.getProperty(RemoteConstants.SERVICE_IMPORTED_CONFIGS))).contains("occams.tcp"));
+                assertTrue(List.of(strings(ref.getProperty(RemoteConstants.SERVICE_IMPORTED_CONFIGS)))
+                        .contains("occams.tcp"));
                 firstId = (String) ref.getProperty(RemoteConstants.ENDPOINT_ID);
                 assertTrue(firstId, firstId.startsWith("occams.tcp://127.0.0.1:"));
-                assertEquals("the exporting framework's", a.getProperty(Constants.FRAMEWORK_UUID),
+                assertEquals(
+                        "the exporting framework's",
+                        a.getProperty(Constants.FRAMEWORK_UUID),
                         ref.getProperty(RemoteConstants.ENDPOINT_FRAMEWORK_UUID));
                 // The importer learnt of it from ZooKeeper alone: the endpoint is a node there.
                 String node = nodeWith(REGISTRY, firstId);
@@ -139,7 +154,8 @@ public class ZooKeeperRemoteServicesIT {
                 }
             }
 
-            reg = a.registerService(Greeter.class, new RemoteServicesIT.Impl("two"), RemoteServicesIT.exportProps("zk"));
+            reg = a.registerService(
+                    Greeter.class, new RemoteServicesIT.Impl("two"), RemoteServicesIT.exportProps("zk"));
             try {
                 Greeter again = proxies.await();
                 assertEquals("two:cy", again.hello("cy"));
@@ -159,7 +175,11 @@ public class ZooKeeperRemoteServicesIT {
         final Semaphore removals = new Semaphore(0);
 
         Proxies(BundleContext b, String testCase) throws Exception {
-            super(b, FrameworkUtil.createFilter("(&(objectClass=" + Greeter.class.getName() + ")(test.case=" + testCase + "))"), null);
+            super(
+                    b,
+                    FrameworkUtil.createFilter(
+                            "(&(objectClass=" + Greeter.class.getName() + ")(test.case=" + testCase + "))"),
+                    null);
             open();
         }
 
@@ -196,9 +216,16 @@ public class ZooKeeperRemoteServicesIT {
         at.putValue("Bundle-Version", "3.9.5");
         at.putValue("Bundle-ClassPath", "zookeeper.jar,zookeeper-jute.jar");
         StringBuilder exports = new StringBuilder();
-        for (String p : new String[] {"org.apache.zookeeper", "org.apache.zookeeper.data", "org.apache.zookeeper.server",
-                "org.apache.zookeeper.server.quorum", "org.apache.zookeeper.client", "org.apache.zookeeper.common",
-                "org.apache.zookeeper.proto", "org.apache.jute"}) {
+        for (String p : new String[] {
+            "org.apache.zookeeper",
+            "org.apache.zookeeper.data",
+            "org.apache.zookeeper.server",
+            "org.apache.zookeeper.server.quorum",
+            "org.apache.zookeeper.client",
+            "org.apache.zookeeper.common",
+            "org.apache.zookeeper.proto",
+            "org.apache.jute"
+        }) {
             exports.append(exports.length() == 0 ? "" : ",").append(p).append(";version=3.9.5");
         }
         at.putValue("Export-Package", exports.toString());
@@ -293,7 +320,9 @@ public class ZooKeeperRemoteServicesIT {
         try {
             Class<?> adminType = ref.getBundle().loadClass("org.osgi.service.cm.ConfigurationAdmin");
             Class<?> configType = ref.getBundle().loadClass("org.osgi.service.cm.Configuration");
-            Object config = adminType.getMethod("getConfiguration", String.class, String.class).invoke(admin, pid, null);
+            Object config = adminType
+                    .getMethod("getConfiguration", String.class, String.class)
+                    .invoke(admin, pid, null);
             Dictionary<String, Object> d = new Hashtable<>(values);
             configType.getMethod("update", Dictionary.class).invoke(config, d);
         } finally {

@@ -52,7 +52,10 @@ public final class CallInterceptors {
                 states[i] = chain[i].begin(call);
             } catch (RpcException refused) {
                 if (refused.code() == null) {
-                    LOG.log(System.Logger.Level.WARNING, "interceptor " + chain[i] + " threw in begin; ignored", refused);
+                    LOG.log(
+                            System.Logger.Level.WARNING,
+                            "interceptor " + chain[i] + " threw in begin; ignored",
+                            refused);
                     states[i] = SKIPPED;
                     continue;
                 }
@@ -60,7 +63,10 @@ public final class CallInterceptors {
                 for (int j = i + 1; j < chain.length; j++) {
                     states[j] = SKIPPED;
                 }
-                end(call, states, CallOutcome.framework(refused.code(), refused, System.nanoTime() - call.startNanos()));
+                end(
+                        call,
+                        states,
+                        CallOutcome.framework(refused.code(), refused, System.nanoTime() - call.startNanos()));
                 throw refused;
             } catch (RuntimeException | LinkageError e) {
                 LOG.log(System.Logger.Level.WARNING, "interceptor " + chain[i] + " threw in begin; ignored", e);

@@ -11,7 +11,9 @@ import java.util.Objects;
 public final class CallOutcome {
     /** The three kinds of ending. */
     public enum Kind {
-        OK, USER_ERROR, FRAMEWORK_ERROR
+        OK,
+        USER_ERROR,
+        FRAMEWORK_ERROR
     }
 
     private final Kind kind;

@@ -8,8 +8,15 @@ import java.util.List;
  * asynchronous method, {@code void} for none), whether it is asynchronous or idempotent, and the error
  * classes it declares.
  */
-public record MethodInfo(String name, String action, List<ParameterInfo> parameters, String returns,
-        String returnKind, boolean async, boolean idempotent, List<String> errors) {
+public record MethodInfo(
+        String name,
+        String action,
+        List<ParameterInfo> parameters,
+        String returns,
+        String returnKind,
+        boolean async,
+        boolean idempotent,
+        List<String> errors) {
 
     /** The signature as a person reads it: {@code add(long a, long b) -> long}. */
     public String signature() {
@@ -18,7 +25,9 @@ public record MethodInfo(String name, String action, List<ParameterInfo> paramet
             if (i > 0) {
                 b.append(", ");
             }
-            b.append(parameters.get(i).type()).append(' ').append(parameters.get(i).name());
+            b.append(parameters.get(i).type())
+                    .append(' ')
+                    .append(parameters.get(i).name());
         }
         return b.append(") -> ").append(returns).toString();
     }

@@ -7,5 +7,4 @@ package io.occams.rpc.api.introspect;
  * {@code bytes}, {@code array}, {@code map}, {@code struct} (a map keyed by property name), {@code nil}
  * or {@code any}.
  */
-public record ParameterInfo(String name, String type, String kind, boolean named) {
-}
+public record ParameterInfo(String name, String type, String kind, boolean named) {}

@@ -8,6 +8,5 @@ import java.util.List;
  * version ("" when unknown), how many providers are registered for the name, and its methods by wire
  * name.
  */
-public record ServiceInfo(String name, String type, String provider, String version, int providers,
-        List<MethodInfo> methods) {
-}
+public record ServiceInfo(
+        String name, String type, String provider, String version, int providers, List<MethodInfo> methods) {}

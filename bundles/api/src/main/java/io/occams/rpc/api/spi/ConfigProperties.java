@@ -73,7 +73,11 @@ public final class ConfigProperties {
     /** The value as a boolean ({@code true} ignoring case is true), or {@code dflt} when absent. */
     public boolean bool(String key, boolean dflt) {
         Object v = raw(key);
-        return v == null ? dflt : v instanceof Boolean ? (Boolean) v : Boolean.parseBoolean(String.valueOf(v).trim());
+        return v == null
+                ? dflt
+                : v instanceof Boolean
+                        ? (Boolean) v
+                        : Boolean.parseBoolean(String.valueOf(v).trim());
     }
 
     /** The value as a duration, or {@code dflt} when absent; negative durations are an error. */
@@ -99,20 +103,25 @@ public final class ConfigProperties {
                 return Duration.parse(s.toUpperCase(Locale.ROOT));
             }
             if (s.endsWith("ms")) {
-                return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2).trim()));
+                return Duration.ofMillis(
+                        Long.parseLong(s.substring(0, s.length() - 2).trim()));
             }
             if (s.endsWith("s")) {
-                return Duration.ofMillis(Math.round(Double.parseDouble(s.substring(0, s.length() - 1).trim()) * 1000));
+                return Duration.ofMillis(Math.round(
+                        Double.parseDouble(s.substring(0, s.length() - 1).trim()) * 1000));
             }
             if (s.endsWith("m")) {
-                return Duration.ofMinutes(Long.parseLong(s.substring(0, s.length() - 1).trim()));
+                return Duration.ofMinutes(
+                        Long.parseLong(s.substring(0, s.length() - 1).trim()));
             }
             if (s.endsWith("h")) {
-                return Duration.ofHours(Long.parseLong(s.substring(0, s.length() - 1).trim()));
+                return Duration.ofHours(
+                        Long.parseLong(s.substring(0, s.length() - 1).trim()));
             }
             return Duration.ofMillis(Long.parseLong(s));
         } catch (NumberFormatException | DateTimeParseException | ArithmeticException e) {
-            throw new IllegalArgumentException("property " + key + " must be a duration (500, 500ms, 5s, 2m, 1h or PT5S): " + v, e);
+            throw new IllegalArgumentException(
+                    "property " + key + " must be a duration (500, 500ms, 5s, 2m, 1h or PT5S): " + v, e);
         }
     }
 
@@ -160,8 +169,13 @@ public final class ConfigProperties {
         Map<String, Object> out = new HashMap<>();
         for (Map.Entry<String, ?> e : map.entrySet()) {
             String k = e.getKey();
-            if (!k.startsWith(".") && !k.startsWith("component.") && !k.equals("objectClass") && !k.equals("service.id")
-                    && !k.equals("service.bundleid") && !k.equals("service.scope") && e.getValue() != null) {
+            if (!k.startsWith(".")
+                    && !k.startsWith("component.")
+                    && !k.equals("objectClass")
+                    && !k.equals("service.id")
+                    && !k.equals("service.bundleid")
+                    && !k.equals("service.scope")
+                    && e.getValue() != null) {
                 out.put(k, e.getValue());
             }
         }

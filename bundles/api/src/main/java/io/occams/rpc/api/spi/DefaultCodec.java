@@ -8,8 +8,7 @@ import java.util.ServiceLoader;
 final class DefaultCodec {
     private static final System.Logger LOG = System.getLogger(DefaultCodec.class.getName());
 
-    private DefaultCodec() {
-    }
+    private DefaultCodec() {}
 
     static Codec load() {
         Codec c = find(ServiceLoader.load(Codec.class, DefaultCodec.class.getClassLoader()));
@@ -20,8 +19,9 @@ final class DefaultCodec {
             }
         }
         if (c == null) {
-            throw new IllegalStateException("no io.occams.rpc.api.spi.Codec with format " + Codec.MSGPACK
-                    + " found through ServiceLoader; put occams-rpc-codec on the module or class path, or pass a codec to the builder");
+            throw new IllegalStateException(
+                    "no io.occams.rpc.api.spi.Codec with format " + Codec.MSGPACK
+                            + " found through ServiceLoader; put occams-rpc-codec on the module or class path, or pass a codec to the builder");
         }
         return c;
     }

@@ -31,7 +31,8 @@ public abstract class ForwardingRuntime implements Runtime {
     }
 
     @Override
-    public CompletableFuture<Connection> connect(RpcAddress address, Duration timeout, ConnectionHandler.Factory factory) {
+    public CompletableFuture<Connection> connect(
+            RpcAddress address, Duration timeout, ConnectionHandler.Factory factory) {
         return delegate().connect(address, timeout, factory);
     }
 
@@ -41,8 +42,8 @@ public abstract class ForwardingRuntime implements Runtime {
     }
 
     @Override
-    public CompletableFuture<Connection> connect(RpcAddress address, Duration timeout, ConnectionHandler.Factory factory,
-            TlsContext tls) {
+    public CompletableFuture<Connection> connect(
+            RpcAddress address, Duration timeout, ConnectionHandler.Factory factory, TlsContext tls) {
         return delegate().connect(address, timeout, factory, tls);
     }
 
@@ -63,8 +64,7 @@ public abstract class ForwardingRuntime implements Runtime {
 
     /** Does nothing: a shared runtime is closed by its owner, through {@link #delegate()}. */
     @Override
-    public void close() {
-    }
+    public void close() {}
 
     @Override
     public String toString() {

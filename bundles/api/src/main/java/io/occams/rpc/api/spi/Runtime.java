@@ -63,12 +63,13 @@ public interface Runtime extends AutoCloseable {
      *
      * @since 0.2
      */
-    default CompletableFuture<Connection> connect(RpcAddress address, Duration timeout, ConnectionHandler.Factory factory,
-            TlsContext tls) {
+    default CompletableFuture<Connection> connect(
+            RpcAddress address, Duration timeout, ConnectionHandler.Factory factory, TlsContext tls) {
         if (tls == null) {
             return connect(address, timeout, factory);
         }
-        return CompletableFuture.failedFuture(new UnsupportedOperationException("the " + name() + " runtime has no TLS"));
+        return CompletableFuture.failedFuture(
+                new UnsupportedOperationException("the " + name() + " runtime has no TLS"));
     }
 
     /**

@@ -120,13 +120,18 @@ public final class TlsContext {
                     throw new SSLException("cannot load the TLS key material of " + config + ": " + e.getMessage(), e);
                 }
                 failedStamp = stamp;
-                LOG.log(System.Logger.Level.WARNING, "TLS key material changed but does not load ({0}); keeping the previous one",
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "TLS key material changed but does not load ({0}); keeping the previous one",
                         e.toString());
                 return m;
             }
             failedStamp = null;
             if (m != null) {
-                LOG.log(System.Logger.Level.INFO, "TLS key material reloaded (generation {0}): {1}", loaded.generation,
+                LOG.log(
+                        System.Logger.Level.INFO,
+                        "TLS key material reloaded (generation {0}): {1}",
+                        loaded.generation,
                         loaded.describe());
             }
             material = loaded;
@@ -202,7 +207,9 @@ public final class TlsContext {
      * offers AES-256 first; AES-128 is as safe for this purpose and, in BoringSSL, about 15% cheaper per
      * byte (10 rounds instead of 14), which bulk transfers (blobs) feel.
      */
-    private static final List<String> FAST = List.of("TLS_AES_128_GCM_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+    private static final List<String> FAST = List.of(
+            "TLS_AES_128_GCM_SHA256",
+            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
             "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
 
     /**
@@ -252,7 +259,8 @@ public final class TlsContext {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
             String msg = String.valueOf(t.getMessage());
             String cls = t.getClass().getSimpleName();
-            if (t instanceof CertificateExpiredException || msg.contains("validity check failed") && msg.contains("expired")) {
+            if (t instanceof CertificateExpiredException
+                    || msg.contains("validity check failed") && msg.contains("expired")) {
                 return "expired certificate";
             }
             if (t instanceof CertificateNotYetValidException) {
@@ -261,13 +269,19 @@ public final class TlsContext {
             if (t instanceof TimeoutException || cls.contains("Timeout") || msg.contains("handshake timed out")) {
                 return "handshake timed out";
             }
-            if (cls.equals("NotSslRecordException") || msg.contains("Unsupported or unrecognized SSL message")
-                    || msg.contains("not an SSL/TLS record") || msg.contains("WRONG_VERSION_NUMBER")
-                    || msg.contains("HTTP_REQUEST") || msg.contains("Invalid TLS record") || msg.contains("plaintext connection?")) {
+            if (cls.equals("NotSslRecordException")
+                    || msg.contains("Unsupported or unrecognized SSL message")
+                    || msg.contains("not an SSL/TLS record")
+                    || msg.contains("WRONG_VERSION_NUMBER")
+                    || msg.contains("HTTP_REQUEST")
+                    || msg.contains("Invalid TLS record")
+                    || msg.contains("plaintext connection?")) {
                 return "not a TLS peer (plaintext on one side)";
             }
-            if (t instanceof CertPathBuilderException || msg.contains("unable to find valid certification path")
-                    || msg.contains("unable to get local issuer") || msg.contains("CERTIFICATE_VERIFY_FAILED")) {
+            if (t instanceof CertPathBuilderException
+                    || msg.contains("unable to find valid certification path")
+                    || msg.contains("unable to get local issuer")
+                    || msg.contains("CERTIFICATE_VERIFY_FAILED")) {
                 return "certificate from an unknown CA";
             }
             if (t instanceof CertPathValidatorException && msg.contains("expired")) {
@@ -276,16 +290,22 @@ public final class TlsContext {
             if (msg.contains("No subject alternative") || msg.contains("No name matching")) {
                 return "certificate does not name the expected peer (hostname verification; see tls.peerName)";
             }
-            if (msg.contains("Empty client certificate chain") || msg.contains("certificate_required")
+            if (msg.contains("Empty client certificate chain")
+                    || msg.contains("certificate_required")
                     || msg.contains("PEER_DID_NOT_RETURN_A_CERTIFICATE")) {
                 return "no client certificate (mutual TLS required)";
             }
             if (alert == null && msg.contains("Received fatal alert: ")) {
-                alert = "peer sent alert " + msg.substring(msg.indexOf("Received fatal alert: ") + 22).trim();
+                alert = "peer sent alert "
+                        + msg.substring(msg.indexOf("Received fatal alert: ") + 22)
+                                .trim();
             }
-            if (msg.contains("Remote host terminated the handshake") || msg.contains("closed during the handshake")
-                    || cls.equals("ClosedChannelException") || msg.contains("Connection reset")
-                    || msg.contains("closed already") || msg.contains("handshake was in progress")) {
+            if (msg.contains("Remote host terminated the handshake")
+                    || msg.contains("closed during the handshake")
+                    || cls.equals("ClosedChannelException")
+                    || msg.contains("Connection reset")
+                    || msg.contains("closed already")
+                    || msg.contains("handshake was in progress")) {
                 return alert != null ? alert : "peer closed the connection during the handshake";
             }
         }
@@ -296,7 +316,9 @@ public final class TlsContext {
 
     private List<Object> stamp() {
         List<Object> s = new ArrayList<>();
-        for (Path p : new Path[] {config.certificateChain(), config.privateKey(), config.keyStore(), config.trustedCertificates()}) {
+        for (Path p : new Path[] {
+            config.certificateChain(), config.privateKey(), config.keyStore(), config.trustedCertificates()
+        }) {
             if (p == null) {
                 s.add(null);
                 continue;
@@ -315,12 +337,14 @@ public final class TlsContext {
         KeyManagerFactory kmf = null;
         X509Certificate leaf = null;
         if (config.keyStore() != null) {
-            char[] pw = config.keyStorePassword() == null ? NO_PASSWORD : config.keyStorePassword().toCharArray();
+            char[] pw = config.keyStorePassword() == null
+                    ? NO_PASSWORD
+                    : config.keyStorePassword().toCharArray();
             KeyStore ks = KeyStore.getInstance("PKCS12");
             try (InputStream in = Files.newInputStream(config.keyStore())) {
                 ks.load(in, pw);
             }
-            for (Enumeration<String> aliases = ks.aliases(); aliases.hasMoreElements();) {
+            for (Enumeration<String> aliases = ks.aliases(); aliases.hasMoreElements(); ) {
                 String alias = aliases.nextElement();
                 if (ks.isKeyEntry(alias) && ks.getCertificate(alias) instanceof X509Certificate c) {
                     leaf = c;
@@ -407,8 +431,9 @@ public final class TlsContext {
                 return pkcs8(info.getKeySpec(cipher));
             }
             if (type.endsWith("PRIVATE KEY")) {
-                throw new GeneralSecurityException(pem + " holds a " + type + " (PKCS#1 or SEC1); convert it to PKCS#8: "
-                        + "openssl pkcs8 -topk8 -nocrypt -in old.key -out new.key");
+                throw new GeneralSecurityException(
+                        pem + " holds a " + type + " (PKCS#1 or SEC1); convert it to PKCS#8: "
+                                + "openssl pkcs8 -topk8 -nocrypt -in old.key -out new.key");
             }
         }
         throw new GeneralSecurityException(pem + " holds no PRIVATE KEY block");
@@ -479,8 +504,13 @@ public final class TlsContext {
         private final TrustManagerFactory trustManagers;
         private final X509Certificate certificate;
 
-        Material(long generation, List<Object> stamp, SSLContext sslContext, KeyManagerFactory keyManagers,
-                TrustManagerFactory trustManagers, X509Certificate certificate) {
+        Material(
+                long generation,
+                List<Object> stamp,
+                SSLContext sslContext,
+                KeyManagerFactory keyManagers,
+                TrustManagerFactory trustManagers,
+                X509Certificate certificate) {
             this.generation = generation;
             this.stamp = stamp;
             this.sslContext = sslContext;
@@ -515,9 +545,11 @@ public final class TlsContext {
         }
 
         String describe() {
-            return certificate == null ? "no certificate"
-                    : certificate.getSubjectX500Principal().getName() + " (serial " + certificate.getSerialNumber().toString(16)
-                            + ", until " + certificate.getNotAfter().toInstant() + ")";
+            return certificate == null
+                    ? "no certificate"
+                    : certificate.getSubjectX500Principal().getName() + " (serial "
+                            + certificate.getSerialNumber().toString(16) + ", until "
+                            + certificate.getNotAfter().toInstant() + ")";
         }
 
         @Override

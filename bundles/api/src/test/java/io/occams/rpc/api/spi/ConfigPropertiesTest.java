@@ -21,7 +21,9 @@ class ConfigPropertiesTest {
 
     @Test
     void durationsFromNumbersUnitsAndIso() {
-        ConfigProperties p = of("a", 250L, "b", "500ms", "c", " 5s ", "d", "1.5s", "e", "2m", "f", "1h", "g", "PT3S", "h", "pt0.25s", "i", "700");
+        ConfigProperties p = of(
+                "a", 250L, "b", "500ms", "c", " 5s ", "d", "1.5s", "e", "2m", "f", "1h", "g", "PT3S", "h", "pt0.25s",
+                "i", "700");
         assertThat(p.duration("a", null)).isEqualTo(Duration.ofMillis(250));
         assertThat(p.duration("b", null)).isEqualTo(Duration.ofMillis(500));
         assertThat(p.duration("c", null)).isEqualTo(Duration.ofSeconds(5));
@@ -36,15 +38,28 @@ class ConfigPropertiesTest {
 
     @Test
     void malformedValuesNameTheProperty() {
-        ConfigProperties p = of("swapGrace", "soon", "port", "http", "big", 1L << 40, "neg", "-5s", "nan", "NaNs", "plong", "P");
-        assertThatThrownBy(() -> p.duration("swapGrace", null)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("swapGrace").hasMessageContaining("soon");
-        assertThatThrownBy(() -> p.integer("port", 0)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("port");
-        assertThatThrownBy(() -> p.integer("big", 0)).as("a long beyond int is refused, not truncated")
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("big");
-        assertThatThrownBy(() -> p.duration("neg", null)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("neg");
-        assertThatThrownBy(() -> p.duration("nan", null)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("nan");
-        assertThatThrownBy(() -> p.duration("plong", null)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("plong");
+        ConfigProperties p =
+                of("swapGrace", "soon", "port", "http", "big", 1L << 40, "neg", "-5s", "nan", "NaNs", "plong", "P");
+        assertThatThrownBy(() -> p.duration("swapGrace", null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("swapGrace")
+                .hasMessageContaining("soon");
+        assertThatThrownBy(() -> p.integer("port", 0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("port");
+        assertThatThrownBy(() -> p.integer("big", 0))
+                .as("a long beyond int is refused, not truncated")
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("big");
+        assertThatThrownBy(() -> p.duration("neg", null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("neg");
+        assertThatThrownBy(() -> p.duration("nan", null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("nan");
+        assertThatThrownBy(() -> p.duration("plong", null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("plong");
     }
 
     @Test
@@ -62,7 +77,8 @@ class ConfigPropertiesTest {
 
     @Test
     void listsFromArraysCollectionsAndCommaStrings() {
-        ConfigProperties p = of("a", new String[] {"x:1", " y:2 ,z:3"}, "c", List.of("u", "", "v"), "s", "vthreads, netty", "e", "");
+        ConfigProperties p =
+                of("a", new String[] {"x:1", " y:2 ,z:3"}, "c", List.of("u", "", "v"), "s", "vthreads, netty", "e", "");
         assertThat(p.strings("a")).containsExactly("x:1", "y:2", "z:3");
         assertThat(p.strings("c")).containsExactly("u", "v");
         assertThat(p.strings("s")).containsExactly("vthreads", "netty");
@@ -72,7 +88,8 @@ class ConfigPropertiesTest {
 
     @Test
     void booleansAndPublicProperties() {
-        ConfigProperties p = of("on", "TRUE", "off", false, ".secret", "k", "component.name", "c", "service.pid", "pid", "port", 1);
+        ConfigProperties p =
+                of("on", "TRUE", "off", false, ".secret", "k", "component.name", "c", "service.pid", "pid", "port", 1);
         assertThat(p.bool("on", false)).isTrue();
         assertThat(p.bool("off", true)).isFalse();
         assertThat(p.bool("absent", true)).isTrue();

@@ -31,20 +31,33 @@ class RuntimeBuilderTest {
     @Test
     void absentOrZeroValuesKeepTheRuntimesDefaults() {
         assertThat(new Recording().writeProperties(Map.of()).calls).isEmpty();
-        assertThat(new Recording().writeProperties(Map.of("writeHighWaterMark", 0, "writeLowWaterMark", 5, "writeTimeoutMillis", 0L)).calls)
+        assertThat(new Recording()
+                        .writeProperties(
+                                Map.of("writeHighWaterMark", 0, "writeLowWaterMark", 5, "writeTimeoutMillis", 0L))
+                        .calls)
                 .isEmpty();
     }
 
     @Test
     void aHighMarkAloneSetsTheLowOneToHalfOfItAndTheTimeoutIsInMilliseconds() {
-        assertThat(new Recording().writeProperties(Map.of(RuntimeBuilder.WRITE_HIGH_WATER_MARK, 1000)).calls).containsExactly("marks 500/1000");
-        assertThat(new Recording().writeProperties(Map.of("writeHighWaterMark", "2048", "writeLowWaterMark", "1024",
-                RuntimeBuilder.WRITE_TIMEOUT_MILLIS, 2500L)).calls).containsExactly("marks 1024/2048", Duration.ofMillis(2500));
+        assertThat(new Recording().writeProperties(Map.of(RuntimeBuilder.WRITE_HIGH_WATER_MARK, 1000)).calls)
+                .containsExactly("marks 500/1000");
+        assertThat(new Recording()
+                        .writeProperties(Map.of(
+                                "writeHighWaterMark",
+                                "2048",
+                                "writeLowWaterMark",
+                                "1024",
+                                RuntimeBuilder.WRITE_TIMEOUT_MILLIS,
+                                2500L))
+                        .calls)
+                .containsExactly("marks 1024/2048", Duration.ofMillis(2500));
     }
 
     @Test
     void aMalformedValueNamesTheProperty() {
         assertThatThrownBy(() -> new Recording().writeProperties(Map.of("writeHighWaterMark", "big")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("writeHighWaterMark");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("writeHighWaterMark");
     }
 }

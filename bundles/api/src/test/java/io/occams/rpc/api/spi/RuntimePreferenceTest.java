@@ -27,7 +27,8 @@ class RuntimePreferenceTest {
             }
 
             @Override
-            public CompletableFuture<Connection> connect(RpcAddress address, Duration timeout, ConnectionHandler.Factory factory) {
+            public CompletableFuture<Connection> connect(
+                    RpcAddress address, Duration timeout, ConnectionHandler.Factory factory) {
                 throw new UnsupportedOperationException();
             }
 
@@ -47,8 +48,7 @@ class RuntimePreferenceTest {
             }
 
             @Override
-            public void close() {
-            }
+            public void close() {}
         };
     }
 
@@ -71,10 +71,15 @@ class RuntimePreferenceTest {
         assertThat(p.prefers("vthreads", "netty")).isTrue();
         assertThat(p.prefers("netty", "vthreads")).isFalse();
         assertThat(p.pick(List.of(netty, vthreads), null)).isSameAs(vthreads);
-        assertThat(p.pick(List.of(netty, vthreads), vthreads)).as("never the one leaving").isSameAs(netty);
-        RuntimePreference only = RuntimePreference.fromProperties(Map.of(RuntimePreference.PROPERTY, new String[] {"netty"}));
+        assertThat(p.pick(List.of(netty, vthreads), vthreads))
+                .as("never the one leaving")
+                .isSameAs(netty);
+        RuntimePreference only =
+                RuntimePreference.fromProperties(Map.of(RuntimePreference.PROPERTY, new String[] {"netty"}));
         assertThat(only.accepts("vthreads")).isFalse();
         assertThat(only.pick(List.of(vthreads), null)).isNull();
-        assertThat(only).isEqualTo(RuntimePreference.fromProperties(Map.of("runtime", List.of("netty")))).hasToString("[netty]");
+        assertThat(only)
+                .isEqualTo(RuntimePreference.fromProperties(Map.of("runtime", List.of("netty"))))
+                .hasToString("[netty]");
     }
 }

@@ -32,7 +32,8 @@ class TlsCipherOrderTest {
 
     @Test
     void aServerEngineChoosesByItsOwnOrderAndAClientOffersAes128GcmFirst() throws Exception {
-        TlsContext tls = new TlsContext(TlsConfig.builder().trustSystemCertificates(true).build());
+        TlsContext tls =
+                new TlsContext(TlsConfig.builder().trustSystemCertificates(true).build());
         SSLEngine server = SSLContext.getDefault().createSSLEngine();
         server.setUseClientMode(false);
         tls.configureServer(server);

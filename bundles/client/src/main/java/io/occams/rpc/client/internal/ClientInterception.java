@@ -20,8 +20,7 @@ public final class ClientInterception {
     /** The last chain made of this client's and a caller's interceptors, with the two it was made of. */
     private volatile Joined joined;
 
-    private record Joined(CallInterceptors own, CallInterceptors callers, CallInterceptors both) {
-    }
+    private record Joined(CallInterceptors own, CallInterceptors callers, CallInterceptors both) {}
 
     public ClientInterception(List<? extends CallInterceptor> interceptors) {
         this.chain = CallInterceptors.of(interceptors);
@@ -81,7 +80,8 @@ public final class ClientInterception {
         if (failure == null) {
             return CallOutcome.ok(d);
         }
-        Throwable t = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        Throwable t =
+                failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
         if (t instanceof RpcException) {
             RpcException e = (RpcException) t;
             if (e.code() != null) {

@@ -24,6 +24,7 @@ public final class InterfacePlan {
      * {@code Method} copies to the handler itself only falls back to {@link #byMethod}).
      */
     private volatile IdentityHashMap<Method, MethodPlan> seen = new IdentityHashMap<>();
+
     private final int maxSeen;
 
     private InterfacePlan(ServiceContract contract, Map<Method, MethodPlan> byMethod) {
@@ -54,8 +55,9 @@ public final class InterfacePlan {
             try {
                 m.put(mc.method(), new MethodPlan(mc, codec));
             } catch (RuntimeException e) {
-                throw new IllegalArgumentException(type.getName() + ": the codec cannot bind the types of " + mc.method()
-                        + ": " + e.getMessage(), e);
+                throw new IllegalArgumentException(
+                        type.getName() + ": the codec cannot bind the types of " + mc.method() + ": " + e.getMessage(),
+                        e);
             }
         }
         return new InterfacePlan(c, m);

@@ -17,9 +17,11 @@ final class MethodPlan {
     final Binding<Object[]> arguments;
     /** The result's binding; null for {@code void}/{@code Void}, whose reply message is ignored. */
     final Binding<Object> result;
+
     final List<Class<? extends Throwable>> declaredErrors;
     /** The exception types the method declares (all of them), for the checked-exception check. */
     final Class<?>[] throwable;
+
     final boolean async;
     final boolean idempotent;
     /** What an empty reply decodes to: null, or the primitive result's zero (boxed). */

@@ -31,12 +31,14 @@ final class ProxyCall extends ClientTask implements Runnable {
     private final Codec codec;
     /** Where the future completes; null: where the outcome arrives. */
     private final Executor completion;
+
     final CompletableFuture<Object> future = new CompletableFuture<>();
     /**
      * The deadline timer, if any; written before the task is submitted (the caller's hand-over publishes
      * it), read by whoever completes the call.
      */
     private ScheduledFuture<?> deadline;
+
     private long budgetNanos;
 
     ProxyCall(MethodPlan plan, Object[] args, ErrorCodecRegistry errors, Codec codec, Executor completion) {
@@ -64,7 +66,10 @@ final class ProxyCall extends ClientTask implements Runnable {
     @Override
     public void run() {
         if (!future.isDone()) {
-            finish(null, new RpcException(RpcCode.TIMEOUT, plan.action + ": no reply within " + Duration.ofNanos(budgetNanos)));
+            finish(
+                    null,
+                    new RpcException(
+                            RpcCode.TIMEOUT, plan.action + ": no reply within " + Duration.ofNanos(budgetNanos)));
         }
     }
 
@@ -81,8 +86,12 @@ final class ProxyCall extends ClientTask implements Runnable {
         Object value;
         try {
             if (blob.isReadable()) {
-                finish(null, new RpcException(RpcCode.DECODE, plan.action + ": the reply carries a blob of " + blob.readableBytes()
-                        + " bytes; the remote API never uses blobs (spec 7.1)"));
+                finish(
+                        null,
+                        new RpcException(
+                                RpcCode.DECODE,
+                                plan.action + ": the reply carries a blob of " + blob.readableBytes()
+                                        + " bytes; the remote API never uses blobs (spec 7.1)"));
                 return;
             }
             if (plan.result == null) {
@@ -97,15 +106,24 @@ final class ProxyCall extends ClientTask implements Runnable {
                     value = Unpooled.copiedBuffer(b);
                 }
                 if (value == null && plan.primitive != null) {
-                    finish(null, new RpcException(RpcCode.DECODE, plan.action + ": the reply is nil, but the result is a " + plan.primitive));
+                    finish(
+                            null,
+                            new RpcException(
+                                    RpcCode.DECODE,
+                                    plan.action + ": the reply is nil, but the result is a " + plan.primitive));
                     return;
                 }
             }
         } catch (Throwable t) {
             // Whatever the codec throws (an exception, a stack overflow on a hostile frame, a linkage error),
             // the call must still end, and with the cause: otherwise the caller would wait for ever.
-            finish(null, new RpcException(RpcCode.DECODE, plan.action + ": cannot decode the reply as "
-                    + plan.contract.resultType().getTypeName() + ": " + t, t));
+            finish(
+                    null,
+                    new RpcException(
+                            RpcCode.DECODE,
+                            plan.action + ": cannot decode the reply as "
+                                    + plan.contract.resultType().getTypeName() + ": " + t,
+                            t));
             rethrowIfFatal(t);
             return;
         }

@@ -29,13 +29,26 @@ public final class ProxyHandler implements InvocationHandler {
     private final DeadlineTimer timer;
     private final ClientInterception interception;
 
-    public ProxyHandler(InterfacePlan plan, Caller caller, CallOptions options, ErrorCodecRegistry errors, Codec codec,
-            Executor completion, DeadlineTimer timer) {
+    public ProxyHandler(
+            InterfacePlan plan,
+            Caller caller,
+            CallOptions options,
+            ErrorCodecRegistry errors,
+            Codec codec,
+            Executor completion,
+            DeadlineTimer timer) {
         this(plan, caller, options, errors, codec, completion, timer, new ClientInterception(null));
     }
 
-    public ProxyHandler(InterfacePlan plan, Caller caller, CallOptions options, ErrorCodecRegistry errors, Codec codec,
-            Executor completion, DeadlineTimer timer, ClientInterception interception) {
+    public ProxyHandler(
+            InterfacePlan plan,
+            Caller caller,
+            CallOptions options,
+            ErrorCodecRegistry errors,
+            Codec codec,
+            Executor completion,
+            DeadlineTimer timer,
+            ClientInterception interception) {
         this.interception = interception;
         this.plan = plan;
         this.caller = caller;
@@ -78,7 +91,8 @@ public final class ProxyHandler implements InvocationHandler {
         if (!interception.begin(call, p, call.args(), caller)) {
             // refused by an interceptor: failed already, never sent
         } else if (budget <= 0) {
-            call.onFailure(new RpcException(RpcCode.TIMEOUT, p.action + ": the deadline passed before the call was sent"));
+            call.onFailure(
+                    new RpcException(RpcCode.TIMEOUT, p.action + ": the deadline passed before the call was sent"));
         } else {
             if (budget != Long.MAX_VALUE) {
                 call.arm(timer, budget);
@@ -92,8 +106,10 @@ public final class ProxyHandler implements InvocationHandler {
         try {
             caller.submit(call);
         } catch (RuntimeException e) {
-            call.onFailure(e instanceof RpcException && ((RpcException) e).code() != null ? (RpcException) e
-                    : new RpcException(RpcCode.INTERNAL, "the caller refused the call: " + e, e));
+            call.onFailure(
+                    e instanceof RpcException && ((RpcException) e).code() != null
+                            ? (RpcException) e
+                            : new RpcException(RpcCode.INTERNAL, "the caller refused the call: " + e, e));
         }
     }
 
@@ -103,7 +119,10 @@ public final class ProxyHandler implements InvocationHandler {
         } catch (ExecutionException e) {
             Throwable t = e.getCause();
             if (!p.mayThrow(t)) {
-                throw new RpcException(RpcCode.INTERNAL, p.action + ": the error " + t + " is not declared by " + p.contract.method(), t);
+                throw new RpcException(
+                        RpcCode.INTERNAL,
+                        p.action + ": the error " + t + " is not declared by " + p.contract.method(),
+                        t);
             }
             if (t instanceof RpcException && ((RpcException) t).code() != null) {
                 // A framework failure may be one instance shared by every call a lost connection fails: give
@@ -116,8 +135,10 @@ public final class ProxyHandler implements InvocationHandler {
             throw t;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new RpcException(RpcCode.INTERNAL, p.action + ": interrupted while waiting for the reply"
-                    + " (the call may still run on the server)", e);
+            throw new RpcException(
+                    RpcCode.INTERNAL,
+                    p.action + ": interrupted while waiting for the reply" + " (the call may still run on the server)",
+                    e);
         }
     }
 

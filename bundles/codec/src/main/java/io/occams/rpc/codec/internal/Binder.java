@@ -17,7 +17,6 @@ import java.lang.reflect.GenericArrayType;
 import java.lang.reflect.Member;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
-import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
 import java.lang.reflect.TypeVariable;
@@ -65,6 +64,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 public final class Binder {
     /** How deeply one type may nest other types while it is bound ({@code A<A<A<...>>>}). */
     private static final int MAX_TYPE_NESTING = 128;
+
     private static final MethodHandles.Lookup LOOKUP = MethodHandles.lookup();
 
     private final int maxDepth;
@@ -123,7 +123,10 @@ public final class Binder {
             try {
                 nodes[i] = n != null ? n : build(t);
             } catch (CodecFailure f) {
-                throw new RpcException(RpcCode.ENCODE, "cannot bind parameter " + i + " (" + t.getTypeName() + "): " + f.getMessage(), f.getCause());
+                throw new RpcException(
+                        RpcCode.ENCODE,
+                        "cannot bind parameter " + i + " (" + t.getTypeName() + "): " + f.getMessage(),
+                        f.getCause());
             }
         }
         ArgumentsBinding fresh = new ArgumentsBinding(this, nodes);
@@ -132,7 +135,8 @@ public final class Binder {
     }
 
     private static RpcException cannotBind(Type type, CodecFailure f) {
-        return new RpcException(RpcCode.ENCODE, "cannot bind " + type.getTypeName() + ": " + f.getMessage(), f.getCause());
+        return new RpcException(
+                RpcCode.ENCODE, "cannot bind " + type.getTypeName() + ": " + f.getMessage(), f.getCause());
     }
 
     /** The node a value of runtime class {@code c} is encoded with (values typed {@code Object}). */
@@ -166,7 +170,8 @@ public final class Binder {
             if (type == ByteBuf.class && nesting > 0) {
                 // A buffer is a borrowed view of a message, or handed over to be released: rules for a
                 // whole parameter or result, which a value inside another one could not follow.
-                throw CodecFailure.encode("ByteBuf is bound only as a whole parameter or result, not inside another type");
+                throw CodecFailure.encode(
+                        "ByteBuf is bound only as a whole parameter or result, not inside another type");
             }
             Node n = cache.get(type);
             if (n == null) {
@@ -221,7 +226,8 @@ public final class Binder {
                 return node(raw.getSuperclass(), nesting);
             }
             if (raw == Optional.class) {
-                return new Containers.OptionalNode(Binder.this, t, node(Types.argumentOf(t, Optional.class, 0), nesting));
+                return new Containers.OptionalNode(
+                        Binder.this, t, node(Types.argumentOf(t, Optional.class, 0), nesting));
             }
             if (raw == OptionalInt.class || raw == OptionalLong.class || raw == OptionalDouble.class) {
                 return new Containers.OptionalNumberNode(Binder.this, raw);
@@ -305,7 +311,8 @@ public final class Binder {
                 types[i] = rc.getType();
                 Node n = node(Types.resolve(rc.getGenericType(), env), nesting);
                 Method accessor = rc.getAccessor();
-                props.add(new Property(rc.getName(), n, kind(rc.getType()), getter(unreflect(accessor), rc.getType()), null));
+                props.add(new Property(
+                        rc.getName(), n, kind(rc.getType()), getter(unreflect(accessor), rc.getType()), null));
             }
             MethodHandle ctor;
             try {
@@ -356,12 +363,14 @@ public final class Binder {
                     if (setter != null) {
                         setter = setter.asType(MethodType.methodType(void.class, Object.class, Object.class));
                     }
-                    props.add(new Property(f.getName(), n, kind(fc), getter(getter, get != null ? get.getReturnType() : fc), setter));
+                    props.add(new Property(
+                            f.getName(), n, kind(fc), getter(getter, get != null ? get.getReturnType() : fc), setter));
                 }
             }
             if (props.isEmpty() && hidden > 0) {
-                throw CodecFailure.encode(raw.getName() + " has fields but no public getters or public fields to encode them"
-                        + " (use a record, or add getters and setters)");
+                throw CodecFailure.encode(
+                        raw.getName() + " has fields but no public getters or public fields to encode them"
+                                + " (use a record, or add getters and setters)");
             }
             MethodHandle ctor = null;
             if (!raw.isMemberClass() || Modifier.isStatic(raw.getModifiers())) {
@@ -397,11 +406,11 @@ public final class Binder {
     /** A getter handle adapted to the shape {@link Property#write} invokes it with. */
     private static MethodHandle getter(MethodHandle h, Class<?> type) {
         Kind k = kind(type);
-        Class<?> ret = k == Kind.LONG ? long.class
-                : k == Kind.DOUBLE ? double.class
-                : k == Kind.FLOAT ? float.class
-                : k == Kind.BOOLEAN ? boolean.class
-                : Object.class;
+        Class<?> ret = k == Kind.LONG
+                ? long.class
+                : k == Kind.DOUBLE
+                        ? double.class
+                        : k == Kind.FLOAT ? float.class : k == Kind.BOOLEAN ? boolean.class : Object.class;
         return h.asType(MethodType.methodType(ret, Object.class));
     }
 
@@ -416,7 +425,9 @@ public final class Binder {
             String name = names[i];
             try {
                 Method m = c.getDeclaredMethod(name);
-                if (Modifier.isPublic(m.getModifiers()) && !Modifier.isStatic(m.getModifiers()) && m.getReturnType() == ft) {
+                if (Modifier.isPublic(m.getModifiers())
+                        && !Modifier.isStatic(m.getModifiers())
+                        && m.getReturnType() == ft) {
                     return m;
                 }
             } catch (NoSuchMethodException e) {
@@ -442,7 +453,11 @@ public final class Binder {
     /** Classes of the Java platform: the codec maps the ones it knows and never looks inside the others. */
     private static boolean isPlatform(Class<?> c) {
         String n = c.getName();
-        return n.startsWith("java.") || n.startsWith("javax.") || n.startsWith("jdk.") || n.startsWith("sun.") || n.startsWith("com.sun.");
+        return n.startsWith("java.")
+                || n.startsWith("javax.")
+                || n.startsWith("jdk.")
+                || n.startsWith("sun.")
+                || n.startsWith("com.sun.");
     }
 
     private static boolean accessible(Constructor<?> c) {
@@ -459,7 +474,9 @@ public final class Binder {
 
     private static MethodHandle unreflect(Constructor<?> c) {
         try {
-            return open(c) ? LOOKUP.unreflectConstructor(c) : MethodHandles.publicLookup().unreflectConstructor(c);
+            return open(c)
+                    ? LOOKUP.unreflectConstructor(c)
+                    : MethodHandles.publicLookup().unreflectConstructor(c);
         } catch (IllegalAccessException e) {
             throw inaccessible(c, e);
         }
@@ -467,7 +484,9 @@ public final class Binder {
 
     private static MethodHandle unreflectGetter(Field f) {
         try {
-            return open(f) ? LOOKUP.unreflectGetter(f) : MethodHandles.publicLookup().unreflectGetter(f);
+            return open(f)
+                    ? LOOKUP.unreflectGetter(f)
+                    : MethodHandles.publicLookup().unreflectGetter(f);
         } catch (IllegalAccessException e) {
             throw inaccessible(f, e);
         }
@@ -475,7 +494,9 @@ public final class Binder {
 
     private static MethodHandle unreflectSetter(Field f) {
         try {
-            return open(f) ? LOOKUP.unreflectSetter(f) : MethodHandles.publicLookup().unreflectSetter(f);
+            return open(f)
+                    ? LOOKUP.unreflectSetter(f)
+                    : MethodHandles.publicLookup().unreflectSetter(f);
         } catch (IllegalAccessException e) {
             throw inaccessible(f, e);
         }
@@ -492,9 +513,12 @@ public final class Binder {
 
     private static CodecFailure inaccessible(Member m, IllegalAccessException e) {
         Class<?> c = m.getDeclaringClass();
-        return new CodecFailure(RpcCode.ENCODE, "cannot access " + c.getName() + "." + m.getName()
-                + ": make it public in an exported package, or open package " + c.getPackageName()
-                + " to module io.occams.rpc.codec", e);
+        return new CodecFailure(
+                RpcCode.ENCODE,
+                "cannot access " + c.getName() + "." + m.getName()
+                        + ": make it public in an exported package, or open package " + c.getPackageName()
+                        + " to module io.occams.rpc.codec",
+                e);
     }
 
     private static Factory<Map<Object, Object>> mapFactory(Class<?> raw) {

@@ -25,8 +25,7 @@ import org.msgpack.value.ValueType;
 final class Containers {
     static final int PRESIZE_AT_MOST = 1024;
 
-    private Containers() {
-    }
+    private Containers() {}
 
     /** Creates an empty container of a given type; {@code null} when the type cannot be created. */
     interface Factory<C> {
@@ -309,7 +308,8 @@ final class Containers {
         } catch (CodecFailure | Error f) {
             throw f;
         } catch (Throwable t) {
-            throw new CodecFailure(io.occams.rpc.api.RpcCode.DECODE, "creating a " + node.describe() + " failed: " + t, t);
+            throw new CodecFailure(
+                    io.occams.rpc.api.RpcCode.DECODE, "creating a " + node.describe() + " failed: " + t, t);
         }
     }
 }

@@ -28,8 +28,7 @@ final class Direct {
     static final int TRUE = 0xc3;
     static final int FIXARRAY = 0x90;
 
-    private Direct() {
-    }
+    private Direct() {}
 
     /** Appends {@code v} in its smallest msgpack integer form, as msgpack-core's {@code packLong} does. */
     static void writeLong(ByteBuf out, long v) {

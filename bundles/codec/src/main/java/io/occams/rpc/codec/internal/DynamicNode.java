@@ -54,7 +54,8 @@ final class DynamicNode extends Node {
     Object readValue(In in, MessageFormat f, int depth) throws IOException {
         Object v = natural(in, f, depth);
         if (declared != Object.class && !declared.isInstance(v)) {
-            throw CodecFailure.decode("cannot decode " + In.describe(f) + " into " + describe() + " (no concrete type to create)");
+            throw CodecFailure.decode(
+                    "cannot decode " + In.describe(f) + " into " + describe() + " (no concrete type to create)");
         }
         return v;
     }

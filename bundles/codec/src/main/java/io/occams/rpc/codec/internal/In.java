@@ -26,12 +26,12 @@ import org.msgpack.value.ValueType;
  * <p>Pooled ({@link Pool}) and used by one thread at a time: {@link #begin} to {@link #end}.
  */
 final class In implements MessageBufferInput {
-    private static final MessagePack.UnpackerConfig CONFIG = new MessagePack.UnpackerConfig()
-            .withBufferSize(64);
+    private static final MessagePack.UnpackerConfig CONFIG = new MessagePack.UnpackerConfig().withBufferSize(64);
     private static final int SCRATCH = 256;
     private static final int CHUNK = 8192;
     /** Inputs up to this many bytes are copied into the chunk rather than wrapped. */
     private static final int SMALL = 256;
+
     private static final boolean DIRECT_IN_PLACE = probeDirect();
     private static final int KEEP_AT_MOST = 64 * 1024;
 
@@ -41,15 +41,18 @@ final class In implements MessageBufferInput {
     private MessageBuffer pending;
     /** Otherwise the input is copied chunk by chunk from here. */
     private ByteBuf source;
+
     private int sourcePos;
     private int sourceEnd;
     private final byte[] chunk = new byte[CHUNK];
     private final MessageBuffer fullChunk = MessageBuffer.wrap(chunk);
     /** Views of the first n bytes of {@link #chunk}, made when first needed, for inputs of n <= {@value #SMALL} bytes. */
     private final MessageBuffer[] smallViews = new MessageBuffer[SMALL + 1];
+
     private long limit;
     /** The input of this decoding and where its readable bytes start (for {@link #readSlice}). */
     private ByteBuf input;
+
     private int inputStart;
     /** Holds str payloads and map keys while they are matched or turned into a String. */
     private byte[] scratch = new byte[SCRATCH];
@@ -139,8 +142,7 @@ final class In implements MessageBufferInput {
     }
 
     @Override
-    public void close() {
-    }
+    public void close() {}
 
     long remaining() {
         return limit - unpacker.getTotalReadBytes();

@@ -20,6 +20,7 @@ final class Out implements MessageBufferOutput {
     private static final int BUFFER = 8192;
     /** A session that grew its array for one long string gives it back before returning to the pool. */
     private static final int KEEP_AT_MOST = 64 * 1024;
+
     private static final MessagePack.PackerConfig CONFIG = new MessagePack.PackerConfig()
             .withBufferSize(BUFFER)
             .withBufferFlushThreshold(BUFFER)
@@ -173,10 +174,8 @@ final class Out implements MessageBufferOutput {
     }
 
     @Override
-    public void flush() {
-    }
+    public void flush() {}
 
     @Override
-    public void close() {
-    }
+    public void close() {}
 }

@@ -20,7 +20,10 @@ final class Pool<T> {
     private final Supplier<T> factory;
 
     Pool(Supplier<T> factory) {
-        int n = Integer.highestOneBit(Math.max(4, Math.min(64, Runtime.getRuntime().availableProcessors() * 4)) - 1) << 1;
+        int n = Integer.highestOneBit(Math.max(
+                                4, Math.min(64, Runtime.getRuntime().availableProcessors() * 4))
+                        - 1)
+                << 1;
         this.slots = new AtomicReferenceArray<>(n);
         this.mask = n - 1;
         this.factory = factory;

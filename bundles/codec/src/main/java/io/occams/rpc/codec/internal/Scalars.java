@@ -15,8 +15,7 @@ import org.msgpack.value.ValueType;
  * missing field decode to differs (null against zero).
  */
 final class Scalars {
-    private Scalars() {
-    }
+    private Scalars() {}
 
     /** {@code void}/{@code Void}: always nil; decoding skips whatever value is there. */
     static final class VoidNode extends Node {
@@ -116,6 +115,7 @@ final class Scalars {
         final String javaName;
         final long min;
         final long max;
+
         @SuppressWarnings("ImmutableEnumChecker") // boxed zeros (Long, Integer, ...): immutable
         final Object zero;
 
@@ -165,7 +165,10 @@ final class Scalars {
         boolean writeDirect(ByteBuf out, Object value) {
             if (value == null) {
                 out.writeByte(Direct.NIL);
-            } else if (value instanceof Long || value instanceof Integer || value instanceof Short || value instanceof Byte) {
+            } else if (value instanceof Long
+                    || value instanceof Integer
+                    || value instanceof Short
+                    || value instanceof Byte) {
                 Direct.writeLong(out, ((Number) value).longValue());
             } else {
                 return false; // other Numbers, and what is no Number, take the session path (and its messages)
@@ -427,7 +430,9 @@ final class Scalars {
                     return constants[i];
                 }
             }
-            String shown = Utf8.isValid(b, 0, Math.min(n, 64)) ? new String(b, 0, Math.min(n, 64), StandardCharsets.UTF_8) : "(not UTF-8)";
+            String shown = Utf8.isValid(b, 0, Math.min(n, 64))
+                    ? new String(b, 0, Math.min(n, 64), StandardCharsets.UTF_8)
+                    : "(not UTF-8)";
             throw CodecFailure.decode("\"" + shown + "\" is not a constant of " + describe());
         }
     }

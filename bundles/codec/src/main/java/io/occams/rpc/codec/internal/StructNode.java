@@ -26,7 +26,11 @@ import org.msgpack.value.ValueType;
 final class StructNode extends Node {
     /** How a property's value leaves its getter: as a reference, or as a primitive with no boxing. */
     enum Kind {
-        REF, LONG, FLOAT, DOUBLE, BOOLEAN
+        REF,
+        LONG,
+        FLOAT,
+        DOUBLE,
+        BOOLEAN
     }
 
     /** One named value of the struct. */

@@ -127,7 +127,8 @@ abstract class TopLevel<T> implements Binding<T> {
         } catch (CodecFailure f) {
             throw f.toRpcException(describe());
         } catch (MessageInsufficientBufferException e) {
-            throw new RpcException(RpcCode.DECODE, describe() + ": truncated: " + in.readableBytes() + " bytes end inside a value", e);
+            throw new RpcException(
+                    RpcCode.DECODE, describe() + ": truncated: " + in.readableBytes() + " bytes end inside a value", e);
         } catch (MessagePackException | IOException e) {
             throw new RpcException(RpcCode.DECODE, describe() + ": " + e.getMessage(), e);
         } finally {

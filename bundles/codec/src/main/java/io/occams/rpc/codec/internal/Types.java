@@ -19,8 +19,7 @@ import java.util.Objects;
  * erased bound, so every type that reaches a node is concrete as far as it can be.
  */
 final class Types {
-    private Types() {
-    }
+    private Types() {}
 
     static Class<?> raw(Type t) {
         if (t instanceof Class<?> c) {

@@ -2,8 +2,7 @@ package io.occams.rpc.codec.internal;
 
 /** Strict UTF-8 validation (no overlongs, no surrogates, nothing above U+10FFFF), allocation-free. */
 final class Utf8 {
-    private Utf8() {
-    }
+    private Utf8() {}
 
     static boolean isValid(byte[] b, int off, int len) {
         int i = off;

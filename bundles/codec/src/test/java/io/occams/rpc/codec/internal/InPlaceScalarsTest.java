@@ -26,9 +26,39 @@ import org.msgpack.core.MessagePack;
 class InPlaceScalarsTest {
     private final Codec codec = new MsgpackCodec();
 
-    private static final long[] EDGES = {0, 1, 31, 32, 127, 128, 255, 256, 32767, 32768, 65535, 65536,
-        Integer.MAX_VALUE, 1L << 31, (1L << 32) - 1, 1L << 32, Long.MAX_VALUE, -1, -31, -32, -33, -127, -128, -129,
-        -32767, -32768, -32769, Integer.MIN_VALUE + 1L, Integer.MIN_VALUE, Integer.MIN_VALUE - 1L, Long.MIN_VALUE};
+    private static final long[] EDGES = {
+        0,
+        1,
+        31,
+        32,
+        127,
+        128,
+        255,
+        256,
+        32767,
+        32768,
+        65535,
+        65536,
+        Integer.MAX_VALUE,
+        1L << 31,
+        (1L << 32) - 1,
+        1L << 32,
+        Long.MAX_VALUE,
+        -1,
+        -31,
+        -32,
+        -33,
+        -127,
+        -128,
+        -129,
+        -32767,
+        -32768,
+        -32769,
+        Integer.MIN_VALUE + 1L,
+        Integer.MIN_VALUE,
+        Integer.MIN_VALUE - 1L,
+        Long.MIN_VALUE
+    };
 
     @Test
     void longsAreWrittenInMsgpackCoresSmallestForm() throws IOException {
@@ -40,14 +70,16 @@ class InPlaceScalarsTest {
             String one = ByteBufUtil.hexDump(p.toByteArray());
             assertThat(hex(longs, v)).as("long %d", v).isEqualTo(one);
             assertThat(sessionHex(longs, v)).isEqualTo(one);
-            assertThat(hex(codec.argumentsBinding(long.class), new Object[] {v})).isEqualTo(one);
+            assertThat(hex(codec.argumentsBinding(long.class), new Object[] {v}))
+                    .isEqualTo(one);
             assertThat(hex(pair, new Object[] {v, null})).isEqualTo("92" + one + "c0");
         }
         assertThat(hex(codec.binding(int.class), 300)).isEqualTo("cd012c");
         assertThat(hex(codec.binding(Long.class), null)).isEqualTo("c0");
         assertThat(hex(codec.binding(boolean.class), true)).isEqualTo("c3");
         assertThat(hex(codec.argumentsBinding(), new Object[0])).isEqualTo("c0");
-        assertThat(hex(codec.argumentsBinding(boolean.class, int.class), new Object[] {false, 7})).isEqualTo("92c207");
+        assertThat(hex(codec.argumentsBinding(boolean.class, int.class), new Object[] {false, 7}))
+                .isEqualTo("92c207");
     }
 
     @Test
@@ -78,9 +110,12 @@ class InPlaceScalarsTest {
     void truncatedIntegersFailAsBeforeAndLeaveTheReaderIndex() {
         for (String cut : List.of("cc", "cd01", "ce0000", "cf00000000000000", "d3ff", "9201")) {
             ByteBuf in = Unpooled.wrappedBuffer(ByteBufUtil.decodeHexDump(cut));
-            Binding<?> b = cut.startsWith("92") ? codec.argumentsBinding(long.class, long.class) : codec.binding(long.class);
-            assertThatThrownBy(() -> b.decode(in)).isInstanceOf(RpcException.class)
-                    .extracting(e -> ((RpcException) e).code()).isEqualTo(RpcCode.DECODE);
+            Binding<?> b =
+                    cut.startsWith("92") ? codec.argumentsBinding(long.class, long.class) : codec.binding(long.class);
+            assertThatThrownBy(() -> b.decode(in))
+                    .isInstanceOf(RpcException.class)
+                    .extracting(e -> ((RpcException) e).code())
+                    .isEqualTo(RpcCode.DECODE);
             assertThat(in.readerIndex()).isZero();
         }
     }
@@ -101,7 +136,9 @@ class InPlaceScalarsTest {
     private static Object outcome(java.util.function.Supplier<?> decode) {
         try {
             Object v = decode.get();
-            return v instanceof Object[] ? List.of(box((Object[]) v)) : v == null ? "null" : v.getClass().getSimpleName() + ":" + v;
+            return v instanceof Object[]
+                    ? List.of(box((Object[]) v))
+                    : v == null ? "null" : v.getClass().getSimpleName() + ":" + v;
         } catch (RpcException e) {
             return e.code() + ": " + e.getMessage();
         }

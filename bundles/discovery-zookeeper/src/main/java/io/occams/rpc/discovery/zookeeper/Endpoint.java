@@ -21,7 +21,8 @@ import java.util.Objects;
  * @param weight the share of calls the endpoint asks for; 0 keeps it registered but unused (clients skip
  *        it); today's pools give every endpoint of weight 1 or more the same share
  */
-public record Endpoint(String service, RpcAddress address, String runtime, String protocol, String version, int weight) {
+public record Endpoint(
+        String service, RpcAddress address, String runtime, String protocol, String version, int weight) {
     /** The first line of every entry of ours. */
     public static final String MAGIC = "occams-rpc endpoint 1";
     /** The wire protocol servers of this version speak. */
@@ -48,14 +49,19 @@ public record Endpoint(String service, RpcAddress address, String runtime, Strin
 
     /** Whether {@code name} can be a service name, and so a ZooKeeper path element: no '/', not empty, not "." or "..". */
     public static boolean validServiceName(String name) {
-        return name != null && !name.isEmpty() && name.length() <= 255 && name.indexOf('/') < 0 && !name.equals(".")
-                && !name.equals("..") && name.chars().noneMatch(c -> c < 0x20);
+        return name != null
+                && !name.isEmpty()
+                && name.length() <= 255
+                && name.indexOf('/') < 0
+                && !name.equals(".")
+                && !name.equals("..")
+                && name.chars().noneMatch(c -> c < 0x20);
     }
 
     /** The entry's data. */
     public byte[] toBytes() {
-        String s = MAGIC + "\nservice=" + service + "\naddress=" + address + "\nruntime=" + runtime + "\nprotocol=" + protocol
-                + "\nversion=" + version + "\nweight=" + weight + "\n";
+        String s = MAGIC + "\nservice=" + service + "\naddress=" + address + "\nruntime=" + runtime + "\nprotocol="
+                + protocol + "\nversion=" + version + "\nweight=" + weight + "\n";
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
@@ -97,8 +103,13 @@ public record Endpoint(String service, RpcAddress address, String runtime, Strin
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("address is malformed: " + e.getMessage());
         }
-        return new Endpoint(required(f, "service"), address, f.getOrDefault("runtime", "unknown"),
-                required(f, "protocol"), f.getOrDefault("version", "0.0.0"), w);
+        return new Endpoint(
+                required(f, "service"),
+                address,
+                f.getOrDefault("runtime", "unknown"),
+                required(f, "protocol"),
+                f.getOrDefault("version", "0.0.0"),
+                w);
     }
 
     private static String required(Map<String, String> f, String key) {

@@ -56,6 +56,7 @@ public final class ServiceCaller implements Caller, AutoCloseable {
     private volatile List<Endpoint> endpoints = List.of();
     /** False until the first list was read from ZooKeeper. */
     private volatile boolean listed;
+
     private volatile boolean closed;
 
     private ServiceCaller(Builder b) {
@@ -143,14 +144,27 @@ public final class ServiceCaller implements Caller, AutoCloseable {
         Waiting w = new Waiting(task);
         waiting.put(key, w);
         try {
-            w.timer = discovery.executor().schedule(() -> {
-                if (waiting.remove(key) != null) {
-                    fail(task, new RpcException(RpcCode.UNREACHABLE, "no endpoint of service " + service + " in ZooKeeper at "
-                            + discovery.connectString() + discovery.servicePath(service)
-                            + (listed ? "" : (discovery.isConnected() ? " (not read yet)" : " (ZooKeeper not connected)"))
-                            + " within " + timeout.toMillis() + " ms"));
-                }
-            }, waitNanos, TimeUnit.NANOSECONDS);
+            w.timer = discovery
+                    .executor()
+                    .schedule(
+                            () -> {
+                                if (waiting.remove(key) != null) {
+                                    fail(
+                                            task,
+                                            new RpcException(
+                                                    RpcCode.UNREACHABLE,
+                                                    "no endpoint of service " + service + " in ZooKeeper at "
+                                                            + discovery.connectString() + discovery.servicePath(service)
+                                                            + (listed
+                                                                    ? ""
+                                                                    : (discovery.isConnected()
+                                                                            ? " (not read yet)"
+                                                                            : " (ZooKeeper not connected)"))
+                                                            + " within " + timeout.toMillis() + " ms"));
+                                }
+                            },
+                            waitNanos,
+                            TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
             if (waiting.remove(key) != null) {
                 fail(task, new RpcException(RpcCode.IO, "caller of service " + service + " is closed"));
@@ -193,7 +207,10 @@ public final class ServiceCaller implements Caller, AutoCloseable {
                 if (w.timer != null) {
                     w.timer.cancel(false);
                 }
-                fail(w.task, new RpcException(RpcCode.IO, "caller of service " + service + " closed before the call was sent"));
+                fail(
+                        w.task,
+                        new RpcException(
+                                RpcCode.IO, "caller of service " + service + " closed before the call was sent"));
             }
         }
         pool.close();

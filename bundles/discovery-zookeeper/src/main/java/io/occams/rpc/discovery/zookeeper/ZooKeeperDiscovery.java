@@ -1,7 +1,6 @@
 package io.occams.rpc.discovery.zookeeper;
 
 import io.occams.rpc.api.RpcAddress;
-import io.occams.rpc.api.spi.Runtime;
 import io.occams.rpc.discovery.zookeeper.internal.ServerRegistrar;
 import io.occams.rpc.discovery.zookeeper.internal.ServiceWatch;
 import io.occams.rpc.server.RpcServer;
@@ -103,6 +102,7 @@ public final class ZooKeeperDiscovery implements AutoCloseable {
     private final Set<AutoCloseable> owned = ConcurrentHashMap.newKeySet();
     /** Paths and contents already warned about, so that a bad entry is logged once. */
     private final Set<String> warned = ConcurrentHashMap.newKeySet();
+
     private volatile boolean closed;
 
     private ZooKeeperDiscovery(Builder b) {
@@ -116,19 +116,26 @@ public final class ZooKeeperDiscovery implements AutoCloseable {
         });
         executor.setRemoveOnCancelPolicy(true);
         executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false); // close() fails waiting calls itself
-        client = CuratorFrameworkFactory.builder().connectString(connect)
+        client = CuratorFrameworkFactory.builder()
+                .connectString(connect)
                 .sessionTimeoutMs((int) b.sessionTimeout.toMillis())
                 .connectionTimeoutMs((int) b.connectTimeout.toMillis())
                 .retryPolicy(new BoundedExponentialBackoffRetry(100, 2000, 3))
                 .build();
         client.getConnectionStateListenable().addListener((c, state) -> stateChanged(state));
         client.start();
-        executor.schedule(() -> {
-            if (!closed && !isConnected()) {
-                LOG.error("ZooKeeper at {} not reachable within {} ms; retrying in the background (registrations and "
-                        + "lookups take effect once it answers)", connect, connectTimeout.toMillis());
-            }
-        }, connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        executor.schedule(
+                () -> {
+                    if (!closed && !isConnected()) {
+                        LOG.error(
+                                "ZooKeeper at {} not reachable within {} ms; retrying in the background (registrations and "
+                                        + "lookups take effect once it answers)",
+                                connect,
+                                connectTimeout.toMillis());
+                    }
+                },
+                connectTimeout.toMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     /** A builder; {@link Builder#connect} is required. */
@@ -139,10 +146,12 @@ public final class ZooKeeperDiscovery implements AutoCloseable {
     private void stateChanged(ConnectionState state) {
         switch (state) {
             case CONNECTED -> LOG.info("ZooKeeper at {}: connected", connect);
-            case SUSPENDED -> LOG.warn("ZooKeeper at {}: connection lost; clients keep their last endpoint lists", connect);
+            case SUSPENDED ->
+                LOG.warn("ZooKeeper at {}: connection lost; clients keep their last endpoint lists", connect);
             case RECONNECTED -> LOG.info("ZooKeeper at {}: reconnected", connect);
-            case LOST -> LOG.warn("ZooKeeper at {}: session lost; registrations are made again with the next session", connect);
-            default -> { }
+            case LOST ->
+                LOG.warn("ZooKeeper at {}: session lost; registrations are made again with the next session", connect);
+            default -> {}
         }
     }
 
@@ -200,10 +209,16 @@ public final class ZooKeeperDiscovery implements AutoCloseable {
      * @param versionOf the version of a provider, from its implementation (the OSGi component passes the
      *        bundle version); null: the implementation's module version, else {@code 0.0.0}
      */
-    public ServerRegistration register(RpcServer server, String advertisedHost, int weight, Function<Object, String> versionOf) {
+    public ServerRegistration register(
+            RpcServer server, String advertisedHost, int weight, Function<Object, String> versionOf) {
         checkOpen();
-        ServerRegistrar r = new ServerRegistrar(this, server, advertisedHost, weight,
-                versionOf != null ? versionOf : ZooKeeperDiscovery::moduleVersion, executor);
+        ServerRegistrar r = new ServerRegistrar(
+                this,
+                server,
+                advertisedHost,
+                weight,
+                versionOf != null ? versionOf : ZooKeeperDiscovery::moduleVersion,
+                executor);
         ServerRegistration reg = new ServerRegistration(this, r);
         owned.add(reg);
         r.start();
@@ -248,7 +263,8 @@ public final class ZooKeeperDiscovery implements AutoCloseable {
     public Map<String, List<Endpoint>> list() throws IOException, InterruptedException {
         checkOpen();
         if (!awaitConnected(connectTimeout)) {
-            throw new IOException("ZooKeeper at " + connect + " not reachable within " + connectTimeout.toMillis() + " ms");
+            throw new IOException(
+                    "ZooKeeper at " + connect + " not reachable within " + connectTimeout.toMillis() + " ms");
         }
         Map<String, List<Endpoint>> out = new TreeMap<>();
         try {
@@ -393,7 +409,8 @@ public final class ZooKeeperDiscovery implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "ZooKeeperDiscovery[" + connect + root + (closed ? ", closed" : isConnected() ? ", connected" : ", not connected") + "]";
+        return "ZooKeeperDiscovery[" + connect + root
+                + (closed ? ", closed" : isConnected() ? ", connected" : ", not connected") + "]";
     }
 
     /** One registered entry; closing it deletes the entry. */
@@ -498,8 +515,7 @@ public final class ZooKeeperDiscovery implements AutoCloseable {
         private Duration sessionTimeout = Duration.ofSeconds(15);
         private Duration connectTimeout = Duration.ofSeconds(5);
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** The ZooKeeper connect string, {@code host:port[,host:port...]}; required. */
         public Builder connect(String connect) {

@@ -74,8 +74,11 @@ class ZooKeeperDiscoveryTest {
     }
 
     ZooKeeperDiscovery discovery(String root) {
-        return closing(ZooKeeperDiscovery.builder().connect(zk.getConnectString()).root(root)
-                .sessionTimeout(Duration.ofSeconds(2)).build());
+        return closing(ZooKeeperDiscovery.builder()
+                .connect(zk.getConnectString())
+                .root(root)
+                .sessionTimeout(Duration.ofSeconds(2))
+                .build());
     }
 
     /** A CalService whose every call counts on {@code calls}. */
@@ -122,7 +125,8 @@ class ZooKeeperDiscoveryTest {
         for (AtomicLong c : counts) {
             closing(d.register(server(c)));
         }
-        ServiceCaller caller = closing(d.callerFor("CalService").runtime(runtime).build());
+        ServiceCaller caller =
+                closing(d.callerFor("CalService").runtime(runtime).build());
         await().atMost(Duration.ofSeconds(20)).until(() -> caller.addresses().size() == 3);
         CalService cal = RpcClient.create().proxy(CalService.class, caller);
         for (int i = 0; i < 300; i++) {
@@ -149,7 +153,8 @@ class ZooKeeperDiscoveryTest {
         RpcServer sb = server(b);
         ZooKeeperDiscovery.ServerRegistration rb = closing(d.register(sb));
         RpcAddress addressB = sb.addresses().get(0);
-        ServiceCaller caller = closing(d.callerFor("CalService").runtime(runtime).build());
+        ServiceCaller caller =
+                closing(d.callerFor("CalService").runtime(runtime).build());
         await().atMost(Duration.ofSeconds(20)).until(() -> caller.addresses().size() == 2);
         Map<RpcAddress, Long> appeared = new java.util.concurrent.ConcurrentHashMap<>();
         Map<RpcAddress, Long> vanished = new java.util.concurrent.ConcurrentHashMap<>();
@@ -176,17 +181,24 @@ class ZooKeeperDiscoveryTest {
         // b unregisters (its server stays up): once the caller dropped it and its calls drained, it gets no more.
         long unregistered = System.nanoTime();
         rb.close();
-        await().atMost(Duration.ofSeconds(20)).until(() -> vanished.containsKey(addressB) && !caller.addresses().contains(addressB));
+        await().atMost(Duration.ofSeconds(20))
+                .until(() ->
+                        vanished.containsKey(addressB) && !caller.addresses().contains(addressB));
         await().atMost(Duration.ofSeconds(20)).until(() -> sb.connectionCount() == 0);
         long bSettled = b.get();
         long more = loop.ok.get();
         await().atMost(Duration.ofSeconds(20)).until(() -> loop.ok.get() > more + 1000);
-        assertThat(b.get()).as("calls reaching the unregistered server once its pool was drained").isEqualTo(bSettled);
+        assertThat(b.get())
+                .as("calls reaching the unregistered server once its pool was drained")
+                .isEqualTo(bSettled);
         assertThat(loop.failed.get()).as(loop.failures.toString()).isZero();
-        System.out.printf("figures: in-JVM: the new server's first call came %d ms after its entry appeared; the unregistered "
+        System.out.printf(
+                "figures: in-JVM: the new server's first call came %d ms after its entry appeared; the unregistered "
                         + "one's entry went %d ms after close(); %d calls, %d failed%n",
                 TimeUnit.NANOSECONDS.toMillis(firstCall.get() - appeared.get(addressC)),
-                TimeUnit.NANOSECONDS.toMillis(vanished.get(addressB) - unregistered), loop.ok.get(), loop.failed.get());
+                TimeUnit.NANOSECONDS.toMillis(vanished.get(addressB) - unregistered),
+                loop.ok.get(),
+                loop.failed.get());
     }
 
     /** A closed loop of idempotent CalService.inc calls through a caller. */
@@ -271,11 +283,13 @@ class ZooKeeperDiscoveryTest {
         RpcServer b = server(new AtomicLong());
         closing(d.register(a));
         closing(d.register(b));
-        ServiceCaller caller = closing(d.callerFor("CalService").runtime(runtime).build());
+        ServiceCaller caller =
+                closing(d.callerFor("CalService").runtime(runtime).build());
         await().atMost(Duration.ofSeconds(20)).until(() -> caller.addresses().size() == 2);
 
         // b's service leaves (a hot swap without replacement): its entry goes, the caller keeps only a.
-        ServiceDispatcher.Registration extra = b.register(io.occams.rpc.examples.EchoService.class, new io.occams.rpc.examples.internal.EchoServiceImpl());
+        ServiceDispatcher.Registration extra = b.register(
+                io.occams.rpc.examples.EchoService.class, new io.occams.rpc.examples.internal.EchoServiceImpl());
         await().atMost(Duration.ofSeconds(20)).until(() -> d.list().containsKey("EchoService"));
         extra.close();
         await().atMost(Duration.ofSeconds(20)).until(() -> !d.list().containsKey("EchoService"));
@@ -298,28 +312,51 @@ class ZooKeeperDiscoveryTest {
         closing(d.register(good));
         try (CuratorFramework raw = CuratorFrameworkFactory.newClient(zk.getConnectString(), new RetryOneTime(100))) {
             raw.start();
-            raw.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL)
-                    .forPath("/bad/services/CalService/127.0.0.21:1", "{\"not\":\"ours\"}".getBytes(StandardCharsets.UTF_8));
-            raw.create().withMode(CreateMode.EPHEMERAL).forPath("/bad/services/CalService/127.0.0.22:2",
-                    (Endpoint.MAGIC + "\nservice=CalService\naddress=127.0.0.29:9\nprotocol=0.2\n").getBytes(StandardCharsets.UTF_8));
-            raw.create().withMode(CreateMode.EPHEMERAL).forPath("/bad/services/CalService/127.0.0.23:3",
-                    (Endpoint.MAGIC + "\nservice=CalService\naddress=127.0.0.23:3\nprotocol=0.2\nweight=heavy\n").getBytes(StandardCharsets.UTF_8));
-            raw.create().withMode(CreateMode.EPHEMERAL).forPath("/bad/services/CalService/big", new byte[Endpoint.MAX_BYTES + 1]);
+            raw.create()
+                    .creatingParentsIfNeeded()
+                    .withMode(CreateMode.EPHEMERAL)
+                    .forPath(
+                            "/bad/services/CalService/127.0.0.21:1",
+                            "{\"not\":\"ours\"}".getBytes(StandardCharsets.UTF_8));
+            raw.create()
+                    .withMode(CreateMode.EPHEMERAL)
+                    .forPath(
+                            "/bad/services/CalService/127.0.0.22:2",
+                            (Endpoint.MAGIC + "\nservice=CalService\naddress=127.0.0.29:9\nprotocol=0.2\n")
+                                    .getBytes(StandardCharsets.UTF_8));
+            raw.create()
+                    .withMode(CreateMode.EPHEMERAL)
+                    .forPath(
+                            "/bad/services/CalService/127.0.0.23:3",
+                            (Endpoint.MAGIC
+                                            + "\nservice=CalService\naddress=127.0.0.23:3\nprotocol=0.2\nweight=heavy\n")
+                                    .getBytes(StandardCharsets.UTF_8));
+            raw.create()
+                    .withMode(CreateMode.EPHEMERAL)
+                    .forPath("/bad/services/CalService/big", new byte[Endpoint.MAX_BYTES + 1]);
             CopyOnWriteArrayList<List<Endpoint>> seen = new CopyOnWriteArrayList<>();
             closing(d.watch("CalService", seen::add));
-            await().atMost(Duration.ofSeconds(20)).until(() -> !seen.isEmpty() && seen.get(seen.size() - 1).size() == 1);
-            assertThat(seen.get(seen.size() - 1).get(0).address()).isEqualTo(good.addresses().get(0));
-            assertThat(d.list().get("CalService")).extracting(Endpoint::address).containsExactly(good.addresses().get(0));
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> !seen.isEmpty() && seen.get(seen.size() - 1).size() == 1);
+            assertThat(seen.get(seen.size() - 1).get(0).address())
+                    .isEqualTo(good.addresses().get(0));
+            assertThat(d.list().get("CalService"))
+                    .extracting(Endpoint::address)
+                    .containsExactly(good.addresses().get(0));
         }
     }
 
     @Test
     void aServiceWithNoEndpointFailsItsCallsWithUnreachableAfterTheCallsTimeoutNamingTheService() throws Exception {
         ZooKeeperDiscovery d = discovery("/none");
-        ServiceCaller caller = closing(d.callerFor("CalService").runtime(runtime)
-                .config(ClientConfig.builder().taskTimeout(Duration.ofSeconds(30)).build()).build());
-        CalService cal = RpcClient.withOptions(RpcClient.create().proxy(CalService.class, caller),
-                CallOptions.timeout(Duration.ofSeconds(2)));
+        ServiceCaller caller = closing(d.callerFor("CalService")
+                .runtime(runtime)
+                .config(ClientConfig.builder()
+                        .taskTimeout(Duration.ofSeconds(30))
+                        .build())
+                .build());
+        CalService cal = RpcClient.withOptions(
+                RpcClient.create().proxy(CalService.class, caller), CallOptions.timeout(Duration.ofSeconds(2)));
         assertThatThrownBy(() -> cal.add(1, 2)).isInstanceOfSatisfying(RpcException.class, e -> {
             RpcException cause = e.getCause() instanceof RpcException c ? c : e;
             assertThat(cause.code()).isEqualTo(RpcCode.UNREACHABLE);
@@ -331,7 +368,8 @@ class ZooKeeperDiscoveryTest {
     @Test
     void aCallWaitingForAFirstEndpointGoesOutWhenOneRegisters() throws Exception {
         ZooKeeperDiscovery d = discovery("/later");
-        ServiceCaller caller = closing(d.callerFor("CalService").runtime(runtime).build());
+        ServiceCaller caller =
+                closing(d.callerFor("CalService").runtime(runtime).build());
         CalService cal = RpcClient.create().proxy(CalService.class, caller);
         var pending = java.util.concurrent.CompletableFuture.supplyAsync(() -> cal.add(20, 22));
         await().atMost(Duration.ofSeconds(20)).until(() -> caller.waitingCalls() == 1);
@@ -345,9 +383,14 @@ class ZooKeeperDiscoveryTest {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
         }
-        ZooKeeperDiscovery d = closing(ZooKeeperDiscovery.builder().connect("127.0.0.1:" + port)
-                .connectTimeout(Duration.ofMillis(500)).sessionTimeout(Duration.ofSeconds(2)).build());
-        assertThatThrownBy(d::list).isInstanceOf(IOException.class).hasMessageContaining("127.0.0.1:" + port)
+        ZooKeeperDiscovery d = closing(ZooKeeperDiscovery.builder()
+                .connect("127.0.0.1:" + port)
+                .connectTimeout(Duration.ofMillis(500))
+                .sessionTimeout(Duration.ofSeconds(2))
+                .build());
+        assertThatThrownBy(d::list)
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("127.0.0.1:" + port)
                 .hasMessageContaining("not reachable");
         RpcServer s = server(new AtomicLong());
         closing(d.register(s)); // accepted now, made once ZooKeeper answers
@@ -363,7 +406,8 @@ class ZooKeeperDiscoveryTest {
         ZooKeeperDiscovery d = discovery("/restart");
         AtomicLong count = new AtomicLong();
         closing(d.register(server(count)));
-        ServiceCaller caller = closing(d.callerFor("CalService").runtime(runtime).build());
+        ServiceCaller caller =
+                closing(d.callerFor("CalService").runtime(runtime).build());
         await().atMost(Duration.ofSeconds(20)).until(() -> caller.addresses().size() == 1);
         CalService cal = RpcClient.create().proxy(CalService.class, caller);
         zk.stop();
@@ -380,7 +424,9 @@ class ZooKeeperDiscoveryTest {
     void anEndpointReadsBackAsItWasWrittenAndRejectsWhatIsNotOurs() {
         Endpoint e = new Endpoint("CalService", RpcAddress.parse("127.1.2.3:7420"), "netty", "0.2", "1.2.3", 5);
         assertThat(Endpoint.parse(e.toBytes())).isEqualTo(e);
-        assertThatThrownBy(() -> Endpoint.parse("hello".getBytes(StandardCharsets.UTF_8))).hasMessageContaining("not an occams-rpc endpoint");
-        assertThatThrownBy(() -> new Endpoint("a/b", RpcAddress.parse("1.2.3.4:5"), "netty", "0.2", "1", 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Endpoint.parse("hello".getBytes(StandardCharsets.UTF_8)))
+                .hasMessageContaining("not an occams-rpc endpoint");
+        assertThatThrownBy(() -> new Endpoint("a/b", RpcAddress.parse("1.2.3.4:5"), "netty", "0.2", "1", 1))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }

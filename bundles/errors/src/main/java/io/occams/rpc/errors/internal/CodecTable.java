@@ -31,7 +31,7 @@ public final class CodecTable {
     private static final Comparator<Entry> MOST_SPECIFIC_FIRST =
             Comparator.comparingInt((Entry e) -> -e.depth).thenComparingLong(e -> e.seq);
 
-    private final Entry[] entries;              // registration order
+    private final Entry[] entries; // registration order
     private final Entry[] mostSpecificFirst;
     private final Map<Class<?>, Entry> byType;
     private final Set<Class<?>> types;

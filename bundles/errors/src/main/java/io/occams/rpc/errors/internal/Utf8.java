@@ -11,8 +11,7 @@ import java.nio.charset.StandardCharsets;
  * decoder is made per call: this runs on the error path only).
  */
 public final class Utf8 {
-    private Utf8() {
-    }
+    private Utf8() {}
 
     /** {@code bytes} (borrowed) as a string, or {@code null} when they are not well-formed UTF-8. */
     public static String decodeStrict(byte[] bytes) {
@@ -20,7 +19,8 @@ public final class Utf8 {
             return "";
         }
         try {
-            return StandardCharsets.UTF_8.newDecoder()
+            return StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(ByteBuffer.wrap(bytes))

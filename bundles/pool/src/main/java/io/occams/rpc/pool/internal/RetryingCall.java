@@ -56,6 +56,7 @@ public final class RetryingCall {
     private final Duration timeout;
     /** System.nanoTime() after which a waiting call gives up. */
     private final long deadlineNanos;
+
     private ByteBuf blob;
     private ClientPool last;
     private int retries;
@@ -117,7 +118,12 @@ public final class RetryingCall {
             return;
         }
         if (LOG.isDebugEnabled()) {
-            LOG.debug("{} on {}; {} on {}", code, last.address(), unsent ? "re-routing" : "retry " + retries, next.address());
+            LOG.debug(
+                    "{} on {}; {} on {}",
+                    code,
+                    last.address(),
+                    unsent ? "re-routing" : "retry " + retries,
+                    next.address());
         }
         send(next);
     }
@@ -147,6 +153,7 @@ public final class RetryingCall {
     private final class Attempt extends ClientTask {
         /** Whether the stream began writing this attempt's frame (then it may have reached the server). */
         boolean encoded;
+
         boolean blobTaken;
 
         Attempt() {

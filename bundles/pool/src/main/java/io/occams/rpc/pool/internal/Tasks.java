@@ -10,8 +10,7 @@ import org.slf4j.LoggerFactory;
 public final class Tasks {
     private static final Logger LOG = LoggerFactory.getLogger(Tasks.class);
 
-    private Tasks() {
-    }
+    private Tasks() {}
 
     /**
      * Fails {@code task} with {@code failure}: takes its blob (the pool owns it once submitted) and

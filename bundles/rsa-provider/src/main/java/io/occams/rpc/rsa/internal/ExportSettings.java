@@ -9,8 +9,11 @@ import java.util.Set;
  * are refused with {@link IllegalArgumentException}, naming the property. Immutable.
  */
 public final class ExportSettings {
-    private static final Set<String> KNOWN = Set.of(OccamsRemoteServices.HOST, OccamsRemoteServices.PORT,
-            OccamsRemoteServices.RUNTIME, OccamsRemoteServices.NAME);
+    private static final Set<String> KNOWN = Set.of(
+            OccamsRemoteServices.HOST,
+            OccamsRemoteServices.PORT,
+            OccamsRemoteServices.RUNTIME,
+            OccamsRemoteServices.NAME);
 
     public final String host;
     public final int port;
@@ -53,7 +56,8 @@ public final class ExportSettings {
                 throw new IllegalArgumentException(OccamsRemoteServices.PORT + ": not a port: \"" + p + "\"");
             }
         } else {
-            throw new IllegalArgumentException(OccamsRemoteServices.PORT + ": not a port: " + p + " (" + p.getClass().getName() + ")");
+            throw new IllegalArgumentException(OccamsRemoteServices.PORT + ": not a port: " + p + " ("
+                    + p.getClass().getName() + ")");
         }
         String runtime = string(props, OccamsRemoteServices.RUNTIME, null);
         if (runtime != null && runtime.isBlank()) {
@@ -73,12 +77,15 @@ public final class ExportSettings {
 
     /** The scope of an export: its logical name when it has one, else a fresh unique token. */
     public String scope() {
-        return name != null ? name : "x" + java.util.UUID.randomUUID().toString().replace("-", "");
+        return name != null
+                ? name
+                : "x" + java.util.UUID.randomUUID().toString().replace("-", "");
     }
 
     static void checkName(String name) {
         if (name.isEmpty() || !name.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '-' || c == '_')) {
-            throw new IllegalArgumentException(OccamsRemoteServices.NAME + ": \"" + name + "\" must be non-empty letters, digits, '-' or '_'");
+            throw new IllegalArgumentException(
+                    OccamsRemoteServices.NAME + ": \"" + name + "\" must be non-empty letters, digits, '-' or '_'");
         }
     }
 
@@ -95,7 +102,8 @@ public final class ExportSettings {
             return dflt;
         }
         if (!(v instanceof String)) {
-            throw new IllegalArgumentException(key + ": expected a String, got " + v.getClass().getName());
+            throw new IllegalArgumentException(
+                    key + ": expected a String, got " + v.getClass().getName());
         }
         return ((String) v).trim();
     }

@@ -74,8 +74,16 @@ public final class Imports implements AutoCloseable {
      * {@code loader}), calls bounded by {@code timeout}. {@code adapt} wraps each interface's occams handler
      * (for return types the client does not know, like OSGi's Promise).
      */
-    public synchronized Object importEndpoint(String endpointId, String scope, boolean shared, RpcAddress address, Runtime runtime, Duration timeout,
-            ClassLoader loader, Class<?>[] interfaces, Function<InvocationHandler, InvocationHandler> adapt) {
+    public synchronized Object importEndpoint(
+            String endpointId,
+            String scope,
+            boolean shared,
+            RpcAddress address,
+            Runtime runtime,
+            Duration timeout,
+            ClassLoader loader,
+            Class<?>[] interfaces,
+            Function<InvocationHandler, InvocationHandler> adapt) {
         if (closed) {
             throw new IllegalStateException("the provider is closed");
         }
@@ -83,7 +91,8 @@ public final class Imports implements AutoCloseable {
         String key = shared ? "name " + scope + " " + names(types) : "endpoint " + endpointId;
         Link link = byKey.get(key);
         if (link == null) {
-            FailoverPool pool = new FailoverPool(runtime, List.of(address), config, FailoverPool.Selection.ROUND_ROBIN, 3);
+            FailoverPool pool =
+                    new FailoverPool(runtime, List.of(address), config, FailoverPool.Selection.ROUND_ROBIN, 3);
             link = new Link(key, scope, pool);
             byKey.put(key, link);
             LOG.debug("import pool for {} at {}", key, address);
@@ -104,7 +113,11 @@ public final class Imports implements AutoCloseable {
         return proxy;
     }
 
-    private Object newProxy(Link link, List<Class<?>> types, Duration timeout, ClassLoader loader,
+    private Object newProxy(
+            Link link,
+            List<Class<?>> types,
+            Duration timeout,
+            ClassLoader loader,
             Function<InvocationHandler, InvocationHandler> adapt) {
         CallOptions options = CallOptions.timeout(timeout);
         Map<Class<?>, InvocationHandler> handlers = new LinkedHashMap<>();
@@ -143,7 +156,8 @@ public final class Imports implements AutoCloseable {
             gen = link.generation;
         }
         LOG.debug("import {} released; its pool closes in {} unless it comes back", link.key, linger);
-        CompletableFuture.delayedExecutor(linger.toNanos(), TimeUnit.NANOSECONDS).execute(() -> expire(link, gen));
+        CompletableFuture.delayedExecutor(linger.toNanos(), TimeUnit.NANOSECONDS)
+                .execute(() -> expire(link, gen));
     }
 
     private void expire(Link link, long gen) {

@@ -86,11 +86,20 @@ public final class Servers implements AutoCloseable {
         String key = host + ":" + port;
         Shared s = byKey.get(key);
         if (s != null && runtimeAsked && s.server.runtime() != runtime) {
-            throw new IllegalArgumentException(key + " is served already on runtime " + s.server.runtime().name() + ", not " + runtime.name());
+            throw new IllegalArgumentException(
+                    key + " is served already on runtime " + s.server.runtime().name() + ", not " + runtime.name());
         }
         if (s == null) {
-            ServiceDispatcher dispatcher = ServiceDispatcher.builder().codec(codec).errors(errors).swapGrace(linger).build();
-            RpcServer server = RpcServer.builder().runtime(runtime).config(ServerConfig.defaults()).dispatcher(dispatcher).build();
+            ServiceDispatcher dispatcher = ServiceDispatcher.builder()
+                    .codec(codec)
+                    .errors(errors)
+                    .swapGrace(linger)
+                    .build();
+            RpcServer server = RpcServer.builder()
+                    .runtime(runtime)
+                    .config(ServerConfig.defaults())
+                    .dispatcher(dispatcher)
+                    .build();
             RpcAddress bound;
             try {
                 bound = server.listen(RpcAddress.tcp(host, port));
@@ -113,7 +122,8 @@ public final class Servers implements AutoCloseable {
             return;
         }
         long gen = s.generation;
-        CompletableFuture.delayedExecutor(linger.toNanos(), TimeUnit.NANOSECONDS).execute(() -> expire(s, gen));
+        CompletableFuture.delayedExecutor(linger.toNanos(), TimeUnit.NANOSECONDS)
+                .execute(() -> expire(s, gen));
     }
 
     private void expire(Shared s, long gen) {

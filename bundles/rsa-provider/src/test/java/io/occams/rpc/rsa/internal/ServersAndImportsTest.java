@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.occams.rpc.api.ClientConfig;
-import io.occams.rpc.api.RpcAddress;
 import io.occams.rpc.api.ServiceContract;
 import io.occams.rpc.client.RpcClient;
 import io.occams.rpc.codec.MsgpackCodec;
@@ -72,8 +71,16 @@ public class ServersAndImportsTest {
         String wire = ExportSettings.wireName("x1", Plain.class);
         assertThat(wire).isEqualTo("x1_io_occams_rpc_rsa_internal_ServersAndImportsTest$Plain");
         ServiceDispatcher.Registration r = s.register(ServiceContract.of(Plain.class, wire), new PlainImpl("a"));
-        Plain p = (Plain) imports.importEndpoint("ep1", "x1", false, s.address(), runtime, Duration.ofSeconds(10),
-                Plain.class.getClassLoader(), new Class<?>[] {Plain.class}, Function.identity());
+        Plain p = (Plain) imports.importEndpoint(
+                "ep1",
+                "x1",
+                false,
+                s.address(),
+                runtime,
+                Duration.ofSeconds(10),
+                Plain.class.getClassLoader(),
+                new Class<?>[] {Plain.class},
+                Function.identity());
         assertThat(p.hello("ann")).isEqualTo("a:ann");
         assertThat(p.twice(21).join()).isEqualTo(42L);
         assertThat(p).isEqualTo(p).hasToString("occams.tcp import of endpoint ep1");
@@ -96,10 +103,26 @@ public class ServersAndImportsTest {
         String wire = ExportSettings.wireName("greeter", Plain.class);
         s1.register(ServiceContract.of(Plain.class, wire), new PlainImpl("one"));
         s2.register(ServiceContract.of(Plain.class, wire), new PlainImpl("two"));
-        Object p1 = imports.importEndpoint("ep-1", "greeter", true, s1.address(), runtime, Duration.ofSeconds(10),
-                Plain.class.getClassLoader(), new Class<?>[] {Plain.class}, Function.identity());
-        Object p2 = imports.importEndpoint("ep-2", "greeter", true, s2.address(), runtime, Duration.ofSeconds(10),
-                Plain.class.getClassLoader(), new Class<?>[] {Plain.class}, Function.identity());
+        Object p1 = imports.importEndpoint(
+                "ep-1",
+                "greeter",
+                true,
+                s1.address(),
+                runtime,
+                Duration.ofSeconds(10),
+                Plain.class.getClassLoader(),
+                new Class<?>[] {Plain.class},
+                Function.identity());
+        Object p2 = imports.importEndpoint(
+                "ep-2",
+                "greeter",
+                true,
+                s2.address(),
+                runtime,
+                Duration.ofSeconds(10),
+                Plain.class.getClassLoader(),
+                new Class<?>[] {Plain.class},
+                Function.identity());
         assertThat(p2).isSameAs(p1);
         assertThat(imports.addressesOf("ep-1")).containsExactly(s1.address(), s2.address());
         assertThat(((Plain) p1).hello("c")).isIn("one:c", "two:c");
@@ -111,14 +134,25 @@ public class ServersAndImportsTest {
 
     @Test
     void unknownOrInvalidOccamsPropertiesAreRefused() {
-        assertThat(ExportSettings.from(Map.of("occams.tcp.port", "7000", "other.prop", 1)).port).isEqualTo(7000);
+        assertThat(ExportSettings.from(Map.of("occams.tcp.port", "7000", "other.prop", 1)).port)
+                .isEqualTo(7000);
         assertThat(ExportSettings.from(Map.of()).host).isEqualTo("127.0.0.1");
-        for (Map<String, Object> bad : java.util.List.<Map<String, Object>>of(Map.of("occams.tcp.port", "x"), Map.of("occams.tcp.port", -1),
-                Map.of("occams.tcp.port", 65536), Map.of("occams.tcp.port", 1.5), Map.of("occams.tcp.host", " "),
-                Map.of("occams.tcp.host", 7), Map.of("occams.tcp.runtime", ""), Map.of("occams.tcp.name", "a.b"),
-                Map.of("occams.tcp.name", "a/b"), Map.of("occams.tcp.bogus", "1"), Map.of("occams.tcp.address", "h:1"),
+        for (Map<String, Object> bad : java.util.List.<Map<String, Object>>of(
+                Map.of("occams.tcp.port", "x"),
+                Map.of("occams.tcp.port", -1),
+                Map.of("occams.tcp.port", 65536),
+                Map.of("occams.tcp.port", 1.5),
+                Map.of("occams.tcp.host", " "),
+                Map.of("occams.tcp.host", 7),
+                Map.of("occams.tcp.runtime", ""),
+                Map.of("occams.tcp.name", "a.b"),
+                Map.of("occams.tcp.name", "a/b"),
+                Map.of("occams.tcp.bogus", "1"),
+                Map.of("occams.tcp.address", "h:1"),
                 Map.of("occams.tcp.id", "x"))) {
-            assertThatThrownBy(() -> ExportSettings.from(bad)).as("%s", bad).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> ExportSettings.from(bad))
+                    .as("%s", bad)
+                    .isInstanceOf(IllegalArgumentException.class);
         }
     }
 
@@ -127,7 +161,8 @@ public class ServersAndImportsTest {
         Servers.Shared s = servers.acquire("127.0.0.1", 0, runtime, false);
         Servers other = new Servers(new MsgpackCodec(), ErrorCodecRegistry.withBuiltins(), Duration.ofSeconds(1));
         try {
-            assertThatThrownBy(() -> other.acquire("127.0.0.1", s.address().port(), runtime, false)).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> other.acquire("127.0.0.1", s.address().port(), runtime, false))
+                    .isInstanceOf(IllegalArgumentException.class);
         } finally {
             other.close();
         }

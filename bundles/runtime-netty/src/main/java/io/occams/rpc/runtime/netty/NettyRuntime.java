@@ -19,8 +19,8 @@ import io.occams.rpc.api.spi.ConnectionHandler;
 import io.occams.rpc.api.spi.Runtime;
 import io.occams.rpc.api.spi.RuntimeBuilder;
 import io.occams.rpc.api.spi.RuntimeLifecycle;
-import io.occams.rpc.runtime.netty.internal.BlockingExecutors;
 import io.occams.rpc.api.spi.TlsContext;
+import io.occams.rpc.runtime.netty.internal.BlockingExecutors;
 import io.occams.rpc.runtime.netty.internal.NamedThreadFactory;
 import io.occams.rpc.runtime.netty.internal.NettyConnection;
 import io.occams.rpc.runtime.netty.internal.NettyListener;
@@ -114,8 +114,8 @@ public final class NettyRuntime implements Runtime, RuntimeLifecycle {
         this.transport = Transport.select(b.preferNative);
         this.waterMark = new WriteBufferWaterMark(b.lowWaterMark, b.highWaterMark);
         this.writeTimeoutNanos = b.writeTimeout.toNanos();
-        this.group = new MultiThreadIoEventLoopGroup(b.ioThreads,
-                new NamedThreadFactory("occams-netty-io", true), transport.ioHandlerFactory());
+        this.group = new MultiThreadIoEventLoopGroup(
+                b.ioThreads, new NamedThreadFactory("occams-netty-io", true), transport.ioHandlerFactory());
         ExecutorService virtual = b.virtualThreads ? BlockingExecutors.virtualThreads("occams-netty-blocking") : null;
         this.blockingOnVirtualThreads = virtual != null;
         this.blocking = virtual != null ? virtual : BlockingExecutors.pool("occams-netty-blocking", b.blockingThreads);
@@ -158,7 +158,8 @@ public final class NettyRuntime implements Runtime, RuntimeLifecycle {
     }
 
     @Override
-    public CompletableFuture<Connection> connect(RpcAddress address, Duration timeout, ConnectionHandler.Factory factory) {
+    public CompletableFuture<Connection> connect(
+            RpcAddress address, Duration timeout, ConnectionHandler.Factory factory) {
         return connect(address, timeout, factory, null);
     }
 
@@ -169,8 +170,8 @@ public final class NettyRuntime implements Runtime, RuntimeLifecycle {
      * {@link io.occams.rpc.api.TlsConfig#provider()} allows it, else the JDK's.
      */
     @Override
-    public CompletableFuture<Connection> connect(RpcAddress address, Duration timeout, ConnectionHandler.Factory factory,
-            TlsContext tls) {
+    public CompletableFuture<Connection> connect(
+            RpcAddress address, Duration timeout, ConnectionHandler.Factory factory, TlsContext tls) {
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(timeout, "timeout");
         Objects.requireNonNull(factory, "factory");
@@ -190,16 +191,25 @@ public final class NettyRuntime implements Runtime, RuntimeLifecycle {
         Bootstrap b = new Bootstrap()
                 .group(group)
                 .channel(transport.channelClass(unix))
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis())))
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)
+                        Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis())))
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) throws Exception {
                         allowHalfClosure(ch);
-                        NettyConnection c = new NettyConnection(ch, transport, writeTimeoutNanos, factory,
-                                connections, result, null, unix ? address : null);
+                        NettyConnection c = new NettyConnection(
+                                ch,
+                                transport,
+                                writeTimeoutNanos,
+                                factory,
+                                connections,
+                                result,
+                                null,
+                                unix ? address : null);
                         if (tls != null) {
                             try {
-                                ch.pipeline().addLast(nettyTls.newHandler(ch, tls, address), new NettyTls.Gate(c, result));
+                                ch.pipeline()
+                                        .addLast(nettyTls.newHandler(ch, tls, address), new NettyTls.Gate(c, result));
                             } catch (Exception e) {
                                 result.completeExceptionally(e);
                                 throw e;
@@ -251,8 +261,15 @@ public final class NettyRuntime implements Runtime, RuntimeLifecycle {
                     @Override
                     protected void initChannel(Channel ch) throws Exception {
                         allowHalfClosure(ch);
-                        NettyConnection c = new NettyConnection(ch, transport, writeTimeoutNanos, factory,
-                                connections, null, unix ? address : null, null);
+                        NettyConnection c = new NettyConnection(
+                                ch,
+                                transport,
+                                writeTimeoutNanos,
+                                factory,
+                                connections,
+                                null,
+                                unix ? address : null,
+                                null);
                         if (tls != null) {
                             ch.pipeline().addLast(nettyTls.newHandler(ch, tls, null), new NettyTls.Gate(c, null));
                         }
@@ -327,7 +344,8 @@ public final class NettyRuntime implements Runtime, RuntimeLifecycle {
             stopThreads();
         } else {
             try {
-                timer.schedule(this::stopThreads, writeTimeoutNanos + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
+                timer.schedule(
+                        this::stopThreads, writeTimeoutNanos + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
             } catch (java.util.concurrent.RejectedExecutionException stopped) {
                 stopThreads();
             }
@@ -440,16 +458,14 @@ public final class NettyRuntime implements Runtime, RuntimeLifecycle {
     }
 
     private void configure(Bootstrap b, boolean unix) {
-        b.option(ChannelOption.ALLOCATOR, allocator)
-                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark);
+        b.option(ChannelOption.ALLOCATOR, allocator).option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark);
         if (!unix) {
             b.option(ChannelOption.TCP_NODELAY, true);
         }
     }
 
     private void configureChildren(ServerBootstrap b, boolean unix) {
-        b.childOption(ChannelOption.ALLOCATOR, allocator)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark);
+        b.childOption(ChannelOption.ALLOCATOR, allocator).childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark);
         if (!unix) {
             b.childOption(ChannelOption.TCP_NODELAY, true);
         }
@@ -496,8 +512,7 @@ public final class NettyRuntime implements Runtime, RuntimeLifecycle {
         private Duration writeTimeout = Duration.ofSeconds(10);
         private boolean preferNative = true;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** Event loop threads; default: the number of available processors. */
         public Builder ioThreads(int threads) {
@@ -531,8 +546,8 @@ public final class NettyRuntime implements Runtime, RuntimeLifecycle {
         @Deprecated
         public Builder blockingThreads(int maxThreads, int queueCapacity) {
             if (maxThreads < 1 || queueCapacity < 1) {
-                throw new IllegalArgumentException("blocking threads and queue must be at least 1: "
-                        + maxThreads + ", " + queueCapacity);
+                throw new IllegalArgumentException(
+                        "blocking threads and queue must be at least 1: " + maxThreads + ", " + queueCapacity);
             }
             return blockingThreads(maxThreads);
         }

@@ -38,16 +38,21 @@ class NettyRuntimeTest {
     @Test
     void epollLoadsOnThisLinuxBuildMachine() {
         // The native jar is a runtime dependency; on Linux x86_64 it must load, or the default is NIO unnoticed.
-        org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("os.name").startsWith("Linux")
-                && System.getProperty("os.arch").equals("amd64"));
-        assertThat(Epoll.isAvailable()).as("epoll: %s", Epoll.unavailabilityCause()).isTrue();
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                System.getProperty("os.name").startsWith("Linux")
+                        && System.getProperty("os.arch").equals("amd64"));
+        assertThat(Epoll.isAvailable())
+                .as("epoll: %s", Epoll.unavailabilityCause())
+                .isTrue();
     }
 
     @Test
     void isFoundThroughServiceLoader() {
         Runtime rt = ServiceLoader.load(Runtime.class).stream()
                 .filter(p -> p.type() == NettyRuntime.class)
-                .findFirst().orElseThrow().get();
+                .findFirst()
+                .orElseThrow()
+                .get();
         try (rt) {
             assertThat(rt.name()).isEqualTo("netty");
         }
@@ -57,19 +62,20 @@ class NettyRuntimeTest {
     void threadsAreNamed() throws Exception {
         try (NettyRuntime rt = NettyRuntime.builder().ioThreads(1).build()) {
             CompletableFuture<String> blocking = new CompletableFuture<>();
-            rt.blockingExecutor().execute(() -> blocking.complete(Thread.currentThread().getName()));
+            rt.blockingExecutor()
+                    .execute(() -> blocking.complete(Thread.currentThread().getName()));
             assertThat(blocking.get(10, TimeUnit.SECONDS)).isEqualTo("occams-netty-blocking-1");
-            String timer = rt.scheduler().schedule(() -> Thread.currentThread().getName(), 1, TimeUnit.MILLISECONDS)
+            String timer = rt.scheduler()
+                    .schedule(() -> Thread.currentThread().getName(), 1, TimeUnit.MILLISECONDS)
                     .get(10, TimeUnit.SECONDS);
             assertThat(timer).isEqualTo("occams-netty-timer");
 
             RecordingFactory f = new RecordingFactory(false, true, null);
             CompletableFuture<String> io = new CompletableFuture<>();
-            Runtime.Listener l = rt.listen(RpcAddress.tcp("127.0.0.1", 0),
-                    c -> {
-                        io.complete(Thread.currentThread().getName());
-                        return f.open(c);
-                    });
+            Runtime.Listener l = rt.listen(RpcAddress.tcp("127.0.0.1", 0), c -> {
+                io.complete(Thread.currentThread().getName());
+                return f.open(c);
+            });
             try (RawPeer peer = RawPeer.connect(l.localAddress())) {
                 assertThat(io.get(10, TimeUnit.SECONDS)).isEqualTo("occams-netty-io-1");
             }
@@ -79,14 +85,22 @@ class NettyRuntimeTest {
     @Test
     void theBlockingExecutorRunsOnVirtualThreadsAndItsPoolRefusesNoTask() throws Exception {
         try (NettyRuntime rt = NettyRuntime.builder().ioThreads(1).build()) {
-            assertThat(rt.blockingOnVirtualThreads()).as("on Java %s", java.lang.Runtime.version().feature())
+            assertThat(rt.blockingOnVirtualThreads())
+                    .as("on Java %s", java.lang.Runtime.version().feature())
                     .isEqualTo(java.lang.Runtime.version().feature() >= 21);
             CompletableFuture<Boolean> daemon = new CompletableFuture<>();
-            rt.blockingExecutor().execute(() -> daemon.complete(Thread.currentThread().isDaemon()));
-            assertThat(daemon.get(10, TimeUnit.SECONDS)).as("never keeps the JVM alive").isTrue();
+            rt.blockingExecutor()
+                    .execute(() -> daemon.complete(Thread.currentThread().isDaemon()));
+            assertThat(daemon.get(10, TimeUnit.SECONDS))
+                    .as("never keeps the JVM alive")
+                    .isTrue();
         }
         // The Java 17 shape: one platform thread, held busy, and far more tasks than the old 1,024-task queue.
-        try (NettyRuntime rt = NettyRuntime.builder().ioThreads(1).virtualThreads(false).blockingThreads(1).build()) {
+        try (NettyRuntime rt = NettyRuntime.builder()
+                .ioThreads(1)
+                .virtualThreads(false)
+                .blockingThreads(1)
+                .build()) {
             assertThat(rt.blockingOnVirtualThreads()).isFalse();
             java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
             java.util.concurrent.CountDownLatch ran = new java.util.concurrent.CountDownLatch(5000);
@@ -119,7 +133,9 @@ class NettyRuntimeTest {
     @Test
     void closeGivesUpOnQueuedWritesAfterTheWriteTimeout() throws Exception {
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "occ");
-        try (NettyRuntime rt = NettyRuntime.builder().writeTimeout(Duration.ofMillis(300)).build();
+        try (NettyRuntime rt = NettyRuntime.builder()
+                        .writeTimeout(Duration.ofMillis(300))
+                        .build();
                 RawServer raw = RawServer.bind(Transport.TCP, dir)) {
             RecordingFactory f = new RecordingFactory(false, false, null);
             Connection c = rt.connect(raw.address(), Duration.ofSeconds(5), f).get(10, TimeUnit.SECONDS);

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 class NioNettyRuntimeContractTest extends AbstractRuntimeContractTest {
     @Override
     protected Runtime newRuntime() {
-        NettyRuntime rt = NettyRuntime.builder().ioThreads(2).preferNative(false).build();
+        NettyRuntime rt =
+                NettyRuntime.builder().ioThreads(2).preferNative(false).build();
         assertThat(rt.transport()).isEqualTo("nio");
         return rt;
     }

@@ -133,18 +133,32 @@ public final class VirtualThreadRuntime implements Runtime, RuntimeLifecycle {
         t.setRemoveOnCancelPolicy(true);
         t.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         this.timer = t;
-        this.blocking = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("occams-vt-handler-", 1).factory());
-        this.settings = new Settings(b.allocator, b.readBufferSize, b.lowWaterMark, b.highWaterMark,
-                b.writeTimeout.toNanos(), t, b.inlineWrites);
+        this.blocking = Executors.newThreadPerTaskExecutor(
+                Thread.ofVirtual().name("occams-vt-handler-", 1).factory());
+        this.settings = new Settings(
+                b.allocator,
+                b.readBufferSize,
+                b.lowWaterMark,
+                b.highWaterMark,
+                b.writeTimeout.toNanos(),
+                t,
+                b.inlineWrites);
         // Checks for writes blocked past the timeout; a quarter of it apart, within [10 ms, 1 s].
-        long period = Math.max(TimeUnit.MILLISECONDS.toNanos(10),
+        long period = Math.max(
+                TimeUnit.MILLISECONDS.toNanos(10),
                 Math.min(TimeUnit.SECONDS.toNanos(1), settings.writeTimeoutNanos() / 4));
-        t.scheduleAtFixedRate(() -> checkConnections("write timeout", VtConnection::checkWriteTimeout),
-                period, period, TimeUnit.NANOSECONDS);
+        t.scheduleAtFixedRate(
+                () -> checkConnections("write timeout", VtConnection::checkWriteTimeout),
+                period,
+                period,
+                TimeUnit.NANOSECONDS);
         // Inline writes that block while the handler lock is held get a rescue reader (no deadlock
         // between two peers flooding each other); checked every 5 ms.
-        t.scheduleAtFixedRate(() -> checkConnections("inline write", VtConnection::checkStuckInlineWrite),
-                STUCK_CHECK_NANOS, STUCK_CHECK_NANOS, TimeUnit.NANOSECONDS);
+        t.scheduleAtFixedRate(
+                () -> checkConnections("inline write", VtConnection::checkStuckInlineWrite),
+                STUCK_CHECK_NANOS,
+                STUCK_CHECK_NANOS,
+                TimeUnit.NANOSECONDS);
     }
 
     /** A builder with the defaults. */
@@ -177,7 +191,8 @@ public final class VirtualThreadRuntime implements Runtime, RuntimeLifecycle {
      * @throws IllegalArgumentException when {@code timeout} is not positive
      */
     @Override
-    public CompletableFuture<Connection> connect(RpcAddress address, Duration timeout, ConnectionHandler.Factory factory) {
+    public CompletableFuture<Connection> connect(
+            RpcAddress address, Duration timeout, ConnectionHandler.Factory factory) {
         return connect(address, timeout, factory, null);
     }
 
@@ -188,8 +203,8 @@ public final class VirtualThreadRuntime implements Runtime, RuntimeLifecycle {
      * runs on the connect thread, bounded by the TLS handshake timeout.
      */
     @Override
-    public CompletableFuture<Connection> connect(RpcAddress address, Duration timeout, ConnectionHandler.Factory factory,
-            TlsContext tls) {
+    public CompletableFuture<Connection> connect(
+            RpcAddress address, Duration timeout, ConnectionHandler.Factory factory, TlsContext tls) {
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(timeout, "timeout");
         Objects.requireNonNull(factory, "factory");
@@ -201,12 +216,17 @@ public final class VirtualThreadRuntime implements Runtime, RuntimeLifecycle {
             result.completeExceptionally(new IllegalStateException("runtime is shut down"));
             return result;
         }
-        Thread.ofVirtual().name("occams-vt-connect [" + address + "]")
+        Thread.ofVirtual()
+                .name("occams-vt-connect [" + address + "]")
                 .start(() -> doConnect(address, timeout, factory, tls, result));
         return result;
     }
 
-    private void doConnect(RpcAddress address, Duration timeout, ConnectionHandler.Factory factory, TlsContext tls,
+    private void doConnect(
+            RpcAddress address,
+            Duration timeout,
+            ConnectionHandler.Factory factory,
+            TlsContext tls,
             CompletableFuture<Connection> result) {
         SocketChannel ch = null;
         ScheduledFuture<?> deadline = null;
@@ -216,10 +236,13 @@ public final class VirtualThreadRuntime implements Runtime, RuntimeLifecycle {
             ch = address.isUnix() ? SocketChannel.open(StandardProtocolFamily.UNIX) : SocketChannel.open();
             SocketChannel toClose = ch;
             // A blocking connect has no timeout of its own: closing the channel ends it.
-            deadline = timer.schedule(() -> {
-                timedOut.set(true);
-                closeQuietly(toClose);
-            }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+            deadline = timer.schedule(
+                    () -> {
+                        timedOut.set(true);
+                        closeQuietly(toClose);
+                    },
+                    timeout.toNanos(),
+                    TimeUnit.NANOSECONDS);
             ch.connect(sa);
             if (!deadline.cancel(false)) {
                 throw new SocketTimeoutException("connect to " + address + " timed out after " + timeout);
@@ -272,8 +295,10 @@ public final class VirtualThreadRuntime implements Runtime, RuntimeLifecycle {
         if (tls != null) {
             tls.material(); // a key file that does not load fails the listen, not every handshake
         }
-        VtListener l = VtListener.bind(address,
-                tls == null ? ch -> acceptConnection(ch, factory) : ch -> acceptTls(ch, factory, tls), this::listenerClosed);
+        VtListener l = VtListener.bind(
+                address,
+                tls == null ? ch -> acceptConnection(ch, factory) : ch -> acceptTls(ch, factory, tls),
+                this::listenerClosed);
         stateLock.lock();
         try {
             if (state == RUNNING) {
@@ -461,12 +486,13 @@ public final class VirtualThreadRuntime implements Runtime, RuntimeLifecycle {
     }
 
     /** Makes, registers and starts a connection on a connected channel; closes it when shut down. */
-    private VtConnection register(SocketChannel ch, TlsChannel tls, ConnectionHandler.Factory factory) throws IOException {
+    private VtConnection register(SocketChannel ch, TlsChannel tls, ConnectionHandler.Factory factory)
+            throws IOException {
         if (ch.getRemoteAddress() instanceof InetSocketAddress) {
             ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
         }
-        VtConnection conn = new VtConnection(ch, tls, settings, factory, connectionIds.incrementAndGet(),
-                this::connectionTerminated);
+        VtConnection conn = new VtConnection(
+                ch, tls, settings, factory, connectionIds.incrementAndGet(), this::connectionTerminated);
         stateLock.lock();
         try {
             if (state != RUNNING) {

@@ -32,8 +32,14 @@ class FloodBothWaysTest {
     private static final Duration BOUND = Duration.ofSeconds(90);
 
     @ParameterizedTest(name = "{1} frames of {0} bytes each way, always inline: {2}")
-    @CsvSource({"262144, 64, false", "65536, 256, false", "1024, 20000, false",
-            "262144, 64, true", "65536, 256, true", "1024, 20000, true"})
+    @CsvSource({
+        "262144, 64, false",
+        "65536, 256, false",
+        "1024, 20000, false",
+        "262144, 64, true",
+        "65536, 256, true",
+        "1024, 20000, true"
+    })
     void bothPeersFloodEachOtherAndFinish(int frameSize, int frames, boolean alwaysInline) throws Exception {
         // alwaysInline: readers write inline even into a full send buffer, so they do block in
         // writes and only the rescue reader keeps the input flowing.
@@ -41,10 +47,14 @@ class FloodBothWaysTest {
     }
 
     private void flood(int frameSize, int frames, InlineWrites inline) throws Exception {
-        try (VirtualThreadRuntime server = VirtualThreadRuntime.builder().writeTimeout(Duration.ofSeconds(120))
-                        .inlineWrites(inline).build();
-                VirtualThreadRuntime client = VirtualThreadRuntime.builder().writeTimeout(Duration.ofSeconds(120))
-                        .inlineWrites(inline).build()) {
+        try (VirtualThreadRuntime server = VirtualThreadRuntime.builder()
+                        .writeTimeout(Duration.ofSeconds(120))
+                        .inlineWrites(inline)
+                        .build();
+                VirtualThreadRuntime client = VirtualThreadRuntime.builder()
+                        .writeTimeout(Duration.ofSeconds(120))
+                        .inlineWrites(inline)
+                        .build()) {
             Peer serverPeer = new Peer(frameSize, frames);
             Peer clientPeer = new Peer(frameSize, frames);
             Runtime.Listener l = server.listen(RpcAddress.tcp("127.0.0.1", 0), conn -> {
@@ -53,9 +63,10 @@ class FloodBothWaysTest {
                 return serverPeer;
             });
             Connection c = client.connect(l.localAddress(), Duration.ofSeconds(5), conn -> {
-                clientPeer.conn = conn;
-                return clientPeer;
-            }).get(5, TimeUnit.SECONDS);
+                        clientPeer.conn = conn;
+                        return clientPeer;
+                    })
+                    .get(5, TimeUnit.SECONDS);
             Thread.ofVirtual().start(clientPeer::sendRequests);
 
             CompletableFuture.allOf(serverPeer.done, clientPeer.done).get(BOUND.toMillis(), TimeUnit.MILLISECONDS);

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.occams.rpc.api.RpcAddress;
 import io.occams.rpc.api.spi.Connection;
@@ -105,7 +104,8 @@ class VirtualThreadRuntimeTest {
             if (i == 1500) {
                 byte[] x = bytes(3000, -1);
                 byte[] y = bytes(5, -2);
-                CompositeByteBuf composite = c.alloc().compositeBuffer()
+                CompositeByteBuf composite = c.alloc()
+                        .compositeBuffer()
                         .addComponent(true, c.alloc().directBuffer().writeBytes(x))
                         .addComponent(true, c.alloc().heapBuffer().writeBytes(y));
                 expected.writeBytes(x);
@@ -145,14 +145,17 @@ class VirtualThreadRuntimeTest {
         peer.write(more);
         Thread t = Thread.ofPlatform().start(() -> c.setAutoRead(true));
         t.join();
-        await().atMost(WAIT).untilAsserted(() -> assertThat(client.receivedCount()).isEqualTo(sent.length + more.length));
+        await().atMost(WAIT)
+                .untilAsserted(() -> assertThat(client.receivedCount()).isEqualTo(sent.length + more.length));
         c.close();
         awaitClosed(client);
     }
 
     @Test
     void aWriteBlockedLongerThanTheWriteTimeoutAbortsTheConnection() throws Exception {
-        runtime = VirtualThreadRuntime.builder().writeTimeout(Duration.ofMillis(300)).build();
+        runtime = VirtualThreadRuntime.builder()
+                .writeTimeout(Duration.ofMillis(300))
+                .build();
         RawServer raw = closeLater(RawServer.bind(Transport.TCP, dir));
         RecordingFactory clientSide = factory(false, false);
         Connection c = connect(raw.address(), clientSide);
@@ -172,7 +175,9 @@ class VirtualThreadRuntimeTest {
 
     @Test
     void closeGivesUpDrainingAfterTheWriteTimeout() throws Exception {
-        runtime = VirtualThreadRuntime.builder().writeTimeout(Duration.ofMillis(300)).build();
+        runtime = VirtualThreadRuntime.builder()
+                .writeTimeout(Duration.ofMillis(300))
+                .build();
         RawServer raw = closeLater(RawServer.bind(Transport.UNIX, dir));
         RecordingFactory clientSide = factory(false, false);
         Connection c = connect(raw.address(), clientSide);
@@ -195,8 +200,11 @@ class VirtualThreadRuntimeTest {
         // onData), from its writer and from event threads, while its reader keeps calling onData.
         // Inline writes off: with them the echo rarely queues, and changes that cancel out before
         // delivery are coalesced, so the handler would seldom hear a flip.
-        runtime = VirtualThreadRuntime.builder().writeBufferWaterMark(1024, 4096).readBufferSize(4096)
-                .inlineWrites(InlineWrites.NEVER).build();
+        runtime = VirtualThreadRuntime.builder()
+                .writeBufferWaterMark(1024, 4096)
+                .readBufferSize(4096)
+                .inlineWrites(InlineWrites.NEVER)
+                .build();
         RecordingFactory serverSide = factory(true, true);
         Runtime.Listener listener = closeLater(runtime.listen(RpcAddress.tcp("127.0.0.1", 0), serverSide));
         RecordingFactory clientSide = factory(false, false);
@@ -212,7 +220,8 @@ class VirtualThreadRuntimeTest {
             }
         }
         c.flush();
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(client.receivedCount()).isEqualTo(all.length));
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(client.receivedCount()).isEqualTo(all.length));
         assertThat(client.received()).isEqualTo(all);
         RecordingHandler server = serverSide.next(WAIT);
         assertThat(server.writabilityChanges()).isNotEmpty();
@@ -254,7 +263,8 @@ class VirtualThreadRuntimeTest {
             ran.countDown();
         });
         assertThat(ran.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
-        assertThat(names).anyMatch(n -> n.matches("occams-vt-handler-\\d+ virtual"))
+        assertThat(names)
+                .anyMatch(n -> n.matches("occams-vt-handler-\\d+ virtual"))
                 .contains("occams-vt-timer daemon");
     }
 
@@ -287,7 +297,8 @@ class VirtualThreadRuntimeTest {
 
         runtime.shutdown();
         assertThat(runtime.isShutdown()).isTrue();
-        assertThat(runtime.awaitTermination(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        assertThat(runtime.awaitTermination(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+                .isTrue();
         assertThat(runtime.isTerminated()).isTrue();
         awaitClosed(client);
         assertThat(client.closeCause()).isNull();
@@ -319,7 +330,8 @@ class VirtualThreadRuntimeTest {
             throw boom;
         });
         try (RawPeer peer = raw.accept()) {
-            assertThatThrownBy(() -> f.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).hasCause(boom);
+            assertThatThrownBy(() -> f.get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+                    .hasCause(boom);
             assertThat(peer.readToEofOrReset()).isEmpty();
         }
     }
@@ -331,7 +343,8 @@ class VirtualThreadRuntimeTest {
             found.add(r);
         }
         try {
-            assertThat(found).anyMatch(r -> r instanceof VirtualThreadRuntime && r.name().equals("vthreads"));
+            assertThat(found)
+                    .anyMatch(r -> r instanceof VirtualThreadRuntime && r.name().equals("vthreads"));
         } finally {
             found.forEach(Runtime::close);
         }

@@ -83,8 +83,13 @@ public final class AuthorizingDispatch implements Dispatch {
             logged.clear();
         }
         if (last == null ? logged.putIfAbsent(key, now) == null : logged.replace(key, last, now)) {
-            LOG.warn("denied: {} may not call {}.{} (rpc_permission_denied; further denials of {} on {} are logged at most once a minute)",
-                    who, service, method, who.name(), service);
+            LOG.warn(
+                    "denied: {} may not call {}.{} (rpc_permission_denied; further denials of {} on {} are logged at most once a minute)",
+                    who,
+                    service,
+                    method,
+                    who.name(),
+                    service);
         }
     }
 }

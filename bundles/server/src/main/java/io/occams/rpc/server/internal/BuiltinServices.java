@@ -13,8 +13,7 @@ import java.util.function.Supplier;
  * the dispatcher tells them through the functions given; they keep no state of their own.
  */
 public final class BuiltinServices {
-    private BuiltinServices() {
-    }
+    private BuiltinServices() {}
 
     /** The reflection service over {@code list} (every service, by name) and {@code describe} (one, or null). */
     public static Reflection reflection(Supplier<List<ServiceInfo>> list, Function<String, ServiceInfo> describe) {

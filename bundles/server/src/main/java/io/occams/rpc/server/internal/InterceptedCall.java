@@ -38,9 +38,11 @@ public final class InterceptedCall implements ServerCall, CallInfo {
     private final String method;
     /** The decoder's cached action string (copied: the call is recycled once answered); null for a numeric one. */
     private final String action;
+
     private final long start;
     /** The connection's identity, read at the start (the wrapped call is recycled once answered). */
     private final PeerIdentity peer;
+
     private final AtomicBoolean ended = new AtomicBoolean();
     private Object[] states;
     private volatile Object[] args = UNDECODED;

@@ -26,8 +26,7 @@ import java.util.Optional;
  * (a named module's name and version, else the jar's manifest, else the jar's file name). Stateless.
  */
 public final class Introspection {
-    private Introspection() {
-    }
+    private Introspection() {}
 
     /** The description of {@code contract} served by {@code providers} providers, the first from {@code origin}. */
     public static ServiceInfo describe(ServiceContract contract, ProviderOrigin origin, int providers) {
@@ -35,7 +34,12 @@ public final class Introspection {
         for (MethodContract mc : contract.methods()) {
             methods.add(method(mc));
         }
-        return new ServiceInfo(contract.name(), contract.type().getName(), origin.name(), origin.version(), providers,
+        return new ServiceInfo(
+                contract.name(),
+                contract.type().getName(),
+                origin.name(),
+                origin.version(),
+                providers,
                 List.copyOf(methods));
     }
 
@@ -53,8 +57,15 @@ public final class Introspection {
         for (Class<?> e : mc.declaredErrors()) {
             errors.add(e.getName());
         }
-        return new MethodInfo(mc.wireName(), mc.action(), List.copyOf(params), isVoid ? "void" : typeName(result),
-                isVoid ? "nil" : kind(result), mc.isAsync(), mc.isIdempotent(), List.copyOf(errors));
+        return new MethodInfo(
+                mc.wireName(),
+                mc.action(),
+                List.copyOf(params),
+                isVoid ? "void" : typeName(result),
+                isVoid ? "nil" : kind(result),
+                mc.isAsync(),
+                mc.isIdempotent(),
+                List.copyOf(errors));
     }
 
     /** A Java type's name as a person writes it: {@code long}, {@code String}, {@code List<String>}. */
@@ -90,8 +101,15 @@ public final class Introspection {
         if (c == void.class || c == Void.class) {
             return "nil";
         }
-        if (c == long.class || c == int.class || c == short.class || c == byte.class || c == Long.class || c == Integer.class
-                || c == Short.class || c == Byte.class || c == java.math.BigInteger.class) {
+        if (c == long.class
+                || c == int.class
+                || c == short.class
+                || c == byte.class
+                || c == Long.class
+                || c == Integer.class
+                || c == Short.class
+                || c == Byte.class
+                || c == java.math.BigInteger.class) {
             return "int";
         }
         if (c == double.class || c == float.class || c == Double.class || c == Float.class) {
@@ -100,7 +118,11 @@ public final class Introspection {
         if (c == boolean.class || c == Boolean.class) {
             return "bool";
         }
-        if (c == String.class || c == char.class || c == Character.class || CharSequence.class.isAssignableFrom(c) || c.isEnum()) {
+        if (c == String.class
+                || c == char.class
+                || c == Character.class
+                || CharSequence.class.isAssignableFrom(c)
+                || c.isEnum()) {
             return "string";
         }
         if (c == byte[].class || c.getName().equals("io.netty.buffer.ByteBuf") || c == java.nio.ByteBuffer.class) {
@@ -136,7 +158,8 @@ public final class Introspection {
         Module m = impl.getModule();
         if (m.isNamed()) {
             ModuleDescriptor d = m.getDescriptor();
-            return new ProviderOrigin(m.getName(), d == null ? "" : d.rawVersion().orElse(""));
+            return new ProviderOrigin(
+                    m.getName(), d == null ? "" : d.rawVersion().orElse(""));
         }
         Package p = impl.getPackage();
         String title = p == null ? null : p.getImplementationTitle();

@@ -27,11 +27,13 @@ public final class MethodInvoker {
     private final Binding<Object> result;
     /** The positions of the primitive parameters (a nil there is a decode failure), and their types. */
     private final int[] primitiveAt;
+
     private final Class<?>[] primitiveType;
     /** Whether the result is a {@code ByteBuf}: taken by the server and released once encoded. */
     private final boolean bufferResult;
 
-    private MethodInvoker(MethodContract contract, MethodHandle handle, Binding<Object[]> arguments, Binding<Object> result) {
+    private MethodInvoker(
+            MethodContract contract, MethodHandle handle, Binding<Object[]> arguments, Binding<Object> result) {
         this.contract = contract;
         this.handle = handle;
         this.arguments = arguments;
@@ -63,15 +65,22 @@ public final class MethodInvoker {
         try {
             mh = unreflect(m);
         } catch (IllegalAccessException | RuntimeException e) {
-            throw new IllegalArgumentException("cannot call " + m + " of " + impl.getClass().getName() + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "cannot call " + m + " of " + impl.getClass().getName() + ": " + e.getMessage(), e);
         }
         mh = mh.bindTo(impl);
         Class<?> rt = m.getReturnType();
         if (contract.isAsync() && !java.util.concurrent.CompletionStage.class.isAssignableFrom(rt)) {
             // An OSGi Promise (MethodContract): answered through its own toCompletionStage().
             try {
-                mh = MethodHandles.filterReturnValue(mh, MethodHandles.publicLookup().findVirtual(rt, "toCompletionStage",
-                        java.lang.invoke.MethodType.methodType(java.util.concurrent.CompletionStage.class)));
+                mh = MethodHandles.filterReturnValue(
+                        mh,
+                        MethodHandles.publicLookup()
+                                .findVirtual(
+                                        rt,
+                                        "toCompletionStage",
+                                        java.lang.invoke.MethodType.methodType(
+                                                java.util.concurrent.CompletionStage.class)));
             } catch (NoSuchMethodException | IllegalAccessException e) {
                 throw new IllegalArgumentException(m + ": " + rt.getName() + " has no public toCompletionStage()", e);
             }
@@ -83,7 +92,8 @@ public final class MethodInvoker {
             args = codec.argumentsBinding(contract.parameterTypes());
             res = codec.binding(contract.resultType());
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException(contract.action() + ": the codec cannot bind its types: " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    contract.action() + ": the codec cannot bind its types: " + e.getMessage(), e);
         }
         return new MethodInvoker(contract, mh, args, res);
     }
@@ -99,8 +109,9 @@ public final class MethodInvoker {
         if (target.isNamed() && !target.isExported(pkg, self) && !target.isOpen(pkg, self)) {
             // The module path's rule, said plainly (the codec says the same for its types): the server
             // reaches the interface only through an exported (or open) package.
-            throw new IllegalArgumentException(m.getDeclaringClass().getName() + " is in package " + pkg + ", which module "
-                    + target.getName() + " does not export: add \"exports " + pkg + ";\" to its module-info.java (or open the package)");
+            throw new IllegalArgumentException(m.getDeclaringClass().getName() + " is in package " + pkg
+                    + ", which module " + target.getName() + " does not export: add \"exports " + pkg
+                    + ";\" to its module-info.java (or open the package)");
         }
         try {
             return MethodHandles.lookup().unreflect(m);
@@ -156,7 +167,8 @@ public final class MethodInvoker {
         for (int j = 0; j < primitiveAt.length; j++) {
             int i = primitiveAt[j];
             if (args[i] == null) {
-                throw new RpcException(RpcCode.DECODE, contract.action() + ": argument " + i + " is nil for a " + primitiveType[j]);
+                throw new RpcException(
+                        RpcCode.DECODE, contract.action() + ": argument " + i + " is nil for a " + primitiveType[j]);
             }
         }
         return args;
@@ -199,7 +211,8 @@ public final class MethodInvoker {
      * thread's {@link ReplyBuffer} (give it back with {@link ReplyBuffer#done}), which needs no allocation.
      */
     public ByteBuf replyBuffer(ByteBufAllocator alloc, Object result) {
-        if (bufferResult || result instanceof String s && s.length() >= LARGE_RESULT
+        if (bufferResult
+                || result instanceof String s && s.length() >= LARGE_RESULT
                 || result instanceof byte[] b && b.length >= LARGE_RESULT) {
             return alloc.compositeDirectBuffer();
         }

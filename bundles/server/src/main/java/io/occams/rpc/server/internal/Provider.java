@@ -28,6 +28,7 @@ public final class Provider {
     private final AtomicInteger inFlight = new AtomicInteger();
     /** Calls started on this provider, and those that failed (for the shell's counters; LongAdder: no contention). */
     private final LongAdder calls = new LongAdder();
+
     private final LongAdder errors = new LongAdder();
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
     /** Set once by close(), after the provider left the table; read by acquire() on any thread. */

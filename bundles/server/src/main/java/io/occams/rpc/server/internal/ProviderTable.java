@@ -237,7 +237,8 @@ public final class ProviderTable {
             if (scheduler != null) {
                 scheduler.schedule(expire, swapGrace.toNanos(), TimeUnit.NANOSECONDS);
             } else {
-                CompletableFuture.delayedExecutor(swapGrace.toNanos(), TimeUnit.NANOSECONDS).execute(expire);
+                CompletableFuture.delayedExecutor(swapGrace.toNanos(), TimeUnit.NANOSECONDS)
+                        .execute(expire);
             }
         }
         LOG.debug("unregistered {}", p);
@@ -256,7 +257,12 @@ public final class ProviderTable {
             failed = v.parked;
         }
         if (!failed.isEmpty()) {
-            LOG.debug("no provider of {} came back within {}; answering {} to {} calls", name, swapGrace, RpcCode.SERVICE_NOT_FOUND, failed.size());
+            LOG.debug(
+                    "no provider of {} came back within {}; answering {} to {} calls",
+                    name,
+                    swapGrace,
+                    RpcCode.SERVICE_NOT_FOUND,
+                    failed.size());
         }
         for (Parked pc : failed) {
             notFound.accept(pc.call);

@@ -30,6 +30,7 @@ public final class ReplyBuffer {
     private static final int INITIAL = 64;
     /** A buffer that grew past this for one large result is dropped after it. */
     private static final int KEEP_AT_MOST = 64 * 1024;
+
     private static final FastThreadLocal<ReplyBuffer> LOCAL = new FastThreadLocal<>() {
         @Override
         protected ReplyBuffer initialValue() {
@@ -55,8 +56,7 @@ public final class ReplyBuffer {
     /** Between take and done: a nested take must not get the same buffer. */
     private boolean inUse;
 
-    private ReplyBuffer() {
-    }
+    private ReplyBuffer() {}
 
     /** An empty buffer for one reply message, of which the caller owns one reference (reply() takes it). */
     public static ByteBuf take(ByteBufAllocator alloc) {

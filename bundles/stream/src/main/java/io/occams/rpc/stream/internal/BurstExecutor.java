@@ -134,7 +134,8 @@ public final class BurstExecutor {
 
     private static MethodHandle isVirtualHandle() {
         try {
-            return MethodHandles.publicLookup().findVirtual(Thread.class, "isVirtual", MethodType.methodType(boolean.class));
+            return MethodHandles.publicLookup()
+                    .findVirtual(Thread.class, "isVirtual", MethodType.methodType(boolean.class));
         } catch (ReflectiveOperationException | RuntimeException e) {
             return null;
         }
@@ -229,11 +230,12 @@ public final class BurstExecutor {
         }
 
         /** The next batch for {@code r}, parking it while there is none; null when {@code r} is to end. */
-        @SuppressWarnings("NonAtomicVolatileUpdate") // progress has one writer, the runner's thread; the watchdog only reads it
+        @SuppressWarnings(
+                "NonAtomicVolatileUpdate") // progress has one writer, the runner's thread; the watchdog only reads it
         Batch take(Runner r) {
             lock.lock();
             try {
-                for (;;) {
+                for (; ; ) {
                     if (current != r) {
                         r.batch = null;
                         return null; // rescued from a blocked task, or retired while idle: another runner takes over
@@ -396,7 +398,8 @@ public final class BurstExecutor {
         }
 
         @Override
-        @SuppressWarnings("NonAtomicVolatileUpdate") // progress has one writer, the runner's thread; the watchdog only reads it
+        @SuppressWarnings(
+                "NonAtomicVolatileUpdate") // progress has one writer, the runner's thread; the watchdog only reads it
         public void run() {
             Thread self = Thread.currentThread();
             parks = onVirtualThread();

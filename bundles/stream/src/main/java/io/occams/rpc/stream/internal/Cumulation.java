@@ -120,7 +120,10 @@ public final class Cumulation {
             return buf;
         }
         discardRead();
-        if (frameLength > LARGE_FRAME && buf != null && frameLength > buf.readableBytes() && frameLength <= Integer.MAX_VALUE) {
+        if (frameLength > LARGE_FRAME
+                && buf != null
+                && frameLength > buf.readableBytes()
+                && frameLength <= Integer.MAX_VALUE) {
             int length = (int) frameLength;
             ByteBuf f = alloc.directBuffer(length, length);
             f.writeBytes(buf, buf.readerIndex(), buf.readableBytes());

@@ -19,6 +19,7 @@ import org.slf4j.Logger;
 public final class RateLimitedLog {
     /** The length of a window, in seconds. */
     public static final int WINDOW_SECONDS = 10;
+
     private static final long WINDOW_NANOS = TimeUnit.SECONDS.toNanos(WINDOW_SECONDS);
 
     private final Logger log;

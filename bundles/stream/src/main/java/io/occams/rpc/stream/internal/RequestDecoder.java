@@ -32,7 +32,8 @@ import java.nio.charset.StandardCharsets;
  */
 public final class RequestDecoder {
     private static final int ACTION_CACHE_SIZE = 64;
-    private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONG_LE =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final int maxFrameBytes;
     private final int maxActionBytes;
@@ -96,17 +97,21 @@ public final class RequestDecoder {
         if ((act & Frames.STRING_ACTION_FLAG) != 0) {
             actLen = act & ~Frames.STRING_ACTION_FLAG;
             if (actLen == 0 || actLen > maxActionBytes) {
-                throw new FrameException(Reason.ACTION_TOO_LONG, "string action of " + actLen + " bytes (limit " + maxActionBytes + ")");
+                throw new FrameException(
+                        Reason.ACTION_TOO_LONG, "string action of " + actLen + " bytes (limit " + maxActionBytes + ")");
             }
         }
         if (blobLen > Integer.MAX_VALUE) {
             throw new FrameException(Reason.NEGATIVE_LENGTH, "blob_len " + blobLen + " has the top bit set");
         }
         if (msgLen > maxFrameBytes) {
-            throw new FrameException(Reason.MSG_TOO_LONG, "msg_len " + msgLen + " exceeds maxFrameBytes " + maxFrameBytes);
+            throw new FrameException(
+                    Reason.MSG_TOO_LONG, "msg_len " + msgLen + " exceeds maxFrameBytes " + maxFrameBytes);
         }
         if (msgLen + blobLen > maxFrameBytes) {
-            throw new FrameException(Reason.BLOB_TOO_LONG, "msg_len " + msgLen + " + blob_len " + blobLen + " exceeds maxFrameBytes " + maxFrameBytes);
+            throw new FrameException(
+                    Reason.BLOB_TOO_LONG,
+                    "msg_len " + msgLen + " + blob_len " + blobLen + " exceeds maxFrameBytes " + maxFrameBytes);
         }
         long total = Frames.REQUEST_HEADER_LENGTH + (long) actLen + msgLen + blobLen;
         if (readable < total) {
@@ -298,7 +303,8 @@ public final class RequestDecoder {
 
     private String strictUtf8(byte[] bytes) {
         if (utf8 == null) {
-            utf8 = StandardCharsets.UTF_8.newDecoder()
+            utf8 = StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT);
         }
@@ -315,8 +321,8 @@ public final class RequestDecoder {
         int r = in.readerIndex();
         int magic = in.getUnsignedShortLE(r);
         if (magic != Frames.MAGIC) {
-            throw new FrameException(Reason.BAD_MAGIC,
-                    String.format("expected 25 4d, got %02x %02x", magic & 0xff, magic >>> 8));
+            throw new FrameException(
+                    Reason.BAD_MAGIC, String.format("expected 25 4d, got %02x %02x", magic & 0xff, magic >>> 8));
         }
         int ver = in.getUnsignedByte(r + 2);
         if (ver != Frames.VERSION) {

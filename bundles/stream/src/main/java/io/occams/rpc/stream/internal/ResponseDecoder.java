@@ -70,10 +70,13 @@ public final class ResponseDecoder {
             throw new FrameException(Reason.NEGATIVE_LENGTH, "blob_len " + blob + " is negative");
         }
         if (msgLen > maxFrameBytes) {
-            throw new FrameException(Reason.MSG_TOO_LONG, "msg_len " + msgLen + " exceeds maxFrameBytes " + maxFrameBytes);
+            throw new FrameException(
+                    Reason.MSG_TOO_LONG, "msg_len " + msgLen + " exceeds maxFrameBytes " + maxFrameBytes);
         }
         if (msgLen + blob > maxFrameBytes) {
-            throw new FrameException(Reason.BLOB_TOO_LONG, "body of " + (msgLen + blob) + " bytes exceeds maxFrameBytes " + maxFrameBytes);
+            throw new FrameException(
+                    Reason.BLOB_TOO_LONG,
+                    "body of " + (msgLen + blob) + " bytes exceeds maxFrameBytes " + maxFrameBytes);
         }
         long total = Frames.RESPONSE_HEADER_LENGTH + msgLen + blob;
         if (readable < total) {

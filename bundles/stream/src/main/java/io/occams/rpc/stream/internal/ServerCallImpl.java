@@ -214,7 +214,14 @@ final class ServerCallImpl implements ServerCall {
         b.release();
         BurstExecutor.Runner r = deferTo;
         try {
-            conn.writeResponse(s, flag, word, replyMsg, replyBlob, true, r != null && r.thread == Thread.currentThread() ? r : null);
+            conn.writeResponse(
+                    s,
+                    flag,
+                    word,
+                    replyMsg,
+                    replyBlob,
+                    true,
+                    r != null && r.thread == Thread.currentThread() ? r : null);
         } finally {
             conn.recycle(this);
         }
@@ -228,7 +235,8 @@ final class ServerCallImpl implements ServerCall {
     }
 
     private IllegalStateException answered() {
-        return new IllegalStateException("seq " + seq + " was already answered (a ServerCall must not be used after its answer)");
+        return new IllegalStateException(
+                "seq " + seq + " was already answered (a ServerCall must not be used after its answer)");
     }
 
     private static void release(ByteBuf b) {

@@ -4,9 +4,9 @@ import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import io.occams.rpc.api.PeerIdentity;
 import io.occams.rpc.api.RpcCode;
 import io.occams.rpc.api.ServerConfig;
-import io.occams.rpc.api.PeerIdentity;
 import io.occams.rpc.api.spi.Connection;
 import io.occams.rpc.api.spi.ConnectionHandler;
 import io.occams.rpc.api.spi.Dispatch;
@@ -48,6 +48,7 @@ public final class ServerConnection implements ConnectionHandler {
     static final int MSG_COPY_LIMIT = 64 * 1024;
     /** For servers made without their own fault log (one per {@code StreamServer} otherwise). */
     private static final RateLimitedLog SHARED_FAULTS = new RateLimitedLog(LOG);
+
     private static final byte[] ENCODE_ERROR = RpcCode.ENCODE.wireBytes();
     private static final String SLOW_PEER = "connections closed for not reading their replies";
 
@@ -61,6 +62,7 @@ public final class ServerConnection implements ConnectionHandler {
     private final ServerCallLimit limit;
     /** What tasks handed to {@code ServerCall.executor()} during a read wait for; reader-confined. */
     private final BurstExecutor.Burst burst;
+
     private final BurstExecutor bursts;
     /** Guards the transitions of {@link #readPaused} and {@link #serverPaused} with their setAutoRead. */
     private final Object pauseLock = new Object();
@@ -121,9 +123,20 @@ public final class ServerConnection implements ConnectionHandler {
     /** The sweep closed this connection for not reading its replies and said so (once). */
     private volatile boolean slowPeerClosed;
 
-    public ServerConnection(Connection connection, Dispatch dispatch, ServerConfig config, Executor executor,
+    public ServerConnection(
+            Connection connection,
+            Dispatch dispatch,
+            ServerConfig config,
+            Executor executor,
             Consumer<ServerConnection> onClosed) {
-        this(connection, dispatch, config, new BurstExecutor(executor, null), new ServerCallLimit(config.maxCallsPerServer()), onClosed, SHARED_FAULTS);
+        this(
+                connection,
+                dispatch,
+                config,
+                new BurstExecutor(executor, null),
+                new ServerCallLimit(config.maxCallsPerServer()),
+                onClosed,
+                SHARED_FAULTS);
     }
 
     /**
@@ -131,8 +144,14 @@ public final class ServerConnection implements ConnectionHandler {
      * {@code ServerCall.executor()} run), {@code limit} (the server-wide bound on unanswered calls) and
      * {@code faults} (the rate-limited log of its peers' faults).
      */
-    public ServerConnection(Connection connection, Dispatch dispatch, ServerConfig config, BurstExecutor bursts,
-            ServerCallLimit limit, Consumer<ServerConnection> onClosed, RateLimitedLog faults) {
+    public ServerConnection(
+            Connection connection,
+            Dispatch dispatch,
+            ServerConfig config,
+            BurstExecutor bursts,
+            ServerCallLimit limit,
+            Consumer<ServerConnection> onClosed,
+            RateLimitedLog faults) {
         this(connection, dispatch, config, bursts, limit, onClosed, faults, System::nanoTime);
     }
 
@@ -140,8 +159,15 @@ public final class ServerConnection implements ConnectionHandler {
      * As the constructor above, with the timestamps that {@link #sweep(long)} compares taken from
      * {@code clock} ({@link System#nanoTime()}, or a test's manual clock).
      */
-    public ServerConnection(Connection connection, Dispatch dispatch, ServerConfig config, BurstExecutor bursts,
-            ServerCallLimit limit, Consumer<ServerConnection> onClosed, RateLimitedLog faults, LongSupplier clock) {
+    public ServerConnection(
+            Connection connection,
+            Dispatch dispatch,
+            ServerConfig config,
+            BurstExecutor bursts,
+            ServerCallLimit limit,
+            Consumer<ServerConnection> onClosed,
+            RateLimitedLog faults,
+            LongSupplier clock) {
         this.clock = clock;
         this.lastReadNanos = clock.getAsLong();
         this.openedNanos = lastReadNanos;
@@ -228,7 +254,8 @@ public final class ServerConnection implements ConnectionHandler {
         // The read timeout is about the frame left incomplete: when a frame ended in this read, the next
         // one began in it, so its wait starts now. (Pipelined requests keep every read ending inside a
         // frame; counting from the first of them closed a busy connection after readTimeout.)
-        partialSinceNanos = cumulation.size() == 0 ? 0 : (completed || partialSinceNanos == 0 ? lastReadNanos : partialSinceNanos);
+        partialSinceNanos =
+                cumulation.size() == 0 ? 0 : (completed || partialSinceNanos == 0 ? lastReadNanos : partialSinceNanos);
         if (!readPaused && inFlight.get() >= config.maxCallsPerConnection()) {
             synchronized (pauseLock) {
                 readPaused = true;
@@ -258,8 +285,12 @@ public final class ServerConnection implements ConnectionHandler {
         // Recycler object, which Netty pools only on its own threads, not on a virtual-thread reader.
         ServerCallImpl call = obtain();
         long seq = decoder.seq();
-        call.open(seq, decoder.numericAction(), decoder.action(),
-                call.msgOf(decoder), decoder.blobLength() == 0 ? Unpooled.EMPTY_BUFFER : decoder.retainedBlob());
+        call.open(
+                seq,
+                decoder.numericAction(),
+                decoder.action(),
+                call.msgOf(decoder),
+                decoder.blobLength() == 0 ? Unpooled.EMPTY_BUFFER : decoder.retainedBlob());
         inFlight.incrementAndGet();
         limit.acquire();
         try {
@@ -345,7 +376,11 @@ public final class ServerConnection implements ConnectionHandler {
         burst.close(); // its runner, if parked, ends
         limit.forget(this);
         if (cause != null && writeBlockedSinceNanos != 0 && !slowPeerClosed) {
-            faults.warn(SLOW_PEER, "connection from {} closed: {} (the client cannot keep up with its replies)", name, cause.toString());
+            faults.warn(
+                    SLOW_PEER,
+                    "connection from {} closed: {} (the client cannot keep up with its replies)",
+                    name,
+                    cause.toString());
         } else if (cause != null) {
             LOG.debug("connection from {} closed: {}", name, cause.toString());
         }
@@ -369,7 +404,8 @@ public final class ServerConnection implements ConnectionHandler {
      * after its batch. Counting per batch spares the reader's and the runner's threads a shared counter
      * (two, with the server's) moving between their cores per call.
      */
-    void writeResponse(long seq, int flag, int word, ByteBuf msg, ByteBuf body, boolean counted, BurstExecutor.Runner runner) {
+    void writeResponse(
+            long seq, int flag, int word, ByteBuf msg, ByteBuf body, boolean counted, BurstExecutor.Runner runner) {
         outLock.lock();
         try {
             if (closed) {
@@ -383,9 +419,14 @@ public final class ServerConnection implements ConnectionHandler {
                 if ((long) msgLength + bodyLength > config.maxFrameBytes()) {
                     // The peer would take the frame for a broken stream and drop the connection with every
                     // call on it: this call alone fails instead (spec §5: replaced by rpc_encode).
-                    faults.warn("replies over maxFrameBytes answered rpc_encode",
+                    faults.warn(
+                            "replies over maxFrameBytes answered rpc_encode",
                             "the reply to seq {} from {} has {} bytes, over maxFrameBytes {}: answering {} instead",
-                            seq, name, (long) msgLength + bodyLength, config.maxFrameBytes(), RpcCode.ENCODE);
+                            seq,
+                            name,
+                            (long) msgLength + bodyLength,
+                            config.maxFrameBytes(),
+                            RpcCode.ENCODE);
                     release(msg);
                     release(body);
                     msg = null;
@@ -541,26 +582,43 @@ public final class ServerConnection implements ConnectionHandler {
             // for the peer, so the read timeout counts only from when reading resumes.
             pausedSeenNanos = now;
         }
-        if (!sawFrame && !broken && now - openedNanos > config.firstFrameTimeout().toNanos()) {
-            faults.warn("connections closed for sending no frame in time",
-                    "closing connection from {}: no complete frame within firstFrameTimeout {}", name, config.firstFrameTimeout());
+        if (!sawFrame
+                && !broken
+                && now - openedNanos > config.firstFrameTimeout().toNanos()) {
+            faults.warn(
+                    "connections closed for sending no frame in time",
+                    "closing connection from {}: no complete frame within firstFrameTimeout {}",
+                    name,
+                    config.firstFrameTimeout());
             broken = true;
             inputDone = true;
             connection.abort();
         } else if (blocked != 0 && now - blocked > config.writeTimeout().toNanos()) {
             slowPeerClosed = true;
-            faults.warn(SLOW_PEER, "closing connection from {}: it left its replies unread for longer than writeTimeout {} "
-                    + "(the client cannot keep up)", name, config.writeTimeout());
+            faults.warn(
+                    SLOW_PEER,
+                    "closing connection from {}: it left its replies unread for longer than writeTimeout {} "
+                            + "(the client cannot keep up)",
+                    name,
+                    config.writeTimeout());
             broken = true;
             inputDone = true;
             connection.abort(); // the peer reads nothing: what is queued for it cannot go out
-        } else if (partial != 0 && now - Math.max(partial, pausedSeenNanos) > config.readTimeout().toNanos()) {
-            faults.warn("connections closed for an incomplete frame", "closing connection from {}: a frame stayed incomplete longer than readTimeout {}", name, config.readTimeout());
+        } else if (partial != 0
+                && now - Math.max(partial, pausedSeenNanos)
+                        > config.readTimeout().toNanos()) {
+            faults.warn(
+                    "connections closed for an incomplete frame",
+                    "closing connection from {}: a frame stayed incomplete longer than readTimeout {}",
+                    name,
+                    config.readTimeout());
             broken = true;
             inputDone = true;
             connection.setAutoRead(false);
             closeWhenAnswered();
-        } else if (inFlight.get() == 0 && partial == 0 && now - lastReadNanos > config.idleTimeout().toNanos()) {
+        } else if (inFlight.get() == 0
+                && partial == 0
+                && now - lastReadNanos > config.idleTimeout().toNanos()) {
             LOG.debug("closing connection from {}: idle longer than {}", name, config.idleTimeout());
             inputDone = true;
             closeWhenAnswered();

@@ -34,11 +34,17 @@ class LargeFrameTest {
     private ServerConnection server;
 
     private ServerConnection server() {
-        ServerConfig config = ServerConfig.builder().maxFrameBytes(8 * 1024 * 1024).build();
-        return new ServerConnection(connection, call -> {
-            calls.add(call);
-            msgs.add(call.msg());
-        }, config, Runnable::run, c -> { });
+        ServerConfig config =
+                ServerConfig.builder().maxFrameBytes(8 * 1024 * 1024).build();
+        return new ServerConnection(
+                connection,
+                call -> {
+                    calls.add(call);
+                    msgs.add(call.msg());
+                },
+                config,
+                Runnable::run,
+                c -> {});
     }
 
     @AfterEach
@@ -113,7 +119,10 @@ class LargeFrameTest {
         byte[] small = pattern(300, 3);
         byte[] second = pattern(Cumulation.LARGE_FRAME + 5, 4);
         ByteBuf stream = Unpooled.buffer();
-        stream.writeBytes(request(1, big)).writeBytes(request(2, small)).writeBytes(request(3, second)).writeBytes(request(4, small));
+        stream.writeBytes(request(1, big))
+                .writeBytes(request(2, small))
+                .writeBytes(request(3, second))
+                .writeBytes(request(4, small));
         feed(stream);
 
         assertThat(calls).hasSize(4);
@@ -199,8 +208,7 @@ class LargeFrameTest {
         }
 
         @Override
-        public void flush() {
-        }
+        public void flush() {}
 
         @Override
         public boolean isWritable() {
@@ -208,20 +216,16 @@ class LargeFrameTest {
         }
 
         @Override
-        public void setAutoRead(boolean autoRead) {
-        }
+        public void setAutoRead(boolean autoRead) {}
 
         @Override
-        public void shutdownOutput() {
-        }
+        public void shutdownOutput() {}
 
         @Override
-        public void close() {
-        }
+        public void close() {}
 
         @Override
-        public void abort() {
-        }
+        public void abort() {}
 
         @Override
         public boolean isOpen() {

@@ -49,7 +49,8 @@ class RateLimitedLogTest {
         log.flush(); // a's new window counted nothing: it closes too
         log.warn("b", "third b");
         log.warn("a", "fourth a");
-        assertThat(logger.lines).containsExactly("first a", "first b", "a: 1 more like this in the last 10 s", "third b", "fourth a");
+        assertThat(logger.lines)
+                .containsExactly("first a", "first b", "a: 1 more like this in the last 10 s", "third b", "fourth a");
     }
 
     @Test
@@ -74,22 +75,62 @@ class RateLimitedLogTest {
         }
 
         @Override
-        protected void handleNormalizedLoggingCall(Level level, Marker marker, String pattern, Object[] args, Throwable t) {
+        protected void handleNormalizedLoggingCall(
+                Level level, Marker marker, String pattern, Object[] args, Throwable t) {
             lines.add(MessageFormatter.basicArrayFormat(pattern, args));
             if (t != null) {
                 thrown.add(t);
             }
         }
 
-        @Override public boolean isTraceEnabled() { return true; }
-        @Override public boolean isTraceEnabled(Marker m) { return true; }
-        @Override public boolean isDebugEnabled() { return true; }
-        @Override public boolean isDebugEnabled(Marker m) { return true; }
-        @Override public boolean isInfoEnabled() { return true; }
-        @Override public boolean isInfoEnabled(Marker m) { return true; }
-        @Override public boolean isWarnEnabled() { return true; }
-        @Override public boolean isWarnEnabled(Marker m) { return true; }
-        @Override public boolean isErrorEnabled() { return true; }
-        @Override public boolean isErrorEnabled(Marker m) { return true; }
+        @Override
+        public boolean isTraceEnabled() {
+            return true;
+        }
+
+        @Override
+        public boolean isTraceEnabled(Marker m) {
+            return true;
+        }
+
+        @Override
+        public boolean isDebugEnabled() {
+            return true;
+        }
+
+        @Override
+        public boolean isDebugEnabled(Marker m) {
+            return true;
+        }
+
+        @Override
+        public boolean isInfoEnabled() {
+            return true;
+        }
+
+        @Override
+        public boolean isInfoEnabled(Marker m) {
+            return true;
+        }
+
+        @Override
+        public boolean isWarnEnabled() {
+            return true;
+        }
+
+        @Override
+        public boolean isWarnEnabled(Marker m) {
+            return true;
+        }
+
+        @Override
+        public boolean isErrorEnabled() {
+            return true;
+        }
+
+        @Override
+        public boolean isErrorEnabled(Marker m) {
+            return true;
+        }
     }
 }

@@ -32,7 +32,8 @@ class StringActionCacheTest {
     }
 
     private static ByteBuf frame(byte[] action) {
-        ByteBuf b = Unpooled.buffer(Frames.REQUEST_HEADER_LENGTH + action.length, Frames.REQUEST_HEADER_LENGTH + action.length);
+        ByteBuf b = Unpooled.buffer(
+                Frames.REQUEST_HEADER_LENGTH + action.length, Frames.REQUEST_HEADER_LENGTH + action.length);
         Frames.writeRequestHeader(b, Frames.STRING_ACTION_FLAG | action.length, 9, 0, 0, 0);
         return b.writeBytes(action);
     }
@@ -48,7 +49,9 @@ class StringActionCacheTest {
     }
 
     private static void assertRefused(Runnable r, Reason reason) {
-        assertThatThrownBy(r::run).isInstanceOfSatisfying(FrameException.class, e -> assertThat(e.reason()).isEqualTo(reason));
+        assertThatThrownBy(r::run)
+                .isInstanceOfSatisfying(
+                        FrameException.class, e -> assertThat(e.reason()).isEqualTo(reason));
     }
 
     @Test

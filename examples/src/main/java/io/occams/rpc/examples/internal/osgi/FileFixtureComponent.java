@@ -30,7 +30,10 @@ import org.osgi.service.component.annotations.Reference;
  * finds and prints where it listens. Uses the first {@code Runtime} service (static: a runtime leaving
  * restarts the fixture).
  */
-@Component(configurationPid = FileFixtureComponent.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, service = {})
+@Component(
+        configurationPid = FileFixtureComponent.PID,
+        configurationPolicy = ConfigurationPolicy.REQUIRE,
+        service = {})
 public final class FileFixtureComponent {
     static final String PID = "io.occams.rpc.examples.filefixture";
 
@@ -38,10 +41,17 @@ public final class FileFixtureComponent {
     private final ServiceRegistration<StreamServer> registration;
 
     @Activate
-    public FileFixtureComponent(BundleContext context, Map<String, Object> config,
-            @Reference Runtime runtime, @Reference(target = "(occams.codec.format=0)") Codec codec) throws IOException {
+    public FileFixtureComponent(
+            BundleContext context,
+            Map<String, Object> config,
+            @Reference Runtime runtime,
+            @Reference(target = "(occams.codec.format=0)") Codec codec)
+            throws IOException {
         int port = integer(config.get("port"), -1);
-        String host = config.get("host") == null || config.get("host").toString().isBlank() ? "127.0.0.1" : config.get("host").toString();
+        String host =
+                config.get("host") == null || config.get("host").toString().isBlank()
+                        ? "127.0.0.1"
+                        : config.get("host").toString();
         if (port < 0) {
             server = null;
             registration = null;

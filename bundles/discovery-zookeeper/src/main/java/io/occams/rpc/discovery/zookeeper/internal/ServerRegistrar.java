@@ -38,12 +38,18 @@ public final class ServerRegistrar {
     private final AtomicBoolean pending = new AtomicBoolean();
     /** Entries by path. Only touched on the executor. */
     private final Map<String, ZooKeeperDiscovery.EntryRegistration> entries = new LinkedHashMap<>();
+
     private volatile List<Endpoint> endpoints = List.of();
     private volatile boolean closed;
     private Runnable removeListener;
 
-    public ServerRegistrar(ZooKeeperDiscovery discovery, RpcServer server, String advertisedHost, int weight,
-            Function<Object, String> versionOf, Executor executor) {
+    public ServerRegistrar(
+            ZooKeeperDiscovery discovery,
+            RpcServer server,
+            String advertisedHost,
+            int weight,
+            Function<Object, String> versionOf,
+            Executor executor) {
         if (weight < 0) {
             throw new IllegalArgumentException("weight must be >= 0: " + weight);
         }

@@ -28,9 +28,15 @@ public final class ServiceWatch implements AutoCloseable {
     private final CuratorCache cache;
     /** The last list handed to the listener; only touched on the event thread. */
     private List<Endpoint> last;
+
     private volatile boolean initialized;
 
-    public ServiceWatch(ZooKeeperDiscovery discovery, CuratorFramework client, String path, String service, Consumer<List<Endpoint>> listener) {
+    public ServiceWatch(
+            ZooKeeperDiscovery discovery,
+            CuratorFramework client,
+            String path,
+            String service,
+            Consumer<List<Endpoint>> listener) {
         this.discovery = discovery;
         this.path = path;
         this.service = service;

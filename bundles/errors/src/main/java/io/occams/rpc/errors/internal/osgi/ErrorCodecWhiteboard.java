@@ -39,15 +39,19 @@ import org.slf4j.LoggerFactory;
  * <p>Threading: DS calls bind and unbind from any thread; both are serialized on {@code this}. The
  * registry itself is lock-free for calls.
  */
-@Component(service = {}, immediate = true)
+@Component(
+        service = {},
+        immediate = true)
 public final class ErrorCodecWhiteboard {
     private static final Logger LOG = LoggerFactory.getLogger(ErrorCodecWhiteboard.class);
     private final ErrorCodecRegistry registry = new ErrorCodecRegistry();
     /** The candidates for each exception type, best first; the first one is the registered one. */
     @GuardedBy("this")
     private final Map<Class<?>, List<Candidate>> byType = new HashMap<>();
+
     @GuardedBy("this")
     private final Map<ServiceReference<?>, Candidate> byReference = new HashMap<>();
+
     private ServiceRegistration<ErrorCodecRegistry> registration;
 
     /** The built-ins are there from the start, before DS binds the first service. */
@@ -68,12 +72,18 @@ public final class ErrorCodecWhiteboard {
         registration.unregister();
     }
 
-    @Reference(service = ErrorCodec.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+    @Reference(
+            service = ErrorCodec.class,
+            cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     synchronized void addErrorCodec(ErrorCodec<?> codec, ServiceReference<ErrorCodec<?>> reference) {
         Candidate c = new Candidate(reference, codec);
         if (c.type == null) {
-            LOG.warn("error codec service {} ({}) names no Throwable type; ignored", reference, codec.getClass().getName());
+            LOG.warn(
+                    "error codec service {} ({}) names no Throwable type; ignored",
+                    reference,
+                    codec.getClass().getName());
             return;
         }
         byReference.put(reference, c);
@@ -116,7 +126,11 @@ public final class ErrorCodecWhiteboard {
                 next.registration = registry.register(next.codec);
                 return;
             } catch (RuntimeException e) {
-                LOG.warn("error codec {} for {} cannot be used: {}", next.codec.getClass().getName(), next.type, e.toString());
+                LOG.warn(
+                        "error codec {} for {} cannot be used: {}",
+                        next.codec.getClass().getName(),
+                        next.type,
+                        e.toString());
             }
         }
     }
@@ -131,7 +145,8 @@ public final class ErrorCodecWhiteboard {
             if (a.reference == null || b.reference == null) {
                 return a.reference == null ? (b.reference == null ? 0 : 1) : -1;
             }
-            return b.reference.compareTo(a.reference); // ServiceReference order: higher ranking, then lower id, is "greater"
+            return b.reference.compareTo(
+                    a.reference); // ServiceReference order: higher ranking, then lower id, is "greater"
         };
 
         final ServiceReference<?> reference;

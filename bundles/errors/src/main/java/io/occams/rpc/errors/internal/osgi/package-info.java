@@ -7,7 +7,9 @@
  * {@code osgi.service} capability below says so in the manifest, for resolvers that enforce service
  * requirements (Karaf's, bnd's) and the server's component that requires the service.
  */
-@Capability(namespace = "osgi.service", attribute = "objectClass:List<String>=io.occams.rpc.errors.ErrorCodecRegistry",
+@Capability(
+        namespace = "osgi.service",
+        attribute = "objectClass:List<String>=io.occams.rpc.errors.ErrorCodecRegistry",
         uses = io.occams.rpc.errors.ErrorCodecRegistry.class)
 package io.occams.rpc.errors.internal.osgi;
 

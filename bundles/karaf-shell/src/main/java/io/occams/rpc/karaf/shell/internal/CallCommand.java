@@ -29,12 +29,19 @@ import org.osgi.framework.ServiceReference;
  * booleans, characters, strings); the result is printed as Java prints it.
  */
 @Service
-@Command(scope = "occams", name = "call", description = "Calls Service.method on an occams-rpc server of this framework, over the wire; prints the result.")
+@Command(
+        scope = "occams",
+        name = "call",
+        description =
+                "Calls Service.method on an occams-rpc server of this framework, over the wire; prints the result.")
 public final class CallCommand implements Action {
     @Reference
     BundleContext context;
 
-    @Option(name = "-s", aliases = "--server", description = "The server (its name in occams:servers); default: the first")
+    @Option(
+            name = "-s",
+            aliases = "--server",
+            description = "The server (its name in occams:servers); default: the first")
     String serverName;
 
     @Argument(index = 0, name = "Service.method", required = true, description = "The action, e.g. CalService.add")
@@ -60,12 +67,14 @@ public final class CallCommand implements Action {
             }
         }
         if (server == null || server.addresses().isEmpty()) {
-            System.out.println("error: no listening occams-rpc server" + (serverName == null ? "" : " named " + serverName));
+            System.out.println(
+                    "error: no listening occams-rpc server" + (serverName == null ? "" : " named " + serverName));
             return null;
         }
         ServiceInfo info = server.dispatcher().describe(service);
         if (info == null) {
-            System.out.println("error: " + service + " is not served; served: " + server.dispatcher().serviceNames());
+            System.out.println("error: " + service + " is not served; served: "
+                    + server.dispatcher().serviceNames());
             return null;
         }
         Class<?> type = load(info.type());
@@ -76,7 +85,8 @@ public final class CallCommand implements Action {
             }
         }
         if (method == null) {
-            System.out.println("error: " + service + " has no method " + methodName + " taking " + args.size() + " arguments");
+            System.out.println(
+                    "error: " + service + " has no method " + methodName + " taking " + args.size() + " arguments");
             return null;
         }
         Object[] values = new Object[args.size()];
@@ -90,9 +100,13 @@ public final class CallCommand implements Action {
             }
         }
         RpcAddress address = server.addresses().get(0);
-        ClientStream stream = ClientStream.connect(server.runtime(), address, ClientConfig.defaults()).get(10, TimeUnit.SECONDS);
+        ClientStream stream = ClientStream.connect(server.runtime(), address, ClientConfig.defaults())
+                .get(10, TimeUnit.SECONDS);
         try {
-            Object proxy = RpcClient.builder().codec(server.dispatcher().codec()).errors(server.dispatcher().errors()).build()
+            Object proxy = RpcClient.builder()
+                    .codec(server.dispatcher().codec())
+                    .errors(server.dispatcher().errors())
+                    .build()
                     .proxy(type, stream);
             Object result;
             try {
@@ -101,8 +115,10 @@ public final class CallCommand implements Action {
                 System.out.println("error: " + e.getCause());
                 return null;
             }
-            System.out.println(result != null && result.getClass().isArray() ? Arrays.deepToString(new Object[] {result}).replaceAll("^\\[|\\]$", "")
-                    : String.valueOf(result));
+            System.out.println(
+                    result != null && result.getClass().isArray()
+                            ? Arrays.deepToString(new Object[] {result}).replaceAll("^\\[|\\]$", "")
+                            : String.valueOf(result));
         } finally {
             stream.close();
         }
@@ -155,7 +171,8 @@ public final class CallCommand implements Action {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("expected " + to.getSimpleName() + ", got \"" + word + "\"");
         }
-        throw new IllegalArgumentException("occams:call takes numbers, booleans, characters and strings; this parameter is "
-                + to.getSimpleName() + " (use the occams CLI's call with JSON)");
+        throw new IllegalArgumentException(
+                "occams:call takes numbers, booleans, characters and strings; this parameter is " + to.getSimpleName()
+                        + " (use the occams CLI's call with JSON)");
     }
 }

@@ -15,11 +15,9 @@ import org.osgi.framework.ServiceReference;
  */
 final class Servers {
     /** One server and the name the commands show it under. */
-    record Named(String name, RpcServer server) {
-    }
+    record Named(String name, RpcServer server) {}
 
-    private Servers() {
-    }
+    private Servers() {}
 
     /** The servers, ordered by service id; each is got and ungot again (the commands use it briefly). */
     static List<Named> all(BundleContext context) {
@@ -30,7 +28,8 @@ final class Servers {
             throw new IllegalStateException(e);
         }
         List<ServiceReference<RpcServer>> sorted = new ArrayList<>(refs);
-        sorted.sort((a, b) -> Long.compare((Long) a.getProperty(Constants.SERVICE_ID), (Long) b.getProperty(Constants.SERVICE_ID)));
+        sorted.sort((a, b) ->
+                Long.compare((Long) a.getProperty(Constants.SERVICE_ID), (Long) b.getProperty(Constants.SERVICE_ID)));
         List<Named> out = new ArrayList<>();
         for (ServiceReference<RpcServer> ref : sorted) {
             RpcServer s = context.getService(ref);

@@ -12,7 +12,10 @@ import org.osgi.framework.BundleContext;
 
 /** {@code occams:servers}: every listening occams-rpc server with its addresses, runtime, connections and calls in flight. */
 @Service
-@Command(scope = "occams", name = "servers", description = "Lists the occams-rpc servers: addresses, runtime, connections, calls in flight.")
+@Command(
+        scope = "occams",
+        name = "servers",
+        description = "Lists the occams-rpc servers: addresses, runtime, connections, calls in flight.")
 public final class ServersCommand implements Action {
     @Reference
     BundleContext context;

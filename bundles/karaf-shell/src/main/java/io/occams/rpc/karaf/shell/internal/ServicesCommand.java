@@ -15,7 +15,11 @@ import org.osgi.framework.BundleContext;
  * started, how many failed, and how many run now (counted since the providers registered).
  */
 @Service
-@Command(scope = "occams", name = "services", description = "Lists the services each occams-rpc server serves: provider bundle and version, calls, errors, in flight.")
+@Command(
+        scope = "occams",
+        name = "services",
+        description =
+                "Lists the services each occams-rpc server serves: provider bundle and version, calls, errors, in flight.")
 public final class ServicesCommand implements Action {
     @Reference
     BundleContext context;
@@ -23,13 +27,18 @@ public final class ServicesCommand implements Action {
     @Override
     public Object execute() {
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"SERVER", "SERVICE", "PROVIDER", "VERSION", "PROVIDERS", "CALLS", "ERRORS", "IN-FLIGHT"});
+        rows.add(
+                new String[] {"SERVER", "SERVICE", "PROVIDER", "VERSION", "PROVIDERS", "CALLS", "ERRORS", "IN-FLIGHT"});
         for (Servers.Named n : Servers.all(context)) {
             ServiceDispatcher d = n.server().dispatcher();
             for (ServiceInfo s : d.services()) {
                 ServiceDispatcher.CallCounts c = d.callCounts(s.name());
                 rows.add(new String[] {
-                    n.name(), s.name(), String.valueOf(s.provider()), String.valueOf(s.version()), Integer.toString(s.providers()),
+                    n.name(),
+                    s.name(),
+                    String.valueOf(s.provider()),
+                    String.valueOf(s.version()),
+                    Integer.toString(s.providers()),
                     c == null ? "-" : Long.toString(c.calls()),
                     c == null ? "-" : Long.toString(c.errors()),
                     c == null ? "-" : Integer.toString(c.inFlight())

@@ -21,7 +21,9 @@ class CallCommandTest {
     @Test
     void aWordThatIsNotOfTheTypeIsRefusedWithWhatWasExpected() {
         assertThatThrownBy(() -> CallCommand.convert("ten", long.class)).hasMessage("expected long, got \"ten\"");
-        assertThatThrownBy(() -> CallCommand.convert("yes", boolean.class)).hasMessage("expected true or false, got \"yes\"");
-        assertThatThrownBy(() -> CallCommand.convert("1", java.util.List.class)).hasMessageContaining("this parameter is List");
+        assertThatThrownBy(() -> CallCommand.convert("yes", boolean.class))
+                .hasMessage("expected true or false, got \"yes\"");
+        assertThatThrownBy(() -> CallCommand.convert("1", java.util.List.class))
+                .hasMessageContaining("this parameter is List");
     }
 }

@@ -27,7 +27,9 @@ public final class OpenTelemetryComponent implements CallInterceptor {
     static final String PID = "io.occams.rpc.otel";
 
     /** The configuration of {@value #PID}. */
-    @ObjectClassDefinition(name = "occams-rpc OpenTelemetry", description = "Call metrics (and spans) of occams-rpc servers and clients through OpenTelemetry.")
+    @ObjectClassDefinition(
+            name = "occams-rpc OpenTelemetry",
+            description = "Call metrics (and spans) of occams-rpc servers and clients through OpenTelemetry.")
     public @interface Config {
         @AttributeDefinition(description = "Record a span per call as well as the duration histograms.")
         boolean traces() default true;

@@ -1,13 +1,13 @@
 package io.occams.rpc.pool.internal.osgi;
 
 import com.google.errorprone.annotations.concurrent.GuardedBy;
-import io.occams.rpc.api.spi.ConfigProperties;
 import io.occams.rpc.api.ClientConfig;
 import io.occams.rpc.api.RpcAddress;
 import io.occams.rpc.api.RpcCode;
 import io.occams.rpc.api.RpcException;
 import io.occams.rpc.api.intercept.CallInterceptor;
 import io.occams.rpc.api.intercept.CallInterceptors;
+import io.occams.rpc.api.spi.ConfigProperties;
 import io.occams.rpc.api.spi.Runtime;
 import io.occams.rpc.api.spi.RuntimePreference;
 import io.occams.rpc.pool.AddressSource;
@@ -76,25 +76,34 @@ import org.slf4j.LoggerFactory;
  * <p>Threading: DS callbacks come from any thread and are serialized on {@link #lock}; {@code submit} takes
  * no lock.
  */
-@Component(configurationPid = ClientComponent.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, service = {})
+@Component(
+        configurationPid = ClientComponent.PID,
+        configurationPolicy = ConfigurationPolicy.REQUIRE,
+        service = {})
 @Designate(ocd = ClientMetatype.class, factory = true)
 public final class ClientComponent {
     /** The factory PID of client pools. */
     public static final String PID = "io.occams.rpc.client";
+
     private static final Logger LOG = LoggerFactory.getLogger(ClientComponent.class);
 
     private final Object lock = new Object();
     /** The runtimes in the registry, best ranked first. */
     @GuardedBy("lock")
     private final Map<ServiceReference<Runtime>, Runtime> runtimes = new TreeMap<>((a, b) -> b.compareTo(a));
+
     private final SwitchingCaller caller = new SwitchingCaller();
     private BundleContext context;
+
     @GuardedBy("lock")
     private Settings settings;
+
     @GuardedBy("lock")
     private Runtime runtime;
+
     @GuardedBy("lock")
     private ServiceRegistration<Caller> registration;
+
     @GuardedBy("lock")
     private boolean active;
     /** The address sources in the registry. */
@@ -103,10 +112,12 @@ public final class ClientComponent {
     /** The source followed now, and the handle of that following. */
     @GuardedBy("lock")
     private AddressSource source;
+
     private AutoCloseable following;
     /** The client interceptors in the registry, best ranked first. */
     @GuardedBy("lock")
-    private final Map<ServiceReference<CallInterceptor>, CallInterceptor> interceptors = new TreeMap<>((a, b) -> b.compareTo(a));
+    private final Map<ServiceReference<CallInterceptor>, CallInterceptor> interceptors =
+            new TreeMap<>((a, b) -> b.compareTo(a));
     /** The last list a source gave (discovery mode); written by the source's thread, read by moveTo. */
     private volatile List<RpcAddress> discovered = List.of();
 
@@ -133,7 +144,8 @@ public final class ClientComponent {
             caller.patienceNanos = patience(next);
             caller.ioRetries = next.retryLimit;
             caller.emptyMessage = next.emptyMessage();
-            if (!java.util.Objects.equals(next.service, before.service) || !java.util.Objects.equals(next.discovery, before.discovery)) {
+            if (!java.util.Objects.equals(next.service, before.service)
+                    || !java.util.Objects.equals(next.discovery, before.discovery)) {
                 stopFollowing();
                 discovered = List.of();
                 followSource();
@@ -161,7 +173,10 @@ public final class ClientComponent {
         }
     }
 
-    @Reference(service = Runtime.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+    @Reference(
+            service = Runtime.class,
+            cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     void addRuntime(ServiceReference<Runtime> reference, Runtime r) {
         synchronized (lock) {
@@ -181,7 +196,10 @@ public final class ClientComponent {
         }
     }
 
-    @Reference(service = AddressSource.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+    @Reference(
+            service = AddressSource.class,
+            cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     void addSource(ServiceReference<AddressSource> reference, AddressSource s) {
         synchronized (lock) {
@@ -196,15 +214,24 @@ public final class ClientComponent {
         synchronized (lock) {
             sources.remove(reference);
             if (s == source) {
-                LOG.info("client {}: discovery {} left; keeping its last addresses {}", settings.name, settings.discovery, discovered);
+                LOG.info(
+                        "client {}: discovery {} left; keeping its last addresses {}",
+                        settings.name,
+                        settings.discovery,
+                        discovered);
                 stopFollowing();
                 followSource(); // another of the same name, if any
             }
         }
     }
 
-    @Reference(service = CallInterceptor.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY, unbind = "removeInterceptor", updated = "updatedInterceptor")
+    @Reference(
+            service = CallInterceptor.class,
+            cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY,
+            unbind = "removeInterceptor",
+            updated = "updatedInterceptor")
     void addInterceptor(ServiceReference<CallInterceptor> reference, CallInterceptor i) {
         Object side = reference.getProperty(CallInterceptor.SIDE_PROPERTY);
         if (side != null && !"client".equalsIgnoreCase(String.valueOf(side))) {
@@ -297,7 +324,8 @@ public final class ClientComponent {
     private void moveTo(Runtime next) {
         runtime = next;
         List<RpcAddress> start = addressesOf(settings);
-        FailoverPool pool = next == null ? null
+        FailoverPool pool = next == null
+                ? null
                 : new FailoverPool(next, start, settings.config, settings.selection, settings.retryLimit);
         caller.retire(pool);
         List<RpcAddress> latest = addressesOf(settings);
@@ -349,7 +377,8 @@ public final class ClientComponent {
         /** Runs the later attempts of calls that reached no server; one daemon thread, only while used. */
         private final java.util.concurrent.ScheduledThreadPoolExecutor timer;
         /** The calls waiting for their next attempt on {@link #timer}; whoever removes one sends or fails it. */
-        private final java.util.concurrent.ConcurrentHashMap<Object, ClientTask> waiting = new java.util.concurrent.ConcurrentHashMap<>();
+        private final java.util.concurrent.ConcurrentHashMap<Object, ClientTask> waiting =
+                new java.util.concurrent.ConcurrentHashMap<>();
 
         SwitchingCaller() {
             timer = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
@@ -378,7 +407,10 @@ public final class ClientComponent {
             for (Object key : waiting.keySet()) {
                 ClientTask task = waiting.remove(key);
                 if (task != null) {
-                    Tasks.fail(task, new RpcException(RpcCode.IO, "client configuration removed or stopped before the call was sent"));
+                    Tasks.fail(
+                            task,
+                            new RpcException(
+                                    RpcCode.IO, "client configuration removed or stopped before the call was sent"));
                 }
             }
         }
@@ -392,7 +424,11 @@ public final class ClientComponent {
             FailoverPool pool = current;
             if (pool == null) {
                 if (!later(task, since, attempt)) {
-                    Tasks.fail(task, new RpcException(RpcCode.UNREACHABLE, "no runtime for this client: none of the configured runtimes is there"));
+                    Tasks.fail(
+                            task,
+                            new RpcException(
+                                    RpcCode.UNREACHABLE,
+                                    "no runtime for this client: none of the configured runtimes is there"));
                 }
                 return;
             }
@@ -408,11 +444,14 @@ public final class ClientComponent {
             Object key = new Object();
             waiting.put(key, task);
             try {
-                timer.schedule(() -> {
-                    if (waiting.remove(key) != null) {
-                        submit(task, since, attempt + 1);
-                    }
-                }, delayMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+                timer.schedule(
+                        () -> {
+                            if (waiting.remove(key) != null) {
+                                submit(task, since, attempt + 1);
+                            }
+                        },
+                        delayMillis,
+                        java.util.concurrent.TimeUnit.MILLISECONDS);
                 return true;
             } catch (java.util.concurrent.RejectedExecutionException closed) {
                 return waiting.remove(key) == null; // shutdown() took it and failed it meanwhile
@@ -470,7 +509,9 @@ public final class ClientComponent {
                     return;
                 }
                 String empty = caller.emptyMessage;
-                if (failure.code() == RpcCode.UNREACHABLE && empty != null && pool.addresses().isEmpty()) {
+                if (failure.code() == RpcCode.UNREACHABLE
+                        && empty != null
+                        && pool.addresses().isEmpty()) {
                     failure = new RpcException(RpcCode.UNREACHABLE, empty, failure);
                 }
             }
@@ -489,6 +530,7 @@ public final class ClientComponent {
         final Map<String, Object> serviceProperties;
         /** Discovery mode: the service to look up and the discovery's name; both null otherwise. */
         final String service;
+
         final String discovery;
 
         Settings(Map<String, Object> p) {
@@ -503,15 +545,19 @@ public final class ClientComponent {
             this.service = svc.isEmpty() || disc.isEmpty() ? null : svc;
             this.discovery = svc.isEmpty() || disc.isEmpty() ? null : disc;
             if (a.isEmpty() && discovery == null) {
-                throw new IllegalArgumentException("client configuration " + name + " has no addresses (nor a service and a discovery)");
+                throw new IllegalArgumentException(
+                        "client configuration " + name + " has no addresses (nor a service and a discovery)");
             }
             if (!a.isEmpty() && discovery != null) {
-                throw new IllegalArgumentException("client configuration " + name + " gives both addresses and a discovery");
+                throw new IllegalArgumentException(
+                        "client configuration " + name + " gives both addresses and a discovery");
             }
             this.addresses = List.copyOf(a);
             this.runtimes = RuntimePreference.fromProperties(p);
             this.config = ClientConfig.fromProperties(p);
-            String sel = props.string("selection", "round_robin").toUpperCase(Locale.ROOT).replace('-', '_');
+            String sel = props.string("selection", "round_robin")
+                    .toUpperCase(Locale.ROOT)
+                    .replace('-', '_');
             try {
                 this.selection = FailoverPool.Selection.valueOf(sel);
             } catch (IllegalArgumentException e) {
@@ -523,14 +569,19 @@ public final class ClientComponent {
 
         /** In discovery mode, the failure message of a call made while the service has no address. */
         String emptyMessage() {
-            return discovery == null ? null : "no endpoint of service " + service + " in discovery " + discovery + " within taskTimeout "
-                    + config.taskTimeout().toMillis() + " ms";
+            return discovery == null
+                    ? null
+                    : "no endpoint of service " + service + " in discovery " + discovery + " within taskTimeout "
+                            + config.taskTimeout().toMillis() + " ms";
         }
 
         /** Whether only the address list may differ (what {@link FailoverPool#updateAddresses} can apply). */
         boolean sameExceptAddresses(Settings o) {
-            return o != null && runtimes.equals(o.runtimes) && config.toString().equals(o.config.toString())
-                    && selection == o.selection && retryLimit == o.retryLimit;
+            return o != null
+                    && runtimes.equals(o.runtimes)
+                    && config.toString().equals(o.config.toString())
+                    && selection == o.selection
+                    && retryLimit == o.retryLimit;
         }
 
         boolean accepts(String runtime) {

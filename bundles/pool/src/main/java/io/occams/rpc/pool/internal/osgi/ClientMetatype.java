@@ -9,7 +9,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * reads the raw properties (see the table in the {@code io.occams.rpc.pool} package documentation);
  * durations are strings such as {@code 5s} or {@code 250ms}.
  */
-@ObjectClassDefinition(id = ClientComponent.PID, name = "occams-rpc client pool",
+@ObjectClassDefinition(
+        id = ClientComponent.PID,
+        name = "occams-rpc client pool",
         description = "A failover pool of connections to occams-rpc servers, registered as a Caller service.")
 @interface ClientMetatype {
     @AttributeDefinition(description = "The pool's name in logs (default: the PID).", required = false)
@@ -18,14 +20,22 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(description = "Server addresses, host:port or /path.", cardinality = 100)
     String[] addresses();
 
-    @AttributeDefinition(description = "round_robin or first_healthy.", required = false, options = {
-            @org.osgi.service.metatype.annotations.Option(value = "round_robin"), @org.osgi.service.metatype.annotations.Option(value = "first_healthy")})
+    @AttributeDefinition(
+            description = "round_robin or first_healthy.",
+            required = false,
+            options = {
+                @org.osgi.service.metatype.annotations.Option(value = "round_robin"),
+                @org.osgi.service.metatype.annotations.Option(value = "first_healthy")
+            })
     String selection() default "round_robin";
 
     @AttributeDefinition(description = "How many times a failed call may be sent again.", required = false, min = "0")
     int retryLimit() default 2;
 
-    @AttributeDefinition(description = "Acceptable runtimes in order of preference; empty: the best ranked.", required = false, cardinality = 10)
+    @AttributeDefinition(
+            description = "Acceptable runtimes in order of preference; empty: the best ranked.",
+            required = false,
+            cardinality = 10)
     String[] runtime();
 
     @AttributeDefinition(description = "Connections per address.", required = false, min = "1")
@@ -40,7 +50,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(description = "How long a connect may take.", required = false)
     String connectTimeout() default "10s";
 
-    @AttributeDefinition(description = "How long the rest of a frame may take; how long a pong may take.", required = false)
+    @AttributeDefinition(
+            description = "How long the rest of a frame may take; how long a pong may take.",
+            required = false)
     String readTimeout() default "5s";
 
     @AttributeDefinition(description = "How long a write may stay blocked.", required = false)

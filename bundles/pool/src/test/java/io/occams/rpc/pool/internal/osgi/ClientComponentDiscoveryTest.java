@@ -61,8 +61,10 @@ class ClientComponentDiscoveryTest extends RuntimePerTest {
 
     @SuppressWarnings("unchecked")
     static <T> ServiceReference<T> reference(Map<String, Object> properties) {
-        return (ServiceReference<T>) Proxy.newProxyInstance(ClientComponentDiscoveryTest.class.getClassLoader(),
-                new Class<?>[] {ServiceReference.class}, (p, m, a) -> switch (m.getName()) {
+        return (ServiceReference<T>) Proxy.newProxyInstance(
+                ClientComponentDiscoveryTest.class.getClassLoader(),
+                new Class<?>[] {ServiceReference.class},
+                (p, m, a) -> switch (m.getName()) {
                     case "getProperty" -> properties.get((String) a[0]);
                     case "compareTo" -> 0;
                     case "equals" -> p == a[0];
@@ -73,10 +75,14 @@ class ClientComponentDiscoveryTest extends RuntimePerTest {
 
     /** A BundleContext whose registerService hands the registered Caller to {@code registered}. */
     static BundleContext context(AtomicReference<Caller> registered) {
-        ServiceRegistration<?> reg = (ServiceRegistration<?>) Proxy.newProxyInstance(ClientComponentDiscoveryTest.class.getClassLoader(),
-                new Class<?>[] {ServiceRegistration.class}, (p, m, a) -> null);
-        return (BundleContext) Proxy.newProxyInstance(ClientComponentDiscoveryTest.class.getClassLoader(),
-                new Class<?>[] {BundleContext.class}, (p, m, a) -> {
+        ServiceRegistration<?> reg = (ServiceRegistration<?>) Proxy.newProxyInstance(
+                ClientComponentDiscoveryTest.class.getClassLoader(),
+                new Class<?>[] {ServiceRegistration.class},
+                (p, m, a) -> null);
+        return (BundleContext) Proxy.newProxyInstance(
+                ClientComponentDiscoveryTest.class.getClassLoader(),
+                new Class<?>[] {BundleContext.class},
+                (p, m, a) -> {
                     if (m.getName().equals("registerService")) {
                         registered.set((Caller) a[1]);
                         return reg;
@@ -149,8 +155,8 @@ class ClientComponentDiscoveryTest extends RuntimePerTest {
             component.addSource(reference(Map.of(AddressSource.NAME, "zk")), second);
             await().atMost(Duration.ofSeconds(10)).until(() -> second.listener.get() != null);
             second.listener.get().accept(List.of());
-            ExecutionException failed = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
-                    () -> call(caller).get(10, TimeUnit.SECONDS));
+            ExecutionException failed = org.junit.jupiter.api.Assertions.assertThrows(
+                    ExecutionException.class, () -> call(caller).get(10, TimeUnit.SECONDS));
             assertThat(failed.getCause()).isInstanceOfSatisfying(RpcException.class, e -> {
                 assertThat(e.code()).isEqualTo(RpcCode.UNREACHABLE);
                 assertThat(e.getMessage()).contains("Echo").contains("zk");

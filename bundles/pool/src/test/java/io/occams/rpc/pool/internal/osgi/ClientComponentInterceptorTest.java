@@ -62,8 +62,7 @@ class ClientComponentInterceptorTest extends RuntimePerTest {
         }
 
         @Override
-        public void end(CallInfo call, Object state, CallOutcome outcome) {
-        }
+        public void end(CallInfo call, Object state, CallOutcome outcome) {}
     }
 
     /** A reference ordered as the framework orders them: higher service.ranking, then lower service.id, first. */
@@ -75,13 +74,18 @@ class ClientComponentInterceptorTest extends RuntimePerTest {
         if (side != null) {
             props.put(CallInterceptor.SIDE_PROPERTY, side);
         }
-        return (ServiceReference<CallInterceptor>) Proxy.newProxyInstance(ClientComponentInterceptorTest.class.getClassLoader(),
-                new Class<?>[] {ServiceReference.class}, (p, m, a) -> switch (m.getName()) {
+        return (ServiceReference<CallInterceptor>) Proxy.newProxyInstance(
+                ClientComponentInterceptorTest.class.getClassLoader(),
+                new Class<?>[] {ServiceReference.class},
+                (p, m, a) -> switch (m.getName()) {
                     case "getProperty" -> props.get((String) a[0]);
                     case "compareTo" -> {
                         ServiceReference<?> o = (ServiceReference<?>) a[0];
                         int r = Integer.compare(ranking, (Integer) o.getProperty(Constants.SERVICE_RANKING));
-                        yield r != 0 ? r : Long.compare((Long) o.getProperty(Constants.SERVICE_ID), (Long) props.get(Constants.SERVICE_ID));
+                        yield r != 0
+                                ? r
+                                : Long.compare((Long) o.getProperty(Constants.SERVICE_ID), (Long)
+                                        props.get(Constants.SERVICE_ID));
                     }
                     case "equals" -> p == a[0];
                     case "hashCode" -> System.identityHashCode(p);
@@ -116,10 +120,14 @@ class ClientComponentInterceptorTest extends RuntimePerTest {
         assertThat(begun).containsExactly("high:CalService.add", "low:CalService.add");
 
         begun.clear();
-        CalService withOwn = RpcClient.builder().interceptors(List.of(new Named("own", begun))).build()
+        CalService withOwn = RpcClient.builder()
+                .interceptors(List.of(new Named("own", begun)))
+                .build()
                 .proxy(CalService.class, registered.get());
         assertThat(withOwn.inc(1)).isEqualTo(2);
-        assertThat(begun).as("the proxy's own first").containsExactly("own:CalService.inc", "high:CalService.inc", "low:CalService.inc");
+        assertThat(begun)
+                .as("the proxy's own first")
+                .containsExactly("own:CalService.inc", "high:CalService.inc", "low:CalService.inc");
 
         begun.clear();
         component.removeInterceptor(high, null);

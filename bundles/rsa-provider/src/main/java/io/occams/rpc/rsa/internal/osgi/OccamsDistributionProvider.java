@@ -70,21 +70,29 @@ import org.slf4j.LoggerFactory;
  * <p>Threading: SPI calls come from RSA's threads, listener calls from the framework's; the parts it uses
  * are thread-safe.
  */
-@Capability(namespace = "osgi.remoteserviceadmin.distribution", attribute = "configs:List<String>=\"" + OccamsRemoteServices.CONFIG_TYPE + "\"",
+@Capability(
+        namespace = "osgi.remoteserviceadmin.distribution",
+        attribute = "configs:List<String>=\"" + OccamsRemoteServices.CONFIG_TYPE + "\"",
         version = "1.1.0")
-@Component(service = DistributionProvider.class, property = {
-        RemoteConstants.REMOTE_CONFIGS_SUPPORTED + "=" + OccamsRemoteServices.CONFIG_TYPE,
-        RemoteConstants.REMOTE_INTENTS_SUPPORTED + "=osgi.basic",
-        RemoteConstants.REMOTE_INTENTS_SUPPORTED + "=osgi.async"})
+@Component(
+        service = DistributionProvider.class,
+        property = {
+            RemoteConstants.REMOTE_CONFIGS_SUPPORTED + "=" + OccamsRemoteServices.CONFIG_TYPE,
+            RemoteConstants.REMOTE_INTENTS_SUPPORTED + "=osgi.basic",
+            RemoteConstants.REMOTE_INTENTS_SUPPORTED + "=osgi.async"
+        })
 public final class OccamsDistributionProvider implements DistributionProvider {
     private static final Logger LOG = LoggerFactory.getLogger(OccamsDistributionProvider.class);
     static final List<String> INTENTS = List.of("osgi.basic", "osgi.async");
     /** How long a server or pool without exports or imports stays, for a re-registration to find it. */
     static final Duration LINGER = Duration.ofSeconds(5);
-    private static final String IMPORTED_FILTER = "(&(" + RemoteConstants.SERVICE_IMPORTED + "=*)(" + RemoteConstants.ENDPOINT_ID + "=*))";
+
+    private static final String IMPORTED_FILTER =
+            "(&(" + RemoteConstants.SERVICE_IMPORTED + "=*)(" + RemoteConstants.ENDPOINT_ID + "=*))";
 
     @Reference(target = "(occams.codec.format=0)")
     private Codec codec;
+
     @Reference
     private ErrorCodecRegistry errors;
     /** The runtimes, best ranked first. */
@@ -112,7 +120,10 @@ public final class OccamsDistributionProvider implements DistributionProvider {
         servers.close();
     }
 
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    @Reference(
+            cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
     void bindRuntime(ServiceReference<Runtime> ref, Runtime runtime) {
         synchronized (runtimes) {
             runtimes.put(ref, runtime);
@@ -132,13 +143,17 @@ public final class OccamsDistributionProvider implements DistributionProvider {
 
     @Override
     @SuppressWarnings("rawtypes")
-    public Endpoint exportService(Object service, BundleContext serviceContext, Map<String, Object> props, Class[] interfaces) {
+    public Endpoint exportService(
+            Object service, BundleContext serviceContext, Map<String, Object> props, Class[] interfaces) {
         Set<String> intents = new LinkedHashSet<>();
         intents.addAll(strings(props.get(RemoteConstants.SERVICE_EXPORTED_INTENTS)));
         intents.addAll(strings(props.get(RemoteConstants.SERVICE_EXPORTED_INTENTS_EXTRA)));
         intents.removeAll(INTENTS);
         if (!intents.isEmpty()) {
-            LOG.info("not exporting {}: unsupported intents {}", props.get(RemoteConstants.ENDPOINT_SERVICE_ID), intents);
+            LOG.info(
+                    "not exporting {}: unsupported intents {}",
+                    props.get(RemoteConstants.ENDPOINT_SERVICE_ID),
+                    intents);
             throw new IntentUnsatisfiedException(intents.iterator().next());
         }
         ExportSettings s = ExportSettings.from(props);
@@ -183,7 +198,8 @@ public final class OccamsDistributionProvider implements DistributionProvider {
 
     @Override
     @SuppressWarnings("rawtypes")
-    public Object importEndpoint(ClassLoader loader, BundleContext consumer, Class[] interfaces, EndpointDescription endpoint) {
+    public Object importEndpoint(
+            ClassLoader loader, BundleContext consumer, Class[] interfaces, EndpointDescription endpoint) {
         Map<String, Object> p = endpoint.getProperties();
         String id = endpoint.getId();
         String prefix = "occams.tcp://";
@@ -202,8 +218,8 @@ public final class OccamsDistributionProvider implements DistributionProvider {
                 adapt = PromiseAdapter::new;
             }
         }
-        return imports.importEndpoint(id, scope, name != null, RpcAddress.parse(address), runtime(null), timeout,
-                loader, interfaces, adapt);
+        return imports.importEndpoint(
+                id, scope, name != null, RpcAddress.parse(address), runtime(null), timeout, loader, interfaces, adapt);
     }
 
     /** A proxy service of an import changed; when the last one of its endpoint leaves, release the endpoint. */
@@ -216,8 +232,10 @@ public final class OccamsDistributionProvider implements DistributionProvider {
             return;
         }
         try {
-            ServiceReference<?>[] left = context.getAllServiceReferences(null,
-                    "(&(" + RemoteConstants.SERVICE_IMPORTED + "=*)(" + RemoteConstants.ENDPOINT_ID + "=" + escape((String) id) + "))");
+            ServiceReference<?>[] left = context.getAllServiceReferences(
+                    null,
+                    "(&(" + RemoteConstants.SERVICE_IMPORTED + "=*)(" + RemoteConstants.ENDPOINT_ID + "="
+                            + escape((String) id) + "))");
             for (ServiceReference<?> r : left == null ? new ServiceReference<?>[0] : left) {
                 if (!r.equals(event.getServiceReference())) {
                     return;
@@ -243,7 +261,8 @@ public final class OccamsDistributionProvider implements DistributionProvider {
             if (name == null) {
                 throw new IllegalStateException("no occams runtime is registered");
             }
-            throw new IllegalArgumentException(OccamsRemoteServices.RUNTIME + ": no runtime named " + name + " (there are " + names + ")");
+            throw new IllegalArgumentException(
+                    OccamsRemoteServices.RUNTIME + ": no runtime named " + name + " (there are " + names + ")");
         }
     }
 
@@ -253,7 +272,9 @@ public final class OccamsDistributionProvider implements DistributionProvider {
         }
         long ms;
         try {
-            ms = v instanceof Number ? ((Number) v).longValue() : Long.parseLong(v.toString().trim());
+            ms = v instanceof Number
+                    ? ((Number) v).longValue()
+                    : Long.parseLong(v.toString().trim());
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("osgi.basic.timeout: not a number of milliseconds: " + v);
         }

@@ -19,7 +19,11 @@ final class OccamsEndpoint implements Endpoint {
     private final Servers servers;
     private boolean closed;
 
-    OccamsEndpoint(EndpointDescription description, List<ServiceDispatcher.Registration> registrations, Servers.Shared server, Servers servers) {
+    OccamsEndpoint(
+            EndpointDescription description,
+            List<ServiceDispatcher.Registration> registrations,
+            Servers.Shared server,
+            Servers servers) {
         this.description = description;
         this.registrations = registrations;
         this.server = server;

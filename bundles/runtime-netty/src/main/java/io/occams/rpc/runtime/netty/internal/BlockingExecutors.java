@@ -15,8 +15,7 @@ import java.util.concurrent.TimeUnit;
  * virtual threads are reached reflectively, once, at construction.
  */
 public final class BlockingExecutors {
-    private BlockingExecutors() {
-    }
+    private BlockingExecutors() {}
 
     /** A virtual-thread-per-task executor whose threads are named {@code prefix-1, -2, ...}; null before Java 21. */
     public static ExecutorService virtualThreads(String prefix) {
@@ -27,7 +26,8 @@ public final class BlockingExecutors {
             Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
             Class<?> builderType = Class.forName("java.lang.Thread$Builder");
             builder = builderType.getMethod("name", String.class, long.class).invoke(builder, prefix + "-", 1L);
-            ThreadFactory factory = (ThreadFactory) builderType.getMethod("factory").invoke(builder);
+            ThreadFactory factory =
+                    (ThreadFactory) builderType.getMethod("factory").invoke(builder);
             Method m = Executors.class.getMethod("newThreadPerTaskExecutor", ThreadFactory.class);
             return (ExecutorService) m.invoke(null, factory);
         } catch (ReflectiveOperationException | RuntimeException e) {
@@ -37,8 +37,13 @@ public final class BlockingExecutors {
 
     /** {@code threads} daemon threads named {@code prefix-N}, which go away when idle for a minute; an unbounded queue. */
     public static ExecutorService pool(String prefix, int threads) {
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), new NamedThreadFactory(prefix, true));
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(
+                threads,
+                threads,
+                60,
+                TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(),
+                new NamedThreadFactory(prefix, true));
         // Idle blocking threads go away, so that an unused pool costs nothing.
         pool.allowCoreThreadTimeOut(true);
         return pool;

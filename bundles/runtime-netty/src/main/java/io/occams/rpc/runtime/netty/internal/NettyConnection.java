@@ -58,6 +58,7 @@ public final class NettyConnection implements Connection {
     private final CompletableFuture<Connection> connected;
     /** Written by close() and abort() on any thread, read by write() on any thread: new writes are then released. */
     private volatile boolean closing;
+
     private final AtomicBoolean closeRequested = new AtomicBoolean();
     private final AtomicBoolean outputShutdownRequested = new AtomicBoolean();
     /** Set on the event loop at channelActive, read from any thread. */
@@ -75,6 +76,7 @@ public final class NettyConnection implements Connection {
     private final Queue<ByteBuf> offLoop = PlatformDependent.newMpscQueue(OFF_LOOP_CHUNK, 1 << 30);
     /** Whether {@link #drainTask} is scheduled and has not started yet. */
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
+
     private final Runnable drainTask = this::drainAndFlush;
 
     // Confined to the channel's event loop.
@@ -87,9 +89,15 @@ public final class NettyConnection implements Connection {
      * A connection over {@code channel}, not yet active; {@code knownLocal} and {@code knownRemote}
      * (either may be null) replace what the channel reports, which for Unix sockets is often empty.
      */
-    public NettyConnection(Channel channel, Transport transport, long writeTimeoutNanos,
-            ConnectionHandler.Factory factory, Set<NettyConnection> registry,
-            CompletableFuture<Connection> connected, RpcAddress knownLocal, RpcAddress knownRemote) {
+    public NettyConnection(
+            Channel channel,
+            Transport transport,
+            long writeTimeoutNanos,
+            ConnectionHandler.Factory factory,
+            Set<NettyConnection> registry,
+            CompletableFuture<Connection> connected,
+            RpcAddress knownLocal,
+            RpcAddress knownRemote) {
         this.channel = channel;
         this.transport = transport;
         this.writeTimeoutNanos = writeTimeoutNanos;
@@ -249,12 +257,18 @@ public final class NettyConnection implements Connection {
             channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> channel.close());
         });
         try {
-            var timeout = channel.eventLoop().schedule(() -> {
-                if (channel.isOpen()) {
-                    LOG.debug("{}: queued writes not sent within the write timeout; closing anyway", channel);
-                    channel.close();
-                }
-            }, writeTimeoutNanos, TimeUnit.NANOSECONDS);
+            var timeout = channel.eventLoop()
+                    .schedule(
+                            () -> {
+                                if (channel.isOpen()) {
+                                    LOG.debug(
+                                            "{}: queued writes not sent within the write timeout; closing anyway",
+                                            channel);
+                                    channel.close();
+                                }
+                            },
+                            writeTimeoutNanos,
+                            TimeUnit.NANOSECONDS);
             channel.closeFuture().addListener(f -> timeout.cancel(false));
         } catch (RejectedExecutionException loopStopped) {
             channel.close();

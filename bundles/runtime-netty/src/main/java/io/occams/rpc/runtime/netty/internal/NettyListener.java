@@ -77,8 +77,9 @@ public final class NettyListener implements Runtime.Listener {
             int mode = (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
             socket = (mode & 0170000) == 0140000; // S_IFSOCK
         } catch (UnsupportedOperationException | IllegalArgumentException noUnixView) {
-            socket = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class,
-                    LinkOption.NOFOLLOW_LINKS).isOther();
+            socket = Files.readAttributes(
+                            path, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                    .isOther();
         }
         if (socket) {
             Files.deleteIfExists(path);

@@ -44,8 +44,7 @@ public final class NettyTls {
     /** The SslContexts made so far, per TlsContext; two slots: client [0] and server [1]. */
     private final Map<TlsContext, Cached[]> cache = Collections.synchronizedMap(new WeakHashMap<>());
 
-    private record Cached(long generation, SslContext context) {
-    }
+    private record Cached(long generation, SslContext context) {}
 
     /** Whether the OpenSSL engine is available here (netty-tcnative present and its native library loads). */
     public static boolean openSslAvailable() {
@@ -105,18 +104,24 @@ public final class NettyTls {
         SslProvider provider = provider(config);
         if (!providerLogged) {
             providerLogged = true;
-            LOG.info("TLS on the netty runtime uses the {} engine{}", provider == SslProvider.OPENSSL ? "OpenSSL (" + OpenSsl.versionString() + ")" : "JDK",
-                    provider == SslProvider.JDK && config.provider() == TlsConfig.Provider.AUTO ? " (netty-tcnative not available)" : "");
+            LOG.info(
+                    "TLS on the netty runtime uses the {} engine{}",
+                    provider == SslProvider.OPENSSL ? "OpenSSL (" + OpenSsl.versionString() + ")" : "JDK",
+                    provider == SslProvider.JDK && config.provider() == TlsConfig.Provider.AUTO
+                            ? " (netty-tcnative not available)"
+                            : "");
         }
-        SslContextBuilder b = client ? SslContextBuilder.forClient().keyManager(m.keyManagers())
+        SslContextBuilder b = client
+                ? SslContextBuilder.forClient().keyManager(m.keyManagers())
                 : SslContextBuilder.forServer(m.keyManagers());
         b.sslProvider(provider).protocols(config.protocols()).trustManager(m.trustManagers());
         if (!client) {
-            b.clientAuth(switch (config.clientAuth()) {
-                case REQUIRE -> ClientAuth.REQUIRE;
-                case OPTIONAL -> ClientAuth.OPTIONAL;
-                default -> ClientAuth.NONE;
-            });
+            b.clientAuth(
+                    switch (config.clientAuth()) {
+                        case REQUIRE -> ClientAuth.REQUIRE;
+                        case OPTIONAL -> ClientAuth.OPTIONAL;
+                        default -> ClientAuth.NONE;
+                    });
         }
         return b.build();
     }
@@ -164,13 +169,22 @@ public final class NettyTls {
          * or an operator sees which engine and cipher suite carry the bytes), DEBUG for every other.
          */
         private void logSession(SSLEngine engine) {
-            String engineName = engine instanceof ReferenceCountedOpenSslEngine ? "OpenSSL (" + OpenSsl.versionString() + ")" : "JDK";
+            String engineName = engine instanceof ReferenceCountedOpenSslEngine
+                    ? "OpenSSL (" + OpenSsl.versionString() + ")"
+                    : "JDK";
             if (!sessionLogged) {
                 sessionLogged = true;
-                LOG.info("TLS on the netty runtime: {} engine, first session {} {}", engineName, engine.getSession().getProtocol(),
+                LOG.info(
+                        "TLS on the netty runtime: {} engine, first session {} {}",
+                        engineName,
+                        engine.getSession().getProtocol(),
                         engine.getSession().getCipherSuite());
             } else if (LOG.isDebugEnabled()) {
-                LOG.debug("{}: TLS {} engine, {} {}", connection.remoteAddress(), engineName, engine.getSession().getProtocol(),
+                LOG.debug(
+                        "{}: TLS {} engine, {} {}",
+                        connection.remoteAddress(),
+                        engineName,
+                        engine.getSession().getProtocol(),
                         engine.getSession().getCipherSuite());
             }
         }
@@ -182,11 +196,15 @@ public final class NettyTls {
             failed = true;
             String why = TlsContext.describe(cause);
             if (connected != null) {
-                SSLHandshakeException ex = new SSLHandshakeException("TLS handshake with " + connection.remoteAddress() + " failed: " + why);
+                SSLHandshakeException ex = new SSLHandshakeException(
+                        "TLS handshake with " + connection.remoteAddress() + " failed: " + why);
                 ex.initCause(cause);
                 connected.completeExceptionally(ex);
             } else {
-                LOG.warn("TLS handshake with {} failed, closing the connection: {}", ctx.channel().remoteAddress(), why);
+                LOG.warn(
+                        "TLS handshake with {} failed, closing the connection: {}",
+                        ctx.channel().remoteAddress(),
+                        why);
                 LOG.debug("TLS handshake with {} failed", ctx.channel().remoteAddress(), cause);
             }
             ctx.close();

@@ -139,7 +139,9 @@ public final class TlsChannel {
                         peer = PeerIdentity.of(engine.getSession());
                         return;
                     }
-                    default -> throw new SSLException("unexpected handshake status " + hs + (finished ? " after finishing" : ""));
+                    default ->
+                        throw new SSLException(
+                                "unexpected handshake status " + hs + (finished ? " after finishing" : ""));
                 }
             }
         } catch (SSLException e) {
@@ -341,7 +343,8 @@ public final class TlsChannel {
                         throw new SSLException("a TLS record larger than the session's application buffer size");
                     }
                     viaAppIn = true; // the engine wants more room than dst has: this record goes through appIn
-                    appSize = Math.max(appSize, engine.getSession().getApplicationBufferSize()); // the handshake may have grown it
+                    appSize = Math.max(
+                            appSize, engine.getSession().getApplicationBufferSize()); // the handshake may have grown it
                 }
                 default -> {
                     return produced; // underflow: the rest of a record is still on its way
@@ -499,7 +502,9 @@ public final class TlsChannel {
             netOut.clear();
             while (!engine.isOutboundDone()) {
                 SSLEngineResult r = engine.wrap(EMPTY, netOut);
-                if (r.bytesProduced() == 0 || r.getStatus() != SSLEngineResult.Status.OK && r.getStatus() != SSLEngineResult.Status.CLOSED) {
+                if (r.bytesProduced() == 0
+                        || r.getStatus() != SSLEngineResult.Status.OK
+                                && r.getStatus() != SSLEngineResult.Status.CLOSED) {
                     break;
                 }
             }

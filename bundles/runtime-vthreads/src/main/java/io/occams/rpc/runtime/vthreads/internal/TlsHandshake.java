@@ -27,21 +27,21 @@ public final class TlsHandshake {
     private static final Logger LOG = LoggerFactory.getLogger(TlsHandshake.class);
     private static volatile boolean sessionLogged;
 
-    private TlsHandshake() {
-    }
+    private TlsHandshake() {}
 
     /**
      * The client end: handshakes with the server at {@code address}.
      *
      * @throws SSLHandshakeException saying why the handshake failed (the cause is the engine's exception)
      */
-    public static TlsChannel client(SocketChannel ch, TlsContext tls, RpcAddress address, ScheduledExecutorService timer)
-            throws IOException {
+    public static TlsChannel client(
+            SocketChannel ch, TlsContext tls, RpcAddress address, ScheduledExecutorService timer) throws IOException {
         SSLEngine engine = tls.newClientEngine(address);
         try {
             return run(ch, engine, tls, timer);
         } catch (IOException e) {
-            SSLHandshakeException ex = new SSLHandshakeException("TLS handshake with " + address + " failed: " + TlsContext.describe(e));
+            SSLHandshakeException ex =
+                    new SSLHandshakeException("TLS handshake with " + address + " failed: " + TlsContext.describe(e));
             ex.initCause(e);
             throw ex;
         }
@@ -75,14 +75,17 @@ public final class TlsHandshake {
         AtomicBoolean timedOut = new AtomicBoolean();
         ScheduledFuture<?> deadline;
         try {
-            deadline = timer.schedule(() -> {
-                timedOut.set(true);
-                try {
-                    ch.close();
-                } catch (IOException ignored) {
-                    // the handshake fails either way
-                }
-            }, tls.config().handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            deadline = timer.schedule(
+                    () -> {
+                        timedOut.set(true);
+                        try {
+                            ch.close();
+                        } catch (IOException ignored) {
+                            // the handshake fails either way
+                        }
+                    },
+                    tls.config().handshakeTimeout().toNanos(),
+                    TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException shutDown) {
             ch.close();
             throw new IOException("runtime is shut down", shutDown);
@@ -91,7 +94,8 @@ public final class TlsHandshake {
             t.handshake();
         } catch (IOException | RuntimeException e) {
             if (timedOut.get()) {
-                IOException timeout = new IOException("handshake timed out after " + tls.config().handshakeTimeout(),
+                IOException timeout = new IOException(
+                        "handshake timed out after " + tls.config().handshakeTimeout(),
                         new TimeoutException("handshake timed out"));
                 timeout.addSuppressed(e);
                 throw timeout;
@@ -101,7 +105,8 @@ public final class TlsHandshake {
             deadline.cancel(false);
         }
         if (timedOut.get() || !ch.isOpen()) {
-            throw new IOException("handshake timed out after " + tls.config().handshakeTimeout(),
+            throw new IOException(
+                    "handshake timed out after " + tls.config().handshakeTimeout(),
                     new TimeoutException("handshake timed out"));
         }
         logSession(engine);
@@ -115,10 +120,15 @@ public final class TlsHandshake {
     private static void logSession(SSLEngine engine) {
         if (!sessionLogged) {
             sessionLogged = true;
-            LOG.info("TLS on the virtual-thread runtime: JDK engine, first session {} {}", engine.getSession().getProtocol(),
+            LOG.info(
+                    "TLS on the virtual-thread runtime: JDK engine, first session {} {}",
+                    engine.getSession().getProtocol(),
                     engine.getSession().getCipherSuite());
         } else if (LOG.isDebugEnabled()) {
-            LOG.debug("TLS: JDK engine, {} {}", engine.getSession().getProtocol(), engine.getSession().getCipherSuite());
+            LOG.debug(
+                    "TLS: JDK engine, {} {}",
+                    engine.getSession().getProtocol(),
+                    engine.getSession().getCipherSuite());
         }
     }
 }

@@ -75,6 +75,7 @@ public final class VtConnection implements Connection {
     private final SocketChannel channel;
     /** TLS over {@link #channel}, or null for plaintext. */
     private final TlsChannel tls;
+
     private final Settings settings;
     private final ConnectionHandler.Factory factory;
     private final RpcAddress localAddress;
@@ -86,6 +87,7 @@ public final class VtConnection implements Connection {
     private final VtWriteSide out;
     /** Keeps the input read while an inline write is blocked. */
     private final VtRescueReader rescue;
+
     private final Consumer<VtConnection> onTerminated;
     /** Completes when the factory has made the handler (or failed). */
     private final CompletableFuture<Void> opened = new CompletableFuture<>();
@@ -114,8 +116,13 @@ public final class VtConnection implements Connection {
      *
      * @param onTerminated called once, on the reader, after {@code onClosed} (or after the factory failed)
      */
-    public VtConnection(SocketChannel channel, Settings settings, ConnectionHandler.Factory factory, long id,
-            Consumer<VtConnection> onTerminated) throws IOException {
+    public VtConnection(
+            SocketChannel channel,
+            Settings settings,
+            ConnectionHandler.Factory factory,
+            long id,
+            Consumer<VtConnection> onTerminated)
+            throws IOException {
         this(channel, null, settings, factory, id, onTerminated);
     }
 
@@ -124,8 +131,14 @@ public final class VtConnection implements Connection {
      * {@link #start()} next. Reads, writes and the half-close then go through {@code tls}; closing still
      * closes {@code channel}.
      */
-    public VtConnection(SocketChannel channel, TlsChannel tls, Settings settings, ConnectionHandler.Factory factory,
-            long id, Consumer<VtConnection> onTerminated) throws IOException {
+    public VtConnection(
+            SocketChannel channel,
+            TlsChannel tls,
+            Settings settings,
+            ConnectionHandler.Factory factory,
+            long id,
+            Consumer<VtConnection> onTerminated)
+            throws IOException {
         this.channel = channel;
         this.tls = tls;
         this.settings = settings;
@@ -136,7 +149,8 @@ public final class VtConnection implements Connection {
         SocketAddress remote = channel.getRemoteAddress();
         this.remoteAddress = RpcAddress.of(remote);
         // An accepted Unix-domain socket's peer is usually unnamed: name the threads after our path.
-        boolean unnamedPeer = remote instanceof UnixDomainSocketAddress u && u.getPath().toString().isEmpty();
+        boolean unnamedPeer = remote instanceof UnixDomainSocketAddress u
+                && u.getPath().toString().isEmpty();
         this.label = (unnamedPeer ? localAddress : remoteAddress).toString();
         this.reader = Thread.ofVirtual().name(threadName("occams-vt-reader")).unstarted(this::readLoop);
         this.out = new VtWriteSide(this, channel, tls, settings, threadName("occams-vt-writer"));
@@ -249,7 +263,8 @@ public final class VtConnection implements Connection {
 
     @Override
     public String toString() {
-        return "VtConnection[" + localAddress + " <-> " + remoteAddress + ", id " + id + (out.isClosed() ? ", closed]" : "]");
+        return "VtConnection[" + localAddress + " <-> " + remoteAddress + ", id " + id
+                + (out.isClosed() ? ", closed]" : "]");
     }
 
     // ------------------------------------------------------------------ closing
@@ -399,7 +414,8 @@ public final class VtConnection implements Connection {
     }
 
     /** On the reader: one read's data to the handler (read by the reader, or by the rescue reader). */
-    @SuppressWarnings("GuardedBy") // handlerLock is held here; unlockHandler() releases it, which Error Prone cannot follow
+    @SuppressWarnings(
+            "GuardedBy") // handlerLock is held here; unlockHandler() releases it, which Error Prone cannot follow
     void deliver(ByteBuf buf) {
         handlerLock.lock();
         try {
@@ -416,7 +432,8 @@ public final class VtConnection implements Connection {
         return opened.isDone() && !opened.isCompletedExceptionally();
     }
 
-    @SuppressWarnings("GuardedBy") // handlerLock is held here; unlockHandler() releases it, which Error Prone cannot follow
+    @SuppressWarnings(
+            "GuardedBy") // handlerLock is held here; unlockHandler() releases it, which Error Prone cannot follow
     private boolean openHandler() {
         handlerLock.lock();
         try {
@@ -436,7 +453,8 @@ public final class VtConnection implements Connection {
     }
 
     /** On the reader at end-of-stream (or the rescue's): tells the handler, then parks until closed. */
-    @SuppressWarnings("GuardedBy") // handlerLock is held here; unlockHandler() releases it, which Error Prone cannot follow
+    @SuppressWarnings(
+            "GuardedBy") // handlerLock is held here; unlockHandler() releases it, which Error Prone cannot follow
     void inputEnded() {
         handlerLock.lock();
         try {

@@ -43,18 +43,25 @@ public final class VtListener implements Runtime.Listener {
     private final Consumer<VtListener> onClosed;
     /** The socket file's identity, to delete only our own on close; null for TCP. */
     private final Object unixFileKey;
+
     private final Thread acceptor;
     /** Set by the first close() (any thread); read by the accept loop to tell a close from an error. */
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private VtListener(ServerSocketChannel channel, Object unixFileKey, Consumer<SocketChannel> onAccept,
-            Consumer<VtListener> onClosed) throws IOException {
+    private VtListener(
+            ServerSocketChannel channel,
+            Object unixFileKey,
+            Consumer<SocketChannel> onAccept,
+            Consumer<VtListener> onClosed)
+            throws IOException {
         this.channel = channel;
         this.unixFileKey = unixFileKey;
         this.onAccept = onAccept;
         this.onClosed = onClosed;
         this.localAddress = RpcAddress.of(channel.getLocalAddress());
-        this.acceptor = Thread.ofVirtual().name("occams-vt-accept [" + localAddress + "]").unstarted(this::acceptLoop);
+        this.acceptor = Thread.ofVirtual()
+                .name("occams-vt-accept [" + localAddress + "]")
+                .unstarted(this::acceptLoop);
     }
 
     /**
@@ -76,7 +83,8 @@ public final class VtListener implements Runtime.Listener {
             ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             try {
                 ch.bind(sa, BACKLOG);
-                fileKey = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+                fileKey = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                        .fileKey();
             } catch (IOException | RuntimeException e) {
                 ch.close();
                 throw e;
@@ -193,7 +201,8 @@ public final class VtListener implements Runtime.Listener {
     private void deleteOwnSocketFile() {
         Path path = localAddress.path();
         try {
-            Object key = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+            Object key = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                    .fileKey();
             if (unixFileKey.equals(key)) {
                 Files.deleteIfExists(path);
             }

@@ -27,6 +27,7 @@ final class VtRescueReader {
     private final Settings settings;
     /** The connection's reader, woken after each rescued read and when the rescue ends. */
     private final Thread reader;
+
     private final String rescuerName;
 
     // ---- guarded by rescueLock ----
@@ -105,7 +106,7 @@ final class VtRescueReader {
      * false at end-of-stream (after the connection's {@code inputEnded}).
      */
     boolean takeOver() throws Throwable {
-        for (;;) {
+        for (; ; ) {
             Object item;
             rescueLock.lock();
             try {
@@ -137,10 +138,11 @@ final class VtRescueReader {
     }
 
     /** The rescue reader: reads (whatever auto-read says) until the reader asks it to stop. */
-    @SuppressWarnings("LockNotBeforeTry") // rescueLock is taken before readMutex is released, on purpose (order of items)
+    @SuppressWarnings(
+            "LockNotBeforeTry") // rescueLock is taken before readMutex is released, on purpose (order of items)
     private void rescueLoop() {
         ByteBufAllocator alloc = settings.allocator();
-        for (;;) {
+        for (; ; ) {
             rescueLock.lock();
             try {
                 if (rescueEnding || conn.isClosed() || !conn.autoRead()) {

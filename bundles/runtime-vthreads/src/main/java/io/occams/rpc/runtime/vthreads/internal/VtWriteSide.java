@@ -57,6 +57,7 @@ final class VtWriteSide {
     private final SocketChannel channel;
     /** TLS over {@link #channel}, or null for plaintext. */
     private final TlsChannel tls;
+
     private final Settings settings;
     private final Thread writer;
 
@@ -68,6 +69,7 @@ final class VtWriteSide {
     /** Written, not yet taken by the writer; the first {@link #flushable} of them may be sent. */
     @GuardedBy("lock")
     private final ArrayDeque<ByteBuf> queue = new ArrayDeque<>();
+
     @GuardedBy("lock")
     private int flushable;
     /** Readable bytes written and not yet sent (queued or being written). */
@@ -199,8 +201,10 @@ final class VtWriteSide {
                 return;
             }
             InlineWrites mode = settings.inlineWrites();
-            if (!writing && ((flushable == 0 && !sendBufferFull) || mode == InlineWrites.ALWAYS)
-                    && mode != InlineWrites.NEVER && !outputClosing
+            if (!writing
+                    && ((flushable == 0 && !sendBufferFull) || mode == InlineWrites.ALWAYS)
+                    && mode != InlineWrites.NEVER
+                    && !outputClosing
                     && !(Thread.currentThread() instanceof TimerThread)) {
                 writing = true; // this thread owns the write side now
                 inline = true;
@@ -249,8 +253,8 @@ final class VtWriteSide {
             closeNow = outputShut; // the writer already half-closed and left: nothing to drain
             if (!closeNow) {
                 try {
-                    closeDeadline = settings.timer().schedule(this::drainTimedOut,
-                            settings.writeTimeoutNanos(), TimeUnit.NANOSECONDS);
+                    closeDeadline = settings.timer()
+                            .schedule(this::drainTimedOut, settings.writeTimeoutNanos(), TimeUnit.NANOSECONDS);
                 } catch (RejectedExecutionException e) {
                     closeNow = true; // the runtime is stopping: there is no time left to drain
                 }
@@ -264,8 +268,8 @@ final class VtWriteSide {
     // ------------------------------------------------------------------ closing
 
     private void drainTimedOut() {
-        conn.closeNow(new SocketTimeoutException("close: queued writes not drained within "
-                + Duration.ofNanos(settings.writeTimeoutNanos())));
+        conn.closeNow(new SocketTimeoutException(
+                "close: queued writes not drained within " + Duration.ofNanos(settings.writeTimeoutNanos())));
     }
 
     /**
@@ -331,7 +335,7 @@ final class VtWriteSide {
 
     private void writeLoop() {
         try {
-            for (;;) {
+            for (; ; ) {
                 int count;
                 long batchBytes;
                 lock.lock();
@@ -582,7 +586,8 @@ final class VtWriteSide {
             while (remaining > 0) {
                 long start = System.nanoTime();
                 writeBlockedSince = start == NOT_WRITING ? 1 : start;
-                long written = tls != null ? tls.write(nios, offset, n - offset) : channel.write(nios, offset, n - offset);
+                long written =
+                        tls != null ? tls.write(nios, offset, n - offset) : channel.write(nios, offset, n - offset);
                 writeBlockedSince = NOT_WRITING;
                 calls++;
                 remaining -= written;

@@ -33,8 +33,7 @@ public final class ServerEvents {
         }
     };
 
-    private ServerEvents() {
-    }
+    private ServerEvents() {}
 
     private static boolean probe() {
         try {

@@ -15,7 +15,10 @@ import org.osgi.service.component.annotations.Modified;
  * {@code io.occams.rpc.server} pick it up. Without that configuration nothing is registered and every
  * call is allowed. A changed configuration takes effect on the next call.
  */
-@Component(configurationPid = AuthorizerComponent.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, service = Authorizer.class)
+@Component(
+        configurationPid = AuthorizerComponent.PID,
+        configurationPolicy = ConfigurationPolicy.REQUIRE,
+        service = Authorizer.class)
 public final class AuthorizerComponent implements Authorizer {
     /** The PID of the rules. */
     public static final String PID = "io.occams.rpc.authorizer";

@@ -21,7 +21,8 @@ final class InterceptorWhiteboard extends ServiceTracker<CallInterceptor, CallIn
     private final Consumer<List<CallInterceptor>> target;
     /** Best first: ServiceReference orders higher ranking (then older) as greater. */
     @GuardedBy("this")
-    private final Map<ServiceReference<CallInterceptor>, CallInterceptor> current = new TreeMap<>((a, b) -> b.compareTo(a));
+    private final Map<ServiceReference<CallInterceptor>, CallInterceptor> current =
+            new TreeMap<>((a, b) -> b.compareTo(a));
 
     InterceptorWhiteboard(BundleContext context, String side, Consumer<List<CallInterceptor>> target) {
         super(context, CallInterceptor.class, null);

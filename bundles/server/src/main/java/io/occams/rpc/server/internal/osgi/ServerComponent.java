@@ -1,13 +1,13 @@
 package io.occams.rpc.server.internal.osgi;
 
 import com.google.errorprone.annotations.concurrent.GuardedBy;
-import io.occams.rpc.api.spi.ConfigProperties;
 import io.occams.rpc.api.RpcAddress;
 import io.occams.rpc.api.ServerConfig;
+import io.occams.rpc.api.introspect.ProviderOrigin;
 import io.occams.rpc.api.spi.Codec;
+import io.occams.rpc.api.spi.ConfigProperties;
 import io.occams.rpc.api.spi.Runtime;
 import io.occams.rpc.api.spi.RuntimePreference;
-import io.occams.rpc.api.introspect.ProviderOrigin;
 import io.occams.rpc.errors.ErrorCodecRegistry;
 import io.occams.rpc.server.Authorizer;
 import io.occams.rpc.server.RpcServer;
@@ -22,8 +22,8 @@ import java.util.TreeMap;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleEvent;
-import org.osgi.framework.FrameworkUtil;
 import org.osgi.framework.Constants;
+import org.osgi.framework.FrameworkUtil;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.framework.SynchronousBundleListener;
@@ -74,11 +74,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threading: DS callbacks come from any thread; they are serialized on {@link #lock}.
  */
-@Component(configurationPid = ServerComponent.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, service = {})
+@Component(
+        configurationPid = ServerComponent.PID,
+        configurationPolicy = ConfigurationPolicy.REQUIRE,
+        service = {})
 @Designate(ocd = ServerMetatype.class, factory = true)
 public final class ServerComponent {
     /** The factory PID of servers. */
     public static final String PID = "io.occams.rpc.server";
+
     static final String ADDRESSES = "occams.server.addresses";
     static final String RUNTIME = "occams.runtime";
     private static final Logger LOG = LoggerFactory.getLogger(ServerComponent.class);
@@ -90,18 +94,24 @@ public final class ServerComponent {
 
     @Reference(target = "(occams.codec.format=0)")
     private Codec codec;
+
     @Reference
     private ErrorCodecRegistry errors;
     /** Who may call what: the best ranked Authorizer service, or null (everyone may call everything). */
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile Authorizer authorizer;
+
     private BundleContext context;
 
     @GuardedBy("lock")
     private ServerSettings settings;
+
     @GuardedBy("lock")
     private ServiceDispatcher dispatcher;
+
     @GuardedBy("lock")
     private ServiceWhiteboard whiteboard;
     /** The interceptor services, pushed into {@link #dispatcher}. */
@@ -110,6 +120,7 @@ public final class ServerComponent {
     /** The generation listening now, or null. */
     @GuardedBy("lock")
     private RpcServer server;
+
     @GuardedBy("lock")
     private ServiceRegistration<?> registration;
     /** Between activate and deactivate. */
@@ -180,7 +191,10 @@ public final class ServerComponent {
         }
     }
 
-    @Reference(service = Runtime.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+    @Reference(
+            service = Runtime.class,
+            cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     void addRuntime(ServiceReference<Runtime> reference, Runtime runtime) {
         synchronized (lock) {
@@ -189,7 +203,9 @@ public final class ServerComponent {
                 return;
             }
             Runtime best = pick(null);
-            if (server == null || (best != server.runtime() && settings.prefers(best.name(), server.runtime().name()))) {
+            if (server == null
+                    || (best != server.runtime()
+                            && settings.prefers(best.name(), server.runtime().name()))) {
                 moveTo(best);
             }
         }
@@ -199,7 +215,11 @@ public final class ServerComponent {
         synchronized (lock) {
             runtimes.remove(reference);
             if (active && server != null && server.runtime() == runtime) {
-                LOG.info("runtime {} is leaving; moving {} to {}", runtime.name(), settings.name(), describe(pick(runtime)));
+                LOG.info(
+                        "runtime {} is leaving; moving {} to {}",
+                        runtime.name(),
+                        settings.name(),
+                        describe(pick(runtime)));
                 moveTo(pick(runtime));
             }
         }
@@ -217,7 +237,9 @@ public final class ServerComponent {
             frameworkStopping = true;
             unregister();
             if (active && server != null) {
-                LOG.info("server {}: the framework is stopping; answering accepted calls and closing before the services leave", settings.name());
+                LOG.info(
+                        "server {}: the framework is stopping; answering accepted calls and closing before the services leave",
+                        settings.name());
                 RpcServer old = server;
                 server = null;
                 retire(old);
@@ -233,8 +255,14 @@ public final class ServerComponent {
 
     @GuardedBy("lock")
     private void startWhiteboard() {
-        dispatcher = ServiceDispatcher.builder().codec(codec).errors(errors).swapGrace(settings.swapGrace)
-                .drainTimeout(settings.drainTimeout).introspection(settings.introspection).origins(ServerComponent::origin).build();
+        dispatcher = ServiceDispatcher.builder()
+                .codec(codec)
+                .errors(errors)
+                .swapGrace(settings.swapGrace)
+                .drainTimeout(settings.drainTimeout)
+                .introspection(settings.introspection)
+                .origins(ServerComponent::origin)
+                .build();
         ServiceDispatcher d = dispatcher;
         interceptorBoard = new InterceptorWhiteboard(context, "server", d::interceptors);
         interceptorBoard.open();
@@ -261,7 +289,9 @@ public final class ServerComponent {
         }
         if (runtime == null) {
             if (active) {
-                LOG.warn("server {}: no runtime {} in the registry; not listening until one arrives", settings.name(),
+                LOG.warn(
+                        "server {}: no runtime {} in the registry; not listening until one arrives",
+                        settings.name(),
                         settings.runtimes.names().isEmpty() ? "" : settings.runtimes);
             }
         } else {
@@ -279,7 +309,10 @@ public final class ServerComponent {
         List<RpcAddress> out = new ArrayList<>();
         for (int i = 0; i < settings.addresses.size(); i++) {
             RpcAddress want = settings.addresses.get(i);
-            boolean sameAsBefore = i < bound.size() && !want.isUnix() && want.port() == 0 && !bound.get(i).isUnix();
+            boolean sameAsBefore = i < bound.size()
+                    && !want.isUnix()
+                    && want.port() == 0
+                    && !bound.get(i).isUnix();
             out.add(sameAsBefore ? RpcAddress.tcp(want.host(), bound.get(i).port()) : want);
         }
         return out;
@@ -287,8 +320,12 @@ public final class ServerComponent {
 
     @GuardedBy("lock")
     private RpcServer start(Runtime runtime, List<RpcAddress> addresses) {
-        RpcServer s = RpcServer.builder().runtime(runtime).config(settings.config).dispatcher(dispatcher)
-                .authorizer(() -> authorizer).build();
+        RpcServer s = RpcServer.builder()
+                .runtime(runtime)
+                .config(settings.config)
+                .dispatcher(dispatcher)
+                .authorizer(() -> authorizer)
+                .build();
         List<String> bound = new ArrayList<>();
         for (RpcAddress a : addresses) {
             try {
@@ -315,8 +352,11 @@ public final class ServerComponent {
         old.shutdown();
         try {
             if (!old.awaitTermination(settings.config.serverCloseWait())) {
-                LOG.warn("server {}: {} connections still busy after serverCloseWait {}; closing them", settings.name(),
-                        old.connectionCount(), settings.config.serverCloseWait());
+                LOG.warn(
+                        "server {}: {} connections still busy after serverCloseWait {}; closing them",
+                        settings.name(),
+                        old.connectionCount(),
+                        settings.config.serverCloseWait());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -339,7 +379,9 @@ public final class ServerComponent {
     /** The bundle a service implementation class comes from, for the reflection service; null outside a bundle. */
     private static ProviderOrigin origin(Class<?> impl) {
         Bundle b = FrameworkUtil.getBundle(impl);
-        return b == null ? null : new ProviderOrigin(b.getSymbolicName(), b.getVersion().toString());
+        return b == null
+                ? null
+                : new ProviderOrigin(b.getSymbolicName(), b.getVersion().toString());
     }
 
     private static String describe(Runtime r) {
@@ -374,7 +416,8 @@ public final class ServerComponent {
                 a.add(RpcAddress.parse(s));
             }
             if (a.isEmpty()) {
-                throw new IllegalArgumentException("server configuration " + name + " has no port, unix path or addresses");
+                throw new IllegalArgumentException(
+                        "server configuration " + name + " has no port, unix path or addresses");
             }
             this.addresses = List.copyOf(a);
             this.runtimes = RuntimePreference.fromProperties(p);
@@ -390,7 +433,10 @@ public final class ServerComponent {
         }
 
         boolean sameDispatcher(ServerSettings o) {
-            return o != null && swapGrace.equals(o.swapGrace) && drainTimeout.equals(o.drainTimeout) && introspection == o.introspection;
+            return o != null
+                    && swapGrace.equals(o.swapGrace)
+                    && drainTimeout.equals(o.drainTimeout)
+                    && introspection == o.introspection;
         }
 
         /** Whether {@code a} comes before {@code b} in the configured preference (never, without one). */
@@ -407,5 +453,4 @@ public final class ServerComponent {
             return name + addresses + " runtime " + runtimes;
         }
     }
-
 }

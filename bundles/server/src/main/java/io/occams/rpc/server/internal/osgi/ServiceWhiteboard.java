@@ -30,6 +30,7 @@ import org.slf4j.LoggerFactory;
 final class ServiceWhiteboard implements ServiceTrackerCustomizer<Object, ServiceWhiteboard.Offered> {
     /** The service property naming the {@code @RpcService} interfaces a service is served under. */
     static final String SERVICE_PROPERTY = "occams.rpc.service";
+
     private static final Logger LOG = LoggerFactory.getLogger(ServiceWhiteboard.class);
 
     private final BundleContext context;
@@ -40,7 +41,8 @@ final class ServiceWhiteboard implements ServiceTrackerCustomizer<Object, Servic
         this.context = context;
         this.dispatcher = dispatcher;
         try {
-            this.tracker = new ServiceTracker<>(context, context.createFilter("(" + Constants.OBJECTCLASS + "=*)"), this);
+            this.tracker =
+                    new ServiceTracker<>(context, context.createFilter("(" + Constants.OBJECTCLASS + "=*)"), this);
         } catch (InvalidSyntaxException e) {
             throw new IllegalStateException(e);
         }
@@ -104,7 +106,11 @@ final class ServiceWhiteboard implements ServiceTrackerCustomizer<Object, Servic
             try {
                 offered.registrations.add(register(r.serviceInterface(), r.implementation(), ranking));
             } catch (RuntimeException e) {
-                LOG.warn("cannot serve {} from {} with its new ranking: {}", r.serviceInterface().getName(), reference, e.toString());
+                LOG.warn(
+                        "cannot serve {} from {} with its new ranking: {}",
+                        r.serviceInterface().getName(),
+                        reference,
+                        e.toString());
             }
             r.close();
         }
@@ -139,14 +145,22 @@ final class ServiceWhiteboard implements ServiceTrackerCustomizer<Object, Servic
                 type = bundle.loadClass(name);
             } catch (ClassNotFoundException | RuntimeException | LinkageError e) {
                 if (named) {
-                    LOG.warn("service {} names {} in {}, which its bundle cannot load; ignored", reference, name, SERVICE_PROPERTY);
+                    LOG.warn(
+                            "service {} names {} in {}, which its bundle cannot load; ignored",
+                            reference,
+                            name,
+                            SERVICE_PROPERTY);
                 }
                 continue;
             }
             if (type.isInterface() && isRpcService(type)) {
                 out.add(type);
             } else if (named) {
-                LOG.warn("service {} names {} in {}, which is no @RpcService interface; ignored", reference, name, SERVICE_PROPERTY);
+                LOG.warn(
+                        "service {} names {} in {}, which is no @RpcService interface; ignored",
+                        reference,
+                        name,
+                        SERVICE_PROPERTY);
             }
         }
         return out;
@@ -162,8 +176,10 @@ final class ServiceWhiteboard implements ServiceTrackerCustomizer<Object, Servic
         }
         for (java.lang.annotation.Annotation a : type.getAnnotations()) {
             if (a.annotationType().getName().equals(RpcService.class.getName())) {
-                LOG.warn("{} is annotated with another copy of {} (its bundle is wired to another api bundle); not served",
-                        type.getName(), RpcService.class.getName());
+                LOG.warn(
+                        "{} is annotated with another copy of {} (its bundle is wired to another api bundle); not served",
+                        type.getName(),
+                        RpcService.class.getName());
             }
         }
         return false;

@@ -9,8 +9,7 @@ public final class ConnectionEvents {
     /** Whether {@code jdk.jfr} is there to load; checked once. */
     public static final boolean AVAILABLE = probe();
 
-    private ConnectionEvents() {
-    }
+    private ConnectionEvents() {}
 
     private static boolean probe() {
         try {

@@ -1,13 +1,13 @@
 package io.occams.rpc.discovery.zookeeper.internal.osgi;
 
-import io.occams.rpc.api.spi.ConfigProperties;
 import io.occams.rpc.api.RpcAddress;
+import io.occams.rpc.api.spi.ConfigProperties;
 import io.occams.rpc.discovery.zookeeper.Endpoint;
 import io.occams.rpc.discovery.zookeeper.ZooKeeperDiscovery;
 import io.occams.rpc.pool.AddressSource;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Hashtable;
+import java.util.List;
 import java.util.Map;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
@@ -26,12 +26,16 @@ import org.slf4j.LoggerFactory;
  * never waits for ZooKeeper: an unreachable one is logged and retried (see {@link ZooKeeperDiscovery}).
  * A changed configuration closes the session (its entries go) and opens a new one.
  */
-@Component(configurationPid = ConnectionComponent.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, service = {})
+@Component(
+        configurationPid = ConnectionComponent.PID,
+        configurationPolicy = ConfigurationPolicy.REQUIRE,
+        service = {})
 public final class ConnectionComponent {
     /** The factory PID of ZooKeeper connections. */
     public static final String PID = "io.occams.rpc.discovery.zookeeper";
     /** The service property with the discovery's name. */
     public static final String NAME = "occams.discovery.name";
+
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionComponent.class);
 
     private ZooKeeperDiscovery discovery;

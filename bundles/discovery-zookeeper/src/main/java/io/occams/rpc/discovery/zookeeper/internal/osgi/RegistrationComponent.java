@@ -36,23 +36,34 @@ import org.slf4j.LoggerFactory;
  * <p>Threading: DS callbacks come from any thread and are serialized on {@code lock}; nothing here waits
  * for ZooKeeper (entries are written on the discovery's own thread).
  */
-@Component(configurationPid = RegistrationComponent.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, service = {})
+@Component(
+        configurationPid = RegistrationComponent.PID,
+        configurationPolicy = ConfigurationPolicy.REQUIRE,
+        service = {})
 public final class RegistrationComponent {
     /** The factory PID of server registrations. */
     public static final String PID = "io.occams.rpc.discovery.zookeeper.registration";
+
     private static final Logger LOG = LoggerFactory.getLogger(RegistrationComponent.class);
 
     private final Object lock = new Object();
+
     @GuardedBy("lock")
     private final Map<ServiceReference<ZooKeeperDiscovery>, ZooKeeperDiscovery> discoveries = new HashMap<>();
+
     @GuardedBy("lock")
     private final Map<ServiceReference<RpcServer>, RpcServer> servers = new LinkedHashMap<>();
+
     @GuardedBy("lock")
-    private final Map<ServiceReference<RpcServer>, ZooKeeperDiscovery.ServerRegistration> registrations = new HashMap<>();
+    private final Map<ServiceReference<RpcServer>, ZooKeeperDiscovery.ServerRegistration> registrations =
+            new HashMap<>();
+
     @GuardedBy("lock")
     private ZooKeeperDiscovery current;
+
     @GuardedBy("lock")
     private boolean active;
+
     private String discoveryName = "default";
     private String serverName = "";
     private String host;
@@ -84,7 +95,10 @@ public final class RegistrationComponent {
         }
     }
 
-    @Reference(service = ZooKeeperDiscovery.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+    @Reference(
+            service = ZooKeeperDiscovery.class,
+            cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     void addDiscovery(ServiceReference<ZooKeeperDiscovery> ref, ZooKeeperDiscovery d) {
         synchronized (lock) {
@@ -100,7 +114,10 @@ public final class RegistrationComponent {
         }
     }
 
-    @Reference(service = RpcServer.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+    @Reference(
+            service = RpcServer.class,
+            cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     void addServer(ServiceReference<RpcServer> ref, RpcServer s) {
         synchronized (lock) {
@@ -149,7 +166,9 @@ public final class RegistrationComponent {
 
     @GuardedBy("lock")
     private void registerLocked(ServiceReference<RpcServer> ref, RpcServer s) {
-        if (!serverName.isEmpty() && !serverName.equals(ref.getProperty("name")) && !serverName.equals(ref.getProperty(Constants.SERVICE_PID))) {
+        if (!serverName.isEmpty()
+                && !serverName.equals(ref.getProperty("name"))
+                && !serverName.equals(ref.getProperty(Constants.SERVICE_PID))) {
             return;
         }
         if (current.isClosed()) {

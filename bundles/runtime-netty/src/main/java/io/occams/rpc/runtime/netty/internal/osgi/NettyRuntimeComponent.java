@@ -34,7 +34,10 @@ import org.osgi.service.component.annotations.Deactivate;
  * connections off the runtime (draining them, bounded) inside that notification. So when deactivate
  * closes the runtime, its users have let go of it.
  */
-@Component(service = Runtime.class, configurationPid = NettyRuntimeComponent.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL,
+@Component(
+        service = Runtime.class,
+        configurationPid = NettyRuntimeComponent.PID,
+        configurationPolicy = ConfigurationPolicy.OPTIONAL,
         property = "occams.runtime=netty")
 public final class NettyRuntimeComponent extends ForwardingRuntime {
     /** The Configuration Admin PID of the Netty runtime. */

@@ -30,8 +30,11 @@ import org.osgi.service.component.annotations.Deactivate;
  * connections off the runtime (draining them, bounded) inside that notification. So when deactivate
  * closes the runtime, its users have let go of it.
  */
-@Component(service = Runtime.class, configurationPid = VirtualThreadRuntimeComponent.PID,
-        configurationPolicy = ConfigurationPolicy.OPTIONAL, property = "occams.runtime=" + VirtualThreadRuntime.NAME)
+@Component(
+        service = Runtime.class,
+        configurationPid = VirtualThreadRuntimeComponent.PID,
+        configurationPolicy = ConfigurationPolicy.OPTIONAL,
+        property = "occams.runtime=" + VirtualThreadRuntime.NAME)
 public final class VirtualThreadRuntimeComponent extends ForwardingRuntime {
     /** The Configuration Admin PID of the virtual-thread runtime. */
     public static final String PID = "io.occams.rpc.runtime.vthreads";
