@@ -57,7 +57,10 @@ public final class ClientInterception {
         return true;
     }
 
-    /** This client's interceptors, then the caller's (a pool from Configuration Admin has the registry's). */
+    /**
+     * This client's interceptors, then the caller's (a pool from Configuration Admin has the registry's),
+     * each instance once.
+     */
     private CallInterceptors withCallers(CallInterceptors own, CallInterceptors callers) {
         if (callers == null) {
             return own;
@@ -68,7 +71,12 @@ public final class ClientInterception {
         Joined j = joined;
         if (j == null || j.own != own || j.callers != callers) {
             List<CallInterceptor> all = new ArrayList<>(own.interceptors());
-            all.addAll(callers.interceptors());
+            for (CallInterceptor i : callers.interceptors()) {
+                // The same interceptor given to the client and registered for the pool runs once per call.
+                if (all.stream().noneMatch(o -> o == i)) {
+                    all.add(i);
+                }
+            }
             j = new Joined(own, callers, CallInterceptors.of(all));
             joined = j;
         }

@@ -113,7 +113,8 @@ class ClientComponentInterceptorTest extends RuntimePerTest {
 
         ServiceReference<CallInterceptor> low = reference(1, null);
         ServiceReference<CallInterceptor> high = reference(10, "client");
-        component.addInterceptor(low, new Named("low", begun));
+        Named lowInterceptor = new Named("low", begun);
+        component.addInterceptor(low, lowInterceptor);
         component.addInterceptor(high, new Named("high", begun));
         component.addInterceptor(reference(100, "server"), new Named("server-only", begun));
         assertThat(cal.add(2, 3)).isEqualTo(5);
@@ -128,6 +129,16 @@ class ClientComponentInterceptorTest extends RuntimePerTest {
         assertThat(begun)
                 .as("the proxy's own first")
                 .containsExactly("own:CalService.inc", "high:CalService.inc", "low:CalService.inc");
+
+        begun.clear();
+        CalService withTheRegistrysOwn = RpcClient.builder()
+                .interceptors(List.of(lowInterceptor))
+                .build()
+                .proxy(CalService.class, registered.get());
+        assertThat(withTheRegistrysOwn.inc(2)).isEqualTo(3);
+        assertThat(begun)
+                .as("an interceptor given to the client and registered for the pool runs once")
+                .containsExactly("low:CalService.inc", "high:CalService.inc");
 
         begun.clear();
         component.removeInterceptor(high, null);
