@@ -209,8 +209,7 @@ public class OpenTelemetryOsgiIT {
         RpcClient c = RpcClient.builder()
                 .codec(rpc.await(io.occams.rpc.api.spi.Codec.class, "(occams.codec.format=0)"))
                 .errors(rpc.await(io.occams.rpc.errors.ErrorCodecRegistry.class, null))
-                .interceptors(List.of(interceptor))
-                .build();
+                .build(); // the pool from Configuration Admin runs the registry's interceptor (this one) itself
         CalService cal = c.proxy(CalService.class, caller);
 
         assertEquals(30, cal.add(10, 20));
