@@ -56,6 +56,13 @@ public abstract class AbstractHardeningContractTest extends RuntimePerTest {
         return s;
     }
 
+    /** An echo server whose sweep runs on {@code clock}: its timeouts pass when the test ticks. */
+    private StreamServer echoServerOn(ManualScheduler clock, ServerConfig config) {
+        StreamServer s = new StreamServer(runtime, config, ECHO, clock, clock::nanoTime);
+        closeAfter(s::shutdownNow);
+        return s;
+    }
+
     private RawPeer peer(RpcAddress a) throws Exception {
         RawPeer p = RawPeer.connect(a);
         closeAfter(p);
@@ -237,13 +244,9 @@ public abstract class AbstractHardeningContractTest extends RuntimePerTest {
     void aConnectionThatSendsNoFrameWithinFirstFrameTimeoutIsClosedWithOneLine(Transport t) throws Exception {
         // The sweep runs on a manual clock: the first-frame timeout passes when the test says so.
         ManualScheduler clock = new ManualScheduler();
-        StreamServer server = new StreamServer(
-                runtime,
-                ServerConfig.builder().firstFrameTimeout(Duration.ofSeconds(1)).build(),
-                ECHO,
+        StreamServer server = echoServerOn(
                 clock,
-                clock::nanoTime);
-        closeAfter(server::shutdownNow);
+                ServerConfig.builder().firstFrameTimeout(Duration.ofSeconds(1)).build());
         RpcAddress a = server.listen(t.freshAddress(dir));
         try (LogCapture log = LogCapture.start()) {
             long start = System.nanoTime();
@@ -267,13 +270,8 @@ public abstract class AbstractHardeningContractTest extends RuntimePerTest {
         // an empty buffer between reads. The read timeout is about one frame, not about that stream.
         // The sweep runs on a manual clock; each step, less than readTimeout, completes a frame.
         ManualScheduler clock = new ManualScheduler();
-        StreamServer server = new StreamServer(
-                runtime,
-                ServerConfig.builder().readTimeout(Duration.ofSeconds(1)).build(),
-                ECHO,
-                clock,
-                clock::nanoTime);
-        closeAfter(server::shutdownNow);
+        StreamServer server = echoServerOn(
+                clock, ServerConfig.builder().readTimeout(Duration.ofSeconds(1)).build());
         RpcAddress a = server.listen(t.freshAddress(dir));
         try (LogCapture log = LogCapture.start()) {
             RawPeer p = peer(a);
@@ -299,13 +297,8 @@ public abstract class AbstractHardeningContractTest extends RuntimePerTest {
     void aFrameLeftIncompleteLongerThanReadTimeoutClosesTheConnectionWithOneLine(Transport t) throws Exception {
         // The counterpart of the test above: frames completing do not switch the read timeout off.
         ManualScheduler clock = new ManualScheduler();
-        StreamServer server = new StreamServer(
-                runtime,
-                ServerConfig.builder().readTimeout(Duration.ofSeconds(1)).build(),
-                ECHO,
-                clock,
-                clock::nanoTime);
-        closeAfter(server::shutdownNow);
+        StreamServer server = echoServerOn(
+                clock, ServerConfig.builder().readTimeout(Duration.ofSeconds(1)).build());
         RpcAddress a = server.listen(t.freshAddress(dir));
         try (LogCapture log = LogCapture.start()) {
             long start = System.nanoTime();
