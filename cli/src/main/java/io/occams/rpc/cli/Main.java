@@ -37,6 +37,7 @@ import picocli.CommandLine.Command;
             ListCommand.class,
             DescribeCommand.class,
             HealthCommand.class,
+            StatusCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -27,6 +27,7 @@ final class Reflect {
     static final String DESCRIBE = "OccamsReflection.describe";
     static final String HEALTH_CHECK = "OccamsHealth.check";
     static final String HEALTH_ALL = "OccamsHealth.all";
+    static final String STATUS = "OccamsStatus.status";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private Reflect() {}

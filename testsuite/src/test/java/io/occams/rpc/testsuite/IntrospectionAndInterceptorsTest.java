@@ -85,7 +85,7 @@ class IntrospectionAndInterceptorsTest {
                 List<ServiceInfo> list = reflection.list();
                 assertThat(list)
                         .extracting(ServiceInfo::name)
-                        .containsExactly("CalService", "OccamsHealth", "OccamsReflection");
+                        .containsExactly("CalService", "OccamsHealth", "OccamsReflection", "OccamsStatus");
                 ServiceInfo cal = reflection.describe("CalService");
                 assertThat(cal.methods())
                         .extracting(MethodInfo::signature)

@@ -2,6 +2,7 @@ package io.occams.rpc.server;
 
 import io.occams.rpc.api.RpcAddress;
 import io.occams.rpc.api.ServerConfig;
+import io.occams.rpc.api.introspect.ListenerStatus;
 import io.occams.rpc.api.spi.Codec;
 import io.occams.rpc.api.spi.Runtime;
 import io.occams.rpc.errors.ErrorCodecRegistry;
@@ -9,6 +10,7 @@ import io.occams.rpc.server.internal.AuthorizingDispatch;
 import io.occams.rpc.stream.StreamServer;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Supplier;
@@ -55,6 +57,8 @@ public final class RpcServer implements AutoCloseable {
     private final StreamServer stream;
     /** Whether the server made its dispatcher (then shutdown marks it NOT_SERVING for the health service). */
     private final boolean ownsDispatcher;
+    /** Takes this server out of the dispatcher's status service (on close). */
+    private final Runnable removeStatus;
 
     /** With {@code authorizer} null, every call is dispatched; else each is asked of it first. */
     private RpcServer(
@@ -69,6 +73,15 @@ public final class RpcServer implements AutoCloseable {
         this.ownsDispatcher = ownsDispatcher;
         this.stream = new StreamServer(
                 runtime, config, authorizer == null ? dispatcher : new AuthorizingDispatch(dispatcher, authorizer));
+        this.removeStatus = dispatcher.addListenerStatus(this::listenerStatus);
+    }
+
+    private ListenerStatus listenerStatus() {
+        List<String> as = new ArrayList<>();
+        for (RpcAddress a : addresses()) {
+            as.add(a.toString());
+        }
+        return new ListenerStatus(runtime.name(), as, connectionCount(), inFlight());
     }
 
     /** A builder; {@link Builder#runtime} is required. */
@@ -179,7 +192,11 @@ public final class RpcServer implements AutoCloseable {
         if (ownsDispatcher) {
             dispatcher.serving(false);
         }
-        stream.close();
+        try {
+            stream.close();
+        } finally {
+            removeStatus.run();
+        }
     }
 
     @Override

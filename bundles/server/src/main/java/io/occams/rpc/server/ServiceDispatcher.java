@@ -11,9 +11,13 @@ import io.occams.rpc.api.ServiceContract;
 import io.occams.rpc.api.intercept.CallInterceptor;
 import io.occams.rpc.api.intercept.CallInterceptors;
 import io.occams.rpc.api.introspect.Health;
+import io.occams.rpc.api.introspect.ListenerStatus;
 import io.occams.rpc.api.introspect.ProviderOrigin;
 import io.occams.rpc.api.introspect.Reflection;
+import io.occams.rpc.api.introspect.ServerStatus;
 import io.occams.rpc.api.introspect.ServiceInfo;
+import io.occams.rpc.api.introspect.ServiceStatus;
+import io.occams.rpc.api.introspect.Status;
 import io.occams.rpc.api.spi.Codec;
 import io.occams.rpc.api.spi.Dispatch;
 import io.occams.rpc.api.spi.ServerCall;
@@ -54,6 +58,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.osgi.annotation.versioning.ProviderType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -129,11 +134,12 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p><b>Looking inside.</b> Unless {@linkplain Builder#introspection(boolean) told not to}, a dispatcher
- * serves two services of its own, as ordinary providers at the lowest ranking: {@link Reflection}
- * ({@code OccamsReflection}: what is served, method by method, and by which provider) and {@link Health}
+ * serves three services of its own, as ordinary providers at the lowest ranking: {@link Reflection}
+ * ({@code OccamsReflection}: what is served, method by method, and by which provider), {@link Health}
  * ({@code OccamsHealth}: serving or not per name; everything is {@code NOT_SERVING} once
  * {@link #serving(boolean) serving(false)} was called, as {@link RpcServer#shutdown()} does for the
- * dispatcher it made).
+ * dispatcher it made) and {@link Status} ({@code OccamsStatus}: the listeners of every {@link RpcServer}
+ * over this dispatcher, and calls, errors and calls in flight per service).
  *
  * <p><b>Interceptors</b> ({@link CallInterceptor}) run around every call when there are any
  * ({@link Builder#interceptors}, {@link #interceptors(List)}); with none, a call reads one field more.
@@ -172,6 +178,8 @@ public final class ServiceDispatcher implements Dispatch {
     private final ProviderTable table;
     /** Run after every change of the provider table (see {@link #addChangeListener}). */
     private final List<Runnable> changeListeners = new CopyOnWriteArrayList<>();
+    /** The listeners of every {@link RpcServer} over this dispatcher, for the status service. */
+    private final List<Supplier<ListenerStatus>> listeners = new CopyOnWriteArrayList<>();
 
     private ServiceDispatcher(Builder b) {
         this.codec = b.codec != null ? b.codec : Codec.loadDefault();
@@ -187,6 +195,7 @@ public final class ServiceDispatcher implements Dispatch {
         if (b.introspection) {
             register(Reflection.class, BuiltinServices.reflection(this::services, this::describe), Integer.MIN_VALUE);
             register(Health.class, BuiltinServices.health(this::health, this::healthAll), Integer.MIN_VALUE);
+            register(Status.class, BuiltinServices.status(this::status), Integer.MIN_VALUE);
         }
     }
 
@@ -642,9 +651,10 @@ public final class ServiceDispatcher implements Dispatch {
      */
     public CallCounts callCounts(String name) {
         Provider[] ps = table.get(name);
-        if (ps == null) {
-            return null;
-        }
+        return ps == null ? null : counts(ps);
+    }
+
+    private static CallCounts counts(Provider[] ps) {
         long calls = 0;
         long errors = 0;
         int inFlight = 0;
@@ -664,6 +674,37 @@ public final class ServiceDispatcher implements Dispatch {
      * @param inFlight calls running now
      */
     public record CallCounts(long calls, long errors, int inFlight) {}
+
+    /**
+     * What the {@link Status} service answers: whether this dispatcher is serving, the listeners of every
+     * {@link RpcServer} over it, and each service's provider and {@link #callCounts counters}, by name.
+     */
+    public ServerStatus status() {
+        List<ListenerStatus> ls = new ArrayList<>(listeners.size());
+        for (Supplier<ListenerStatus> l : listeners) {
+            ls.add(l.get());
+        }
+        Map<String, Provider[]> t = new TreeMap<>(table.snapshot());
+        List<ServiceStatus> services = new ArrayList<>(t.size());
+        for (Map.Entry<String, Provider[]> e : t.entrySet()) {
+            Provider[] ps = e.getValue();
+            ProviderOrigin o = origin(ps[0].impl());
+            CallCounts c = counts(ps);
+            services.add(new ServiceStatus(
+                    e.getKey(), o.name(), o.version(), ps.length, c.calls(), c.errors(), c.inFlight()));
+        }
+        return new ServerStatus(serving, ls, services);
+    }
+
+    /**
+     * Adds a server's listeners to what the {@link Status} service reports, until the returned action runs.
+     * {@link RpcServer} calls it for itself.
+     */
+    Runnable addListenerStatus(Supplier<ListenerStatus> listener) {
+        Objects.requireNonNull(listener, "listener");
+        listeners.add(listener);
+        return () -> listeners.remove(listener);
+    }
 
     /** The service {@code name} as the reflection service describes it; null when no provider serves it. */
     public ServiceInfo describe(String name) {

@@ -39,7 +39,7 @@
  * <tr><td>{@code maxConnectionsPerAddress}</td><td>int</td><td>1024</td><td>connections open at once from one remote IP address (Unix sockets are not counted); over it, as above</td></tr>
  * <tr><td>{@code firstFrameTimeout}</td><td>duration</td><td>30 s</td><td>how long a new connection may take to send its first complete frame before it is closed</td></tr>
  * <tr><td>{@code tls.cert}, {@code tls.key}, {@code tls.ca}, {@code tls.*}</td><td>string</td><td>none (plaintext)</td><td>TLS: PEM chain and PKCS#8 key (or {@code tls.keystore}), and CAs whose client certificates are required (mutual TLS); every key in {@link io.occams.rpc.api.TlsConfig#fromProperties}</td></tr>
- * <tr><td>{@code introspection}</td><td>boolean</td><td>{@code true}</td><td>serve the built-in {@code OccamsReflection} and {@code OccamsHealth} services</td></tr>
+ * <tr><td>{@code introspection}</td><td>boolean</td><td>{@code true}</td><td>serve the built-in {@code OccamsReflection}, {@code OccamsHealth} and {@code OccamsStatus} services</td></tr>
  * <tr><td>{@code name}</td><td>string</td><td>the PID</td><td>the server's name in logs</td></tr>
  * <tr><td>{@code Codec.target}, {@code errors.target}</td><td>filter</td><td>{@code (occams.codec.format=0)}, any</td><td>DS targets: which {@code Codec} and {@code ErrorCodecRegistry} services to use</td></tr>
  * </table>
@@ -51,7 +51,7 @@
  * client pools are configured under {@code io.occams.rpc.client} (see {@code io.occams.rpc.pool}).
  */
 @Export
-@Version("0.2.0")
+@Version("0.3.0")
 package io.occams.rpc.server;
 
 import org.osgi.annotation.bundle.Export;

@@ -89,6 +89,57 @@ class BuiltinServicesTest extends LoopbackServerTest {
     }
 
     @Test
+    void statusReportsTheListenerItsConnectionsAndEachServicesCallsAndErrors() throws Exception {
+        try (RpcServer server = RpcServer.builder().runtime(runtimes.netty).build()) {
+            server.register(CalService.class, new CalServiceImpl());
+            String address = listen(server, Transport.TCP).toString();
+            try (RawPeer peer = RawPeer.connect(server.addresses().get(0))) {
+                assertThat(unpack(call(peer, 1, "CalService.add", "920a14"))
+                                .asIntegerValue()
+                                .asLong())
+                        .isEqualTo(30);
+                assertThat(call(peer, 2, "CalService.div", "920100").flag())
+                        .as("div by zero answers the service's error")
+                        .isNotZero();
+
+                Map<String, Value> status = map(unpack(call(peer, 3, "OccamsStatus.status", "c0")));
+                assertThat(status.get("serving").asBooleanValue().getBoolean()).isTrue();
+                List<Value> listeners = status.get("listeners").asArrayValue().list();
+                assertThat(listeners).hasSize(1);
+                Map<String, Value> l = map(listeners.get(0));
+                assertThat(l.get("runtime").asStringValue().asString()).isEqualTo("netty");
+                assertThat(l.get("addresses").asArrayValue().list())
+                        .extracting(v -> v.asStringValue().asString())
+                        .containsExactly(address);
+                assertThat(l.get("connections").asIntegerValue().asInt()).isEqualTo(1);
+                assertThat(l.get("inFlight").asIntegerValue().asInt())
+                        .as("the status call itself is in flight")
+                        .isGreaterThanOrEqualTo(1);
+
+                Map<String, Map<String, Value>> byName = new HashMap<>();
+                for (Value v : status.get("services").asArrayValue()) {
+                    byName.put(map(v).get("name").asStringValue().asString(), map(v));
+                }
+                assertThat(byName).containsOnlyKeys("CalService", "OccamsHealth", "OccamsReflection", "OccamsStatus");
+                Map<String, Value> cal = byName.get("CalService");
+                assertThat(cal.get("calls").asIntegerValue().asLong()).isEqualTo(2);
+                assertThat(cal.get("errors").asIntegerValue().asLong()).isEqualTo(1);
+                assertThat(cal.get("providers").asIntegerValue().asInt()).isEqualTo(1);
+                assertThat(cal.get("provider").asStringValue().asString()).isNotEmpty();
+                Map<String, Value> self = byName.get("OccamsStatus");
+                assertThat(self.get("calls").asIntegerValue().asLong()).isEqualTo(1);
+                assertThat(self.get("inFlight").asIntegerValue().asInt())
+                        .as("counted before the method runs")
+                        .isEqualTo(1);
+            }
+            server.close();
+            assertThat(server.dispatcher().status().listeners())
+                    .as("a closed server leaves the status service")
+                    .isEmpty();
+        }
+    }
+
+    @Test
     void reflectionListsEveryServedServiceWithItsProvider() throws Exception {
         try (RpcServer server = RpcServer.builder().runtime(runtimes.netty).build()) {
             server.register(CalService.class, new CalServiceImpl());
@@ -98,7 +149,7 @@ class BuiltinServicesTest extends LoopbackServerTest {
                         unpack(call(peer, 1, "OccamsReflection.list", "c0")).asArrayValue()) {
                     byName.put(map(s).get("name").asStringValue().asString(), map(s));
                 }
-                assertThat(byName).containsOnlyKeys("CalService", "OccamsHealth", "OccamsReflection");
+                assertThat(byName).containsOnlyKeys("CalService", "OccamsHealth", "OccamsReflection", "OccamsStatus");
                 assertThat(byName.get("CalService")
                                 .get("provider")
                                 .asStringValue()

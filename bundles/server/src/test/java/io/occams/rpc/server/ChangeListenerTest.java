@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 class ChangeListenerTest {
     @Test
     void aListenerSeesEveryRegistrationAndUnregistrationWithTheStateAlreadyChanged() {
-        // Without the built-in OccamsReflection and OccamsHealth, which are registered before any listener.
+        // Without the built-in OccamsReflection, OccamsHealth and OccamsStatus, which are registered before any
+        // listener.
         ServiceDispatcher d = ServiceDispatcher.builder()
                 .swapGrace(java.time.Duration.ZERO)
                 .introspection(false)

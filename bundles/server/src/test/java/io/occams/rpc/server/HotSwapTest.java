@@ -98,7 +98,7 @@ class HotSwapTest {
         assertThat(answer(version(d))).isEqualTo(Answer.ok(str("a")));
         a.close();
         assertThat(answer(version(d))).isEqualTo(Answer.ok(str("b")));
-        assertThat(d.serviceNames()).containsExactly("OccamsHealth", "OccamsReflection", "Version");
+        assertThat(d.serviceNames()).containsExactly("OccamsHealth", "OccamsReflection", "OccamsStatus", "Version");
         b.close();
         assertThat(d.serves("Version")).isFalse();
         assertThat(c.isActive()).isFalse();

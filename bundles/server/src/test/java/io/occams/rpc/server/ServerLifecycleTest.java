@@ -84,7 +84,8 @@ class ServerLifecycleTest extends LoopbackServerTest {
                 .hasMessageContaining("@RpcService");
         assertThatThrownBy(() -> d.register((Class) CalService.class, "not a CalService"))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThat(d.serviceNames()).containsExactly("OccamsHealth", "OccamsReflection"); // the built-ins alone
+        assertThat(d.serviceNames())
+                .containsExactly("OccamsHealth", "OccamsReflection", "OccamsStatus"); // the built-ins alone
     }
 
     @Test

@@ -2,14 +2,16 @@ package io.occams.rpc.server.internal;
 
 import io.occams.rpc.api.introspect.Health;
 import io.occams.rpc.api.introspect.Reflection;
+import io.occams.rpc.api.introspect.ServerStatus;
 import io.occams.rpc.api.introspect.ServiceInfo;
+import io.occams.rpc.api.introspect.Status;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * The reflection and health services every dispatcher serves unless told not to. They only read what
+ * The reflection, health and status services every dispatcher serves unless told not to. They only read what
  * the dispatcher tells them through the functions given; they keep no state of their own.
  */
 public final class BuiltinServices {
@@ -51,6 +53,21 @@ public final class BuiltinServices {
             @Override
             public String toString() {
                 return "built-in health";
+            }
+        };
+    }
+
+    /** The status service over {@code status} (the dispatcher's listeners and counters now). */
+    public static Status status(Supplier<ServerStatus> status) {
+        return new Status() {
+            @Override
+            public ServerStatus status() {
+                return status.get();
+            }
+
+            @Override
+            public String toString() {
+                return "built-in status";
             }
         };
     }

@@ -3,6 +3,7 @@ package io.occams.rpc.discovery.zookeeper.internal;
 import io.occams.rpc.api.RpcAddress;
 import io.occams.rpc.api.introspect.Health;
 import io.occams.rpc.api.introspect.Reflection;
+import io.occams.rpc.api.introspect.Status;
 import io.occams.rpc.discovery.zookeeper.Endpoint;
 import io.occams.rpc.discovery.zookeeper.ZooKeeperDiscovery;
 import io.occams.rpc.server.RpcServer;
@@ -90,9 +91,12 @@ public final class ServerRegistrar {
         if (!server.isShutdown()) {
             List<RpcAddress> addresses = advertised(server.addresses());
             for (String name : d.serviceNames()) {
-                // Every server serves the built-in OccamsReflection and OccamsHealth: they are asked of a
-                // server found another way, never looked up by name.
-                if (!Endpoint.validServiceName(name) || name.equals(Reflection.NAME) || name.equals(Health.NAME)) {
+                // Every server serves the built-in OccamsReflection, OccamsHealth and OccamsStatus: they are
+                // asked of a server found another way, never looked up by name.
+                if (!Endpoint.validServiceName(name)
+                        || name.equals(Reflection.NAME)
+                        || name.equals(Health.NAME)
+                        || name.equals(Status.NAME)) {
                     continue;
                 }
                 String version = versionOf.apply(d.provider(name));

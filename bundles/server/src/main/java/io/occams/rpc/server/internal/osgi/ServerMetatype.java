@@ -80,7 +80,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     int maxCallsPerConnection() default 4096;
 
     @AttributeDefinition(
-            description = "Serve the built-in OccamsReflection and OccamsHealth services.",
+            description = "Serve the built-in OccamsReflection, OccamsHealth and OccamsStatus services.",
             required = false,
             type = AttributeType.BOOLEAN)
     boolean introspection() default true;
