@@ -510,8 +510,7 @@ public final class ServiceDispatcher implements Dispatch {
         stage.whenComplete((result, failure) -> complete(call, p, m, stripe, result, failure));
     }
 
-    private void complete(
-            ServerCall call, Provider p, MethodInvoker m, int stripe, Object result, Throwable failure) {
+    private void complete(ServerCall call, Provider p, MethodInvoker m, int stripe, Object result, Throwable failure) {
         try {
             if (failure != null) {
                 p.failed();
