@@ -427,16 +427,17 @@ public final class ServiceDispatcher implements Dispatch {
                 answer(call, RpcCode.METHOD_NOT_FOUND);
                 return;
             }
-            if (!p.acquire()) {
+            int stripe = p.acquire();
+            if (stripe < 0) {
                 continue; // it is leaving; the table no longer holds it
             }
-            start(call, p, m);
+            start(call, p, m, stripe);
             return;
         }
     }
 
-    /** Runs with the call counted in flight on {@code p}; releases it when answered. */
-    private void start(ServerCall call, Provider p, MethodInvoker m) {
+    /** Runs with the call counted in flight on {@code p} (in {@code stripe}); releases it when answered. */
+    private void start(ServerCall call, Provider p, MethodInvoker m, int stripe) {
         p.counted();
         Object[] args;
         try {
@@ -445,29 +446,29 @@ public final class ServiceDispatcher implements Dispatch {
             p.failed();
             LOG.debug("seq {}: {}", call.seq(), e.getMessage());
             answer(call, RpcCode.DECODE);
-            p.release();
+            p.release(stripe);
             return;
         }
         if (m.isAsync()) {
-            invokeAsync(call, p, m, args);
+            invokeAsync(call, p, m, stripe, args);
             return;
         }
         if (m.runsOnReader()) {
-            invokeSync(call, p, m, args); // @NonBlocking: as cheap as the hand-off would be, or cheaper
+            invokeSync(call, p, m, stripe, args); // @NonBlocking: as cheap as the hand-off would be, or cheaper
             return;
         }
         Executor ex = executor != null ? executor : call.executor();
         try {
-            ex.execute(() -> invokeSync(call, p, m, args));
+            ex.execute(() -> invokeSync(call, p, m, stripe, args));
         } catch (RejectedExecutionException e) {
             // Never an error for an accepted call: run it here, which holds this connection's reader
             // back (back-pressure) until the method returns.
             LOG.debug("{}: the executor refused a call ({}); running it on the calling thread", m, e.getMessage());
-            invokeSync(call, p, m, args);
+            invokeSync(call, p, m, stripe, args);
         }
     }
 
-    private void invokeSync(ServerCall call, Provider p, MethodInvoker m, Object[] args) {
+    private void invokeSync(ServerCall call, Provider p, MethodInvoker m, int stripe, Object[] args) {
         try {
             Object result;
             try {
@@ -479,11 +480,11 @@ public final class ServiceDispatcher implements Dispatch {
             }
             answerResult(call, m, result);
         } finally {
-            p.release();
+            p.release(stripe);
         }
     }
 
-    private void invokeAsync(ServerCall call, Provider p, MethodInvoker m, Object[] args) {
+    private void invokeAsync(ServerCall call, Provider p, MethodInvoker m, int stripe, Object[] args) {
         CompletionStage<?> stage;
         try {
             stage = (CompletionStage<?>) m.invoke(args);
@@ -492,7 +493,7 @@ public final class ServiceDispatcher implements Dispatch {
             try {
                 answerThrown(call, m, t);
             } finally {
-                p.release();
+                p.release(stripe);
             }
             return;
         }
@@ -500,7 +501,7 @@ public final class ServiceDispatcher implements Dispatch {
             p.failed();
             LOG.warn("{} returned a null future; answering {}", m, RpcCode.INTERNAL);
             answer(call, RpcCode.INTERNAL);
-            p.release();
+            p.release(stripe);
             return;
         }
         if (stage.getClass() == CompletableFuture.class && ((CompletableFuture<?>) stage).isDone()) {
@@ -509,16 +510,16 @@ public final class ServiceDispatcher implements Dispatch {
             try {
                 result = ((CompletableFuture<?>) stage).join();
             } catch (CompletionException | CancellationException failure) {
-                complete(call, p, m, null, failure);
+                complete(call, p, m, stripe, null, failure);
                 return;
             }
-            complete(call, p, m, result, null);
+            complete(call, p, m, stripe, result, null);
             return;
         }
-        stage.whenComplete((result, failure) -> complete(call, p, m, result, failure));
+        stage.whenComplete((result, failure) -> complete(call, p, m, stripe, result, failure));
     }
 
-    private void complete(ServerCall call, Provider p, MethodInvoker m, Object result, Throwable failure) {
+    private void complete(ServerCall call, Provider p, MethodInvoker m, int stripe, Object result, Throwable failure) {
         try {
             if (failure != null) {
                 p.failed();
@@ -527,7 +528,7 @@ public final class ServiceDispatcher implements Dispatch {
                 answerResult(call, m, result);
             }
         } finally {
-            p.release();
+            p.release(stripe);
         }
     }
 

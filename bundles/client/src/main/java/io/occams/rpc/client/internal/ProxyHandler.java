@@ -59,6 +59,21 @@ public final class ProxyHandler implements InvocationHandler {
         this.timer = timer;
     }
 
+    /** The registry that maps error frames to exceptions, for this handler's calls. */
+    ErrorCodecRegistry errors() {
+        return errors;
+    }
+
+    /** The codec of error frames' payloads, for this handler's calls. */
+    Codec codec() {
+        return codec;
+    }
+
+    /** Where async calls' futures complete; null: where the outcome arrives. */
+    Executor completion() {
+        return completion;
+    }
+
     /** The interface's plan. */
     public InterfacePlan plan() {
         return plan;
@@ -82,12 +97,19 @@ public final class ProxyHandler implements InvocationHandler {
         }
         CallOptions o = options;
         CallOptions scoped = CallOptions.current();
-        if (scoped != CallOptions.none()) {
-            o = o.overriddenBy(scoped);
+        ProxyCall call = new ProxyCall(p, args == null ? NO_ARGS : args, this);
+        long budget;
+        if (o == CallOptions.none() && scoped == o) {
+            // The common case, no options on the proxy nor in scope: nothing to merge, no deadline.
+            call.idempotent(p.idempotent);
+            budget = Long.MAX_VALUE;
+        } else {
+            if (scoped != CallOptions.none()) {
+                o = o.overriddenBy(scoped);
+            }
+            call.idempotent(o.idempotent().orElse(p.idempotent));
+            budget = o.remainingNanos();
         }
-        ProxyCall call = new ProxyCall(p, args == null ? NO_ARGS : args, errors, codec, p.async ? completion : null);
-        call.idempotent(o.idempotent().orElse(p.idempotent));
-        long budget = o.remainingNanos();
         if (!interception.begin(call, p, call.args(), caller)) {
             // refused by an interceptor: failed already, never sent
         } else if (budget <= 0) {

@@ -6,7 +6,7 @@ import io.occams.rpc.api.spi.Codec;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -18,6 +18,14 @@ import java.util.concurrent.atomic.LongAdder;
  * it (sets {@code closed}, then reads the count). A call that incremented before {@code closed} was set is
  * seen by the reading of the count and waited for; one that incremented after sees {@code closed}, gives
  * back its count and looks again in the table, which no longer holds this provider.
+ *
+ * <p>The count is striped: each calling thread counts in one of {@link #STRIPES} counters a cache line
+ * apart (by its thread id), and the call gives its count back to the same stripe, whatever thread
+ * answers it. One shared counter was written twice per call by every connection's reader, so the
+ * readers of a busy server took the cache line from each other on every call (see benchmarks/README.md,
+ * "The remote API against the stream layer"). The protocol above holds per stripe: a stripe never goes
+ * below the calls counted in it, so the sum read after {@code closed} is set is zero only when every call
+ * counted before is answered; whichever release or close reads a zero sum last completes the drain.
  */
 public final class Provider {
     private final ServiceContract contract;
@@ -25,7 +33,12 @@ public final class Provider {
     private final int ranking;
     private final long serial;
     private final Map<String, MethodInvoker> methods;
-    private final AtomicInteger inFlight = new AtomicInteger();
+    /** A power of two; more than a server's reader threads usually are. */
+    static final int STRIPES = 8;
+    /** Ints from one stripe to the next: 64 bytes, so no two stripes share a cache line. */
+    private static final int SPACING = 16;
+    /** The calls in flight, stripe {@code i} at index {@code (i + 1) * SPACING} (none next to the array's header). */
+    private final AtomicIntegerArray inFlight = new AtomicIntegerArray((STRIPES + 1) * SPACING);
     /** Calls started on this provider, and those that failed (for the shell's counters; LongAdder: no contention). */
     private final LongAdder calls = new LongAdder();
 
@@ -73,21 +86,34 @@ public final class Provider {
         return ranking != o.ranking ? ranking > o.ranking : serial > o.serial;
     }
 
-    /** Counts a call in; false when the provider is closing (the caller must look up the table again). */
-    public boolean acquire() {
-        inFlight.incrementAndGet();
+    /**
+     * Counts a call in; returns the stripe it counted in, which the call gives back to {@link #release(int)},
+     * or -1 when the provider is closing (the caller must look up the table again).
+     */
+    public int acquire() {
+        @SuppressWarnings("deprecation") // Thread.threadId() is Java 19+; the bundle runs on 17
+        int stripe = (((int) Thread.currentThread().getId() & (STRIPES - 1)) + 1) * SPACING;
+        inFlight.incrementAndGet(stripe);
         if (closed) {
-            release();
-            return false;
+            release(stripe);
+            return -1;
         }
-        return true;
+        return stripe;
     }
 
-    /** Counts a call out; completes the drain when it was the last of a closing provider. */
-    public void release() {
-        if (inFlight.decrementAndGet() == 0 && closed) {
+    /** Counts a call out of the stripe {@link #acquire()} gave; completes the drain when it was the last of a closing provider. */
+    public void release(int stripe) {
+        if (inFlight.decrementAndGet(stripe) == 0 && closed && count() == 0) {
             drained.complete(null);
         }
+    }
+
+    private int count() {
+        int n = 0;
+        for (int i = 1; i <= STRIPES; i++) {
+            n += inFlight.get(i * SPACING);
+        }
+        return n;
     }
 
     /** A call starts on this provider. */
@@ -112,7 +138,7 @@ public final class Provider {
 
     /** Calls in flight now. */
     public int inFlight() {
-        return inFlight.get();
+        return count();
     }
 
     public boolean isClosed() {
@@ -122,7 +148,7 @@ public final class Provider {
     /** Stops new calls (call after removing this provider from the table); the future completes when none is left. */
     public CompletableFuture<Void> close() {
         closed = true;
-        if (inFlight.get() == 0) {
+        if (count() == 0) {
             drained.complete(null);
         }
         return drained;
