@@ -66,18 +66,20 @@ class ConfigCopiesEverySettingTest {
         }
     }
 
-    private static <C, B> void roundTripsThroughToBuilder(Class<C> config, Class<B> builder, B fresh)
-            throws Exception {
+    private static <C, B> void roundTripsThroughToBuilder(Class<C> config, Class<B> builder, B fresh) throws Exception {
         Map<Method, Object> values = distinctValues(config, builder);
         for (Map.Entry<Method, Object> e : values.entrySet()) {
             setter(builder, e.getKey()).invoke(fresh, e.getValue());
         }
         Object original = builder.getMethod("build").invoke(fresh);
-        Object viaToBuilder = builder.getMethod("build").invoke(config.getMethod("toBuilder").invoke(original));
+        Object viaToBuilder =
+                builder.getMethod("build").invoke(config.getMethod("toBuilder").invoke(original));
         Object defaults = config.getMethod("defaults").invoke(null);
         for (Map.Entry<Method, Object> e : values.entrySet()) {
             Method getter = e.getKey();
-            assertThat(getter.invoke(original)).as("%s as built", getter.getName()).isEqualTo(e.getValue());
+            assertThat(getter.invoke(original))
+                    .as("%s as built", getter.getName())
+                    .isEqualTo(e.getValue());
             assertThat(getter.invoke(viaToBuilder))
                     .as("%s after toBuilder().build()", getter.getName())
                     .isEqualTo(e.getValue());
@@ -108,7 +110,8 @@ class ConfigCopiesEverySettingTest {
             props.put(name, String.valueOf(v)); // strings, as a .cfg file gives them (durations in ISO-8601)
         }
         Object read = config.getMethod("fromProperties", Map.class).invoke(null, props);
-        Object again = builder.getMethod("build").invoke(config.getMethod("toBuilder").invoke(read));
+        Object again =
+                builder.getMethod("build").invoke(config.getMethod("toBuilder").invoke(read));
         for (Map.Entry<Method, Object> e : values.entrySet()) {
             Method getter = e.getKey();
             for (Object c : List.of(read, again)) {
@@ -116,7 +119,9 @@ class ConfigCopiesEverySettingTest {
                 if (e.getValue() instanceof TlsConfig) {
                     assertThat(((TlsConfig) got).certificateChain()).isEqualTo(TLS.certificateChain());
                 } else {
-                    assertThat(got).as("%s read from properties", getter.getName()).isEqualTo(e.getValue());
+                    assertThat(got)
+                            .as("%s read from properties", getter.getName())
+                            .isEqualTo(e.getValue());
                 }
             }
         }

@@ -395,7 +395,8 @@ public final class ClientPool implements Caller, AutoCloseable {
         }
         if (stream != null) {
             Conn c = conn;
-            var unused = stream.closeFuture().whenComplete(logThrown("handling a closed connection", (v, e) -> closedConnection(c)));
+            var unused = stream.closeFuture()
+                    .whenComplete(logThrown("handling a closed connection", (v, e) -> closedConnection(c)));
         }
         if (closeIt) {
             stream.close();

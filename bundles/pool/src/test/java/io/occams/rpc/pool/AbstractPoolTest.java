@@ -581,7 +581,9 @@ public abstract class AbstractPoolTest extends RuntimePerTest {
         pool.submit(c.idempotent(idempotent)); // the first call: every pool is healthy until a connect fails
         assertThat(c.future.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(-1L);
         assertThat(spare.count.get()).isEqualTo(1);
-        assertThat(pool.isHealthy(gone.address)).as("the call was tried on the address that is gone").isFalse();
+        assertThat(pool.isHealthy(gone.address))
+                .as("the call was tried on the address that is gone")
+                .isFalse();
     }
 
     @Test
