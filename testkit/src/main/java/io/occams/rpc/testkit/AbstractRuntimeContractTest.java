@@ -837,7 +837,7 @@ public abstract class AbstractRuntimeContractTest {
         assertThat(runtime.name()).isNotBlank();
         assertThat(runtime.allocator()).isNotNull();
         CountDownLatch ran = new CountDownLatch(2);
-        runtime.scheduler().schedule(ran::countDown, 10, TimeUnit.MILLISECONDS);
+        var unused = runtime.scheduler().schedule(ran::countDown, 10, TimeUnit.MILLISECONDS); // the latch checks it
         runtime.blockingExecutor().execute(ran::countDown);
         assertThat(ran.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
     }

@@ -106,7 +106,8 @@ public final class ManualScheduler extends AbstractExecutorService implements Sc
     /** Runs {@code command} at the next tick. */
     @Override
     public void execute(Runnable command) {
-        schedule(command, 0, TimeUnit.NANOSECONDS);
+        // As ScheduledThreadPoolExecutor.execute does: a command that throws leaves it in this future.
+        var unused = schedule(command, 0, TimeUnit.NANOSECONDS);
     }
 
     @Override

@@ -159,7 +159,7 @@ public final class IdleConnections {
             for (int i = 0; i < conns; i++) {
                 connecting.acquire();
                 CompletableFuture<ClientStream> f = ClientStream.connect(runtime, address, config);
-                f.whenComplete((s, e) -> connecting.release());
+                var unused = f.whenComplete((s, e) -> connecting.release()); // f itself is awaited below
                 pending.add(f);
             }
             for (CompletableFuture<ClientStream> f : pending) {

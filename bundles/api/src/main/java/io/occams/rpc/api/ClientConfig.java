@@ -3,7 +3,6 @@ package io.occams.rpc.api;
 import io.occams.rpc.api.spi.ConfigProperties;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * Settings of a client connection ({@code ClientStream}) and of the pools built on it. Defaults follow
@@ -42,28 +41,11 @@ public final class ClientConfig {
     /** Property {@value}: {@link #maxConnections()}, an int; the same name for servers. */
     public static final String MAX_CONNECTIONS = "maxConnections";
 
-    private final Duration taskTimeout;
-    private final Duration readTimeout;
-    private final Duration writeTimeout;
-    private final Duration idleTimeout;
-    private final Duration connectTimeout;
-    private final int thresholds;
-    private final int maxFrameBytes;
-    private final long clientId;
-    private final int maxConnections;
-    private final TlsConfig tls;
+    /** Every setting, in one object (see {@link ConfigValues}). */
+    private final Values v;
 
-    private ClientConfig(Builder b) {
-        this.taskTimeout = b.taskTimeout;
-        this.readTimeout = b.readTimeout;
-        this.writeTimeout = b.writeTimeout;
-        this.idleTimeout = b.idleTimeout;
-        this.connectTimeout = b.connectTimeout;
-        this.thresholds = b.thresholds;
-        this.maxFrameBytes = b.maxFrameBytes;
-        this.clientId = b.clientId;
-        this.maxConnections = b.maxConnections;
-        this.tls = b.tls;
+    private ClientConfig(Values v) {
+        this.v = v;
     }
 
     public static ClientConfig defaults() {
@@ -71,7 +53,7 @@ public final class ClientConfig {
     }
 
     public static Builder builder() {
-        return new Builder();
+        return new Builder(new Values());
     }
 
     /**
@@ -93,70 +75,59 @@ public final class ClientConfig {
         if (id != null) {
             b.clientId(Long.parseLong(id));
         }
-        SharedProperties.read(p, b::readTimeout, b::writeTimeout, b::idleTimeout, b::maxFrameBytes, b::maxConnections);
+        b.v.readShared(p);
         b.tls(TlsConfig.fromProperties(properties));
         return b.build();
     }
 
     /** A builder starting from this configuration. */
     public Builder toBuilder() {
-        Builder b = new Builder();
-        b.taskTimeout = taskTimeout;
-        b.readTimeout = readTimeout;
-        b.writeTimeout = writeTimeout;
-        b.idleTimeout = idleTimeout;
-        b.connectTimeout = connectTimeout;
-        b.thresholds = thresholds;
-        b.maxFrameBytes = maxFrameBytes;
-        b.clientId = clientId;
-        b.maxConnections = maxConnections;
-        b.tls = tls;
-        return b;
+        return new Builder((Values) v.copy());
     }
 
     /** How long a call may wait for its reply before it fails with {@code rpc_timeout}; swept once a second. Default 20 s. */
     public Duration taskTimeout() {
-        return taskTimeout;
+        return v.taskTimeout;
     }
 
     /** How long the rest of a frame may take once its header arrived. Default 5 s. */
     public Duration readTimeout() {
-        return readTimeout;
+        return v.readTimeout;
     }
 
     /** How long a write may stay blocked. Default 5 s. */
     public Duration writeTimeout() {
-        return writeTimeout;
+        return v.writeTimeout;
     }
 
     /** How long a pooled connection may stay unused before the pool closes it. Default 120 s. */
     public Duration idleTimeout() {
-        return idleTimeout;
+        return v.idleTimeout;
     }
 
     /** How long a connect may take. Default 10 s. */
     public Duration connectTimeout() {
-        return connectTimeout;
+        return v.connectTimeout;
     }
 
     /** The sliding window: how many calls one connection keeps in flight before the sender waits. Default 128. */
     public int thresholds() {
-        return thresholds;
+        return v.thresholds;
     }
 
     /** The largest msg, blob or error body accepted in one frame. Default 16 MiB. */
     public int maxFrameBytes() {
-        return maxFrameBytes;
+        return v.maxFrameBytes;
     }
 
     /** The client id written into every request header. Default 0. */
     public long clientId() {
-        return clientId;
+        return v.clientId;
     }
 
     /** The most connections a pool opens to one address. Default 8. */
     public int maxConnections() {
-        return maxConnections;
+        return v.maxConnections;
     }
 
     /**
@@ -165,61 +136,68 @@ public final class ClientConfig {
      * @since 0.2
      */
     public TlsConfig tls() {
-        return tls;
+        return v.tls;
     }
 
     @Override
     public String toString() {
-        return "ClientConfig{taskTimeout=" + taskTimeout + ", readTimeout=" + readTimeout + ", writeTimeout="
-                + writeTimeout
-                + ", idleTimeout=" + idleTimeout + ", connectTimeout=" + connectTimeout + ", thresholds=" + thresholds
-                + ", maxFrameBytes=" + maxFrameBytes + ", clientId=" + clientId + ", maxConnections=" + maxConnections
-                + (tls == null ? "" : ", tls=" + tls) + "}";
+        return "ClientConfig{taskTimeout=" + v.taskTimeout + ", readTimeout=" + v.readTimeout + ", writeTimeout="
+                + v.writeTimeout
+                + ", idleTimeout=" + v.idleTimeout + ", connectTimeout=" + v.connectTimeout + ", thresholds="
+                + v.thresholds
+                + ", maxFrameBytes=" + v.maxFrameBytes + ", clientId=" + v.clientId + ", maxConnections="
+                + v.maxConnections
+                + (v.tls == null ? "" : ", tls=" + v.tls) + "}";
+    }
+
+    /** The client's own settings beside the shared ones, with their defaults. */
+    private static final class Values extends ConfigValues {
+        Duration taskTimeout = Duration.ofSeconds(20);
+        Duration connectTimeout = Duration.ofSeconds(10);
+        int thresholds = 128;
+        long clientId;
+
+        Values() {
+            super(8);
+        }
     }
 
     /** Builds a {@link ClientConfig}; not thread-safe. */
     public static final class Builder {
-        private Duration taskTimeout = Duration.ofSeconds(20);
-        private Duration readTimeout = Duration.ofSeconds(5);
-        private Duration writeTimeout = Duration.ofSeconds(5);
-        private Duration idleTimeout = Duration.ofSeconds(120);
-        private Duration connectTimeout = Duration.ofSeconds(10);
-        private int thresholds = 128;
-        private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
-        private long clientId;
-        private int maxConnections = 8;
-        private TlsConfig tls;
+        private final Values v;
 
-        private Builder() {}
+        private Builder(Values v) {
+            this.v = v;
+        }
 
         /** TLS for the connections; null for plaintext (the default). */
         public Builder tls(TlsConfig tls) {
-            this.tls = tls;
+            v.tls = tls;
             return this;
         }
 
         public Builder taskTimeout(Duration d) {
-            this.taskTimeout = positive(d, "taskTimeout");
+            v.taskTimeout = ConfigValues.positive(d, TASK_TIMEOUT);
             return this;
         }
 
         public Builder readTimeout(Duration d) {
-            this.readTimeout = positive(d, "readTimeout");
+            v.readTimeout(d);
             return this;
         }
 
         public Builder writeTimeout(Duration d) {
-            this.writeTimeout = positive(d, "writeTimeout");
+            v.writeTimeout(d);
             return this;
         }
 
         public Builder idleTimeout(Duration d) {
-            this.idleTimeout = positive(d, "idleTimeout");
+            v.idleTimeout(d);
             return this;
         }
 
         public Builder connectTimeout(Duration d) {
-            this.connectTimeout = positive(d, "connectTimeout");
+            v.connectTimeout = ConfigValues.positive(d, CONNECT_TIMEOUT);
             return this;
         }
 
@@ -228,41 +206,27 @@ public final class ClientConfig {
             if (n < 0) {
                 throw new IllegalArgumentException("thresholds must be >= 0: " + n);
             }
-            this.thresholds = n == 0 ? 128 : n;
+            v.thresholds = n == 0 ? 128 : n;
             return this;
         }
 
         public Builder maxFrameBytes(int n) {
-            if (n < 64) {
-                throw new IllegalArgumentException("maxFrameBytes must be >= 64: " + n);
-            }
-            this.maxFrameBytes = n;
+            v.maxFrameBytes(n);
             return this;
         }
 
         public Builder clientId(long id) {
-            this.clientId = id;
+            v.clientId = id;
             return this;
         }
 
         public Builder maxConnections(int n) {
-            if (n < 1) {
-                throw new IllegalArgumentException("maxConnections must be >= 1: " + n);
-            }
-            this.maxConnections = n;
+            v.maxConnections(n);
             return this;
         }
 
         public ClientConfig build() {
-            return new ClientConfig(this);
+            return new ClientConfig((Values) v.copy());
         }
-    }
-
-    static Duration positive(Duration d, String name) {
-        Objects.requireNonNull(d, name);
-        if (d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException(name + " must be positive: " + d);
-        }
-        return d;
     }
 }

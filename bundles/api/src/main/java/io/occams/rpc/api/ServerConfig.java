@@ -36,34 +36,11 @@ public final class ServerConfig {
     /** Property {@value}: {@link #firstFrameTimeout()}, a duration. */
     public static final String FIRST_FRAME_TIMEOUT = "firstFrameTimeout";
 
-    private final Duration readTimeout;
-    private final Duration writeTimeout;
-    private final Duration idleTimeout;
-    private final Duration serverCloseWait;
-    private final Duration swapGrace;
-    private final int maxFrameBytes;
-    private final int maxActionBytes;
-    private final int maxCallsPerConnection;
-    private final int maxCallsPerServer;
-    private final int maxConnections;
-    private final int maxConnectionsPerAddress;
-    private final Duration firstFrameTimeout;
-    private final TlsConfig tls;
+    /** Every setting, in one object (see {@link ConfigValues}). */
+    private final Values v;
 
-    private ServerConfig(Builder b) {
-        this.readTimeout = b.readTimeout;
-        this.writeTimeout = b.writeTimeout;
-        this.idleTimeout = b.idleTimeout;
-        this.serverCloseWait = b.serverCloseWait;
-        this.swapGrace = b.swapGrace;
-        this.maxFrameBytes = b.maxFrameBytes;
-        this.maxActionBytes = b.maxActionBytes;
-        this.maxCallsPerConnection = b.maxCallsPerConnection;
-        this.maxCallsPerServer = b.maxCallsPerServer;
-        this.maxConnections = b.maxConnections;
-        this.maxConnectionsPerAddress = b.maxConnectionsPerAddress;
-        this.firstFrameTimeout = b.firstFrameTimeout;
-        this.tls = b.tls;
+    private ServerConfig(Values v) {
+        this.v = v;
     }
 
     public static ServerConfig defaults() {
@@ -71,7 +48,7 @@ public final class ServerConfig {
     }
 
     public static Builder builder() {
-        return new Builder();
+        return new Builder(new Values());
     }
 
     /**
@@ -86,7 +63,7 @@ public final class ServerConfig {
     public static ServerConfig fromProperties(Map<String, ?> properties) {
         ConfigProperties p = new ConfigProperties(properties);
         Builder b = builder();
-        SharedProperties.read(p, b::readTimeout, b::writeTimeout, b::idleTimeout, b::maxFrameBytes, b::maxConnections);
+        b.v.readShared(p);
         p.ifDuration(SERVER_CLOSE_WAIT, b::serverCloseWait);
         p.ifDuration(SWAP_GRACE, b::swapGrace);
         p.ifInteger(MAX_ACTION_BYTES, b::maxActionBytes);
@@ -104,56 +81,42 @@ public final class ServerConfig {
      * @since 0.2
      */
     public Builder toBuilder() {
-        Builder b = new Builder();
-        b.readTimeout = readTimeout;
-        b.writeTimeout = writeTimeout;
-        b.idleTimeout = idleTimeout;
-        b.serverCloseWait = serverCloseWait;
-        b.swapGrace = swapGrace;
-        b.maxFrameBytes = maxFrameBytes;
-        b.maxActionBytes = maxActionBytes;
-        b.maxCallsPerConnection = maxCallsPerConnection;
-        b.maxCallsPerServer = maxCallsPerServer;
-        b.maxConnections = maxConnections;
-        b.maxConnectionsPerAddress = maxConnectionsPerAddress;
-        b.firstFrameTimeout = firstFrameTimeout;
-        b.tls = tls;
-        return b;
+        return new Builder((Values) v.copy());
     }
 
     /** How long the rest of a request may take once its header arrived. Default 5 s. */
     public Duration readTimeout() {
-        return readTimeout;
+        return v.readTimeout;
     }
 
     /** How long a write may stay blocked. Default 5 s. */
     public Duration writeTimeout() {
-        return writeTimeout;
+        return v.writeTimeout;
     }
 
     /** How long a connection may wait for its next request before the server closes it. Default 120 s. */
     public Duration idleTimeout() {
-        return idleTimeout;
+        return v.idleTimeout;
     }
 
     /** How long a graceful shutdown waits for accepted calls to be answered. Default 90 s. */
     public Duration serverCloseWait() {
-        return serverCloseWait;
+        return v.serverCloseWait;
     }
 
     /** How long a call waits for a replacement when the last provider of its service left. Default 5 s. */
     public Duration swapGrace() {
-        return swapGrace;
+        return v.swapGrace;
     }
 
     /** The largest msg or blob accepted in one request. Default 16 MiB. */
     public int maxFrameBytes() {
-        return maxFrameBytes;
+        return v.maxFrameBytes;
     }
 
     /** The longest string action accepted. Default 1024 bytes. */
     public int maxActionBytes() {
-        return maxActionBytes;
+        return v.maxActionBytes;
     }
 
     /**
@@ -161,7 +124,7 @@ public final class ServerConfig {
      * stops reading from that connection until some are answered (back-pressure). Default 4096.
      */
     public int maxCallsPerConnection() {
-        return maxCallsPerConnection;
+        return v.maxCallsPerConnection;
     }
 
     /**
@@ -172,7 +135,7 @@ public final class ServerConfig {
      * @since 0.2
      */
     public int maxCallsPerServer() {
-        return maxCallsPerServer;
+        return v.maxCallsPerServer;
     }
 
     /**
@@ -182,7 +145,7 @@ public final class ServerConfig {
      * @since 0.2
      */
     public int maxConnections() {
-        return maxConnections;
+        return v.maxConnections;
     }
 
     /**
@@ -192,7 +155,7 @@ public final class ServerConfig {
      * @since 0.2
      */
     public int maxConnectionsPerAddress() {
-        return maxConnectionsPerAddress;
+        return v.maxConnectionsPerAddress;
     }
 
     /**
@@ -203,7 +166,7 @@ public final class ServerConfig {
      * @since 0.2
      */
     public Duration firstFrameTimeout() {
-        return firstFrameTimeout;
+        return v.firstFrameTimeout;
     }
 
     /**
@@ -213,53 +176,58 @@ public final class ServerConfig {
      * @since 0.2
      */
     public TlsConfig tls() {
-        return tls;
+        return v.tls;
+    }
+
+    /** The server's own settings beside the shared ones, with their defaults. */
+    private static final class Values extends ConfigValues {
+        Duration serverCloseWait = Duration.ofSeconds(90);
+        Duration swapGrace = Duration.ofSeconds(5);
+        int maxActionBytes = 1024;
+        int maxCallsPerConnection = 4096;
+        int maxCallsPerServer = 65536;
+        int maxConnectionsPerAddress = 1024;
+        Duration firstFrameTimeout = Duration.ofSeconds(30);
+
+        Values() {
+            super(20_000);
+        }
     }
 
     /** Builds a {@link ServerConfig}; not thread-safe. */
     public static final class Builder {
-        private Duration readTimeout = Duration.ofSeconds(5);
-        private Duration writeTimeout = Duration.ofSeconds(5);
-        private Duration idleTimeout = Duration.ofSeconds(120);
-        private Duration serverCloseWait = Duration.ofSeconds(90);
-        private Duration swapGrace = Duration.ofSeconds(5);
-        private int maxFrameBytes = ClientConfig.DEFAULT_MAX_FRAME_BYTES;
-        private int maxActionBytes = 1024;
-        private int maxCallsPerConnection = 4096;
-        private int maxCallsPerServer = 65536;
-        private int maxConnections = 20_000;
-        private int maxConnectionsPerAddress = 1024;
-        private Duration firstFrameTimeout = Duration.ofSeconds(30);
-        private TlsConfig tls;
+        private final Values v;
 
-        private Builder() {}
+        private Builder(Values v) {
+            this.v = v;
+        }
 
         /** TLS for the listeners; null for plaintext (the default). It needs key material. */
         public Builder tls(TlsConfig tls) {
             if (tls != null && !tls.hasKeyMaterial()) {
                 throw new IllegalArgumentException("a TLS server needs a certificate and key (or a keystore)");
             }
-            this.tls = tls;
+            v.tls = tls;
             return this;
         }
 
         public Builder readTimeout(Duration d) {
-            this.readTimeout = ClientConfig.positive(d, "readTimeout");
+            v.readTimeout(d);
             return this;
         }
 
         public Builder writeTimeout(Duration d) {
-            this.writeTimeout = ClientConfig.positive(d, "writeTimeout");
+            v.writeTimeout(d);
             return this;
         }
 
         public Builder idleTimeout(Duration d) {
-            this.idleTimeout = ClientConfig.positive(d, "idleTimeout");
+            v.idleTimeout(d);
             return this;
         }
 
         public Builder serverCloseWait(Duration d) {
-            this.serverCloseWait = ClientConfig.positive(d, "serverCloseWait");
+            v.serverCloseWait = ConfigValues.positive(d, SERVER_CLOSE_WAIT);
             return this;
         }
 
@@ -267,15 +235,12 @@ public final class ServerConfig {
             if (d.isNegative()) {
                 throw new IllegalArgumentException("swapGrace must be >= 0: " + d);
             }
-            this.swapGrace = d;
+            v.swapGrace = d;
             return this;
         }
 
         public Builder maxFrameBytes(int n) {
-            if (n < 64) {
-                throw new IllegalArgumentException("maxFrameBytes must be >= 64: " + n);
-            }
-            this.maxFrameBytes = n;
+            v.maxFrameBytes(n);
             return this;
         }
 
@@ -283,7 +248,7 @@ public final class ServerConfig {
             if (n < 1) { // (an int is never above 0x7FFF_FFFF: Error Prone's ComparisonOutOfRange)
                 throw new IllegalArgumentException("maxActionBytes out of range: " + n);
             }
-            this.maxActionBytes = n;
+            v.maxActionBytes = n;
             return this;
         }
 
@@ -291,7 +256,7 @@ public final class ServerConfig {
             if (n < 1) {
                 throw new IllegalArgumentException("maxCallsPerConnection must be >= 1: " + n);
             }
-            this.maxCallsPerConnection = n;
+            v.maxCallsPerConnection = n;
             return this;
         }
 
@@ -300,16 +265,13 @@ public final class ServerConfig {
             if (n < 1) {
                 throw new IllegalArgumentException("maxCallsPerServer must be >= 1: " + n);
             }
-            this.maxCallsPerServer = n;
+            v.maxCallsPerServer = n;
             return this;
         }
 
         /** @since 0.2 */
         public Builder maxConnections(int n) {
-            if (n < 1) {
-                throw new IllegalArgumentException("maxConnections must be >= 1: " + n);
-            }
-            this.maxConnections = n;
+            v.maxConnections(n);
             return this;
         }
 
@@ -317,17 +279,17 @@ public final class ServerConfig {
             if (n < 1) {
                 throw new IllegalArgumentException("maxConnectionsPerAddress must be >= 1: " + n);
             }
-            this.maxConnectionsPerAddress = n;
+            v.maxConnectionsPerAddress = n;
             return this;
         }
 
         public Builder firstFrameTimeout(Duration d) {
-            this.firstFrameTimeout = ClientConfig.positive(d, "firstFrameTimeout");
+            v.firstFrameTimeout = ConfigValues.positive(d, FIRST_FRAME_TIMEOUT);
             return this;
         }
 
         public ServerConfig build() {
-            return new ServerConfig(this);
+            return new ServerConfig((Values) v.copy());
         }
     }
 }

@@ -450,7 +450,7 @@ public final class TlsConfig {
 
         /** How long a handshake may take; positive; default 10 s. */
         public Builder handshakeTimeout(Duration timeout) {
-            this.handshakeTimeout = ClientConfig.positive(timeout, "handshakeTimeout");
+            this.handshakeTimeout = ConfigValues.positive(timeout, "handshakeTimeout");
             return this;
         }
 

@@ -24,6 +24,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import java.util.function.LongSupplier;
 import org.osgi.annotation.versioning.ProviderType;
 import org.slf4j.Logger;
@@ -318,7 +319,21 @@ public final class ClientPool implements Caller, AutoCloseable {
         } catch (RuntimeException e) {
             f = CompletableFuture.failedFuture(e);
         }
-        f.whenComplete(this::connected);
+        var unused = f.whenComplete(logThrown("handling a connect", this::connected));
+    }
+
+    /**
+     * {@code action}, logging what it throws: as a completion of a {@code CompletableFuture} a throw would
+     * only fail the derived future, which nobody reads, and leave the pool's counts wrong without a word.
+     */
+    private <T> BiConsumer<T, Throwable> logThrown(String what, BiConsumer<T, Throwable> action) {
+        return (value, error) -> {
+            try {
+                action.accept(value, error);
+            } catch (RuntimeException e) {
+                LOG.error("{}: {} threw", address, what, e);
+            }
+        };
     }
 
     /** A connect finished; runs on the runtime's thread (or the caller's when it failed at once). */
@@ -380,7 +395,8 @@ public final class ClientPool implements Caller, AutoCloseable {
         }
         if (stream != null) {
             Conn c = conn;
-            stream.closeFuture().whenComplete((v, e) -> closedConnection(c));
+            var unused = stream.closeFuture()
+                    .whenComplete(logThrown("handling a closed connection", (v, e) -> closedConnection(c)));
         }
         if (closeIt) {
             stream.close();
@@ -541,7 +557,7 @@ public final class ClientPool implements Caller, AutoCloseable {
     private void ping(Conn c, long now) {
         c.pingSentNanos = now;
         ClientStream s = c.stream;
-        s.ping().whenComplete((rtt, error) -> {
+        var unused = s.ping().whenComplete((rtt, error) -> { // it throws nothing: an abort() does not
             if (error == null) {
                 c.pingSentNanos = 0;
             } else if (!s.isClosed()) {

@@ -46,14 +46,18 @@ import org.slf4j.LoggerFactory;
  * deadline fails with {@code rpc_unreachable} (or, for a retry, the failure that made it wait): it never
  * reached a server. At most {@code 4 × thresholds × maxConnections} calls wait; one more fails at once.
  *
- * <p><b>Retry.</b> A call that fails with {@code rpc_unreachable} or {@code rpc_io_err} is sent again to
- * the next healthy address after the one that failed, up to {@code retryLimit} times (at most
- * {@code retryLimit + 1} attempts). A call that failed with {@code rpc_timeout} is retried only when its
- * task is {@linkplain ClientTask#idempotent(boolean) marked idempotent}: otherwise it may have run, and
- * running it twice is not ours to decide. User errors and every other {@code rpc_*} code are final. An
- * attempt that failed before its frame was written (a pool down or closing, a full connect queue)
- * never reached a server, so it is re-routed without counting against {@code retryLimit}. When the
- * retries run out, the call completes with the last failure.
+ * <p><b>Retry.</b> A failed call is sent again to the next healthy address after the one that failed, up
+ * to {@code retryLimit} times (at most {@code retryLimit + 1} attempts), when that is safe: it failed with
+ * {@code rpc_unreachable} (it reached no server), or with {@code rpc_io_err} or {@code rpc_timeout} and
+ * its task is {@linkplain ClientTask#idempotent(boolean) marked idempotent}. A call that is not
+ * idempotent and whose connection broke after its frame was written ({@code rpc_io_err}) or whose reply
+ * never came ({@code rpc_timeout}) may have run on the server, and running it twice is not ours to
+ * decide: it fails with that code (the seed retried {@code rpc_io_err} blindly; a pool built with
+ * {@code retryAfterSend} does too, for services whose every call may run twice). User errors and every
+ * other {@code rpc_*} code are final. An attempt that failed before its frame was written (a pool down
+ * or closing, a full connect queue, a connection closed while the call waited for its window) never
+ * reached a server, so it is re-routed, idempotent or not, without counting against {@code retryLimit}.
+ * When the retries run out, the call completes with the last failure.
  *
  * <p><b>Tasks and ownership.</b> Each attempt is an internal {@link ClientTask} that delegates to the
  * submitted one: {@link ClientTask#encodeMsg} is called once per attempt (so it must write the same bytes
@@ -112,6 +116,7 @@ public final class FailoverPool implements Caller, AutoCloseable {
     private final ClientConfig config;
     private final Selection selection;
     private final int retryLimit;
+    private final boolean retryAfterSend;
     private final Object lock = new Object();
     /** The pools in address order, copy-on-write: read by every submit, replaced under the lock. */
     private volatile ClientPool[] pools;
@@ -141,6 +146,7 @@ public final class FailoverPool implements Caller, AutoCloseable {
     /**
      * A failover pool over {@code addresses} (duplicates ignored; may be empty, then calls wait, within their
      * deadline, for {@link #updateAddresses} to give some, and fail with {@code rpc_unreachable} at it).
+     * It retries only what is safe (see above): {@code retryAfterSend} is false.
      *
      * @param runtime where connections and timers come from; not closed by the pool
      * @param config the settings of every {@link ClientPool}
@@ -148,6 +154,27 @@ public final class FailoverPool implements Caller, AutoCloseable {
      */
     public FailoverPool(
             Runtime runtime, List<RpcAddress> addresses, ClientConfig config, Selection selection, int retryLimit) {
+        this(runtime, addresses, config, selection, retryLimit, false);
+    }
+
+    /**
+     * A failover pool as {@link #FailoverPool(Runtime, List, ClientConfig, Selection, int)}, that with
+     * {@code retryAfterSend} also retries a call that is not idempotent after {@code rpc_io_err} when its
+     * frame was written, as the seed's pool did (spec §10, scenario S6). Such a call may then run twice:
+     * only for services whose every call is safe to repeat (better: mark those calls
+     * {@linkplain ClientTask#idempotent(boolean) idempotent}, which also lets a timed-out one be retried).
+     *
+     * @param retryAfterSend whether {@code rpc_io_err} is retried whatever the call's idempotence
+     * @since 0.4
+     */
+    public FailoverPool(
+            Runtime runtime,
+            List<RpcAddress> addresses,
+            ClientConfig config,
+            Selection selection,
+            int retryLimit,
+            boolean retryAfterSend) {
+        this.retryAfterSend = retryAfterSend;
         this.runtime = Objects.requireNonNull(runtime, "runtime");
         this.config = Objects.requireNonNull(config, "config");
         this.selection = Objects.requireNonNull(selection, "selection");
@@ -186,7 +213,7 @@ public final class FailoverPool implements Caller, AutoCloseable {
         int n = ps.length;
         int start = selection == Selection.ROUND_ROBIN && n > 1 ? Math.floorMod(turn.getAndIncrement(), n) : -1;
         ClientPool first = start < 0 ? firstHealthy(ps, 0) : roundRobin(ps, start);
-        RetryingCall call = new RetryingCall(task, router, retryLimit, config.taskTimeout());
+        RetryingCall call = new RetryingCall(task, router, retryLimit, retryAfterSend, config.taskTimeout());
         if (first == null) {
             router.await(call, new RpcException(RpcCode.UNREACHABLE, "no healthy address among " + addressesOf(ps)));
             return;
@@ -294,6 +321,16 @@ public final class FailoverPool implements Caller, AutoCloseable {
     }
 
     /**
+     * Whether a call that is not idempotent is retried after {@code rpc_io_err} even when its frame was
+     * written (the seed's behaviour); false unless the pool was built so.
+     *
+     * @since 0.4
+     */
+    public boolean retriesAfterSend() {
+        return retryAfterSend;
+    }
+
+    /**
      * Replaces the address list (duplicates ignored): keeps the pools of addresses still listed, opens
      * pools for new ones, and closes the pools of removed ones gracefully (calls in flight complete;
      * calls not yet sent are re-routed). Safe under load, from any thread.
@@ -363,8 +400,8 @@ public final class FailoverPool implements Caller, AutoCloseable {
             p.close();
             fs.add(p.closeFuture());
         }
-        CompletableFuture.allOf(fs.toArray(new CompletableFuture<?>[0]))
-                .whenComplete((v, e) -> terminated.complete(null));
+        var unused = CompletableFuture.allOf(fs.toArray(new CompletableFuture<?>[0]))
+                .whenComplete((v, e) -> terminated.complete(null)); // complete() does not throw
     }
 
     /** Parks {@code call} (see {@link RetryingCall.Router#await}); the first to wait probes every pool that is down. */
@@ -486,7 +523,8 @@ public final class FailoverPool implements Caller, AutoCloseable {
 
     @Override
     public String toString() {
-        return "FailoverPool[" + selection + ", retryLimit " + retryLimit + ", " + addresses() + "]";
+        return "FailoverPool[" + selection + ", retryLimit " + retryLimit + (retryAfterSend ? ", retryAfterSend" : "")
+                + ", " + addresses() + "]";
     }
 
     private static List<RpcAddress> addressesOf(ClientPool[] ps) {

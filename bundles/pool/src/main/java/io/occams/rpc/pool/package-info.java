@@ -21,6 +21,7 @@
  * <tr><td>{@code discovery}</td><td>string</td><td>none</td><td>the name of the discovery ({@code AddressSource} service) to look {@code service} up in</td></tr>
  * <tr><td>{@code selection}</td><td>string</td><td>{@code round_robin}</td><td>{@code round_robin} or {@code first_healthy}</td></tr>
  * <tr><td>{@code retryLimit}</td><td>int</td><td>2</td><td>how many times a failed call may be sent again (see {@link io.occams.rpc.pool.FailoverPool})</td></tr>
+ * <tr><td>{@code retryAfterSend}</td><td>boolean</td><td>false</td><td>also retry a call that is not idempotent after {@code rpc_io_err} when its request may have reached the server, as the seed did; only for services whose every call may run twice (better: mark calls idempotent)</td></tr>
  * <tr><td>{@code runtime}</td><td>string list</td><td>any, best ranked</td><td>acceptable runtimes in order of preference</td></tr>
  * <tr><td>{@code maxConnections}</td><td>int</td><td>8</td><td>connections per address</td></tr>
  * <tr><td>{@code thresholds}</td><td>int</td><td>128</td><td>calls in flight per connection (the window)</td></tr>
@@ -36,7 +37,7 @@
  * </table>
  */
 @Export
-@Version("0.3.0")
+@Version("0.4.0")
 package io.occams.rpc.pool;
 
 import org.osgi.annotation.bundle.Export;

@@ -165,6 +165,18 @@ public abstract class AbstractPoolTest extends RuntimePerTest {
         return out;
     }
 
+    /** As {@link #opens}, each marked idempotent: a failover pool may send it again after a lost connection. */
+    static List<CompletableFuture<Long>> idempotentOpens(Caller c, int n) {
+        List<CompletableFuture<Long>> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            Call t = new Call(OPEN, i);
+            t.idempotent(true);
+            c.submit(t);
+            out.add(t.future);
+        }
+        return out;
+    }
+
     /** Waits for every future and asserts each succeeded. */
     static void assertAllSucceed(List<CompletableFuture<Long>> fs) throws Exception {
         CompletableFuture.allOf(fs.toArray(new CompletableFuture<?>[0])).get(WAIT.toSeconds(), TimeUnit.SECONDS);
@@ -185,7 +197,12 @@ public abstract class AbstractPoolTest extends RuntimePerTest {
 
     // ---- FailoverPool: the seed's scenarios ----
 
-    /** S6: two servers, the first stopped abruptly mid-way; every one of the 15,000 calls succeeds. */
+    /**
+     * S6: two servers, the first stopped abruptly mid-way; every one of the 15,000 calls succeeds. The
+     * calls in flight on the first server when it stops may have run there, so the pool sends them again
+     * only because they are marked idempotent, as an Open that answers nothing is (the seed retried them
+     * blindly; see {@link #withRetryAfterSendACallThatIsNotIdempotentIsSentAgainAsTheSeedDid}).
+     */
     @ParameterizedTest
     @EnumSource(Selection.class)
     void s6EveryCallSucceedsWhenAServerStopsMidway(Selection selection) throws Exception {
@@ -194,10 +211,10 @@ public abstract class AbstractPoolTest extends RuntimePerTest {
         FailoverPool pool = failover(List.of(s1.address, s2.address), selection, 3);
         warmUp(pool);
 
-        List<CompletableFuture<Long>> calls = opens(pool, 5_000);
+        List<CompletableFuture<Long>> calls = idempotentOpens(pool, 5_000);
         await().atMost(WAIT).until(() -> s1.count.get() >= 2_500);
         s1.kill();
-        calls.addAll(opens(pool, 10_000));
+        calls.addAll(idempotentOpens(pool, 10_000));
 
         assertAllSucceed(calls);
         assertThat(s1.count.get()).isLessThan(s2.count.get());
@@ -430,7 +447,7 @@ public abstract class AbstractPoolTest extends RuntimePerTest {
 
     @Test
     void aRetriedBlobIsSentAgainAndReleasedOnce() throws Exception {
-        // A kills itself on its first call, after reading it: the call fails with rpc_io_err, B gets it.
+        // A kills itself on its first call, after reading it: the call (idempotent) fails with rpc_io_err, B gets it.
         // The call A took is answered at the end (into its dead connection), as every call must be.
         Queue<ServerCall> held = new ConcurrentLinkedQueue<>();
         Server[] a = new Server[1];
@@ -447,7 +464,7 @@ public abstract class AbstractPoolTest extends RuntimePerTest {
         }
         ByteBuf blob = runtime.allocator().directBuffer(bytes.length).writeBytes(bytes);
         CompletableFuture<byte[]> echoed = new CompletableFuture<>();
-        pool.submit(new ClientTask(ECHO) {
+        ClientTask echo = new ClientTask(ECHO) {
             @Override
             public void encodeMsg(ByteBuf out) {
                 out.writeLongLE(42);
@@ -479,11 +496,94 @@ public abstract class AbstractPoolTest extends RuntimePerTest {
             public void onFailure(RpcException failure) {
                 echoed.completeExceptionally(failure);
             }
-        });
+        };
+        pool.submit(echo.idempotent(true));
         assertThat(echoed.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(bytes);
         assertThat(a[0].count.get()).isEqualTo(1);
         assertThat(b.count.get()).isEqualTo(1);
         await().atMost(WAIT).until(() -> blob.refCnt() == 0);
+    }
+
+    // ---- FailoverPool: a call lost after it was written is sent again only when that is safe ----
+
+    /**
+     * A server that stops abruptly (listener and connections) once it has read its first request, so that
+     * request may have run; the call it took is answered at the end, into its dead connection.
+     */
+    private Server diesAfterReadingARequest() throws IOException {
+        Queue<ServerCall> held = new ConcurrentLinkedQueue<>();
+        Server[] s = new Server[1];
+        s[0] = server(call -> {
+            held.add(call);
+            s[0].kill();
+        });
+        closeAfter(() -> held.forEach(c -> c.reply(null, null)));
+        return s[0];
+    }
+
+    @Test
+    void aCallThatIsNotIdempotentFailsWithIoErrWhenItsServerDiesAfterReadingIt() throws Exception {
+        Server dying = diesAfterReadingARequest();
+        Server spare = server();
+        FailoverPool pool = failover(List.of(dying.address, spare.address), Selection.FIRST_HEALTHY, 3);
+
+        assertThat(failure(open(pool, 1)).code()).isEqualTo(RpcCode.IO);
+        assertThat(dying.count.get()).as("the server that read it").isEqualTo(1);
+        assertThat(spare.count.get()).as("not sent again").isZero();
+    }
+
+    @Test
+    void anIdempotentCallIsSentAgainWhenItsServerDiesAfterReadingIt() throws Exception {
+        Server dying = diesAfterReadingARequest();
+        Server spare = server();
+        FailoverPool pool = failover(List.of(dying.address, spare.address), Selection.FIRST_HEALTHY, 3);
+
+        Call c = new Call(OPEN, 1);
+        pool.submit(c.idempotent(true));
+        assertThat(c.future.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(-1L);
+        assertThat(dying.count.get()).isEqualTo(1);
+        assertThat(spare.count.get()).isEqualTo(1);
+    }
+
+    @Test
+    void withRetryAfterSendACallThatIsNotIdempotentIsSentAgainAsTheSeedDid() throws Exception {
+        Server dying = diesAfterReadingARequest();
+        Server spare = server();
+        FailoverPool pool = new FailoverPool(
+                runtime,
+                List.of(dying.address, spare.address),
+                ClientConfig.defaults(),
+                Selection.FIRST_HEALTHY,
+                3,
+                true);
+        closeAfter(pool);
+        assertThat(pool.retriesAfterSend()).isTrue();
+
+        assertThat(open(pool, 1).get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(-1L);
+        assertThat(dying.count.get()).isEqualTo(1);
+        assertThat(spare.count.get()).isEqualTo(1);
+    }
+
+    /**
+     * A call whose first address refuses the connection was never written, so it goes to the next one
+     * whether idempotent or not, and without using up a retry (the limit here is 0).
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void aCallNeverWrittenGoesToTheNextAddressWhetherIdempotentOrNot(boolean idempotent) throws Exception {
+        Server gone = server();
+        gone.kill();
+        Server spare = server();
+        FailoverPool pool = failover(List.of(gone.address, spare.address), Selection.FIRST_HEALTHY, 0);
+        assertThat(pool.retriesAfterSend()).isFalse();
+
+        Call c = new Call(OPEN, 1);
+        pool.submit(c.idempotent(idempotent)); // the first call: every pool is healthy until a connect fails
+        assertThat(c.future.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(-1L);
+        assertThat(spare.count.get()).isEqualTo(1);
+        assertThat(pool.isHealthy(gone.address))
+                .as("the call was tried on the address that is gone")
+                .isFalse();
     }
 
     @Test

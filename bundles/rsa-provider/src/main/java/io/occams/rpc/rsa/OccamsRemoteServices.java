@@ -31,7 +31,10 @@ package io.occams.rpc.rsa;
  * <p><b>Import.</b> The proxy calls through an occams {@code FailoverPool}. {@code osgi.basic.timeout}
  * (milliseconds) bounds each call (default {@value #DEFAULT_TIMEOUT_MILLIS} ms); methods returning
  * {@code CompletableFuture}, {@code CompletionStage} or an OSGi {@code Promise} are asynchronous. The pool is
- * closed a short linger after the last proxy service of its endpoints is unregistered.
+ * closed a short linger after the last proxy service of its endpoints is unregistered. An imported interface
+ * carries no idempotence, so the pool is built with {@code retryAfterSend}: a call whose connection broke
+ * after it was written (an exporting framework killed) is sent again to another endpoint: such a call may run
+ * twice.
  *
  * <p><b>Re-export.</b> A service with a {@link #NAME} re-registered (its bundle updated) is served again under
  * the same wire names: the old endpoint's close waits for its calls in flight, calls that arrive in between

@@ -307,7 +307,7 @@ public final class StreamServer implements AutoCloseable {
         if (connections.isEmpty()) {
             terminated.complete(null);
         }
-        terminated.whenComplete((v, e) -> cancelSweep());
+        var unused = terminated.whenComplete((v, e) -> cancelSweep()); // cancelSweep only cancels a timer
     }
 
     private void cancelSweep() {

@@ -97,7 +97,8 @@ public final class TrackingCaller implements Caller, AutoCloseable {
         Object key = new Object();
         waiting.put(key, task);
         try {
-            timer.schedule(
+            // Caller.submit completes the task on every path, so the timer's future has nothing to report.
+            var unused = timer.schedule(
                     () -> {
                         if (waiting.remove(key) != null) {
                             submit(task, since, attempt + 1);

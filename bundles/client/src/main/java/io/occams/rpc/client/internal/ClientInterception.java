@@ -53,7 +53,8 @@ public final class ClientInterception {
             call.onFailure(refused);
             return false;
         }
-        call.future.whenComplete((value, failure) -> c.end(info, states, outcome(info, failure)));
+        // end() catches what an interceptor throws, so the derived future has nothing to report
+        var unused = call.future.whenComplete((value, failure) -> c.end(info, states, outcome(info, failure)));
         return true;
     }
 

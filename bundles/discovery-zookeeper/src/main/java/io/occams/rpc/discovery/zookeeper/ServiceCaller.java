@@ -63,7 +63,7 @@ public final class ServiceCaller implements Caller, AutoCloseable {
         this.discovery = b.discovery;
         this.service = b.service;
         this.config = b.config;
-        this.pool = new FailoverPool(b.runtime, List.of(), b.config, b.selection, b.retryLimit);
+        this.pool = new FailoverPool(b.runtime, List.of(), b.config, b.selection, b.retryLimit, b.retryAfterSend);
         this.watch = discovery.watch(service, this::update);
     }
 
@@ -255,6 +255,7 @@ public final class ServiceCaller implements Caller, AutoCloseable {
         private ClientConfig config = ClientConfig.defaults();
         private FailoverPool.Selection selection = FailoverPool.Selection.ROUND_ROBIN;
         private int retryLimit = 2;
+        private boolean retryAfterSend;
 
         Builder(ZooKeeperDiscovery discovery, String service) {
             this.discovery = discovery;
@@ -285,6 +286,18 @@ public final class ServiceCaller implements Caller, AutoCloseable {
                 throw new IllegalArgumentException("retryLimit must be >= 0: " + retryLimit);
             }
             this.retryLimit = retryLimit;
+            return this;
+        }
+
+        /**
+         * Whether a call that is not idempotent is sent again after {@code rpc_io_err} even when its request
+         * may have reached the server, as the seed did (see {@link FailoverPool}); default false: only
+         * idempotent calls and calls never written are.
+         *
+         * @since 0.2
+         */
+        public Builder retryAfterSend(boolean retryAfterSend) {
+            this.retryAfterSend = retryAfterSend;
             return this;
         }
 

@@ -124,7 +124,7 @@ public final class ZooKeeperDiscovery implements AutoCloseable {
                 .build();
         client.getConnectionStateListenable().addListener((c, state) -> stateChanged(state));
         client.start();
-        executor.schedule(
+        var unused = executor.schedule( // only logs; close() shuts the executor down
                 () -> {
                     if (!closed && !isConnected()) {
                         LOG.error(

@@ -28,7 +28,7 @@
  * instead of {@code addresses}: see the pool bundle.
  */
 @Export
-@Version("0.1.0")
+@Version("0.2.0")
 package io.occams.rpc.discovery.zookeeper;
 
 import org.osgi.annotation.bundle.Export;

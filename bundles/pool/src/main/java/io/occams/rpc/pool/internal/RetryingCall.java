@@ -14,12 +14,14 @@ import org.slf4j.LoggerFactory;
  * user task's action, msg and timeout) to a pool, and on a failure that is safe to retry sends another
  * to the next healthy pool; completes the user task exactly once.
  *
- * <p>What is retried: {@code rpc_unreachable} and {@code rpc_io_err} up to {@code retryLimit} times
- * ({@code retryLimit + 1} attempts at most); {@code rpc_timeout} only when the task is
- * {@link ClientTask#isIdempotent() idempotent}; never a user error or another code. An attempt that
- * failed before its frame was written (the pool was down, closed, or its queue full; the connection
- * closed while the call waited for the window) never reached any server, so it is re-routed without
- * counting, at most {@value #MAX_REROUTES} times.
+ * <p>What is retried, up to {@code retryLimit} times ({@code retryLimit + 1} attempts at most):
+ * {@code rpc_unreachable}; {@code rpc_io_err} and {@code rpc_timeout} only when the task is
+ * {@link ClientTask#isIdempotent() idempotent}, since the request may have reached the server and run
+ * there (for {@code rpc_io_err} also when the pool was built with {@code retryAfterSend}, the seed's
+ * behaviour); never a user error or another code. An attempt that failed before its frame was written
+ * (the pool was down, closed, or its queue full; the connection closed while the call waited for the
+ * window) never reached any server, so it is re-routed without counting, at most
+ * {@value #MAX_REROUTES} times, whether idempotent or not.
  *
  * <p>Waiting: when a call (or its retry) finds no healthy pool, the router {@linkplain Router#await parks}
  * it until a pool is healthy again ({@link #resume}) or until the call's own deadline (its timeout, or
@@ -53,6 +55,9 @@ public final class RetryingCall {
     private final ClientTask task;
     private final Router router;
     private final int retryLimit;
+    /** Whether rpc_io_err is retried even for a call that is not idempotent and whose frame was written. */
+    private final boolean retryAfterSend;
+
     private final Duration timeout;
     /** System.nanoTime() after which a waiting call gives up. */
     private final long deadlineNanos;
@@ -65,12 +70,16 @@ public final class RetryingCall {
     /**
      * Takes {@code task}'s blob; send with {@link #start}, or hand to {@link Router#await}.
      *
+     * @param retryAfterSend whether {@code rpc_io_err} is retried even when the task is not idempotent and
+     *     its frame was written (the seed's behaviour; it may then run twice)
      * @param defaultTimeout how long the call may wait for a pool when the task has no timeout of its own
      */
-    public RetryingCall(ClientTask task, Router router, int retryLimit, Duration defaultTimeout) {
+    public RetryingCall(
+            ClientTask task, Router router, int retryLimit, boolean retryAfterSend, Duration defaultTimeout) {
         this.task = task;
         this.router = router;
         this.retryLimit = retryLimit;
+        this.retryAfterSend = retryAfterSend;
         this.timeout = task.timeout();
         this.deadlineNanos = System.nanoTime() + (timeout != null ? timeout : defaultTimeout).toNanos();
         this.blob = task.takeBlob();
@@ -128,8 +137,23 @@ public final class RetryingCall {
         send(next);
     }
 
+    /**
+     * Whether a written attempt that failed with {@code code} may be sent again: a connection that broke
+     * after the frame went out ({@code rpc_io_err}) or a reply that never came ({@code rpc_timeout}) leaves
+     * the call run or not, so only an idempotent call is, unless the pool retries {@code rpc_io_err} after
+     * a send on purpose.
+     */
     private boolean retryable(RpcCode code) {
-        return code == RpcCode.UNREACHABLE || code == RpcCode.IO || (code == RpcCode.TIMEOUT && task.isIdempotent());
+        switch (code) {
+            case UNREACHABLE:
+                return true;
+            case IO:
+                return task.isIdempotent() || retryAfterSend;
+            case TIMEOUT:
+                return task.isIdempotent();
+            default:
+                return false;
+        }
     }
 
     private void releaseBlob() {

@@ -91,8 +91,11 @@ public final class Imports implements AutoCloseable {
         String key = shared ? "name " + scope + " " + names(types) : "endpoint " + endpointId;
         Link link = byKey.get(key);
         if (link == null) {
+            // retryAfterSend: an imported plain interface says nothing of idempotence, and an import promises
+            // failover to the callers that hold its proxy (see OccamsRemoteServices), so a call lost with its
+            // connection after it was written is sent again, as the seed's pool did.
             FailoverPool pool =
-                    new FailoverPool(runtime, List.of(address), config, FailoverPool.Selection.ROUND_ROBIN, 3);
+                    new FailoverPool(runtime, List.of(address), config, FailoverPool.Selection.ROUND_ROBIN, 3, true);
             link = new Link(key, scope, pool);
             byKey.put(key, link);
             LOG.debug("import pool for {} at {}", key, address);

@@ -285,7 +285,7 @@ public final class NettyRuntime implements Runtime, RuntimeLifecycle {
             f.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            f.channel().close();
+            var unused = f.channel().close(); // the bind is abandoned; the caller gets the exception below
             throw new InterruptedIOException("interrupted while binding " + address);
         }
         if (!f.isSuccess()) {
@@ -344,7 +344,8 @@ public final class NettyRuntime implements Runtime, RuntimeLifecycle {
             stopThreads();
         } else {
             try {
-                timer.schedule(
+                // stopThreads only calls shutdown methods, which do not throw
+                var unused = timer.schedule(
                         this::stopThreads, writeTimeoutNanos + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
             } catch (java.util.concurrent.RejectedExecutionException stopped) {
                 stopThreads();
@@ -366,7 +367,7 @@ public final class NettyRuntime implements Runtime, RuntimeLifecycle {
     /** Stops the event loops (quiet period 0), the timer and the blocking pool; once. */
     private void stopThreads() {
         if (threadsStopping.compareAndSet(false, true)) {
-            group.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+            var unused = group.shutdownGracefully(0, 2, TimeUnit.SECONDS); // awaited by awaitTermination
             timer.shutdownNow();
             blocking.shutdown();
         }

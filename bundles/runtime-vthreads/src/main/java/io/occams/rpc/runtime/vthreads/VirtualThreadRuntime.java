@@ -147,14 +147,15 @@ public final class VirtualThreadRuntime implements Runtime, RuntimeLifecycle {
         long period = Math.max(
                 TimeUnit.MILLISECONDS.toNanos(10),
                 Math.min(TimeUnit.SECONDS.toNanos(1), settings.writeTimeoutNanos() / 4));
-        t.scheduleAtFixedRate(
+        // checkConnections logs what a check throws, so the periodic task is never cancelled by a failure.
+        var unused = t.scheduleAtFixedRate(
                 () -> checkConnections("write timeout", VtConnection::checkWriteTimeout),
                 period,
                 period,
                 TimeUnit.NANOSECONDS);
         // Inline writes that block while the handler lock is held get a rescue reader (no deadlock
         // between two peers flooding each other); checked every 5 ms.
-        t.scheduleAtFixedRate(
+        var unused2 = t.scheduleAtFixedRate(
                 () -> checkConnections("inline write", VtConnection::checkStuckInlineWrite),
                 STUCK_CHECK_NANOS,
                 STUCK_CHECK_NANOS,

@@ -235,7 +235,8 @@ public final class ProviderTable {
             Vacancy v = opened;
             Runnable expire = () -> expire(name, v);
             if (scheduler != null) {
-                scheduler.schedule(expire, swapGrace.toNanos(), TimeUnit.NANOSECONDS);
+                // expire() logs what answering a call throws, so the timer's future has nothing to report
+                var unused = scheduler.schedule(expire, swapGrace.toNanos(), TimeUnit.NANOSECONDS);
             } else {
                 CompletableFuture.delayedExecutor(swapGrace.toNanos(), TimeUnit.NANOSECONDS)
                         .execute(expire);
@@ -265,7 +266,11 @@ public final class ProviderTable {
                     failed.size());
         }
         for (Parked pc : failed) {
-            notFound.accept(pc.call);
+            try {
+                notFound.accept(pc.call);
+            } catch (RuntimeException e) {
+                LOG.warn("answering a parked call of {} threw; answering the others", name, e);
+            }
         }
     }
 

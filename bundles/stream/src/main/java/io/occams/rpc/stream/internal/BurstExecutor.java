@@ -110,15 +110,20 @@ public final class BurstExecutor {
 
     private void arm() {
         try {
-            scheduler.schedule(tick, RESCUE_MILLIS, TimeUnit.MILLISECONDS);
+            var unused = scheduler.schedule(tick, RESCUE_MILLIS, TimeUnit.MILLISECONDS); // tick() logs its own failures
         } catch (RejectedExecutionException stopped) {
             armed.set(false); // the runtime is closing: batches just run to their end
         }
     }
 
     private void tick() {
-        for (Runner r : running) {
-            r.check();
+        try {
+            for (Runner r : running) {
+                r.check();
+            }
+        } catch (RuntimeException e) {
+            // Logged here: the scheduler would keep it in a future nobody reads, and the watchdog still re-arms.
+            LOG.warn("the rescue watchdog's check threw", e);
         }
         if (running.isEmpty()) {
             armed.set(false);

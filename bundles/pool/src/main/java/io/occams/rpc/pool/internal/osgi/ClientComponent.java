@@ -1,6 +1,7 @@
 package io.occams.rpc.pool.internal.osgi;
 
 import com.google.errorprone.annotations.concurrent.GuardedBy;
+import io.netty.buffer.ByteBuf;
 import io.occams.rpc.api.ClientConfig;
 import io.occams.rpc.api.RpcAddress;
 import io.occams.rpc.api.RpcCode;
@@ -128,6 +129,7 @@ public final class ClientComponent {
             this.settings = new Settings(properties);
             caller.patienceNanos = patience(settings);
             caller.ioRetries = settings.retryLimit;
+            caller.retryAfterSend = settings.retryAfterSend;
             caller.emptyMessage = settings.emptyMessage();
             active = true;
             moveTo(pick(null));
@@ -143,6 +145,7 @@ public final class ClientComponent {
             settings = next;
             caller.patienceNanos = patience(next);
             caller.ioRetries = next.retryLimit;
+            caller.retryAfterSend = next.retryAfterSend;
             caller.emptyMessage = next.emptyMessage();
             if (!java.util.Objects.equals(next.service, before.service)
                     || !java.util.Objects.equals(next.discovery, before.discovery)) {
@@ -326,7 +329,8 @@ public final class ClientComponent {
         List<RpcAddress> start = addressesOf(settings);
         FailoverPool pool = next == null
                 ? null
-                : new FailoverPool(next, start, settings.config, settings.selection, settings.retryLimit);
+                : new FailoverPool(
+                        next, start, settings.config, settings.selection, settings.retryLimit, settings.retryAfterSend);
         caller.retire(pool);
         List<RpcAddress> latest = addressesOf(settings);
         if (pool != null && latest != start) {
@@ -370,6 +374,8 @@ public final class ClientComponent {
         volatile long patienceNanos = java.time.Duration.ofSeconds(10).toNanos();
         /** How many more attempts, after a pause, a call lost with its connection gets: the pool's retryLimit. */
         volatile int ioRetries = 2;
+        /** The pool's retryAfterSend: whether a call lost after its frame was written is sent again anyway. */
+        volatile boolean retryAfterSend;
         /** The registry's client interceptors; null for none. Written under the component's lock. */
         volatile CallInterceptors interceptors;
         /** In discovery mode, why a call failed when the service has no address (names it); else null. */
@@ -444,7 +450,8 @@ public final class ClientComponent {
             Object key = new Object();
             waiting.put(key, task);
             try {
-                timer.schedule(
+                // submit completes the task on every path, so the timer's future has nothing to report
+                var unused = timer.schedule(
                         () -> {
                             if (waiting.remove(key) != null) {
                                 submit(task, since, attempt + 1);
@@ -476,13 +483,16 @@ public final class ClientComponent {
      * a server moving its listeners, a runtime being replaced), so it is sent again after a short pause,
      * for up to {@code connectTimeout}. A call that a retired pool gave back with {@code rpc_io_err} (which
      * the pool itself would have retried) goes once more through the current pool. A call whose blob is
-     * gone (sent once) is never sent again.
+     * gone (sent once) is never sent again, nor is one that failed with {@code rpc_io_err} after its frame
+     * was written, unless it is idempotent or the pool has {@code retryAfterSend} (the pool's own rule).
      */
     static final class Rerouted extends ForwardingClientTask {
         private final FailoverPool pool;
         private final SwitchingCaller caller;
         private final long since;
         private final int attempt;
+        /** Whether the pool began writing the call's frame (then it may have reached a server). */
+        private volatile boolean written;
 
         Rerouted(ClientTask task, FailoverPool pool, SwitchingCaller caller, long since, int attempt) {
             super(task);
@@ -493,8 +503,15 @@ public final class ClientComponent {
         }
 
         @Override
+        public void encodeMsg(ByteBuf out) {
+            written = true;
+            super.encodeMsg(out);
+        }
+
+        @Override
         public void onFailure(RpcException failure) {
-            if (!blobTaken()) {
+            boolean mayResendIo = !written || task.isIdempotent() || caller.retryAfterSend;
+            if (!blobTaken() && (failure.code() != RpcCode.IO || mayResendIo)) {
                 if (failure.code() == RpcCode.UNREACHABLE && caller.later(task, since, attempt)) {
                     return;
                 }
@@ -527,6 +544,7 @@ public final class ClientComponent {
         final ClientConfig config;
         final FailoverPool.Selection selection;
         final int retryLimit;
+        final boolean retryAfterSend;
         final Map<String, Object> serviceProperties;
         /** Discovery mode: the service to look up and the discovery's name; both null otherwise. */
         final String service;
@@ -564,6 +582,7 @@ public final class ClientComponent {
                 throw new IllegalArgumentException("selection must be round_robin or first_healthy: " + sel, e);
             }
             this.retryLimit = props.integer("retryLimit", 2);
+            this.retryAfterSend = props.bool("retryAfterSend", false);
             this.serviceProperties = props.publicProperties();
         }
 
@@ -581,7 +600,8 @@ public final class ClientComponent {
                     && runtimes.equals(o.runtimes)
                     && config.toString().equals(o.config.toString())
                     && selection == o.selection
-                    && retryLimit == o.retryLimit;
+                    && retryLimit == o.retryLimit
+                    && retryAfterSend == o.retryAfterSend;
         }
 
         boolean accepts(String runtime) {

@@ -33,6 +33,12 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     int retryLimit() default 2;
 
     @AttributeDefinition(
+            description = "Also retry a call that is not idempotent after rpc_io_err when its request may have"
+                    + " reached the server (the seed's behaviour): only for services whose every call may run twice.",
+            required = false)
+    boolean retryAfterSend() default false;
+
+    @AttributeDefinition(
             description = "Acceptable runtimes in order of preference; empty: the best ranked.",
             required = false,
             cardinality = 10)

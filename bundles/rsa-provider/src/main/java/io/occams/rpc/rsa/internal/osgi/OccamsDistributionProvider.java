@@ -171,7 +171,7 @@ public final class OccamsDistributionProvider implements DistributionProvider {
             }
         } catch (RuntimeException e) {
             for (ServiceDispatcher.Registration r : regs) {
-                r.unregister();
+                var unused = r.unregister(); // just registered: no call in flight to wait for
             }
             servers.release(server);
             throw e;

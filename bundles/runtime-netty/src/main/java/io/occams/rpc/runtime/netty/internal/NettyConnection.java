@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -48,6 +49,15 @@ import org.slf4j.LoggerFactory;
 public final class NettyConnection implements Connection {
     private static final int OFF_LOOP_CHUNK = 64;
     private static final Logger LOG = LoggerFactory.getLogger(NettyConnection.class);
+    /**
+     * Logs a close or output shutdown that failed, which only its future reports: the channel still counts
+     * as closed (its closeFuture, which the close listeners hang on, completes), so this is for debugging.
+     */
+    private static final ChannelFutureListener LOG_CLOSE_FAILURE = f -> {
+        if (!f.isSuccess()) {
+            LOG.debug("{}: close or output shutdown failed", f.channel(), f.cause());
+        }
+    };
 
     private final Channel channel;
     private final Transport transport;
@@ -108,7 +118,7 @@ public final class NettyConnection implements Connection {
         this.remoteAddress = knownRemote;
         if (connected != null) {
             // A caller that gave up on the connection does not want it.
-            connected.whenComplete((c, e) -> {
+            var unused = connected.whenComplete((c, e) -> { // abort() does not throw
                 if (connected.isCancelled()) {
                     abort();
                 }
@@ -162,7 +172,7 @@ public final class NettyConnection implements Connection {
         // Netty releases the buffer once written, or when the channel closes (or its loop stops) first.
         if (channel.eventLoop().inEventLoop()) {
             writeQueued();
-            channel.write(buf, channel.voidPromise());
+            var unused = channel.write(buf, channel.voidPromise()); // a failure goes to exceptionCaught
             return;
         }
         offLoop.offer(buf);
@@ -207,7 +217,7 @@ public final class NettyConnection implements Connection {
     private void writeQueued() {
         ByteBuf b;
         while ((b = offLoop.poll()) != null) {
-            channel.write(b, channel.voidPromise());
+            var unused = channel.write(b, channel.voidPromise()); // a failure goes to exceptionCaught
         }
     }
 
@@ -239,7 +249,7 @@ public final class NettyConnection implements Connection {
             writeQueued();
             channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
                 if (channel instanceof DuplexChannel && channel.isActive()) {
-                    ((DuplexChannel) channel).shutdownOutput();
+                    ((DuplexChannel) channel).shutdownOutput().addListener(LOG_CLOSE_FAILURE);
                 }
             });
         });
@@ -254,7 +264,7 @@ public final class NettyConnection implements Connection {
         // As in shutdownOutput: queued behind the write tasks of other threads, never ahead of them.
         inLoopOrder(() -> {
             writeQueued();
-            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> channel.close());
+            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> closeChannel());
         });
         try {
             var timeout = channel.eventLoop()
@@ -264,21 +274,25 @@ public final class NettyConnection implements Connection {
                                     LOG.debug(
                                             "{}: queued writes not sent within the write timeout; closing anyway",
                                             channel);
-                                    channel.close();
+                                    closeChannel();
                                 }
                             },
                             writeTimeoutNanos,
                             TimeUnit.NANOSECONDS);
             channel.closeFuture().addListener(f -> timeout.cancel(false));
         } catch (RejectedExecutionException loopStopped) {
-            channel.close();
+            closeChannel();
         }
     }
 
     @Override
     public void abort() {
         closing = true;
-        channel.close();
+        closeChannel();
+    }
+
+    private void closeChannel() {
+        channel.close().addListener(LOG_CLOSE_FAILURE);
     }
 
     @Override
@@ -294,7 +308,7 @@ public final class NettyConnection implements Connection {
         try {
             channel.eventLoop().execute(action);
         } catch (RejectedExecutionException loopStopped) {
-            channel.close();
+            closeChannel();
         }
     }
 

@@ -52,7 +52,8 @@ public final class NettyListener implements Runtime.Listener {
             // turn of the loop, which begins with a select, so waiting for it means the port is shut.
             // (Epoll closes the socket at once; the wait costs it a millisecond.)
             var shut = channel.eventLoop().newPromise();
-            channel.eventLoop().schedule(() -> shut.trySuccess(null), 1, TimeUnit.MILLISECONDS);
+            var unused = channel.eventLoop()
+                    .schedule(() -> shut.trySuccess(null), 1, TimeUnit.MILLISECONDS); // shut is awaited
             shut.awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
         if (address.isUnix()) {

@@ -207,7 +207,7 @@ public final class NettyTls {
                         why);
                 LOG.debug("TLS handshake with {} failed", ctx.channel().remoteAddress(), cause);
             }
-            ctx.close();
+            var unused = ctx.close(); // the failure that matters is logged above; close listeners see the close
         }
 
         @Override
