@@ -14,6 +14,7 @@ import io.occams.rpc.testkit.RuntimePerTest;
 import io.occams.rpc.testkit.TestCertificates;
 import io.occams.rpc.testkit.Transport;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
@@ -61,8 +62,18 @@ abstract class AbstractTlsPipelinedBlobsTest extends RuntimePerTest {
                 call.reply(null, replyBlob == null ? null : replyBlob.retainedDuplicate());
             }
         };
+        // This test is about every blob arriving whole, not about the server's timeouts: on a machine at load
+        // 45 a 1 MiB TLS frame once took longer than the default firstFrameTimeout (30 s) to arrive, and the
+        // sweep rightly closed the connection. The timeouts get the test's own bound instead.
+        Duration patience = Duration.ofSeconds(WAIT_SECONDS);
         StreamServer server = new StreamServer(
-                runtime, ServerConfig.builder().tls(pki.serverTls(true)).build(), dispatch);
+                runtime,
+                ServerConfig.builder()
+                        .tls(pki.serverTls(true))
+                        .firstFrameTimeout(patience)
+                        .readTimeout(patience)
+                        .build(),
+                dispatch);
         closeAfter(server::shutdownNow);
         RpcAddress a = server.listen(Transport.TCP.freshAddress(certs));
         ClientStream c = ClientStream.connect(
