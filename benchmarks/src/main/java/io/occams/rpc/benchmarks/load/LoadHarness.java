@@ -131,6 +131,7 @@ public final class LoadHarness {
     private final boolean jfr;
     /** {@code --perf}: {@code perf stat} of the client and the server JVM over each measured window. */
     private final boolean perf;
+
     private final double warmup;
     private final double grpcWarmup;
     private final double serverWarmup;
