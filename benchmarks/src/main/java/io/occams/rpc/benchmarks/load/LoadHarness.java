@@ -51,7 +51,9 @@ import java.util.regex.Pattern;
  * <p>Options: {@code --quick} (1 round, 2+2 s per run, gRPC 4 s warm-up; default 2 rounds, 3+3 s, gRPC 8+3 s, to stay within 10 minutes), {@code --reps N}, {@code --warmup S},
  * {@code --duration S}, {@code --out DIR} (default {@code benchmarks/target/load}),
  * {@code --contenders a,b,..}, {@code --shapes 1x1,1x10,4x100,blob1x16}, {@code --grpc-lib DIR},
- * {@code --jfr} (a JFR recording of every occams JVM into {@code DIR/jfr}),
+ * {@code --jfr} (a JFR recording of every occams and raw JVM into {@code DIR/jfr}, with the CPU-time sampler on JDK 25+),
+ * {@code --perf} ({@code perf stat} of the client and server JVM over each measured window: syscalls and context
+ * switches per call, printed per run; raw files in {@code DIR/perf}),
  * {@code --baseline-cp CP} (a class path of another build, e.g. main's: a contender named
  * {@code occams-netty@base} runs as {@code occams-netty} on that class path, side by side in the same run).
  */
@@ -127,6 +129,9 @@ public final class LoadHarness {
     private final Path out;
     private final Path grpcLib;
     private final boolean jfr;
+    /** {@code --perf}: {@code perf stat} of the client and the server JVM over each measured window. */
+    private final boolean perf;
+
     private final double warmup;
     private final double grpcWarmup;
     private final double serverWarmup;
@@ -147,6 +152,7 @@ public final class LoadHarness {
         List<String> a = Arrays.asList(args);
         boolean quick = a.contains("--quick");
         this.jfr = a.contains("--jfr");
+        this.perf = a.contains("--perf");
         this.reps = Integer.parseInt(Measure.opt(args, "reps", quick ? "1" : "2"));
         this.warmup = Double.parseDouble(Measure.opt(args, "warmup", quick ? "2" : "3"));
         this.grpcWarmup = Double.parseDouble(Measure.opt(args, "grpc-warmup", quick ? "4" : "8"));
@@ -187,6 +193,9 @@ public final class LoadHarness {
         Files.createDirectories(out.resolve("logs"));
         if (jfr) {
             Files.createDirectories(out.resolve("jfr"));
+        }
+        if (perf) {
+            Files.createDirectories(out.resolve("perf"));
         }
         for (String c : contenders) {
             if (c.startsWith("grpc") && !Files.isDirectory(grpcLib)) {
@@ -254,9 +263,19 @@ public final class LoadHarness {
                         if (cpu != null) {
                             System.out.printf(
                                     Locale.ROOT,
-                                    "          CPU per call: client %,.1f us + server %,.1f us%n",
+                                    "          CPU per call: client %,.2f us + server %,.2f us%n",
                                     cpu[0],
                                     cpu[1]);
+                        }
+                        double[] sys = perCall.get(r);
+                        if (sys != null) {
+                            System.out.printf(
+                                    Locale.ROOT,
+                                    "          per call: syscalls client %.3f + server %.3f, context switches client %.3f + server %.3f%n",
+                                    sys[0],
+                                    sys[1],
+                                    sys[2],
+                                    sys[3]);
                         }
                     }
                 }
@@ -288,9 +307,8 @@ public final class LoadHarness {
             cmd.add("-Dorg.slf4j.simpleLogger.log.io.occams.rpc.runtime.netty.internal.NettyTls=info");
             cmd.add("-Dorg.slf4j.simpleLogger.log.io.occams.rpc.runtime.vthreads.internal.TlsHandshake=info");
         }
-        if (jfr && contender.startsWith("occams")) {
-            cmd.add("-XX:StartFlightRecording=settings=profile,filename="
-                    + out.resolve("jfr").resolve(contender + "-" + role + "-" + System.nanoTime() + ".jfr"));
+        if (jfr && (contender.startsWith("occams") || contender.startsWith("raw"))) {
+            cmd.add(jfrOption(out.resolve("jfr").resolve(contender + "-" + role + "-" + System.nanoTime() + ".jfr")));
         }
         cmd.add("-cp");
         cmd.add(
@@ -300,6 +318,20 @@ public final class LoadHarness {
                                 ? Objects.requireNonNull(baselineClasspath, "--baseline-cp")
                                 : classpath);
         return cmd;
+    }
+
+    /**
+     * The JFR option of a profiled JVM: the {@code profile} settings, and on JDK 25+ also the CPU-time
+     * sampler ({@code jdk.CPUTimeSample}, every 1 ms of a thread's CPU time). It samples CPU time, not wall
+     * time, so other processes on the machine do not starve it the way they starve {@code jdk.ExecutionSample}
+     * (1-4 samples per JVM in a 4 s window at load average 30-60). Read with {@code jfr view
+     * cpu-time-hot-methods FILE} or {@code jfr print --events jdk.CPUTimeSample FILE}.
+     */
+    static String jfrOption(Path file) {
+        String cpuTime = Runtime.version().feature() >= 25
+                ? "jdk.CPUTimeSample#enabled=true,jdk.CPUTimeSample#throttle=1ms,"
+                : "";
+        return "-XX:StartFlightRecording=settings=profile," + cpuTime + "filename=" + file;
     }
 
     private void startServer(String named) throws IOException {
@@ -461,6 +493,8 @@ public final class LoadHarness {
         List<String> lines = new ArrayList<>();
         Process server = servers.get(named);
         long[] serverCpu = {-1, -1}; // the server JVM's CPU time at the client's WINDOW and RESULT lines
+        Path[] perfFiles = new Path[2]; // perf stat of the client [0] and the server [1] over the window
+        Process[] perfs = new Process[2];
         Thread reader = new Thread(() -> {
             try (BufferedReader r =
                     new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
@@ -468,6 +502,14 @@ public final class LoadHarness {
                 while ((l = r.readLine()) != null) {
                     if (l.startsWith("WINDOW") || l.startsWith("RESULT")) {
                         serverCpu[l.startsWith("WINDOW") ? 0 : 1] = cpuNanos(server);
+                    }
+                    if (perf && l.startsWith("WINDOW") && server != null) {
+                        for (int side = 0; side < 2; side++) {
+                            perfFiles[side] = out.resolve("perf")
+                                    .resolve(named + "-" + s.name + "-" + rep + (side == 0 ? "-client" : "-server")
+                                            + ".csv");
+                            perfs[side] = perfStat(side == 0 ? p.pid() : server.pid(), duration, perfFiles[side]);
+                        }
                     }
                     synchronized (lines) {
                         lines.add(l);
@@ -482,6 +524,11 @@ public final class LoadHarness {
             p.destroyForcibly();
         }
         reader.join(5000);
+        for (Process pp : perfs) {
+            if (pp != null && !pp.waitFor(10, TimeUnit.SECONDS)) {
+                pp.destroyForcibly();
+            }
+        }
         String all;
         synchronized (lines) {
             all = String.join("\n", lines);
@@ -504,7 +551,59 @@ public final class LoadHarness {
                 cpuUs.put(run, new double[] {clientMs * 1e3 / calls, serverMs * 1e3 / calls});
             }
         }
+        if (perfs[0] != null && perfs[1] != null && run.callsPerSec > 0) {
+            double calls = run.callsPerSec * duration;
+            double[] c0 = perfCounts(perfFiles[0]);
+            double[] c1 = perfCounts(perfFiles[1]);
+            perCall.put(run, new double[] {c0[0] / calls, c1[0] / calls, c0[1] / calls, c1[1] / calls});
+        }
         return run;
+    }
+
+    /** Syscalls and context switches per call (client, server, client, server), per run; {@code --perf} only. */
+    private final java.util.IdentityHashMap<Run, double[]> perCall = new java.util.IdentityHashMap<>();
+
+    /**
+     * {@code perf stat} of every thread of {@code pid} for {@code seconds}: syscalls entered and context
+     * switches, as CSV into {@code file}. Needs perf and permission to attach (root, or
+     * {@code kernel.perf_event_paranoid} at most 1 for one's own processes).
+     */
+    private static Process perfStat(long pid, double seconds, Path file) throws IOException {
+        return new ProcessBuilder(
+                        "perf",
+                        "stat",
+                        "-x,",
+                        "-e",
+                        "raw_syscalls:sys_enter,context-switches",
+                        "-p",
+                        String.valueOf(pid),
+                        "-o",
+                        file.toString(),
+                        "--",
+                        "sleep",
+                        String.format(Locale.ROOT, "%.3f", seconds))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+    }
+
+    /** [syscalls, context switches] from a {@code perf stat -x,} file; NaN where missing. */
+    private static double[] perfCounts(Path file) {
+        double[] r = {Double.NaN, Double.NaN};
+        try {
+            for (String l : Files.readAllLines(file)) {
+                String[] f = l.split(",");
+                if (f.length > 2 && !f[0].isEmpty() && Character.isDigit(f[0].charAt(0))) {
+                    int i = f[2].startsWith("raw_syscalls") ? 0 : f[2].startsWith("context-switches") ? 1 : -1;
+                    if (i >= 0) {
+                        r[i] = Double.parseDouble(f[0]);
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // no figures
+        }
+        return r;
     }
 
     /** The TLS contenders whose engine and cipher suite were printed. */
@@ -771,7 +870,7 @@ public final class LoadHarness {
                 double calls = cores * 1e6 / total;
                 md.append(String.format(
                         Locale.ROOT,
-                        "| %s | %s | %,.1f | %,.1f | %,.1f | %,.0f | %s |%n",
+                        "| %s | %s | %,.2f | %,.2f | %,.2f | %,.0f | %s |%n",
                         s.name,
                         c,
                         client,

@@ -5,8 +5,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.buffer.UnpooledHeapByteBuf;
-import io.netty.util.collection.LongObjectHashMap;
-import io.netty.util.collection.LongObjectMap;
 import io.occams.rpc.api.ClientConfig;
 import io.occams.rpc.api.RpcAddress;
 import io.occams.rpc.api.RpcCode;
@@ -152,12 +150,21 @@ public final class ClientStream implements Caller, AutoCloseable {
         return b.depth > 0 ? b : null;
     }
 
+    /**
+     * Window permits that replies of the current read burst freed, not yet given back to {@link #window}:
+     * a call submitted on the reader during the burst (a completion sending the next call) takes one of
+     * these first, and what is left goes back to the window once, when the burst ends. In a closed loop
+     * that spares every call a compare-and-set on the window's release and another on its acquire.
+     * Reader-confined: touched only on the thread in {@link #reader}, while it is there.
+     */
+    private int readerPermits;
+
     /** Whether {@link #overflow} may be non-empty; lets the reader skip the lock when it is not. */
     private volatile boolean hasOverflow;
 
     /** Tasks sent and not yet completed, by seq. Whoever removes a task completes it. */
     @GuardedBy("pending")
-    private final LongObjectHashMap<ClientTask> pending = new LongObjectHashMap<>();
+    private final SeqTable pending = new SeqTable();
 
     // Reader-confined: only the connection's handler callbacks touch these.
     private final Cumulation cumulation;
@@ -275,7 +282,7 @@ public final class ClientStream implements Caller, AutoCloseable {
             throw new IllegalStateException("task already sent and not yet completed");
         }
         task.state = ClientTask.SENT;
-        if (!window.tryAcquire()) {
+        if (!acquirePermit(Thread.currentThread() == reader)) {
             flush();
             try {
                 window.acquire();
@@ -346,7 +353,7 @@ public final class ClientStream implements Caller, AutoCloseable {
             return;
         }
         synchronized (pending) {
-            pending.put(task.seq, task);
+            pending.put(task);
             addDeadline(task);
         }
         if (blob != null) {
@@ -397,7 +404,7 @@ public final class ClientStream implements Caller, AutoCloseable {
             if (other != null) {
                 other.defer(this);
             }
-            if (!overflow.isEmpty() || !window.tryAcquire()) {
+            if (!overflow.isEmpty() || !acquirePermit(onReader)) {
                 overflow.addLast(task);
                 hasOverflow = true;
                 if (!deferred) {
@@ -409,6 +416,15 @@ public final class ClientStream implements Caller, AutoCloseable {
         } finally {
             sendLock.unlock();
         }
+    }
+
+    /** A window permit without waiting: on the reader one its burst freed if any, else the window's. */
+    private boolean acquirePermit(boolean onReader) {
+        if (onReader && readerPermits > 0) {
+            readerPermits--;
+            return true;
+        }
+        return window.tryAcquire();
     }
 
     /** Moves queued tasks into the window as it frees up; called after completions. */
@@ -511,7 +527,7 @@ public final class ClientStream implements Caller, AutoCloseable {
             p.sentNanos = System.nanoTime();
             p.deadlineNanos = clock.getAsLong() + defaultTimeoutNanos;
             synchronized (pending) {
-                pending.put(seq, p);
+                pending.put(p);
                 addDeadline(p);
             }
             Frames.writePing(batch(), seq, config.clientId());
@@ -740,7 +756,9 @@ public final class ClientStream implements Caller, AutoCloseable {
                         LOG.debug("{}: reply to unknown seq {} (timed out or stray); skipped", address, decoder.seq());
                         continue;
                     }
-                    finishOne(t);
+                    if (!(t instanceof PingTask)) {
+                        readerPermits++; // given back to the window when the burst ends, unless taken before
+                    }
                     deliver(t);
                     completed = true;
                 }
@@ -749,6 +767,11 @@ public final class ClientStream implements Caller, AutoCloseable {
                 connection.abort();
             } finally {
                 cumulation.discardRead();
+                int permits = readerPermits;
+                if (permits > 0) {
+                    readerPermits = 0;
+                    window.release(permits);
+                }
             }
             reader = null;
             if (completed && hasOverflow) {
@@ -850,10 +873,7 @@ public final class ClientStream implements Caller, AutoCloseable {
             cumulation.release();
             List<ClientTask> lost = new ArrayList<>();
             synchronized (pending) {
-                for (LongObjectMap.PrimitiveEntry<ClientTask> e : pending.entries()) {
-                    lost.add(e.value());
-                }
-                pending.clear();
+                pending.drainTo(lost);
                 deadlines.clear();
                 if (deadlineTimer != null) {
                     deadlineTimer.cancel(false);

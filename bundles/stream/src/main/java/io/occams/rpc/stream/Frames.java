@@ -80,14 +80,12 @@ public final class Frames {
         }
         out.ensureWritable(REQUEST_HEADER_LENGTH);
         int w = out.writerIndex();
-        out.setShortLE(w, MAGIC);
-        out.setByte(w + 2, VERSION);
-        out.setByte(w + 3, FORMAT_MSGPACK);
-        out.setIntLE(w + 4, action);
+        // Four little-endian longs, not eight fields: each set checks the index and the buffer's
+        // reference count, a cost per call on the client (issue 21's profile).
+        out.setLongLE(w, MAGIC | (long) VERSION << 16 | (long) FORMAT_MSGPACK << 24 | (action & 0xffff_ffffL) << 32);
         out.setLongLE(w + 8, seq);
         out.setLongLE(w + 16, clientId);
-        out.setIntLE(w + 24, msgLength);
-        out.setIntLE(w + 28, blobLength);
+        out.setLongLE(w + 24, msgLength | (long) blobLength << 32);
         out.writerIndex(w + REQUEST_HEADER_LENGTH);
     }
 
@@ -106,10 +104,7 @@ public final class Frames {
         }
         out.ensureWritable(RESPONSE_HEADER_LENGTH);
         int w = out.writerIndex();
-        out.setShortLE(w, MAGIC);
-        out.setByte(w + 2, VERSION);
-        out.setByte(w + 3, flag);
-        out.setIntLE(w + 4, msgLengthOrErrno);
+        out.setLongLE(w, MAGIC | (long) VERSION << 16 | (flag & 0xffL) << 24 | (msgLengthOrErrno & 0xffff_ffffL) << 32);
         out.setLongLE(w + 8, seq);
         out.setIntLE(w + 16, blobLength);
         out.writerIndex(w + RESPONSE_HEADER_LENGTH);

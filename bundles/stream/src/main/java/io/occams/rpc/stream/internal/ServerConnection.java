@@ -100,6 +100,14 @@ public final class ServerConnection implements ConnectionHandler {
     private final AtomicInteger inFlight = new AtomicInteger();
     /** The thread inside onData right now, so replies made there are left for the burst's flush. */
     private volatile Thread reader;
+    /**
+     * Calls answered on the reader inside the current read burst, not yet taken off {@link #inFlight} and
+     * the server's {@link #limit}: they are, once, when the burst ends ({@link #settle}), as a runner's are
+     * after its batch. Counting late only holds the counts high for the rest of the burst, never low;
+     * per call it cost two read-modify-writes of counters the other event loop's connections update too.
+     * Reader-confined.
+     */
+    private int answeredInBurst;
     /** The peer shut its output, or the stream broke: no more requests will come. */
     private volatile boolean inputDone;
     /** The server is shutting down: read nothing more, answer what was accepted, close. */
@@ -250,6 +258,9 @@ public final class ServerConnection implements ConnectionHandler {
             reader = null;
             cumulation.discardRead();
             burst.handOff();
+            int n = answeredInBurst;
+            answeredInBurst = 0;
+            settle(n);
         }
         // The read timeout is about the frame left incomplete: when a frame ended in this read, the next
         // one began in it, so its wait starts now. (Pipelined requests keep every read ending inside a
@@ -468,6 +479,10 @@ public final class ServerConnection implements ConnectionHandler {
             if (counted) {
                 runner.answered++;
             }
+            return;
+        }
+        if (counted && Thread.currentThread() == reader) {
+            answeredInBurst++; // settled when the burst ends, which also flushes
             return;
         }
         int left = counted ? inFlight.decrementAndGet() : inFlight.get();
