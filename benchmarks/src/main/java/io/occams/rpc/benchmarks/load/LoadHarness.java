@@ -289,7 +289,9 @@ public final class LoadHarness {
             cmd.add("-Dorg.slf4j.simpleLogger.log.io.occams.rpc.runtime.vthreads.internal.TlsHandshake=info");
         }
         if (jfr && contender.startsWith("occams")) {
-            cmd.add("-XX:StartFlightRecording=settings=profile,filename="
+            // profile's settings plus JDK 25's CPU-time sampler, which a loaded machine does not starve
+            cmd.add("-XX:StartFlightRecording=settings=profile,"
+                    + "jdk.CPUTimeSample#enabled=true,jdk.CPUTimeSample#throttle=1ms,filename="
                     + out.resolve("jfr").resolve(contender + "-" + role + "-" + System.nanoTime() + ".jfr"));
         }
         cmd.add("-cp");
