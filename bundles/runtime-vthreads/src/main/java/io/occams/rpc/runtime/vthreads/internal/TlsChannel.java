@@ -6,6 +6,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
@@ -80,6 +81,8 @@ public final class TlsChannel {
     /** The session's packet buffer size (one record's ciphertext), kept likewise. */
     @GuardedBy("writeLock")
     private int packetSize;
+    /** {@link #sendDueWrap} was started and has not taken the write lock yet. */
+    private final AtomicBoolean wrapDue = new AtomicBoolean();
     /** Set once the handshake finished; read by any thread. */
     private volatile PeerIdentity peer = PeerIdentity.ANONYMOUS;
 
@@ -357,24 +360,58 @@ public final class TlsChannel {
         return produced;
     }
 
-    /** After the handshake: the engine may still want a task run or a message sent (TLS 1.3 key update). */
-    private void afterHandshakeStatus(HandshakeStatus hs) throws IOException {
-        while (true) {
-            switch (hs) {
-                case NEED_TASK -> {
-                    runTasks();
-                    hs = engine.getHandshakeStatus();
-                }
-                case NEED_WRAP -> {
-                    if (engine.isOutboundDone()) {
-                        return;
-                    }
-                    hs = wrapHandshake();
-                }
-                default -> {
-                    return;
+    /**
+     * After the handshake, on the reader: the engine may still want a task run or a message sent (the
+     * reply to a TLS 1.3 KeyUpdate that asked for one, a TLS 1.2 renegotiation's refusal). The reader
+     * never sends it itself: the write lock may be held by a writer blocked on a full socket that only
+     * the peer's reader drains, and the peer's reader may be waiting the same way, so both connections
+     * would stop for good. It hands the wrap to {@link #sendDueWrap} on a thread of its own instead.
+     */
+    @GuardedBy("readLock")
+    private void afterHandshakeStatus(HandshakeStatus hs) {
+        while (hs == HandshakeStatus.NEED_TASK) {
+            runTasks();
+            hs = engine.getHandshakeStatus();
+        }
+        if (hs == HandshakeStatus.NEED_WRAP && wrapDue.compareAndSet(false, true)) {
+            Thread.ofVirtual().name("occams-vt-tls-wrap").start(this::sendDueWrap);
+        }
+    }
+
+    /**
+     * Sends what the engine has to send outside application data (a KeyUpdate reply), on a virtual
+     * thread {@link #afterHandshakeStatus} started: waits for the write lock (the writer may be blocked
+     * on a full socket meanwhile; the reader carries on), sends any ciphertext a write left, then wraps
+     * and sends the engine's records. A write that already carried them (the JDK's engine sends
+     * buffered handshake records before application data) leaves nothing to send. When the socket
+     * fails it closes the channel, so that the connection's reader and writer fail and close it.
+     */
+    private void sendDueWrap() {
+        writeLock.lock();
+        try {
+            wrapDue.set(false); // a request from here on starts another run
+            if (engine.isOutboundDone()) {
+                return;
+            }
+            drainPending();
+            netOut.clear();
+            for (int i = 0; i < RECORDS_PER_WRITE && netOut.remaining() >= packetSize; i++) {
+                SSLEngineResult r = engine.wrap(EMPTY, netOut);
+                if (r.bytesProduced() == 0 || r.getHandshakeStatus() != HandshakeStatus.NEED_WRAP) {
+                    break;
                 }
             }
+            netOut.flip();
+            writeFully(netOut);
+            netOut.clear();
+        } catch (IOException | RuntimeException e) {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        } finally {
+            writeLock.unlock();
         }
     }
 
@@ -427,8 +464,11 @@ public final class TlsChannel {
                 starts[i] = srcs[i].position();
             }
             long wrapped = 0;
-            while (left > 0 && netOut.remaining() >= packet) {
+            // a wrap that reached the key limit leaves a KeyUpdate to send (NEED_WRAP): it goes out too
+            HandshakeStatus hs = HandshakeStatus.NOT_HANDSHAKING;
+            while ((left > 0 || hs == HandshakeStatus.NEED_WRAP) && netOut.remaining() >= packet) {
                 SSLEngineResult r = engine.wrap(srcs, offset, length, netOut);
+                hs = r.getHandshakeStatus();
                 if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
                     throw new SSLException("TLS output is closed");
                 }
@@ -438,7 +478,7 @@ public final class TlsChannel {
                 }
                 wrapped += r.bytesConsumed();
                 left -= r.bytesConsumed();
-                if (r.getHandshakeStatus() == HandshakeStatus.NEED_TASK) {
+                if (hs == HandshakeStatus.NEED_TASK) {
                     runTasks();
                 }
                 while (length > 0 && !srcs[offset].hasRemaining()) {
