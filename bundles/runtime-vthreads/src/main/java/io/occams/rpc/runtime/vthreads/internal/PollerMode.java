@@ -12,7 +12,8 @@ package io.occams.rpc.runtime.vthreads.internal;
  * benchmarks/README.md "Virtual-thread wake-ups"), mode 1 took 2.4 instead of 3.4 context switches per
  * read burst at 1x10, 15-40% less CPU per call, and halved the garbage per call of
  * {@code RoundTripBench.pipelined100} (the JDK allocates per unpark and per yield). So the runtime asks
- * for mode 1 unless told otherwise.
+ * for mode 1 unless told otherwise. It is a trade-off: a client that streams 64 KiB blobs into a full send
+ * buffer spent more CPU per call in mode 1 (each wait for room is woken through a platform write poller).
  *
  * <p>The choice is the JVM's, not one runtime's: it is made only when {@code jdk.pollerMode} is not set,
  * only on the JDKs it was measured on (21-25; later JDKs bring other poller designs and keep their own
