@@ -137,6 +137,7 @@ public final class LoadHarness {
     private final boolean jfr;
     /** The command line, for the variants' {@code --jvm~tag} flags. */
     private final String[] args;
+
     private final double warmup;
     private final double grpcWarmup;
     private final double serverWarmup;
@@ -299,7 +300,8 @@ public final class LoadHarness {
             cmd.add("-Dorg.slf4j.simpleLogger.log.io.occams.rpc.runtime.netty.internal.NettyTls=info");
             cmd.add("-Dorg.slf4j.simpleLogger.log.io.occams.rpc.runtime.vthreads.internal.TlsHandshake=info");
         }
-        String named = contender.endsWith(BASE) ? contender.substring(0, contender.length() - BASE.length()) : contender;
+        String named =
+                contender.endsWith(BASE) ? contender.substring(0, contender.length() - BASE.length()) : contender;
         int v = named.indexOf(VARIANT);
         if (v >= 0) {
             String flags = Measure.opt(args, "jvm" + named.substring(v), "");

@@ -38,7 +38,8 @@ class PollerModeTest {
         // class must have asked for mode 1 on the JDKs it applies to.
         String before = System.getProperty(PollerMode.PROPERTY);
         VirtualThreadRuntime.builder(); // loads and initializes the class
-        String expected = Runtime.version().feature() <= 25 && before == null ? "1" : System.getProperty("jdk.pollerMode");
+        String expected =
+                Runtime.version().feature() <= 25 && before == null ? "1" : System.getProperty("jdk.pollerMode");
         assertEquals(expected, System.getProperty("jdk.pollerMode"));
     }
 }
