@@ -74,8 +74,16 @@ public final class LoadHarness {
 
     /** The contender {@code c} names, without {@link #BASE}. */
     static String kind(String c) {
-        return c.endsWith(BASE) ? c.substring(0, c.length() - BASE.length()) : c;
+        String k = c.endsWith(BASE) ? c.substring(0, c.length() - BASE.length()) : c;
+        int v = k.indexOf(VARIANT);
+        return v < 0 ? k : k.substring(0, v);
     }
+
+    /**
+     * Marks a variant: {@code occams-vthreads~pm1} runs as {@code occams-vthreads} with the extra JVM flags of
+     * {@code --jvm~pm1 "-Djdk.pollerMode=1 ..."} (split at spaces) on both its JVMs, side by side with the plain one.
+     */
+    static final String VARIANT = "~";
 
     /** A contender name ending so runs with the OpenTelemetry interceptor on both ends (occams-api-netty-metrics). */
     static final String METRICS = "-metrics";
@@ -131,6 +139,8 @@ public final class LoadHarness {
     private final boolean jfr;
     /** {@code --perf}: {@code perf stat} of the client and the server JVM over each measured window. */
     private final boolean perf;
+    /** The command line, for the variants' {@code --jvm~tag} flags. */
+    private final String[] args;
 
     private final double warmup;
     private final double grpcWarmup;
@@ -149,6 +159,7 @@ public final class LoadHarness {
     private final ZonedDateTime started = ZonedDateTime.now(ZoneId.systemDefault());
 
     private LoadHarness(String[] args) {
+        this.args = args;
         List<String> a = Arrays.asList(args);
         boolean quick = a.contains("--quick");
         this.jfr = a.contains("--jfr");
@@ -306,6 +317,17 @@ public final class LoadHarness {
             // the one INFO line each runtime logs for its first TLS session: engine, protocol, cipher suite
             cmd.add("-Dorg.slf4j.simpleLogger.log.io.occams.rpc.runtime.netty.internal.NettyTls=info");
             cmd.add("-Dorg.slf4j.simpleLogger.log.io.occams.rpc.runtime.vthreads.internal.TlsHandshake=info");
+        }
+        String named =
+                contender.endsWith(BASE) ? contender.substring(0, contender.length() - BASE.length()) : contender;
+        int v = named.indexOf(VARIANT);
+        if (v >= 0) {
+            String flags = Measure.opt(args, "jvm" + named.substring(v), "");
+            for (String f : flags.trim().split(" +")) {
+                if (!f.isEmpty()) {
+                    cmd.add(f.replace("{role}", role));
+                }
+            }
         }
         if (jfr && (contender.startsWith("occams") || contender.startsWith("raw"))) {
             cmd.add(jfrOption(out.resolve("jfr").resolve(contender + "-" + role + "-" + System.nanoTime() + ".jfr")));
