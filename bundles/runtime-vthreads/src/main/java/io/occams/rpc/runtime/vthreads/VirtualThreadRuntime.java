@@ -11,7 +11,6 @@ import io.occams.rpc.api.spi.RuntimeBuilder;
 import io.occams.rpc.api.spi.RuntimeLifecycle;
 import io.occams.rpc.api.spi.TlsContext;
 import io.occams.rpc.runtime.vthreads.internal.InlineWrites;
-import io.occams.rpc.runtime.vthreads.internal.PollerMode;
 import io.occams.rpc.runtime.vthreads.internal.Settings;
 import io.occams.rpc.runtime.vthreads.internal.TimerThread;
 import io.occams.rpc.runtime.vthreads.internal.TlsChannel;
@@ -87,12 +86,13 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p><b>Wake-ups.</b> A reader blocked on a socket is woken by the JDK's poller. On JDK 21-25, loading
- * this class sets the JDK's {@code jdk.pollerMode} to 1 (platform poller threads that unpark the reader
- * directly, one thread hand-off less than the sub-pollers of mode 2, JDK 22-25's default on Linux) when the
- * JVM was started without it: fewer context switches, less CPU and less garbage per call (measured in
- * benchmarks/README.md). It is the JVM's setting, so it takes effect only when no virtual thread blocked
- * on a socket before; {@code -Doccams.vthreads.pollerMode=jdk} keeps the JDK's default.
+ * <p><b>Wake-ups.</b> A reader blocked on a socket is woken by the JDK's poller. On Linux, JDK 22-25
+ * default to {@code jdk.pollerMode=2} (a platform master poller wakes a virtual sub-poller, which unparks
+ * the reader); {@code -Djdk.pollerMode=1} has platform poller threads unpark the reader directly, one
+ * thread hand-off less: fewer context switches, less CPU and less garbage per small call, but more CPU
+ * per call for a client streaming large blobs into a full send buffer (measured in benchmarks/README.md,
+ * "Virtual-thread wake-ups"). It is the JVM's setting, for every virtual thread in it, so the runtime
+ * leaves it to whoever starts the JVM.
  *
  * <p>On the module path it is found through {@link java.util.ServiceLoader} (the public no-argument
  * constructor gives the defaults).
@@ -114,10 +114,6 @@ public final class VirtualThreadRuntime implements Runtime, RuntimeLifecycle {
     private static final int RUNNING = 0;
     private static final int SHUTDOWN = 1;
     private static final int TERMINATED = 2;
-
-    static {
-        PollerMode.apply(); // before any virtual thread of ours blocks on a socket (see the class comment)
-    }
 
     private final Settings settings;
     private final ScheduledThreadPoolExecutor timer;
