@@ -737,10 +737,7 @@ public abstract class AbstractPoolTest extends RuntimePerTest {
         Duration never = Duration.ofHours(1);
         ClientPool pool = pool(
                 gone.address,
-                ClientConfig.builder()
-                        .connectTimeout(never)
-                        .taskTimeout(never)
-                        .build());
+                ClientConfig.builder().connectTimeout(never).taskTimeout(never).build());
         RpcException e = failure(open(pool, 1));
         assertThat(e.code()).isEqualTo(RpcCode.UNREACHABLE);
         await().atMost(WAIT).until(() -> !pool.isHealthy());
