@@ -3,29 +3,22 @@ package io.occams.rpc.distribution;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import aQute.bnd.osgi.Builder;
-import aQute.bnd.osgi.Jar;
 import io.netty.buffer.ByteBuf;
 import io.occams.rpc.api.ClientConfig;
 import io.occams.rpc.api.RpcAddress;
 import io.occams.rpc.api.RpcException;
-import io.occams.rpc.api.RpcService;
 import io.occams.rpc.discovery.zookeeper.Endpoint;
 import io.occams.rpc.discovery.zookeeper.ServiceCaller;
 import io.occams.rpc.discovery.zookeeper.ZooKeeperDiscovery;
+import io.occams.rpc.distribution.Occams.Result;
 import io.occams.rpc.runtime.netty.NettyRuntime;
 import io.occams.rpc.stream.ClientTask;
-import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,8 +26,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterAll;
@@ -45,7 +36,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
-import org.osgi.service.component.annotations.Component;
 
 /**
  * Discovery through ZooKeeper with real processes: a ZooKeeper server in this JVM (Curator's
@@ -66,14 +56,10 @@ class DiscoveryIT {
     /** The servers' session timeout: how long after a SIGKILL their entries go. */
     private static final String SESSION_SECONDS = "4";
 
-    private static final Pattern LISTENING = Pattern.compile("^occams-rpc listening on (\\S+:\\d+)");
-
-    private final Path dist = Path.of(System.getProperty("occams.dist", "target/occams-rpc"));
-    private final Path occams = dist.resolve("bin/occams");
-
     @TempDir
     static Path tmp;
 
+    private Occams occams;
     private TestingServer zk;
     private NettyRuntime runtime;
     private ZooKeeperDiscovery discovery;
@@ -88,7 +74,7 @@ class DiscoveryIT {
 
     @BeforeAll
     void startZooKeeperAndThreeServers() throws Exception {
-        assertThat(occams).as("the assembled distribution").isExecutable();
+        occams = new Occams(tmp);
         zk = new TestingServer(new InstanceSpec(null, -1, -1, -1, true, -1, 1000, -1), true);
         runtime = new NettyRuntime();
         // The test's own session is long: on a loaded machine a short one expires while nothing is wrong.
@@ -121,8 +107,7 @@ class DiscoveryIT {
     void stopEverything() throws Exception {
         load.stop();
         for (Server s : servers.values()) {
-            s.process.destroyForcibly();
-            s.process.waitFor(30, TimeUnit.SECONDS);
+            s.serve.close();
         }
         if (caller != null) {
             caller.close();
@@ -173,8 +158,7 @@ class DiscoveryIT {
         Server s3 = servers.get("s3");
         long before = load.count("s3");
         long killed = System.nanoTime();
-        s3.process.destroyForcibly(); // SIGKILL: no graceful stop, no unregistration
-        assertThat(s3.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        s3.serve.kill(); // SIGKILL: no graceful stop, no unregistration
         await("the killed server's entry goes").atMost(WAIT).until(() -> vanished.containsKey(s3.address));
         await("its pool is drained from the caller")
                 .atMost(WAIT)
@@ -216,8 +200,7 @@ class DiscoveryIT {
         drop(greeterBundle("1.0.1", "s1"), s1.deploy.resolve("greeter.jar"));
         await("s1 reports the update")
                 .atMost(WAIT)
-                .until(() ->
-                        s1.output.stream().anyMatch(l -> l.startsWith("deploy: updated io.occams.rpc.test.greeter")));
+                .until(() -> s1.serve.printed("deploy: updated io.occams.rpc.test.greeter"));
         await("s1 answers again after the swap").atMost(WAIT).until(() -> load.count("s1") > before + 100);
         await("s1's entry is there with the new version")
                 .atMost(WAIT)
@@ -255,23 +238,23 @@ class DiscoveryIT {
     @Order(6)
     void theCliListsTheServicesAndEndpoints() throws Exception {
         Result r = occams("list", "--zookeeper", zk.getConnectString());
-        assertThat(r.exit).as(r.toString()).isZero();
-        assertThat(r.out)
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.out())
                 .contains("Greeter (3 endpoints)")
                 .contains(address("s1").toString())
                 .contains(address("s4").toString())
                 .contains("CalService (3 endpoints)");
         Result call = occams("call", "--zookeeper", zk.getConnectString(), "Greeter.greet", "cli");
-        assertThat(call.exit).as(call.toString()).isZero();
-        assertThat(call.out).matches("(?s)\"s[124], cli\"\\s*");
+        assertThat(call.exit()).as(call.toString()).isZero();
+        assertThat(call.out()).matches("(?s)\"s[124], cli\"\\s*");
     }
 
     @Test
     @Order(7)
     void aServiceWithNoEndpointFailsWithUnreachableAfterItsTimeoutNamingIt() throws Exception {
         Result r = occams("call", "--zookeeper", zk.getConnectString(), "--timeout", "1", "NoSuchService.method");
-        assertThat(r.exit).as(r.toString()).isEqualTo(2);
-        assertThat(r.err).contains("rpc_unreachable").contains("NoSuchService");
+        assertThat(r.exit()).as(r.toString()).isEqualTo(2);
+        assertThat(r.err()).contains("rpc_unreachable").contains("NoSuchService");
     }
 
     @Test
@@ -282,8 +265,8 @@ class DiscoveryIT {
             port = s.getLocalPort();
         }
         Result r = occams("list", "--zookeeper", "127.0.0.1:" + port);
-        assertThat(r.exit).as(r.toString()).isEqualTo(2);
-        assertThat(r.err).contains("ZooKeeper at 127.0.0.1:" + port + " not reachable");
+        assertThat(r.exit()).as(r.toString()).isEqualTo(2);
+        assertThat(r.err()).contains("ZooKeeper at 127.0.0.1:" + port + " not reachable");
         load.stop();
         assertThat(load.failed.get()).as(load.failures.toString()).isZero();
     }
@@ -296,8 +279,7 @@ class DiscoveryIT {
     private final class Server {
         final String name;
         final Path deploy;
-        final List<String> output = new CopyOnWriteArrayList<>();
-        Process process;
+        Occams.Serve serve;
         RpcAddress address;
 
         Server(String name) throws Exception {
@@ -308,53 +290,20 @@ class DiscoveryIT {
         }
 
         void start() throws IOException {
-            process = new ProcessBuilder(
-                            occams.toString(),
-                            "serve",
-                            "--port",
-                            "0",
-                            "--deploy",
-                            deploy.toString(),
-                            "--zookeeper",
-                            zk.getConnectString(),
-                            "--zookeeper-session",
-                            SESSION_SECONDS)
-                    .redirectErrorStream(true)
-                    .start();
-            Thread pump = new Thread(
-                    () -> {
-                        try (BufferedReader r = new BufferedReader(
-                                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                            for (String line; (line = r.readLine()) != null; ) {
-                                output.add(line);
-                                System.out.println("[" + name + "] " + line);
-                            }
-                        } catch (IOException e) {
-                            output.add("(output lost: " + e + ")");
-                        }
-                    },
-                    "serve-output-" + name);
-            pump.setDaemon(true);
-            pump.start();
+            serve = occams.serve(
+                    name,
+                    "--port",
+                    "0",
+                    "--deploy",
+                    deploy.toString(),
+                    "--zookeeper",
+                    zk.getConnectString(),
+                    "--zookeeper-session",
+                    SESSION_SECONDS);
         }
 
         void awaitListening() {
-            await(name + " prints 'occams-rpc listening on'")
-                    .atMost(START)
-                    .pollInterval(Duration.ofMillis(100))
-                    .until(() -> {
-                        assertThat(process.isAlive())
-                                .as("%s is running; its output:\n%s", name, String.join("\n", output))
-                                .isTrue();
-                        for (String line : output) {
-                            Matcher m = LISTENING.matcher(line);
-                            if (m.find()) {
-                                address = RpcAddress.parse(m.group(1));
-                                return true;
-                            }
-                        }
-                        return false;
-                    });
+            address = RpcAddress.parse(serve.awaitListening(START));
         }
     }
 
@@ -458,52 +407,15 @@ class DiscoveryIT {
 
     /** Written next to deploy/ first, then moved in: FileInstall never sees half a jar. */
     private static void drop(Path jar, Path target) throws IOException {
-        Path staged = Files.copy(
-                jar,
-                tmp.resolve(target.getParent().getFileName() + "-" + target.getFileName() + ".staged"),
-                StandardCopyOption.REPLACE_EXISTING);
-        Files.move(staged, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        GreeterBundles.drop(jar, target, tmp);
     }
 
     /** The test's Greeter bundle (as OccamsCommandIT builds it) whose greeting is {@code greeting}. */
     private static Path greeterBundle(String version, String greeting) throws Exception {
-        try (Builder b = new Builder()) {
-            b.setProperty("Bundle-SymbolicName", "io.occams.rpc.test.greeter");
-            b.setProperty("Bundle-Version", version);
-            b.setProperty("Private-Package", "io.occams.rpc.distribution.greeter");
-            b.setProperty("-dsannotations", "*");
-            b.setProperty("-includeresource", "greeting.txt;literal='" + greeting + "'");
-            b.setProperty("-noextraheaders", "true");
-            b.addClasspath(new File(System.getProperty("occams.test.classes", "target/test-classes")));
-            b.addClasspath(jarOf(RpcService.class));
-            b.addClasspath(jarOf(Component.class));
-            Jar jar = b.build();
-            assertThat(b.getErrors()).as("bnd errors").isEmpty();
-            Path out = tmp.resolve("greeter-" + greeting + "-" + version + ".jar");
-            jar.write(out.toFile());
-            return out;
-        }
-    }
-
-    private static File jarOf(Class<?> type) throws Exception {
-        return new File(type.getProtectionDomain().getCodeSource().getLocation().toURI());
+        return GreeterBundles.build(tmp, version, greeting);
     }
 
     private Result occams(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(occams.toString());
-        cmd.addAll(List.of(args));
-        Path out = Files.createTempFile(tmp, "out", ".txt");
-        Path err = Files.createTempFile(tmp, "err", ".txt");
-        Process p = new ProcessBuilder(cmd)
-                .redirectOutput(out.toFile())
-                .redirectError(err.toFile())
-                .start();
-        assertThat(p.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS))
-                .as("%s finished", cmd)
-                .isTrue();
-        return new Result(String.join(" ", cmd), p.exitValue(), Files.readString(out), Files.readString(err));
+        return occams.run(args);
     }
-
-    private record Result(String command, int exit, String out, String err) {}
 }

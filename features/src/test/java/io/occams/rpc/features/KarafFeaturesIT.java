@@ -24,10 +24,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.curator.test.InstanceSpec;
+import org.apache.curator.test.TestingServer;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.Watcher;
+import org.apache.zookeeper.ZooKeeper;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -38,7 +45,8 @@ import org.junit.jupiter.api.Timeout;
  * occams-rpc-examples}, every bundle Active and our components enabled, the default server of the examples
  * feature listening on the Netty runtime, the examples called from this JVM through our client, then
  * {@code occams-rpc-rsa} (Aries RSA with our provider) installed and the examples' EchoService exported through
- * it by configuration and called, then {@code shutdown -f} and the process gone. Skipped only when
+ * it by configuration and called, then {@code occams-rpc-rsa-zookeeper} installed and that EchoService's endpoint
+ * published by it in a ZooKeeper the test starts on loopback, then {@code shutdown -f} and the process gone. Skipped only when
  * {@code bin/jdk17} finds no JDK 17.
  *
  * <p>The Karaf is the tar.gz the build unpacked into {@code target/karaf-dist}; each run copies it to a fresh
@@ -85,7 +93,11 @@ class KarafFeaturesIT {
         Karaf karaf =
                 new Karaf(Path.of(property("occams.karaf.dist")), Path.of(property("occams.karaf.instance")), jdk17);
         long t0 = System.nanoTime();
-        try {
+        // For occams-rpc-rsa-zookeeper: a ZooKeeper on loopback (tick 1 s: sessions of 2-20 s allowed), whose
+        // address Karaf's discovery configuration reads from system properties at the feature's install.
+        TestingServer zooKeeper = new TestingServer(new InstanceSpec(null, -1, -1, -1, true, -1, 1000, -1), true);
+        karaf.zooKeeperPort = zooKeeper.getPort();
+        try (zooKeeper) {
             karaf.prepare(Path.of(property("occams.karaf.localRepository")));
             karaf.start();
             await("Karaf's ssh console answering")
@@ -162,6 +174,7 @@ class KarafFeaturesIT {
                     .containsEntry("io.netty.handler", "Active");
 
             remoteServices(karaf);
+            zooKeeperDiscovery(karaf, zooKeeper.getConnectString());
 
             karaf.shell("shutdown -f");
             assertThat(karaf.process.waitFor(60, TimeUnit.SECONDS))
@@ -274,6 +287,80 @@ class KarafFeaturesIT {
         }
     }
 
+    /**
+     * The occams-rpc-rsa-zookeeper feature, after {@link #remoteServices} exported EchoService: Aries' ZooKeeper
+     * discovery and the wrapped ZooKeeper 3.9.5 client start on Karaf's JDK 17, connect to the test's ZooKeeper
+     * (its address from the system properties the feature's configuration reads) and publish the exported
+     * EchoService's endpoint there.
+     */
+    private static void zooKeeperDiscovery(Karaf karaf, String connectString) throws Exception {
+        long t0 = System.nanoTime();
+        karaf.shellOk("feature:install occams-rpc-rsa-zookeeper");
+        log("feature:install occams-rpc-rsa-zookeeper took %d ms", ms(t0));
+        // Karaf says "Waiting" while the discovery's components wait for their ZooKeeper session: poll.
+        await("the ZooKeeper discovery's bundles Active")
+                .atMost(Duration.ofSeconds(120))
+                .pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(() -> {
+                    Map<String, String> states = bundleStates(karaf.shellOk("bundle:list -s -t 0"));
+                    for (String bsn :
+                            new String[] {"org.apache.zookeeper", "org.apache.aries.rsa.discovery.zookeeper"}) {
+                        assertThat(states).as("state of " + bsn).containsEntry(bsn, "Active");
+                    }
+                    assertThat(states)
+                            .as("the jute fragment, attached")
+                            .containsEntry("org.apache.zookeeper.jute", "Resolved");
+                    assertThat(states.values())
+                            .as("no bundle left Installed or failed")
+                            .allMatch(s -> s.equals("Active") || s.equals("Resolved"));
+                });
+        log("occams-rpc-rsa-zookeeper's bundles Active %d ms after feature:install began", ms(t0));
+
+        CountDownLatch connected = new CountDownLatch(1);
+        ZooKeeper zk = new ZooKeeper(connectString, 15_000, e -> {
+            if (e.getState() == Watcher.Event.KeeperState.SyncConnected) {
+                connected.countDown();
+            }
+        });
+        try {
+            assertThat(connected.await(60, TimeUnit.SECONDS))
+                    .as("the test's own ZooKeeper client connects")
+                    .isTrue();
+            long t1 = System.nanoTime();
+            await("EchoService's endpoint published in ZooKeeper by Karaf's discovery")
+                    .atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> nodeWith(zk, "/osgi/service_registry", EchoService.class.getName()) != null);
+            log(
+                    "EchoService's endpoint in ZooKeeper at %s, %d ms after the test's client connected",
+                    nodeWith(zk, "/osgi/service_registry", EchoService.class.getName()), ms(t1));
+        } finally {
+            zk.close();
+        }
+    }
+
+    /** The path of a node at or under {@code path} whose path or data holds {@code text}, or null. */
+    private static String nodeWith(ZooKeeper zk, String path, String text) throws Exception {
+        byte[] data;
+        List<String> children;
+        try {
+            data = zk.getData(path, false, null);
+            children = zk.getChildren(path, false);
+        } catch (KeeperException.NoNodeException e) {
+            return null;
+        }
+        if (path.contains(text) || (data != null && new String(data, StandardCharsets.UTF_8).contains(text))) {
+            return path;
+        }
+        for (String c : children) {
+            String found = nodeWith(zk, path + "/" + c, text);
+            if (found != null) {
+                return found;
+            }
+        }
+        return null;
+    }
+
     /** CalService and EchoService from this JVM, through our client on the Netty runtime. */
     private static void callTheExamples(int port) throws Exception {
         NettyRuntime runtime = new NettyRuntime();
@@ -364,6 +451,9 @@ class KarafFeaturesIT {
         final int rmiRegistryPort = freePort();
         final int rmiServerPort = freePort();
         final int rpcPort = freePort();
+        /** The port of the test's ZooKeeper on loopback, for the occams-rpc-rsa-zookeeper feature's configuration. */
+        int zooKeeperPort;
+
         Process process;
 
         Karaf(Path dist, Path home, Path javaHome) {
@@ -412,7 +502,12 @@ class KarafFeaturesIT {
                     .redirectOutput(home.resolve("console.log").toFile());
             environment(pb);
             // The examples feature's server port ($[prop:occams.rpc.port] in its configuration).
-            pb.environment().put("EXTRA_JAVA_OPTS", "-Doccams.rpc.port=" + rpcPort);
+            // occams-rpc-rsa-zookeeper's ($[prop:occams.rsa.zookeeper.host] and .port): the test's ZooKeeper.
+            pb.environment()
+                    .put(
+                            "EXTRA_JAVA_OPTS",
+                            "-Doccams.rpc.port=" + rpcPort + " -Doccams.rsa.zookeeper.host=127.0.0.1"
+                                    + " -Doccams.rsa.zookeeper.port=" + zooKeeperPort);
             process = pb.start();
             log("started Karaf (pid %d) on %s", process.pid(), javaHome);
         }

@@ -1,19 +1,12 @@
 package io.occams.rpc.itest;
 
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 
 import io.occams.rpc.stream.Caller;
 import java.io.ByteArrayInputStream;
-import java.lang.reflect.Method;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Dictionary;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.concurrent.TimeUnit;
 import javax.inject.Inject;
 import org.junit.After;
@@ -29,11 +22,7 @@ import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.Constants;
 import org.osgi.framework.FrameworkEvent;
-import org.osgi.framework.FrameworkUtil;
-import org.osgi.framework.launch.Framework;
-import org.osgi.framework.launch.FrameworkFactory;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.util.tracker.ServiceTracker;
 
@@ -102,16 +91,11 @@ public class GracefulStopOsgiIT {
         configs.add(localServer);
         String localAddress = rpc.address(localServer);
 
-        Framework remote = startServerFramework(runtime);
-        boolean stopped = false;
-        try {
-            BundleContext b = remote.getBundleContext();
-            b.installBundle("itest:swap-api", new ByteArrayInputStream(TestBundles.swapApi()))
-                    .start();
-            b.installBundle("itest:swap-impl", new ByteArrayInputStream(TestBundles.swapImpl("remote")))
-                    .start();
-            configureServer(b, runtime);
-            String remoteAddress = awaitAddress(b);
+        try (ServerFramework remote = ServerFramework.start("graceful-stop-" + runtime)) {
+            remote.installStarted("itest:swap-api", TestBundles.swapApi());
+            remote.installStarted("itest:swap-impl", TestBundles.swapImpl("remote"));
+            remote.configureServer("host", "127.0.0.1", "port", 0, "runtime", runtime);
+            String remoteAddress = remote.awaitAddress();
 
             org.osgi.service.cm.Configuration client = rpc.configure(
                     Rpc.CLIENT_PID,
@@ -128,102 +112,21 @@ public class GracefulStopOsgiIT {
             Load load = new Load(() -> swap, 64);
             load.expect("remote");
             load.start();
-            assertTrue("both servers answer (" + load + ")", load.awaitExpected(20, TimeUnit.SECONDS));
-            assertTrue("load under way", load.awaitProgress(2_000, 20_000));
+            assertTrue("both servers answer (" + load + ")", load.awaitExpected(60, TimeUnit.SECONDS));
+            assertTrue("load under way", load.awaitProgress(2_000, 60_000));
 
             long stopping = System.nanoTime();
-            remote.stop();
-            FrameworkEvent end = remote.waitForStop(120_000);
+            FrameworkEvent end = remote.stop(120_000);
             long stopMillis = Rpc.millisSince(stopping);
-            stopped = true;
             assertEquals("the other framework stopped", FrameworkEvent.STOPPED, end.getType());
             load.expect("local");
-            assertTrue("load goes on on the remaining server (" + load + ")", load.awaitProgress(2_000, 20_000));
+            assertTrue("load goes on on the remaining server (" + load + ")", load.awaitProgress(2_000, 60_000));
             assertEquals("local", load.lastVersion());
             load.stop();
             System.out.println("FRAMEWORK STOP " + runtime + " "
                     + context.getBundle(0).getSymbolicName() + " in " + stopMillis + " ms: " + load);
             assertEquals(load.toString(), 0, load.failed.get());
             callers.close();
-        } finally {
-            if (!stopped) {
-                remote.stop();
-                remote.waitForStop(60_000);
-            }
-        }
-    }
-
-    /** A second framework of the kind running this test, with every bundle of target/itest/bundles started. */
-    private static Framework startServerFramework(String runtime) throws Exception {
-        FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class, FrameworkFactory.class.getClassLoader())
-                .iterator()
-                .next();
-        Map<String, String> props = new HashMap<>();
-        Path storage = Path.of(System.getProperty("occams.itest.dir"))
-                .resolveSibling("paxexam")
-                .resolve(OsgiSetup.runName() + "-graceful-stop-" + runtime);
-        props.put(Constants.FRAMEWORK_STORAGE, storage.toString());
-        props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
-        Framework fw = factory.newFramework(props);
-        fw.start();
-        BundleContext b = fw.getBundleContext();
-        List<Bundle> logging = new ArrayList<>();
-        List<Bundle> rest = new ArrayList<>();
-        for (BundleJar jar : BundleJar.in("bundles")) {
-            if (!jar.runsOnThisJava()) {
-                continue;
-            }
-            Bundle x = b.installBundle(jar.path().toUri().toString());
-            if (jar.isFragment()) {
-                continue;
-            }
-            String bsn = jar.symbolicName();
-            boolean first = bsn.equals("org.apache.aries.spifly.dynamic.bundle") || bsn.startsWith("slf4j.");
-            (first ? logging : rest).add(x);
-        }
-        for (Bundle x : logging) {
-            x.start();
-        }
-        for (Bundle x : rest) {
-            x.start();
-        }
-        return fw;
-    }
-
-    /** The server's factory configuration, through the other framework's own Configuration Admin. */
-    private static void configureServer(BundleContext b, String runtime) throws Exception {
-        ServiceTracker<Object, Object> t = new ServiceTracker<>(
-                b, FrameworkUtil.createFilter("(objectClass=org.osgi.service.cm.ConfigurationAdmin)"), null);
-        t.open(true);
-        try {
-            Object admin = t.waitForService(20_000);
-            assertNotNull("Configuration Admin in the server framework", admin);
-            Class<?> adminType =
-                    t.getServiceReference().getBundle().loadClass("org.osgi.service.cm.ConfigurationAdmin");
-            Object config = adminType
-                    .getMethod("createFactoryConfiguration", String.class, String.class)
-                    .invoke(admin, Rpc.SERVER_PID, "?");
-            Method update = adminType
-                    .getClassLoader()
-                    .loadClass("org.osgi.service.cm.Configuration")
-                    .getMethod("update", Dictionary.class);
-            update.invoke(config, Rpc.dictionary("host", "127.0.0.1", "port", 0, "runtime", runtime));
-        } finally {
-            t.close();
-        }
-    }
-
-    private static String awaitAddress(BundleContext b) throws Exception {
-        ServiceTracker<Object, Object> t = new ServiceTracker<>(
-                b,
-                FrameworkUtil.createFilter("(&(objectClass=" + Rpc.SERVER_CLASS + ")(occams.server.addresses=*))"),
-                null);
-        t.open(true);
-        try {
-            assertNotNull("a listening server in the server framework", t.waitForService(20_000));
-            return ((String[]) t.getServiceReference().getProperty("occams.server.addresses"))[0];
-        } finally {
-            t.close();
         }
     }
 }

@@ -534,13 +534,13 @@ public abstract class AbstractRuntimeContractTest {
             nobody = transport.freshAddress(dir); // no such file
         }
         RecordingFactory f = factory(false, false);
-        long start = System.nanoTime();
-        CompletableFuture<Connection> future = runtime.connect(nobody, Duration.ofSeconds(5), f);
-        assertThatThrownBy(() -> future.get(3, TimeUnit.SECONDS))
+        // "Quickly": refused, not timed out. The connect timeout is far longer than the test waits for the
+        // failure, so a failure within the wait is the refusal itself, however loaded the machine.
+        CompletableFuture<Connection> future = runtime.connect(nobody, Duration.ofHours(1), f);
+        assertThatThrownBy(() -> future.get(30, TimeUnit.SECONDS))
                 .isInstanceOf(ExecutionException.class)
                 .cause()
                 .isInstanceOf(transport == Transport.TCP ? ConnectException.class : IOException.class);
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
         assertThat(f.count()).isZero();
     }
 

@@ -22,10 +22,12 @@ import io.occams.rpc.testkit.ManualScheduler;
 import io.occams.rpc.testkit.RawPeer;
 import io.occams.rpc.testkit.RuntimePerTest;
 import io.occams.rpc.testkit.Transport;
+import io.occams.rpc.testkit.WatchedRuntime;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -122,7 +124,18 @@ public abstract class AbstractHardeningContractTest extends RuntimePerTest {
                 .readTimeout(Duration.ofSeconds(1))
                 .writeTimeout(Duration.ofSeconds(2))
                 .build();
-        StreamServer server = server(call -> call.reply(null, Unpooled.wrappedBuffer(BIG_REPLY)), config);
+        // The sweep runs on a manual clock, and the test learns from the runtime when the server's writes
+        // are blocked: then three sweeps pass, past writeTimeout since the block and past readTimeout since
+        // the half frame, without waiting for either and without racing the server to the block.
+        ManualScheduler clock = new ManualScheduler();
+        CountDownLatch blocked = new CountDownLatch(1);
+        StreamServer server = new StreamServer(
+                WatchedRuntime.writesBlocked(runtime, blocked),
+                config,
+                call -> call.reply(null, Unpooled.wrappedBuffer(BIG_REPLY)),
+                clock,
+                clock::nanoTime);
+        closeAfter(server::shutdownNow);
         RpcAddress a = server.listen(t.freshAddress(dir));
         try (LogCapture log = LogCapture.start()) {
             long start = System.nanoTime();
@@ -134,6 +147,10 @@ public abstract class AbstractHardeningContractTest extends RuntimePerTest {
             requests.writeBytes(request(1, 201, new byte[0]), 0, 16); // and half a frame
             p.write(ByteBufUtil.getBytes(requests));
             // ... and read nothing.
+            assertThat(blocked.await(WAIT.toSeconds(), TimeUnit.SECONDS))
+                    .as("the server's writes to the peer are blocked")
+                    .isTrue();
+            clock.tick(Duration.ofSeconds(3));
             await().atMost(WAIT).until(() -> server.connectionCount() == 0);
             assertThat(log.count("the client cannot keep up")).isBetween(1, (int) linesAllowed(start));
             assertThat(log.count("incomplete")).isZero();

@@ -18,6 +18,7 @@ import io.occams.rpc.stream.ClientTask;
 import io.occams.rpc.stream.StreamServer;
 import io.occams.rpc.testkit.ManualScheduler;
 import io.occams.rpc.testkit.RuntimePerTest;
+import io.occams.rpc.testkit.WatchedRuntime;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -31,6 +32,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -311,20 +314,61 @@ public abstract class AbstractPoolTest extends RuntimePerTest {
     void aServerThatComesBackOnItsPortIsUsedAgain() throws Exception {
         Server s1 = server();
         Server s2 = server();
-        FailoverPool pool = failover(List.of(s1.address, s2.address), Selection.ROUND_ROBIN, 3);
+        // The pool's timers run on a scheduler that records the delay of every reconnect a ClientPool
+        // schedules: that the pool tries again on its own, within its 1 s backoff cap, is read from
+        // those delays, not from a clock.
+        ReconnectRecorder timers = new ReconnectRecorder();
+        closeAfter(timers::shutdownNow);
+        FailoverPool pool = new FailoverPool(
+                WatchedRuntime.withScheduler(runtime, timers),
+                List.of(s1.address, s2.address),
+                ClientConfig.defaults(),
+                Selection.ROUND_ROBIN,
+                3);
+        closeAfter(pool);
         assertAllSucceed(opens(pool, 200));
         assertThat(s1.count.get()).isPositive();
 
         s1.kill();
         await().atMost(WAIT).until(() -> !pool.isHealthy(s1.address));
         assertAllSucceed(opens(pool, 200));
+        // Six failed reconnects: the backoff's steps (100, 200, 400, 800 ms) have reached its cap.
+        await("six reconnects to the killed server scheduled")
+                .atMost(WAIT)
+                .until(() -> timers.delaysMillis.size() >= 6);
 
         Server back = restart(s1);
-        long t0 = System.nanoTime();
-        await().atMost(Duration.ofSeconds(10)).until(() -> pool.isHealthy(s1.address));
-        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(6));
+        await().atMost(WAIT).until(() -> pool.isHealthy(s1.address)); // with no call: the pool tried on its own
+        assertThat(timers.delaysMillis)
+                .as("every reconnect delay is within the backoff cap of 1 s")
+                .allSatisfy(d -> assertThat(d).isBetween(0L, 1_000L));
         assertAllSucceed(opens(pool, 200));
         assertThat(back.count.get()).as("calls to the server that came back").isGreaterThanOrEqualTo(90);
+    }
+
+    /**
+     * A real scheduler that records the delay of every one-shot task a {@link ClientPool} schedules on it
+     * (its reconnects: its monitor is periodic), in milliseconds.
+     */
+    static final class ReconnectRecorder extends ScheduledThreadPoolExecutor {
+        final Queue<Long> delaysMillis = new ConcurrentLinkedQueue<>();
+
+        ReconnectRecorder() {
+            super(1);
+        }
+
+        @Override
+        public ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
+            boolean byPool = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE)
+                    .walk(frames -> frames.skip(1)
+                            .findFirst()
+                            .map(f -> f.getDeclaringClass() == ClientPool.class)
+                            .orElse(false));
+            if (byPool) {
+                delaysMillis.add(unit.toMillis(delay));
+            }
+            return super.schedule(command, delay, unit);
+        }
     }
 
     @Test
@@ -789,13 +833,15 @@ public abstract class AbstractPoolTest extends RuntimePerTest {
     void anUnreachableAddressFailsCallsAtOnceWithUnreachable() throws Exception {
         Server gone = server();
         gone.kill();
-        ClientPool pool = pool(gone.address, ClientConfig.defaults());
-        long t0 = System.nanoTime();
+        // Timeouts far longer than the test waits for a failure: a call that fails, fails without one.
+        Duration never = Duration.ofHours(1);
+        ClientPool pool = pool(
+                gone.address,
+                ClientConfig.builder().connectTimeout(never).taskTimeout(never).build());
         RpcException e = failure(open(pool, 1));
         assertThat(e.code()).isEqualTo(RpcCode.UNREACHABLE);
         await().atMost(WAIT).until(() -> !pool.isHealthy());
         assertThat(failure(open(pool, 2)).code()).isEqualTo(RpcCode.UNREACHABLE);
-        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
     }
 
     @Test

@@ -7,7 +7,7 @@ import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
-import io.occams.rpc.itest.BundleJar;
+import io.occams.rpc.itest.ServerFramework;
 import io.occams.rpc.itest.rsa.api.Greeter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,7 +16,6 @@ import java.util.HashMap;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -33,7 +32,6 @@ import org.osgi.framework.FrameworkUtil;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.framework.launch.Framework;
-import org.osgi.framework.launch.FrameworkFactory;
 import org.osgi.service.remoteserviceadmin.EndpointDescription;
 import org.osgi.service.remoteserviceadmin.EndpointEvent;
 import org.osgi.service.remoteserviceadmin.EndpointEventListener;
@@ -411,15 +409,7 @@ public class RemoteServicesIT {
      * {@code overrides} replace framework properties of the default set (an empty value drops one).
      */
     static Framework start(String name, Map<String, String> overrides, String... moreFolders) throws Exception {
-        FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class, FrameworkFactory.class.getClassLoader())
-                .iterator()
-                .next();
         Map<String, String> props = new HashMap<>();
-        Path storage = Path.of(System.getProperty("occams.itest.dir"))
-                .resolveSibling("paxexam")
-                .resolve(name);
-        props.put(Constants.FRAMEWORK_STORAGE, storage.toString());
-        props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         // No JVM-wide URL handler factory from these frameworks: it outlives them and then breaks the link: URLs
         // of the Pax Exam tests that run after this one in the same JVM.
         props.put("felix.service.urlhandlers", "false");
@@ -431,41 +421,14 @@ public class RemoteServicesIT {
                 Constants.FRAMEWORK_SYSTEMCAPABILITIES_EXTRA,
                 "osgi.remoteserviceadmin.discovery;protocols:List<String>=\"test\";version:Version=\"1.1.0\"");
         props.putAll(overrides);
-        props.values().removeIf(String::isEmpty);
-        Framework fw = factory.newFramework(props);
-        fw.start();
-        BundleContext b = fw.getBundleContext();
-        List<Bundle> first = new ArrayList<>();
-        List<Bundle> rest = new ArrayList<>();
-        List<BundleJar> jars = new ArrayList<>(BundleJar.in("bundles"));
-        jars.addAll(BundleJar.in("rsa"));
-        for (BundleJar jar : jars) {
-            if (!jar.runsOnThisJava()) {
-                continue;
-            }
-            Bundle x = b.installBundle(jar.path().toUri().toString());
-            if (jar.isFragment()) {
-                continue;
-            }
-            String bsn = jar.symbolicName();
-            (bsn.equals("org.apache.aries.spifly.dynamic.bundle") || bsn.startsWith("slf4j.") ? first : rest).add(x);
-        }
-        for (Bundle x : first) {
-            x.start();
-        }
+        List<Path> more = new ArrayList<>();
         for (String folder : moreFolders) { // third-party bundles only (BundleJar.in wants one of ours)
             try (java.util.stream.Stream<Path> files =
                     java.nio.file.Files.list(Path.of(System.getProperty("occams.itest.dir"), folder))) {
-                for (Path p : (Iterable<Path>)
-                        files.filter(f -> f.toString().endsWith(".jar")).sorted()::iterator) {
-                    rest.add(b.installBundle(p.toUri().toString()));
-                }
+                files.filter(f -> f.toString().endsWith(".jar")).sorted().forEach(more::add);
             }
         }
-        for (Bundle x : rest) {
-            x.start();
-        }
-        return fw;
+        return ServerFramework.launch(name, props, more, "bundles", "rsa");
     }
 
     private static ServiceRegistration<Greeter> export(String testCase, Greeter impl, Object... more) {
