@@ -61,7 +61,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 public abstract class AbstractRuntimeContractTest {
     /** How long a test waits for something that should happen. */
-    protected static final Duration WAIT = Duration.ofSeconds(10);
+    protected static final Duration WAIT = Duration.ofSeconds(30);
     /** How long a test watches that something does not happen. */
     protected static final Duration QUIET = Duration.ofMillis(300);
 
