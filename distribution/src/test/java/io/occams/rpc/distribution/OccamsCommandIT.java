@@ -139,16 +139,18 @@ class OccamsCommandIT {
     @Order(2)
     void statusShowsTheListenerAndTheCallsAndErrorsOfEachService() throws Exception {
         // Calls of our own first: the counters only grow while the server runs (other tests call too).
-        assertThat(occams("call", "--address", address, "CalService.add", "1", "2").exit)
+        assertThat(occams("call", "--address", address, "CalService.add", "1", "2")
+                        .exit())
                 .isZero();
-        assertThat(occams("call", "--address", address, "CalService.div", "1", "0").exit)
+        assertThat(occams("call", "--address", address, "CalService.div", "1", "0")
+                        .exit())
                 .isEqualTo(1);
         Result r = occams("status", "--address", address);
-        assertThat(r.exit).as(r.toString()).isZero();
-        assertThat(r.out).as(r.toString()).startsWith("SERVING").contains("netty", address, "CalService");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.out()).as(r.toString()).startsWith("SERVING").contains("netty", address, "CalService");
         Result json = occams("status", "--address", address, "--json");
-        assertThat(json.exit).as(json.toString()).isZero();
-        JsonNode status = new ObjectMapper().readTree(json.out);
+        assertThat(json.exit()).as(json.toString()).isZero();
+        JsonNode status = new ObjectMapper().readTree(json.out());
         assertThat(status.path("listeners").get(0).path("addresses").get(0).asText())
                 .isEqualTo(address);
         JsonNode cal = null;
