@@ -6,14 +6,10 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
-import io.netty.buffer.Unpooled;
-import io.occams.rpc.api.RpcCode;
 import io.occams.rpc.api.RpcService;
-import io.occams.rpc.api.spi.ServerCall;
 import io.occams.rpc.codec.MsgpackCodec;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -91,99 +87,9 @@ class ByteBufArgumentsTest {
         return b;
     }
 
-    /** A call whose request msg is a heap buffer over {@code wire}; keeps the reply for the test to read and release. */
-    static final class Call implements ServerCall {
-        final ByteBuf msg;
-        final CompletableFuture<ByteBuf> reply = new CompletableFuture<>();
-        private final String action;
-        private volatile boolean answered;
-
-        Call(String action, byte[] wire) {
-            this.action = action;
-            this.msg = Unpooled.wrappedBuffer(wire);
-        }
-
-        @Override
-        public long seq() {
-            return 1;
-        }
-
-        @Override
-        public boolean hasStringAction() {
-            return true;
-        }
-
-        @Override
-        public int numericAction() {
-            return -1;
-        }
-
-        @Override
-        public String stringAction() {
-            return action;
-        }
-
-        @Override
-        public ByteBuf msg() {
-            return msg;
-        }
-
-        @Override
-        public ByteBuf blob() {
-            return Unpooled.EMPTY_BUFFER;
-        }
-
-        @Override
-        public Executor executor() {
-            return Runnable::run;
-        }
-
-        @Override
-        public ByteBufAllocator alloc() {
-            return ALLOC;
-        }
-
-        private void answer() {
-            if (answered) {
-                throw new IllegalStateException("answered twice");
-            }
-            answered = true;
-            msg.release(); // as the stream does: the request is released when the call is answered
-        }
-
-        @Override
-        public void reply(ByteBuf m, ByteBuf b) {
-            answer();
-            reply.complete(m);
-        }
-
-        @Override
-        public void replyErrno(int errno) {
-            answer();
-            reply.completeExceptionally(new AssertionError("errno " + errno));
-        }
-
-        @Override
-        public void replyError(ByteBuf bytes) {
-            answer();
-            reply.completeExceptionally(new AssertionError(bytes.toString(java.nio.charset.StandardCharsets.UTF_8)));
-            bytes.release();
-        }
-
-        @Override
-        public void replyError(RpcCode code) {
-            answer();
-            reply.completeExceptionally(new AssertionError(code.wireName()));
-        }
-
-        @Override
-        public boolean isAnswered() {
-            return answered;
-        }
-    }
-
-    private static Call call(ServiceDispatcher d, String action, byte[] wire) {
-        Call c = new Call(action, wire);
+    /** A call whose request msg is a heap buffer over {@code wire}; keeps the reply for the test to release. */
+    private static FakeCall call(ServiceDispatcher d, String action, byte[] wire) {
+        FakeCall c = FakeCall.keepingReply(action, wire, Runnable::run);
         d.dispatch(c);
         return c;
     }
@@ -204,21 +110,21 @@ class ByteBufArgumentsTest {
     void aByteBufArgumentIsAViewOfTheRequestsBytesNotACopy() throws Exception {
         BlobsImpl impl = new BlobsImpl();
         byte[] wire = bin(SIZE);
-        Call c = call(dispatcher(impl), "Blobs.length", wire);
-        ByteBuf reply = c.reply.get(30, TimeUnit.SECONDS);
+        FakeCall c = call(dispatcher(impl), "Blobs.length", wire);
+        ByteBuf reply = c.keptReply.get(30, TimeUnit.SECONDS);
         reply.release();
 
         assertThat(impl.array).isSameAs(wire); // the request's own array
         assertThat(impl.offset).isEqualTo(5); // past the bin 32 header
-        assertThat(c.msg.refCnt()).isZero(); // and released with the call, once
+        assertThat(c.msg().refCnt()).isZero(); // and released with the call, once
     }
 
     @Test
     void anArgumentReturnedAsItIsGoesIntoTheReplyWithoutACopyAndIsReleasedOnce() throws Exception {
         BlobsImpl impl = new BlobsImpl();
         byte[] wire = bin(SIZE);
-        Call c = call(dispatcher(impl), "Blobs.echo", wire);
-        ByteBuf reply = c.reply.get(30, TimeUnit.SECONDS);
+        FakeCall c = call(dispatcher(impl), "Blobs.echo", wire);
+        ByteBuf reply = c.keptReply.get(30, TimeUnit.SECONDS);
         try {
             assertThat(reply).isInstanceOf(CompositeByteBuf.class);
             CompositeByteBuf composite = (CompositeByteBuf) reply;
@@ -226,19 +132,19 @@ class ByteBufArgumentsTest {
             assertThat(payload.readableBytes()).isEqualTo(SIZE);
             assertThat(payload.array()).isSameAs(wire); // no copy of the blob on the way out either
             assertThat(bytes(reply)).isEqualTo(wire); // msgpack bin 32, the same bytes as came in
-            assertThat(c.msg.refCnt()).isPositive(); // held by the reply until it is written
+            assertThat(c.msg().refCnt()).isPositive(); // held by the reply until it is written
         } finally {
             reply.release();
         }
-        assertThat(c.msg.refCnt()).isZero();
+        assertThat(c.msg().refCnt()).isZero();
     }
 
     @Test
     void aBufferTheMethodMadeIsReleasedByTheServerOnceWritten() throws Exception {
         BlobsImpl impl = new BlobsImpl();
         byte[] wire = bin(SIZE);
-        Call c = call(dispatcher(impl), "Blobs.fresh", wire);
-        ByteBuf reply = c.reply.get(30, TimeUnit.SECONDS);
+        FakeCall c = call(dispatcher(impl), "Blobs.fresh", wire);
+        ByteBuf reply = c.keptReply.get(30, TimeUnit.SECONDS);
         ByteBuf made = impl.made.get();
         try {
             assertThat(bytes(reply)).isEqualTo(wire);
@@ -247,20 +153,20 @@ class ByteBufArgumentsTest {
             reply.release();
         }
         assertThat(made.refCnt()).isZero();
-        assertThat(c.msg.refCnt()).isZero();
+        assertThat(c.msg().refCnt()).isZero();
     }
 
     @Test
     void aFutureOfTheArgumentCompletedOnAnotherThreadIsAnsweredAndReleasedOnce() throws Exception {
         BlobsImpl impl = new BlobsImpl();
         byte[] wire = bin(SIZE);
-        Call c = call(dispatcher(impl), "Blobs.later", wire);
-        ByteBuf reply = c.reply.get(30, TimeUnit.SECONDS);
+        FakeCall c = call(dispatcher(impl), "Blobs.later", wire);
+        ByteBuf reply = c.keptReply.get(30, TimeUnit.SECONDS);
         try {
             assertThat(Arrays.equals(bytes(reply), wire)).isTrue();
         } finally {
             reply.release();
         }
-        assertThat(c.msg.refCnt()).isZero();
+        assertThat(c.msg().refCnt()).isZero();
     }
 }

@@ -12,7 +12,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-/** A call without a network: records its one answer; releases every buffer exactly once. */
+/**
+ * A call without a network: records its one answer; releases every buffer exactly once. Made with
+ * {@link #keepingReply}, it hands a successful reply's msg to {@link #keptReply} instead of releasing it,
+ * for tests of who holds a reply's buffers until it is written (the test then releases it).
+ */
 final class FakeCall implements ServerCall {
     /** What the call was answered with: flag 0 (msg hex), 1 (errno) or 2 (text). */
     record Answer(int flag, int errno, String msgHex, String text) {
@@ -36,14 +40,28 @@ final class FakeCall implements ServerCall {
     private final Executor executor;
     private final AtomicBoolean answered = new AtomicBoolean();
     final CompletableFuture<Answer> answer = new CompletableFuture<>();
+    /** With {@link #keepingReply}: the msg of the reply, not released (or the error answer, as a failure). */
+    final CompletableFuture<ByteBuf> keptReply = new CompletableFuture<>();
+
+    private final boolean keepReply;
 
     FakeCall(String action, byte[] msg, Executor executor) {
+        this(action, msg, executor, false);
+    }
+
+    private FakeCall(String action, byte[] msg, Executor executor, boolean keepReply) {
         synchronized (FakeCall.class) {
             this.seq = ++seqs;
         }
         this.action = action;
         this.msg = Unpooled.wrappedBuffer(msg);
         this.executor = executor;
+        this.keepReply = keepReply;
+    }
+
+    /** A call whose successful reply msg is kept in {@link #keptReply} for the test to read and release. */
+    static FakeCall keepingReply(String action, byte[] msg, Executor executor) {
+        return new FakeCall(action, msg, executor, true);
     }
 
     @Override
@@ -93,13 +111,21 @@ final class FakeCall implements ServerCall {
         msg.release();
     }
 
+    /** Completes {@link #answer} (and fails {@link #keptReply}, which expects a successful reply). */
+    private void answered(Answer a) {
+        answer.complete(a);
+        keptReply.completeExceptionally(new AssertionError("answered " + a));
+    }
+
     @Override
     public void reply(ByteBuf m, ByteBuf b) {
+        boolean kept = false;
         try {
             claim();
             answer.complete(Answer.ok(m == null ? "" : ByteBufUtil.hexDump(m)));
+            kept = keepReply && m != null && keptReply.complete(m);
         } finally {
-            if (m != null) {
+            if (m != null && !kept) {
                 m.release();
             }
             if (b != null) {
@@ -111,14 +137,14 @@ final class FakeCall implements ServerCall {
     @Override
     public void replyErrno(int errno) {
         claim();
-        answer.complete(Answer.errno(errno));
+        answered(Answer.errno(errno));
     }
 
     @Override
     public void replyError(ByteBuf bytes) {
         try {
             claim();
-            answer.complete(Answer.error(bytes.toString(StandardCharsets.UTF_8)));
+            answered(Answer.error(bytes.toString(StandardCharsets.UTF_8)));
         } finally {
             bytes.release();
         }
@@ -127,7 +153,7 @@ final class FakeCall implements ServerCall {
     @Override
     public void replyError(RpcCode code) {
         claim();
-        answer.complete(Answer.error(code.wireName()));
+        answered(Answer.error(code.wireName()));
     }
 
     @Override
