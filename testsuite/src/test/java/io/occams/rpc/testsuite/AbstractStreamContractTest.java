@@ -262,11 +262,36 @@ public abstract class AbstractStreamContractTest extends RuntimePerTest {
         get(c.closeFuture());
     }
 
+    /** A task whose errno, error string or failure fails {@code f}; the subclass completes it on a reply. */
+    private abstract static class FutureTask extends ClientTask {
+        private final CompletableFuture<Void> f;
+
+        FutureTask(int action, CompletableFuture<Void> f) {
+            super(action);
+            this.f = f;
+        }
+
+        @Override
+        public void onErrno(int errno) {
+            f.completeExceptionally(RpcException.unmappedErrno(errno));
+        }
+
+        @Override
+        public void onErrorString(ByteBuf text) {
+            f.completeExceptionally(RpcException.unmappedString(ByteBufUtil.getBytes(text)));
+        }
+
+        @Override
+        public void onFailure(RpcException e) {
+            f.completeExceptionally(e);
+        }
+    }
+
     /** Sends without flushing; the future completes with the outcome. */
     private static CompletableFuture<Void> send(ClientStream c, int action, ByteBuf msg) {
         CompletableFuture<Void> f = new CompletableFuture<>();
         c.send(
-                new ClientTask(action) {
+                new FutureTask(action, f) {
                     @Override
                     public void encodeMsg(ByteBuf out) {
                         out.writeBytes(msg);
@@ -276,21 +301,6 @@ public abstract class AbstractStreamContractTest extends RuntimePerTest {
                     @Override
                     public void onReply(ByteBuf m, ByteBuf b) {
                         f.complete(null);
-                    }
-
-                    @Override
-                    public void onErrno(int errno) {
-                        f.completeExceptionally(RpcException.unmappedErrno(errno));
-                    }
-
-                    @Override
-                    public void onErrorString(ByteBuf text) {
-                        f.completeExceptionally(RpcException.unmappedString(ByteBufUtil.getBytes(text)));
-                    }
-
-                    @Override
-                    public void onFailure(RpcException e) {
-                        f.completeExceptionally(e);
                     }
                 },
                 false);
@@ -373,7 +383,7 @@ public abstract class AbstractStreamContractTest extends RuntimePerTest {
                 CompletableFuture<Void> f = new CompletableFuture<>();
                 done.add(f);
                 c.send(
-                        new ClientTask(7) {
+                        new FutureTask(7, f) {
                             @Override
                             public void encodeMsg(ByteBuf out) {
                                 out.writeZero(length - 4).writeInt(id);
@@ -386,21 +396,6 @@ public abstract class AbstractStreamContractTest extends RuntimePerTest {
                                     kept.add(m.retain());
                                 }
                                 f.complete(null);
-                            }
-
-                            @Override
-                            public void onErrno(int errno) {
-                                f.completeExceptionally(RpcException.unmappedErrno(errno));
-                            }
-
-                            @Override
-                            public void onErrorString(ByteBuf text) {
-                                f.completeExceptionally(RpcException.unmappedString(ByteBufUtil.getBytes(text)));
-                            }
-
-                            @Override
-                            public void onFailure(RpcException e) {
-                                f.completeExceptionally(e);
                             }
                         },
                         i == n - 1); // pipelined: replies arrive in bursts, read by one reader
