@@ -1,9 +1,6 @@
 package io.occams.rpc.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.occams.rpc.api.RpcException;
-import io.occams.rpc.api.spi.Runtime;
-import io.occams.rpc.stream.ClientStream;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -34,62 +31,50 @@ final class DescribeCommand implements Callable<Integer> {
         int dot = name.indexOf('.');
         String service = dot < 0 ? name : name.substring(0, dot);
         String method = dot < 0 ? null : name.substring(dot + 1);
-        try (Runtime rt = target.newRuntime()) {
-            ClientStream s = target.connect(rt, 1);
-            try {
-                JsonNode svc = Reflect.call(s, Reflect.DESCRIBE, service);
-                if (svc == null || svc.isNull()) {
-                    System.err.println("error: the server serves no service \"" + service + "\""
-                            + Reflect.suggest(service, Reflect.serviceNames(Reflect.call(s, Reflect.LIST, null))));
+        return Reflect.ask(target, "reflection", s -> {
+            JsonNode svc = Reflect.call(s, Reflect.DESCRIBE, service);
+            if (svc == null || svc.isNull()) {
+                System.err.println("error: the server serves no service \"" + service + "\""
+                        + Reflect.suggest(service, Reflect.serviceNames(Reflect.call(s, Reflect.LIST, null))));
+                return 1;
+            }
+            if (method != null) {
+                JsonNode m = Reflect.method(svc, method);
+                if (m == null) {
+                    System.err.println("error: " + service + " has no method \"" + method + "\""
+                            + Reflect.suggest(method, Reflect.methodNames(svc)) + " (methods: "
+                            + String.join(", ", Reflect.methodNames(svc)) + ")");
                     return 1;
                 }
-                if (method != null) {
-                    JsonNode m = Reflect.method(svc, method);
-                    if (m == null) {
-                        System.err.println("error: " + service + " has no method \"" + method + "\""
-                                + Reflect.suggest(method, Reflect.methodNames(svc)) + " (methods: "
-                                + String.join(", ", Reflect.methodNames(svc)) + ")");
-                        return 1;
-                    }
-                    System.out.println(json ? m.toPrettyString() : service + "." + Reflect.signature(m));
-                    return 0;
-                }
-                if (json) {
-                    System.out.println(svc.toPrettyString());
-                    return 0;
-                }
-                System.out.println(
-                        svc.path("name").asText() + "  (" + svc.path("type").asText() + ", provided by "
-                                + svc.path("provider").asText() + " "
-                                + svc.path("version").asText() + ")");
-                for (JsonNode m : svc.path("methods")) {
-                    StringBuilder flags = new StringBuilder();
-                    if (m.path("async").asBoolean()) {
-                        flags.append(" [async]");
-                    }
-                    if (m.path("idempotent").asBoolean()) {
-                        flags.append(" [idempotent]");
-                    }
-                    if (m.path("errors").size() > 0) {
-                        flags.append(" throws ");
-                        for (int i = 0; i < m.path("errors").size(); i++) {
-                            flags.append(i > 0 ? ", " : "")
-                                    .append(m.path("errors").get(i).asText());
-                        }
-                    }
-                    System.out.println("  " + Reflect.signature(m) + flags);
-                }
+                System.out.println(json ? m.toPrettyString() : service + "." + Reflect.signature(m));
                 return 0;
-            } finally {
-                s.close();
             }
-        } catch (RuntimeException e) {
-            if (Reflect.noReflection(e)) {
-                System.err.println("error: the server at " + target.address
-                        + " serves no reflection service (introspection=false?)");
-                return 2;
+            if (json) {
+                System.out.println(svc.toPrettyString());
+                return 0;
             }
-            return CallCommand.report(e.getCause() != null && !(e instanceof RpcException) ? e.getCause() : e);
-        }
+            System.out.println(
+                    svc.path("name").asText() + "  (" + svc.path("type").asText() + ", provided by "
+                            + svc.path("provider").asText() + " "
+                            + svc.path("version").asText() + ")");
+            for (JsonNode m : svc.path("methods")) {
+                StringBuilder flags = new StringBuilder();
+                if (m.path("async").asBoolean()) {
+                    flags.append(" [async]");
+                }
+                if (m.path("idempotent").asBoolean()) {
+                    flags.append(" [idempotent]");
+                }
+                if (m.path("errors").size() > 0) {
+                    flags.append(" throws ");
+                    for (int i = 0; i < m.path("errors").size(); i++) {
+                        flags.append(i > 0 ? ", " : "")
+                                .append(m.path("errors").get(i).asText());
+                    }
+                }
+                System.out.println("  " + Reflect.signature(m) + flags);
+            }
+            return 0;
+        });
     }
 }

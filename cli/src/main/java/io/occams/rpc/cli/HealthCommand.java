@@ -1,9 +1,6 @@
 package io.occams.rpc.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.occams.rpc.api.RpcException;
-import io.occams.rpc.api.spi.Runtime;
-import io.occams.rpc.stream.ClientStream;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -41,46 +38,36 @@ final class HealthCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (Runtime rt = target.newRuntime()) {
-            ClientStream s = target.connect(rt, 1);
-            try {
-                if (all) {
-                    JsonNode statuses = Reflect.call(s, Reflect.HEALTH_ALL, null);
-                    if (json) {
-                        System.out.println(statuses.toPrettyString());
-                    } else {
-                        Iterator<Map.Entry<String, JsonNode>> it =
-                                statuses.properties().iterator();
-                        while (it.hasNext()) {
-                            Map.Entry<String, JsonNode> e = it.next();
-                            System.out.printf(
-                                    "%-24s %s%n",
-                                    e.getKey().isEmpty() ? "(server)" : e.getKey(),
-                                    e.getValue().asText());
-                        }
+        return Reflect.ask(target, "health", s -> {
+            if (all) {
+                JsonNode statuses = Reflect.call(s, Reflect.HEALTH_ALL, null);
+                if (json) {
+                    System.out.println(statuses.toPrettyString());
+                } else {
+                    Iterator<Map.Entry<String, JsonNode>> it =
+                            statuses.properties().iterator();
+                    while (it.hasNext()) {
+                        Map.Entry<String, JsonNode> e = it.next();
+                        System.out.printf(
+                                "%-24s %s%n",
+                                e.getKey().isEmpty() ? "(server)" : e.getKey(),
+                                e.getValue().asText());
                     }
-                    return "SERVING".equals(statuses.path("").asText()) ? 0 : 1;
                 }
-                String status = Reflect.call(s, Reflect.HEALTH_CHECK, service).asText();
-                System.out.println(
-                        json
-                                ? "{\"service\":"
-                                        + new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(service)
-                                        + ",\"status\":\"" + status + "\"}"
-                                : status);
-                return "SERVING".equals(status) ? 0 : 1;
-            } finally {
-                s.close();
+                return "SERVING".equals(statuses.path("").asText()) ? 0 : 1;
             }
+            String status = Reflect.call(s, Reflect.HEALTH_CHECK, service).asText();
+            System.out.println(json ? "{\"service\":" + quoted(service) + ",\"status\":\"" + status + "\"}" : status);
+            return "SERVING".equals(status) ? 0 : 1;
+        });
+    }
+
+    /** {@code s} as a JSON string. */
+    private static String quoted(String s) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(s);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
-        } catch (RuntimeException e) {
-            if (Reflect.noReflection(e)) {
-                System.err.println(
-                        "error: the server at " + target.address + " serves no health service (introspection=false?)");
-                return 2;
-            }
-            return CallCommand.report(e.getCause() != null && !(e instanceof RpcException) ? e.getCause() : e);
         }
     }
 }

@@ -1,7 +1,6 @@
 package io.occams.rpc.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.occams.rpc.api.spi.Runtime;
 import io.occams.rpc.stream.ClientStream;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -36,22 +35,7 @@ final class ListCommand implements Callable<Integer> {
         if (zk.enabled()) {
             return DiscoveryListCommand.list(zk);
         }
-        try (Runtime rt = target.newRuntime()) {
-            ClientStream s = target.connect(rt, 1);
-            try {
-                return listByReflection(s);
-            } finally {
-                s.close();
-            }
-        } catch (RuntimeException e) {
-            if (Reflect.noReflection(e)) {
-                System.err.println("error: the server at " + target.address
-                        + " serves no reflection service (introspection=false?)");
-                return 2;
-            }
-            return CallCommand.report(
-                    e.getCause() != null && !(e instanceof io.occams.rpc.api.RpcException) ? e.getCause() : e);
-        }
+        return Reflect.ask(target, "reflection", this::listByReflection);
     }
 
     int listByReflection(ClientStream s) {

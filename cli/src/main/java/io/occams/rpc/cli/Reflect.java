@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.buffer.Unpooled;
 import io.occams.rpc.api.RpcCode;
 import io.occams.rpc.api.RpcException;
+import io.occams.rpc.api.spi.Runtime;
 import io.occams.rpc.stream.ClientStream;
 import io.occams.rpc.stream.Reply;
 import java.io.IOException;
@@ -31,6 +32,34 @@ final class Reflect {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private Reflect() {}
+
+    /** What a command does over its connection to the server; returns the exit code. */
+    interface Ask {
+        int with(ClientStream s);
+    }
+
+    /**
+     * Connects to {@code target}'s server, runs {@code ask} and closes. A server that does not serve the
+     * built-in {@code service} (an older one, or one with introspection off) is one line and exit 2; any
+     * other failure is reported as {@code call} reports it.
+     */
+    static int ask(Target target, String service, Ask ask) {
+        try (Runtime rt = target.newRuntime()) {
+            ClientStream s = target.connect(rt, 1);
+            try {
+                return ask.with(s);
+            } finally {
+                s.close();
+            }
+        } catch (RuntimeException e) {
+            if (noReflection(e)) {
+                System.err.println("error: the server at " + target.address + " serves no " + service
+                        + " service (an older server, or introspection=false)");
+                return Main.RPC_ERROR;
+            }
+            return CallCommand.report(e.getCause() != null && !(e instanceof RpcException) ? e.getCause() : e);
+        }
+    }
 
     /** Calls {@code action} with one string argument (null: none); the answer as JSON. */
     static JsonNode call(ClientStream s, String action, String arg) {

@@ -1,9 +1,6 @@
 package io.occams.rpc.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.occams.rpc.api.RpcException;
-import io.occams.rpc.api.spi.Runtime;
-import io.occams.rpc.stream.ClientStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -32,27 +29,15 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (Runtime rt = target.newRuntime()) {
-            ClientStream s = target.connect(rt, 1);
-            try {
-                JsonNode status = Reflect.call(s, Reflect.STATUS, null);
-                if (json) {
-                    System.out.println(status.toPrettyString());
-                } else {
-                    print(status);
-                }
-                return Main.OK;
-            } finally {
-                s.close();
+        return Reflect.ask(target, "status", s -> {
+            JsonNode status = Reflect.call(s, Reflect.STATUS, null);
+            if (json) {
+                System.out.println(status.toPrettyString());
+            } else {
+                print(status);
             }
-        } catch (RuntimeException e) {
-            if (Reflect.noReflection(e)) {
-                System.err.println("error: the server at " + target.address
-                        + " serves no status service (an older server, or introspection=false)");
-                return Main.RPC_ERROR;
-            }
-            return CallCommand.report(e.getCause() != null && !(e instanceof RpcException) ? e.getCause() : e);
-        }
+            return Main.OK;
+        });
     }
 
     private static void print(JsonNode status) {
