@@ -46,9 +46,12 @@ import java.util.regex.Pattern;
  * to reach its steady state on 2 cores (its JIT work competes with the load: 3 s of warm-up measured
  * 8-20 k calls/s at 1x10 and 4x100 where 8 s measured 28-54 k), so gRPC clients get
  * {@code --grpc-warmup S} (default 8 s; its own AsyncClient defaults to 10) and ours {@code --warmup S}.
- * Shortening gRPC's warm-up would flatter occams, so the figures are taken with the longer one.
+ * Shortening gRPC's warm-up would flatter occams, so the figures are taken with the longer one. The remote-API
+ * contenders ({@code occams-api-*}) get {@code --api-warmup S} (default 10 s): their client compiles far more
+ * code than the stream client (proxy, codec, {@code CompletableFuture}), and with 3 s C2 was still compiling
+ * and deoptimizing it in the measured window (rounds of one build 1.6x apart; benchmarks/README.md, issue 21).
  *
- * <p>Options: {@code --quick} (1 round, 2+2 s per run, gRPC 4 s warm-up; default 2 rounds, 3+3 s, gRPC 8+3 s, to stay within 10 minutes), {@code --reps N}, {@code --warmup S},
+ * <p>Options: {@code --quick} (1 round, 2+2 s per run, gRPC 4 s and API 5 s warm-up; default 2 rounds, 3+3 s, gRPC 8+3 s, API 10+3 s), {@code --reps N}, {@code --warmup S}, {@code --api-warmup S},
  * {@code --duration S}, {@code --out DIR} (default {@code benchmarks/target/load}),
  * {@code --contenders a,b,..}, {@code --shapes 1x1,1x10,4x100,blob1x16}, {@code --grpc-lib DIR},
  * {@code --jfr} (a JFR recording of every occams and raw JVM into {@code DIR/jfr}, with the CPU-time sampler on JDK 25+),
@@ -144,6 +147,9 @@ public final class LoadHarness {
 
     private final double warmup;
     private final double grpcWarmup;
+    /** The warm-up of the remote-API clients ({@code occams-api-*}). */
+    private final double apiWarmup;
+
     private final double serverWarmup;
     private final double duration;
     private final int reps;
@@ -167,6 +173,7 @@ public final class LoadHarness {
         this.reps = Integer.parseInt(Measure.opt(args, "reps", quick ? "1" : "2"));
         this.warmup = Double.parseDouble(Measure.opt(args, "warmup", quick ? "2" : "3"));
         this.grpcWarmup = Double.parseDouble(Measure.opt(args, "grpc-warmup", quick ? "4" : "8"));
+        this.apiWarmup = Double.parseDouble(Measure.opt(args, "api-warmup", quick ? "5" : "10"));
         this.serverWarmup = Double.parseDouble(Measure.opt(args, "server-warmup", quick ? "3" : "5"));
         this.duration = Double.parseDouble(Measure.opt(args, "duration", quick ? "2" : "3"));
         this.out =
@@ -222,7 +229,7 @@ public final class LoadHarness {
         }
         System.out.printf(
                 Locale.ROOT,
-                "load harness: %d contenders x %d shapes x %d rounds, %.0f+%.0f s per run (gRPC %.0f+%.0f s), "
+                "load harness: %d contenders x %d shapes x %d rounds, %.0f+%.0f s per run (gRPC %.0f+%.0f s, API %.0f+%.0f s), "
                         + "%d runs after a %.0f s warm-up of each server; load %s%n",
                 contenders.size(),
                 shapes.size(),
@@ -230,6 +237,8 @@ public final class LoadHarness {
                 warmup,
                 duration,
                 grpcWarmup,
+                duration,
+                apiWarmup,
                 duration,
                 total,
                 serverWarmup,
@@ -254,7 +263,7 @@ public final class LoadHarness {
                         if (!runs(c, s)) {
                             continue;
                         }
-                        Run r = client(c, s, rep, c.startsWith("grpc") ? grpcWarmup : warmup, duration);
+                        Run r = client(c, s, rep, warmupOf(c), duration);
                         runs.add(r);
                         i++;
                         System.out.printf(
@@ -433,6 +442,12 @@ public final class LoadHarness {
         });
         drain.setDaemon(true);
         drain.start();
+    }
+
+    /** The client warm-up of contender {@code named}: gRPC's and the remote API's are longer (see the class doc). */
+    private double warmupOf(String named) {
+        String c = kind(named);
+        return c.startsWith("grpc") ? grpcWarmup : c.startsWith("occams-api") ? apiWarmup : warmup;
     }
 
     private Run client(String named, Shape s, int rep, double warmup, double duration) throws Exception {
@@ -793,7 +808,7 @@ public final class LoadHarness {
         md.append(String.format(
                 Locale.ROOT,
                 "Load harness, %s. Machine: %d cores, %s, JDK %s (%s). Load average at start %s, at end %s. "
-                        + "%d round(s) alternating, %.0f s warm-up (gRPC clients %.0f s) + %.0f s measured per run, after a %.0f s "
+                        + "%d round(s) alternating, %.0f s warm-up (gRPC clients %.0f s, remote-API clients %.0f s) + %.0f s measured per run, after a %.0f s "
                         + "warm-up of each server; medians over rounds; client and server in separate JVMs on 127.0.0.1. "
                         + "Of ceiling: against the faster of raw and raw-blocking in this run.%n%n",
                 started.format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)
@@ -808,6 +823,7 @@ public final class LoadHarness {
                 reps,
                 warmup,
                 grpcWarmup,
+                apiWarmup,
                 duration,
                 serverWarmup));
         md.append("| shape | contender | calls/s | p50 us | p99 us | MB/s | x gRPC tuned | of ceiling |\n");

@@ -200,6 +200,59 @@ class ProxyOverStreamTest {
     }
 
     @Test
+    void callsMadeFromCompletionsEachGetTheirOwnAnswerWhileTheirTasksAreReused() throws Exception {
+        // Closed loops as a pipelining client runs them: each completion (on the reader) makes the next call,
+        // so the stream task the last call gave back is taken again at once. Some calls carry a deadline
+        // (their task is never reused), some are answered with an error frame: every call must still get its
+        // own answer, never another call's.
+        MyTestService timed = client.proxy(MyTestService.class, stream, CallOptions.timeout(Duration.ofSeconds(60)));
+        int chains = 4;
+        int perChain = 300;
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(chains);
+        java.util.Queue<String> wrong = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        for (int c = 0; c < chains; c++) {
+            chain(timed, c, 0, perChain, wrong, done);
+        }
+        assertThat(done.await(30, TimeUnit.SECONDS)).as("every chain ended").isTrue();
+        assertThat(wrong).isEmpty();
+    }
+
+    private void chain(
+            MyTestService timed,
+            int c,
+            int i,
+            int n,
+            java.util.Queue<String> wrong,
+            java.util.concurrent.CountDownLatch done) {
+        if (i == n) {
+            done.countDown();
+            return;
+        }
+        if (i % 5 == 4) {
+            CompletableFuture<Long> f;
+            try {
+                f = svc.textAsync(i);
+            } catch (MessageException notThrownHere) { // an async method reports it through its future
+                throw new AssertionError(notThrownHere);
+            }
+            f.whenComplete((v, e) -> {
+                if (v != null || !(e instanceof MessageException || e.getCause() instanceof MessageException)) {
+                    wrong.add("chain " + c + " call " + i + ": " + v + " / " + e);
+                }
+                chain(timed, c, i + 1, n, wrong, done);
+            });
+            return;
+        }
+        String sent = "chain " + c + " call " + i;
+        (i % 3 == 0 ? timed : svc).stage(sent).whenComplete((v, e) -> {
+            if (e != null || !sent.equals(v)) {
+                wrong.add(sent + ": got " + v + " / " + e);
+            }
+            chain(timed, c, i + 1, n, wrong, done);
+        });
+    }
+
+    @Test
     void aPerCallTimeoutFailsTheCallWithTimeout() throws Exception {
         MyTestService quick = RpcClient.withOptions(svc, CallOptions.timeout(Duration.ofMillis(200)));
         long start = System.nanoTime();

@@ -50,11 +50,11 @@ public final class ClientInterception {
         try {
             states = c.begin(info);
         } catch (RpcException refused) {
-            call.onFailure(refused);
+            call.fail(refused);
             return false;
         }
         // end() catches what an interceptor throws, so the derived future has nothing to report
-        var unused = call.future.whenComplete((value, failure) -> c.end(info, states, outcome(info, failure)));
+        var unused = call.future().whenComplete((value, failure) -> c.end(info, states, outcome(info, failure)));
         return true;
     }
 

@@ -5,10 +5,12 @@ import io.occams.rpc.api.spi.Binding;
 import io.occams.rpc.api.spi.Codec;
 import java.lang.reflect.Method;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * Everything one call of one method needs, prepared once: the action bytes, the bindings of the argument
- * list and of the result, the declared errors and what may be thrown. Immutable.
+ * list and of the result, the declared errors and what may be thrown; and the stream tasks its calls
+ * gave back for reuse ({@link #take}, {@link #recycle}). Thread-safe.
  */
 final class MethodPlan {
     final MethodContract contract;
@@ -29,6 +31,19 @@ final class MethodPlan {
     /** The result's primitive type, or null; a null result of a primitive method is a decode failure. */
     final Class<?> primitive;
 
+    /** A power of two: the spare tasks' slots, one per calling thread (by id) modulo this. */
+    private static final int STRIPES = 8;
+    /** References from one slot to the next: 64 bytes or more, so no two slots share a cache line. */
+    private static final int SPACING = 16;
+    /**
+     * One spare {@link ProxyCall} per stripe, given back by the completion of the last call that used it and
+     * taken by the next call made on a thread of that stripe: a reader thread that makes the next call from
+     * a completion, as a pipelining client does, takes back the task it just gave. One slot a cache line
+     * apart per stripe, so that readers on two cores do not take one line from each other per call (the
+     * lesson of the server's provider counts, benchmarks/README.md).
+     */
+    private final AtomicReferenceArray<ProxyCall> spares = new AtomicReferenceArray<>((STRIPES + 1) * SPACING);
+
     MethodPlan(MethodContract c, Codec codec) {
         this.contract = c;
         this.action = c.action();
@@ -44,6 +59,28 @@ final class MethodPlan {
         Class<?> rt = m.getReturnType();
         this.primitive = !async && rt.isPrimitive() && rt != void.class ? rt : null;
         this.emptyValue = primitive == null ? null : zero(primitive);
+    }
+
+    /** A stream task for a call of this method: a spare one given back by an earlier call, or a new one. */
+    ProxyCall take() {
+        int i = slot();
+        // A plain look first: a thread whose calls complete elsewhere finds its slot empty, without a locked write.
+        ProxyCall c = spares.get(i) == null ? null : spares.getAndSet(i, null);
+        return c != null ? c : new ProxyCall(this);
+    }
+
+    /**
+     * Keeps {@code c}, which its caller completed and forgot (and which no deadline holds), for the next call
+     * made on a thread of this one's stripe; one in the slot already is dropped.
+     */
+    void recycle(ProxyCall c) {
+        spares.lazySet(slot(), c);
+    }
+
+    private static int slot() {
+        @SuppressWarnings("deprecation") // Thread.threadId() is Java 19+; the bundle runs on 17
+        int s = (((int) Thread.currentThread().getId() & (STRIPES - 1)) + 1) * SPACING;
+        return s;
     }
 
     /** Whether {@code t} may leave the method as it is: unchecked, or an instance of a declared type. */

@@ -15,7 +15,17 @@ import java.util.concurrent.ScheduledFuture;
 /**
  * One proxy call on the wire: encodes the arguments when the connection sends it, and turns whatever
  * ends it (reply, errno frame, string frame, framework failure, our own deadline) into the outcome of
- * {@link #future}, exactly once; whatever comes second is dropped.
+ * its future, exactly once; whatever comes second is dropped.
+ *
+ * <p>Reuse: the stream task is the largest object a call makes, so a call without a deadline gives it
+ * back to its {@link MethodPlan} ({@link MethodPlan#take}, {@link MethodPlan#recycle}) as soon as the
+ * caller (stream, pool) has completed it, before the future completes: a closed loop that makes the next
+ * call from the completion, as a pipelining client does, then makes no task per call (see
+ * benchmarks/README.md, issue 21, session 7). This rests on {@link ClientTask}'s contract that every
+ * sent task is completed exactly once and forgotten before its completion method runs; what was per call
+ * here ({@link #args}, {@link #handler}, {@link #future}) is read into locals before the task is given
+ * back, and the proxy reads the future before it submits. A call with a deadline is never given back:
+ * its timer holds it and its stream timeout stays set. Futures are one per call, never reused.
  *
  * <p>Threading: {@link #encodeMsg} runs on the sending thread; the completions on the connection's
  * reader, the stream's timer, the thread that closed the stream, or the deadline timer. Replies are
@@ -24,32 +34,46 @@ import java.util.concurrent.ScheduledFuture;
  */
 final class ProxyCall extends ClientTask implements Runnable {
     private final MethodPlan plan;
-    private final Object[] args;
+    // The per-use fields below are written by the proxy before it submits the task (the caller's
+    // hand-over publishes them) and cleared by the completion before the task is given back.
+    private Object[] args;
     /**
      * The proxy's handler, for what is the same for all its calls (error registry, codec, completion
      * executor): one field per call instead of three.
      */
-    private final ProxyHandler handler;
+    private ProxyHandler handler;
 
-    final CompletableFuture<Object> future = new CompletableFuture<>();
+    private CompletableFuture<Object> future;
     /**
      * The deadline timer, if any; written before the task is submitted (the caller's hand-over publishes
-     * it), read by whoever completes the call.
+     * it), read by whoever completes the call. A call that had one is never reused.
      */
     private ScheduledFuture<?> deadline;
 
     private long budgetNanos;
 
-    ProxyCall(MethodPlan plan, Object[] args, ProxyHandler handler) {
+    ProxyCall(MethodPlan plan) {
         super(plan.actionBytes, true);
         this.plan = plan;
+    }
+
+    /** Makes this (new or given back) task the call of {@code args} through {@code h}, with a new future. */
+    CompletableFuture<Object> begin(Object[] args, ProxyHandler h) {
         this.args = args;
-        this.handler = handler;
+        this.handler = h;
+        CompletableFuture<Object> f = new CompletableFuture<>();
+        this.future = f;
+        return f;
     }
 
     /** The arguments (for interceptors). */
     Object[] args() {
         return args;
+    }
+
+    /** This use's future (for interceptors; valid until the task is submitted). */
+    CompletableFuture<Object> future() {
+        return future;
     }
 
     /** Fails the call with {@code rpc_timeout} after {@code nanos}, unless it ended before; call before submitting. */
@@ -59,15 +83,53 @@ final class ProxyCall extends ClientTask implements Runnable {
         deadline = timer.schedule(this, nanos);
     }
 
-    /** The deadline passed: runs on the timer. */
+    /** The deadline passed: runs on the timer (such a call is never reused, so its fields stay). */
     @Override
     public void run() {
-        if (!future.isDone()) {
+        CompletableFuture<Object> f = future;
+        if (!f.isDone()) {
             finish(
+                    f,
+                    handler,
                     null,
                     new RpcException(
                             RpcCode.TIMEOUT, plan.action + ": no reply within " + Duration.ofNanos(budgetNanos)));
         }
+    }
+
+    /**
+     * Ends the call with {@code failure} before or instead of the caller's completion (an interceptor's
+     * refusal, a deadline passed before the send): the task is not given back.
+     */
+    void fail(RpcException failure) {
+        cancelDeadline();
+        finish(future, handler, null, failure);
+    }
+
+    private void cancelDeadline() {
+        ScheduledFuture<?> d = deadline;
+        if (d != null) {
+            d.cancel(false);
+        }
+    }
+
+    /**
+     * Takes this use's future out of the task and gives the task back for another call (the caller has
+     * completed it and forgotten it), or, when a deadline holds it, cancels the deadline's timer. Returns
+     * the future, or null when this use was ended already (a second completion, which the stream contract
+     * rules out). Read the handler before: after this the task may be another call's.
+     */
+    private CompletableFuture<Object> release() {
+        CompletableFuture<Object> f = future;
+        if (deadline != null) {
+            cancelDeadline();
+        } else if (f != null) {
+            future = null;
+            args = null;
+            handler = null;
+            plan.recycle(this);
+        }
+        return f;
     }
 
     @Override
@@ -77,13 +139,17 @@ final class ProxyCall extends ClientTask implements Runnable {
 
     @Override
     public void onReply(ByteBuf msg, ByteBuf blob) {
-        if (future.isDone()) {
+        ProxyHandler h = handler;
+        CompletableFuture<Object> f = release();
+        if (f == null || f.isDone()) {
             return; // timed out meanwhile: nobody waits for this value
         }
         Object value;
         try {
             if (blob.isReadable()) {
                 finish(
+                        f,
+                        h,
                         null,
                         new RpcException(
                                 RpcCode.DECODE,
@@ -104,6 +170,8 @@ final class ProxyCall extends ClientTask implements Runnable {
                 }
                 if (value == null && plan.primitive != null) {
                     finish(
+                            f,
+                            h,
                             null,
                             new RpcException(
                                     RpcCode.DECODE,
@@ -115,6 +183,8 @@ final class ProxyCall extends ClientTask implements Runnable {
             // Whatever the codec throws (an exception, a stack overflow on a hostile frame, a linkage error),
             // the call must still end, and with the cause: otherwise the caller would wait for ever.
             finish(
+                    f,
+                    h,
                     null,
                     new RpcException(
                             RpcCode.DECODE,
@@ -124,41 +194,53 @@ final class ProxyCall extends ClientTask implements Runnable {
             rethrowIfFatal(t);
             return;
         }
-        finish(value, null);
+        finish(f, h, value, null);
     }
 
     @Override
     public void onErrno(int errno) {
-        if (!future.isDone()) {
-            finishError(WireError.errno(errno));
+        ProxyHandler h = handler;
+        CompletableFuture<Object> f = release();
+        if (f != null && !f.isDone()) {
+            finishError(f, h, WireError.errno(errno));
         }
     }
 
     @Override
     public void onErrorString(ByteBuf text) {
-        if (!future.isDone()) {
+        ProxyHandler h = handler;
+        CompletableFuture<Object> f = release();
+        if (f != null && !f.isDone()) {
             byte[] b = new byte[text.readableBytes()];
             text.getBytes(text.readerIndex(), b);
-            finishError(WireError.wrap(b));
+            finishError(f, h, WireError.wrap(b));
         }
     }
 
     @Override
     public void onFailure(RpcException failure) {
-        finish(null, failure);
+        ProxyHandler h = handler;
+        CompletableFuture<Object> f = release();
+        if (f != null) {
+            finish(f, h, null, failure);
+        }
     }
 
     /** A user error: mapped through the registry (which never throws, but a call must end even if it did). */
-    private void finishError(WireError w) {
+    private void finishError(CompletableFuture<Object> f, ProxyHandler h, WireError w) {
         Throwable mapped;
         try {
-            mapped = handler.errors().decode(w, plan.declaredErrors, handler.codec());
+            mapped = h.errors().decode(w, plan.declaredErrors, h.codec());
         } catch (Throwable t) {
-            finish(null, new RpcException(RpcCode.DECODE, plan.action + ": cannot map the error " + w + ": " + t, t));
+            finish(
+                    f,
+                    h,
+                    null,
+                    new RpcException(RpcCode.DECODE, plan.action + ": cannot map the error " + w + ": " + t, t));
             rethrowIfFatal(t);
             return;
         }
-        finish(null, mapped);
+        finish(f, h, null, mapped);
     }
 
     /** The JVM's own trouble (out of memory, internal error) is not ours to swallow: it goes on after the call ended. */
@@ -168,28 +250,33 @@ final class ProxyCall extends ClientTask implements Runnable {
         }
     }
 
-    private void finish(Object value, Throwable error) {
-        ScheduledFuture<?> d = deadline;
-        if (d != null) {
-            d.cancel(false);
-        }
-        Executor e = plan.async ? handler.completion() : null;
+    /**
+     * Completes {@code f}, the future of this use, through {@code h}'s completion executor if any. The
+     * task may be another call's by now (given back): only its final {@link #plan} is read here.
+     */
+    private void finish(CompletableFuture<Object> f, ProxyHandler h, Object value, Throwable error) {
+        finish(plan, f, h, value, error);
+    }
+
+    /** Completes {@code f}, a call of {@code p} through {@code h}, on {@code h}'s completion executor if any. */
+    static void finish(MethodPlan p, CompletableFuture<Object> f, ProxyHandler h, Object value, Throwable error) {
+        Executor e = p.async ? h.completion() : null;
         if (e != null) {
             try {
-                e.execute(() -> complete(value, error));
+                e.execute(() -> complete(f, value, error));
                 return;
             } catch (RejectedExecutionException rejected) {
                 // the executor is shut down or full: complete here rather than never
             }
         }
-        complete(value, error);
+        complete(f, value, error);
     }
 
-    private void complete(Object value, Throwable error) {
+    private static void complete(CompletableFuture<Object> f, Object value, Throwable error) {
         if (error == null) {
-            future.complete(value);
+            f.complete(value);
         } else {
-            future.completeExceptionally(error);
+            f.completeExceptionally(error);
         }
     }
 

@@ -8,6 +8,7 @@ import io.occams.rpc.errors.ErrorCodecRegistry;
 import io.occams.rpc.stream.Caller;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 
@@ -97,7 +98,10 @@ public final class ProxyHandler implements InvocationHandler {
         }
         CallOptions o = options;
         CallOptions scoped = CallOptions.current();
-        ProxyCall call = new ProxyCall(p, args == null ? NO_ARGS : args, this);
+        ProxyCall call = p.take();
+        Object[] a = args == null ? NO_ARGS : args;
+        // The future is read here, before the submit: once the call is completed its task may be another call's.
+        CompletableFuture<Object> future = call.begin(a, this);
         long budget;
         if (o == CallOptions.none() && scoped == o) {
             // The common case, no options on the proxy nor in scope: nothing to merge, no deadline.
@@ -110,34 +114,43 @@ public final class ProxyHandler implements InvocationHandler {
             call.idempotent(o.idempotent().orElse(p.idempotent));
             budget = o.remainingNanos();
         }
-        if (!interception.begin(call, p, call.args(), caller)) {
+        if (!interception.begin(call, p, a, caller)) {
             // refused by an interceptor: failed already, never sent
         } else if (budget <= 0) {
-            call.onFailure(
-                    new RpcException(RpcCode.TIMEOUT, p.action + ": the deadline passed before the call was sent"));
+            call.fail(new RpcException(RpcCode.TIMEOUT, p.action + ": the deadline passed before the call was sent"));
         } else {
             if (budget != Long.MAX_VALUE) {
                 call.arm(timer, budget);
             }
-            submit(call);
+            submit(call, future, budget != Long.MAX_VALUE, p);
         }
-        return p.async ? call.future : await(call, p);
+        return p.async ? future : await(future, p);
     }
 
-    private void submit(ProxyCall call) {
+    /**
+     * Hands {@code call} to the caller; if the caller throws, fails the call. Without a deadline that goes
+     * through {@code future}, not the task: the caller may have completed the task before it threw, and
+     * another call taken it since; a task with a deadline is never reused, so it is failed itself (which
+     * cancels its timer).
+     */
+    private void submit(ProxyCall call, CompletableFuture<Object> future, boolean armed, MethodPlan p) {
         try {
             caller.submit(call);
         } catch (RuntimeException e) {
-            call.onFailure(
-                    e instanceof RpcException && ((RpcException) e).code() != null
-                            ? (RpcException) e
-                            : new RpcException(RpcCode.INTERNAL, "the caller refused the call: " + e, e));
+            RpcException failure = e instanceof RpcException && ((RpcException) e).code() != null
+                    ? (RpcException) e
+                    : new RpcException(RpcCode.INTERNAL, "the caller refused the call: " + e, e);
+            if (armed) {
+                call.fail(failure);
+            } else {
+                ProxyCall.finish(p, future, this, null, failure);
+            }
         }
     }
 
-    private static Object await(ProxyCall call, MethodPlan p) throws Throwable {
+    private static Object await(CompletableFuture<Object> future, MethodPlan p) throws Throwable {
         try {
-            return call.future.get();
+            return future.get();
         } catch (ExecutionException e) {
             Throwable t = e.getCause();
             if (!p.mayThrow(t)) {
