@@ -261,27 +261,15 @@ class KarafFeaturesIT {
                 .pollInterval(Duration.ofMillis(100))
                 .until(() -> listening(port));
         log("EchoService exported through RSA on %d, %d ms after its configuration", port, ms(t1));
-        NettyRuntime runtime = new NettyRuntime();
-        try {
-            ClientStream stream = ClientStream.connect(
-                            runtime, RpcAddress.tcp("127.0.0.1", port), ClientConfig.defaults())
-                    .get(10, TimeUnit.SECONDS);
-            try {
-                EchoService echo = (EchoService) RpcClient.create()
-                        .proxy(
-                                ServiceContract.of(
-                                        EchoService.class,
-                                        "karaf_" + EchoService.class.getName().replace('.', '_')),
-                                stream,
-                                CallOptions.none());
-                assertThat(echo.repeat("remote services")).isEqualTo("remote services");
-            } finally {
-                stream.close();
-                stream.closeFuture().get(10, TimeUnit.SECONDS);
-            }
-        } finally {
-            runtime.close();
-        }
+        withStream(port, stream -> {
+            EchoService echo = (EchoService) RpcClient.create()
+                    .proxy(
+                            ServiceContract.of(
+                                    EchoService.class, "karaf_" + EchoService.class.getName().replace('.', '_')),
+                            stream,
+                            CallOptions.none());
+            assertThat(echo.repeat("remote services")).isEqualTo("remote services");
+        });
     }
 
     /**
@@ -330,25 +318,40 @@ class KarafFeaturesIT {
 
     /** CalService and EchoService from this JVM, through our client on the Netty runtime. */
     private static void callTheExamples(int port) throws Exception {
+        withStream(port, stream -> {
+            RpcClient client = RpcClient.create();
+            CalService cal = client.proxy(CalService.class, stream);
+            EchoService echo = client.proxy(EchoService.class, stream);
+            long sum = cal.add(10, 20);
+            log("CalService.add(10, 20) = %d", sum);
+            assertThat(sum).isEqualTo(30L);
+            assertThat(cal.inc(41)).isEqualTo(42L);
+            assertThat(cal.div(10, 2)).isEqualTo(5L);
+            assertThatThrownBy(() -> cal.div(10, 0))
+                    .satisfies(e -> log("CalService.div(10, 0) threw %s", e))
+                    .isExactlyInstanceOf(MessageException.class)
+                    .hasMessage("divide by zero");
+            assertThat(echo.repeat("Hello, Karaf!")).isEqualTo("Hello, Karaf!");
+        });
+    }
+
+    /** What a test does with a stream into Karaf. */
+    private interface StreamUse {
+        void accept(ClientStream stream) throws Exception;
+    }
+
+    /**
+     * A stream to 127.0.0.1:{@code port} through our client on the Netty runtime, handed to {@code use}; then the
+     * stream is closed (waiting for it) and the runtime too.
+     */
+    private static void withStream(int port, StreamUse use) throws Exception {
         NettyRuntime runtime = new NettyRuntime();
         try {
             ClientStream stream = ClientStream.connect(
                             runtime, RpcAddress.tcp("127.0.0.1", port), ClientConfig.defaults())
                     .get(10, TimeUnit.SECONDS);
             try {
-                RpcClient client = RpcClient.create();
-                CalService cal = client.proxy(CalService.class, stream);
-                EchoService echo = client.proxy(EchoService.class, stream);
-                long sum = cal.add(10, 20);
-                log("CalService.add(10, 20) = %d", sum);
-                assertThat(sum).isEqualTo(30L);
-                assertThat(cal.inc(41)).isEqualTo(42L);
-                assertThat(cal.div(10, 2)).isEqualTo(5L);
-                assertThatThrownBy(() -> cal.div(10, 0))
-                        .satisfies(e -> log("CalService.div(10, 0) threw %s", e))
-                        .isExactlyInstanceOf(MessageException.class)
-                        .hasMessage("divide by zero");
-                assertThat(echo.repeat("Hello, Karaf!")).isEqualTo("Hello, Karaf!");
+                use.accept(stream);
             } finally {
                 stream.close();
                 stream.closeFuture().get(10, TimeUnit.SECONDS);
