@@ -265,7 +265,8 @@ class KarafFeaturesIT {
             EchoService echo = (EchoService) RpcClient.create()
                     .proxy(
                             ServiceContract.of(
-                                    EchoService.class, "karaf_" + EchoService.class.getName().replace('.', '_')),
+                                    EchoService.class,
+                                    "karaf_" + EchoService.class.getName().replace('.', '_')),
                             stream,
                             CallOptions.none());
             assertThat(echo.repeat("remote services")).isEqualTo("remote services");
@@ -307,7 +308,8 @@ class KarafFeaturesIT {
             await("EchoService's endpoint published in ZooKeeper by Karaf's discovery")
                     .atMost(Duration.ofSeconds(60))
                     .pollInterval(Duration.ofMillis(200))
-                    .until(() -> ZooKeeperNodes.nodeWith(zk, "/osgi/service_registry", EchoService.class.getName()) != null);
+                    .until(() ->
+                            ZooKeeperNodes.nodeWith(zk, "/osgi/service_registry", EchoService.class.getName()) != null);
             log(
                     "EchoService's endpoint in ZooKeeper at %s, %d ms after the test's client connected",
                     ZooKeeperNodes.nodeWith(zk, "/osgi/service_registry", EchoService.class.getName()), ms(t1));

@@ -33,7 +33,8 @@ public final class ZooKeeperNodes {
         });
         if (!connected.await(wait.toMillis(), TimeUnit.MILLISECONDS)) {
             zk.close();
-            throw new AssertionError("the test's own ZooKeeper client connects to " + connectString + " within " + wait);
+            throw new AssertionError(
+                    "the test's own ZooKeeper client connects to " + connectString + " within " + wait);
         }
         return zk;
     }

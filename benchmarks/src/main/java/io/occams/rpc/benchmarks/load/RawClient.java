@@ -44,7 +44,8 @@ public final class RawClient {
         ByteBuffer[] heads = new ByteBuffer[slots];
         ByteBuffer[] blobs = new ByteBuffer[slots];
         for (int i = 0; i < slots; i++) {
-            heads[i] = ByteBuffer.allocateDirect(RawFrames.REQUEST_HEAD + payload).order(ByteOrder.LITTLE_ENDIAN);
+            heads[i] =
+                    ByteBuffer.allocateDirect(RawFrames.REQUEST_HEAD + payload).order(ByteOrder.LITTLE_ENDIAN);
             blobs[i] = blob.duplicate().limit(blobBytes);
         }
         ByteBuffer[] gather = new ByteBuffer[2 * slots];
@@ -99,6 +100,7 @@ public final class RawClient {
         sent[slot] = now;
         return n;
     }
+
     private static void writeAll(SocketChannel ch, ByteBuffer[] gather, int n) throws IOException {
         int off = 0;
         while (off < n) {

@@ -47,8 +47,7 @@ final class RawFrames {
      * named {@code acceptorName}, and returns when the harness closes this JVM's stdin.
      */
     @SuppressWarnings("AddressSelection") // exactly the IPv4 loopback, like the clients that call it
-    static void serveUntilStdinCloses(String[] args, String acceptorName, Accepted accepted)
-            throws IOException {
+    static void serveUntilStdinCloses(String[] args, String acceptorName, Accepted accepted) throws IOException {
         int port = Integer.parseInt(Measure.opt(args, "port", "0"));
         ServerSocketChannel ss = ServerSocketChannel.open();
         ss.bind(new InetSocketAddress("127.0.0.1", port), 1024);

@@ -149,7 +149,8 @@ public final class RawNioClient {
                 heads = new ByteBuffer[slots];
                 blobs = new ByteBuffer[slots];
                 for (int i = 0; i < slots; i++) {
-                    heads[i] = ByteBuffer.allocateDirect(RawFrames.REQUEST_HEAD + payload).order(ByteOrder.LITTLE_ENDIAN);
+                    heads[i] = ByteBuffer.allocateDirect(RawFrames.REQUEST_HEAD + payload)
+                            .order(ByteOrder.LITTLE_ENDIAN);
                     blobs[i] = blob.duplicate();
                 }
                 gather = new ByteBuffer[2 * slots];
