@@ -14,6 +14,7 @@ import io.occams.rpc.examples.CalService;
 import io.occams.rpc.examples.EchoService;
 import io.occams.rpc.runtime.netty.NettyRuntime;
 import io.occams.rpc.stream.ClientStream;
+import io.occams.rpc.testkit.ZooKeeperNodes;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -24,16 +25,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingServer;
-import org.apache.zookeeper.KeeperException;
-import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.ZooKeeper;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -264,27 +261,16 @@ class KarafFeaturesIT {
                 .pollInterval(Duration.ofMillis(100))
                 .until(() -> listening(port));
         log("EchoService exported through RSA on %d, %d ms after its configuration", port, ms(t1));
-        NettyRuntime runtime = new NettyRuntime();
-        try {
-            ClientStream stream = ClientStream.connect(
-                            runtime, RpcAddress.tcp("127.0.0.1", port), ClientConfig.defaults())
-                    .get(10, TimeUnit.SECONDS);
-            try {
-                EchoService echo = (EchoService) RpcClient.create()
-                        .proxy(
-                                ServiceContract.of(
-                                        EchoService.class,
-                                        "karaf_" + EchoService.class.getName().replace('.', '_')),
-                                stream,
-                                CallOptions.none());
-                assertThat(echo.repeat("remote services")).isEqualTo("remote services");
-            } finally {
-                stream.close();
-                stream.closeFuture().get(10, TimeUnit.SECONDS);
-            }
-        } finally {
-            runtime.close();
-        }
+        withStream(port, stream -> {
+            EchoService echo = (EchoService) RpcClient.create()
+                    .proxy(
+                            ServiceContract.of(
+                                    EchoService.class,
+                                    "karaf_" + EchoService.class.getName().replace('.', '_')),
+                            stream,
+                            CallOptions.none());
+            assertThat(echo.repeat("remote services")).isEqualTo("remote services");
+        });
     }
 
     /**
@@ -316,72 +302,58 @@ class KarafFeaturesIT {
                 });
         log("occams-rpc-rsa-zookeeper's bundles Active %d ms after feature:install began", ms(t0));
 
-        CountDownLatch connected = new CountDownLatch(1);
-        ZooKeeper zk = new ZooKeeper(connectString, 15_000, e -> {
-            if (e.getState() == Watcher.Event.KeeperState.SyncConnected) {
-                connected.countDown();
-            }
-        });
+        ZooKeeper zk = ZooKeeperNodes.connect(connectString, Duration.ofSeconds(60));
         try {
-            assertThat(connected.await(60, TimeUnit.SECONDS))
-                    .as("the test's own ZooKeeper client connects")
-                    .isTrue();
             long t1 = System.nanoTime();
             await("EchoService's endpoint published in ZooKeeper by Karaf's discovery")
                     .atMost(Duration.ofSeconds(60))
                     .pollInterval(Duration.ofMillis(200))
-                    .until(() -> nodeWith(zk, "/osgi/service_registry", EchoService.class.getName()) != null);
+                    .until(() ->
+                            ZooKeeperNodes.nodeWith(zk, "/osgi/service_registry", EchoService.class.getName()) != null);
             log(
                     "EchoService's endpoint in ZooKeeper at %s, %d ms after the test's client connected",
-                    nodeWith(zk, "/osgi/service_registry", EchoService.class.getName()), ms(t1));
+                    ZooKeeperNodes.nodeWith(zk, "/osgi/service_registry", EchoService.class.getName()), ms(t1));
         } finally {
             zk.close();
         }
     }
 
-    /** The path of a node at or under {@code path} whose path or data holds {@code text}, or null. */
-    private static String nodeWith(ZooKeeper zk, String path, String text) throws Exception {
-        byte[] data;
-        List<String> children;
-        try {
-            data = zk.getData(path, false, null);
-            children = zk.getChildren(path, false);
-        } catch (KeeperException.NoNodeException e) {
-            return null;
-        }
-        if (path.contains(text) || (data != null && new String(data, StandardCharsets.UTF_8).contains(text))) {
-            return path;
-        }
-        for (String c : children) {
-            String found = nodeWith(zk, path + "/" + c, text);
-            if (found != null) {
-                return found;
-            }
-        }
-        return null;
-    }
-
     /** CalService and EchoService from this JVM, through our client on the Netty runtime. */
     private static void callTheExamples(int port) throws Exception {
+        withStream(port, stream -> {
+            RpcClient client = RpcClient.create();
+            CalService cal = client.proxy(CalService.class, stream);
+            EchoService echo = client.proxy(EchoService.class, stream);
+            long sum = cal.add(10, 20);
+            log("CalService.add(10, 20) = %d", sum);
+            assertThat(sum).isEqualTo(30L);
+            assertThat(cal.inc(41)).isEqualTo(42L);
+            assertThat(cal.div(10, 2)).isEqualTo(5L);
+            assertThatThrownBy(() -> cal.div(10, 0))
+                    .satisfies(e -> log("CalService.div(10, 0) threw %s", e))
+                    .isExactlyInstanceOf(MessageException.class)
+                    .hasMessage("divide by zero");
+            assertThat(echo.repeat("Hello, Karaf!")).isEqualTo("Hello, Karaf!");
+        });
+    }
+
+    /** What a test does with a stream into Karaf. */
+    private interface StreamUse {
+        void accept(ClientStream stream) throws Exception;
+    }
+
+    /**
+     * A stream to 127.0.0.1:{@code port} through our client on the Netty runtime, handed to {@code use}; then the
+     * stream is closed (waiting for it) and the runtime too.
+     */
+    private static void withStream(int port, StreamUse use) throws Exception {
         NettyRuntime runtime = new NettyRuntime();
         try {
             ClientStream stream = ClientStream.connect(
                             runtime, RpcAddress.tcp("127.0.0.1", port), ClientConfig.defaults())
                     .get(10, TimeUnit.SECONDS);
             try {
-                RpcClient client = RpcClient.create();
-                CalService cal = client.proxy(CalService.class, stream);
-                EchoService echo = client.proxy(EchoService.class, stream);
-                long sum = cal.add(10, 20);
-                log("CalService.add(10, 20) = %d", sum);
-                assertThat(sum).isEqualTo(30L);
-                assertThat(cal.inc(41)).isEqualTo(42L);
-                assertThat(cal.div(10, 2)).isEqualTo(5L);
-                assertThatThrownBy(() -> cal.div(10, 0))
-                        .satisfies(e -> log("CalService.div(10, 0) threw %s", e))
-                        .isExactlyInstanceOf(MessageException.class)
-                        .hasMessage("divide by zero");
-                assertThat(echo.repeat("Hello, Karaf!")).isEqualTo("Hello, Karaf!");
+                use.accept(stream);
             } finally {
                 stream.close();
                 stream.closeFuture().get(10, TimeUnit.SECONDS);

@@ -17,6 +17,7 @@ import io.occams.rpc.stream.Frames;
 import io.occams.rpc.stream.Reply;
 import io.occams.rpc.stream.StreamServer;
 import io.occams.rpc.stream.internal.RateLimitedLog;
+import io.occams.rpc.testkit.Futures;
 import io.occams.rpc.testkit.LogCapture;
 import io.occams.rpc.testkit.ManualScheduler;
 import io.occams.rpc.testkit.RawPeer;
@@ -28,7 +29,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -337,13 +337,7 @@ public abstract class AbstractHardeningContractTest extends RuntimePerTest {
         }
     }
 
-    private static RpcException failure(CompletableFuture<?> f) throws Exception {
-        try {
-            f.get(WAIT.toSeconds(), TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            assertThat(e.getCause()).isInstanceOf(RpcException.class);
-            return (RpcException) e.getCause();
-        }
-        throw new AssertionError("the call should have failed");
+    private static RpcException failure(CompletableFuture<?> f) {
+        return Futures.rpcFailure(f, WAIT);
     }
 }

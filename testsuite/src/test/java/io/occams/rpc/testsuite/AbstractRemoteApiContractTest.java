@@ -22,6 +22,7 @@ import io.occams.rpc.server.RpcServer;
 import io.occams.rpc.server.ServiceDispatcher;
 import io.occams.rpc.stream.Caller;
 import io.occams.rpc.stream.ClientStream;
+import io.occams.rpc.testkit.Futures;
 import io.occams.rpc.testkit.RuntimePerTest;
 import io.occams.rpc.testkit.Transport;
 import java.nio.file.Path;
@@ -30,7 +31,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -221,16 +221,11 @@ public abstract class AbstractRemoteApiContractTest extends RuntimePerTest {
     }
 
     private static <T> T get(CompletableFuture<T> f) throws Exception {
-        return f.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        return Futures.get(f, WAIT);
     }
 
-    private static Throwable failure(CompletableFuture<?> f) throws Exception {
-        try {
-            f.get(WAIT.toSeconds(), TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            return e.getCause();
-        }
-        throw new AssertionError("the call should have failed");
+    private static Throwable failure(CompletableFuture<?> f) {
+        return Futures.failure(f, WAIT);
     }
 
     // A1

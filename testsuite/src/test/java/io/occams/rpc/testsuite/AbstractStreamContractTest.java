@@ -22,6 +22,7 @@ import io.occams.rpc.stream.ClientStream;
 import io.occams.rpc.stream.ClientTask;
 import io.occams.rpc.stream.Reply;
 import io.occams.rpc.stream.StreamServer;
+import io.occams.rpc.testkit.Futures;
 import io.occams.rpc.testkit.ManualScheduler;
 import io.occams.rpc.testkit.RawPeer;
 import io.occams.rpc.testkit.RuntimePerTest;
@@ -35,7 +36,6 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -112,20 +112,11 @@ public abstract class AbstractStreamContractTest extends RuntimePerTest {
     }
 
     private static <T> T get(CompletableFuture<T> f) throws Exception {
-        return f.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        return Futures.get(f, WAIT);
     }
 
     private static RpcException failure(CompletableFuture<?> f) {
-        Throwable t = null;
-        try {
-            f.get(WAIT.toSeconds(), TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            t = e.getCause();
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-        assertThat(t).as("the call should have failed").isInstanceOf(RpcException.class);
-        return (RpcException) t;
+        return Futures.rpcFailure(f, WAIT);
     }
 
     // S1

@@ -11,6 +11,7 @@ import io.occams.rpc.examples.AsyncCalService;
 import io.occams.rpc.examples.CalService;
 import io.occams.rpc.server.RpcServer;
 import io.occams.rpc.stream.ClientStream;
+import io.occams.rpc.testkit.Futures;
 import io.occams.rpc.testkit.RuntimePerTest;
 import io.occams.rpc.testkit.Transport;
 import java.nio.file.Path;
@@ -106,7 +107,7 @@ public abstract class AbstractSyncMethodContractTest extends RuntimePerTest {
     }
 
     private static <T> T get(CompletableFuture<T> f) throws Exception {
-        return f.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        return Futures.get(f, WAIT);
     }
 
     @Test

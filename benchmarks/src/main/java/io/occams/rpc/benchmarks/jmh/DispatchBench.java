@@ -1,16 +1,14 @@
 package io.occams.rpc.benchmarks.jmh;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.occams.rpc.api.RpcCode;
 import io.occams.rpc.api.RpcService;
-import io.occams.rpc.api.spi.ServerCall;
 import io.occams.rpc.codec.MsgpackCodec;
 import io.occams.rpc.server.ServiceDispatcher;
+import io.occams.rpc.testkit.ServerCallStub;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -128,55 +126,21 @@ public class DispatchBench {
         }
     }
 
-    /** A reusable stand-in for a connection's call: remembers the reply's length and releases it. */
-    static final class Call implements ServerCall {
-        private ByteBuf msg;
+    /**
+     * A reusable stand-in for a connection's call (testkit's {@link ServerCallStub}): remembers the reply's
+     * length and releases the reply; the args buffer is the benchmark's, reused and never released here.
+     */
+    static final class Call extends ServerCallStub {
         int replied;
 
+        Call() {
+            super(1, "Cal.add", Unpooled.EMPTY_BUFFER, Runnable::run, PooledByteBufAllocator.DEFAULT);
+        }
+
         void reset(ByteBuf m) {
-            msg = m;
+            msg(m);
             m.readerIndex(0);
             replied = -1;
-        }
-
-        @Override
-        public long seq() {
-            return 1;
-        }
-
-        @Override
-        public boolean hasStringAction() {
-            return true;
-        }
-
-        @Override
-        public int numericAction() {
-            return -1;
-        }
-
-        @Override
-        public String stringAction() {
-            return "Cal.add";
-        }
-
-        @Override
-        public ByteBuf msg() {
-            return msg;
-        }
-
-        @Override
-        public ByteBuf blob() {
-            return Unpooled.EMPTY_BUFFER;
-        }
-
-        @Override
-        public Executor executor() {
-            return Runnable::run;
-        }
-
-        @Override
-        public ByteBufAllocator alloc() {
-            return PooledByteBufAllocator.DEFAULT;
         }
 
         @Override

@@ -11,29 +11,25 @@ import java.nio.channels.SocketChannel;
  * The ceiling's client: plain java.nio, one platform thread per connection, blocking. It keeps
  * {@code --inflight} requests outstanding; each read burst's replies are matched in order (the raw
  * server answers in order), timed, and answered with the same number of new requests in one write
- * (a gathering write of header + the shared blob for {@code --blob}: the blob is never copied).
+ * (a gathering write of header + the shared blob for {@code --blob}: the blob is never copied). The
+ * frames, and the checks each reply passes (a failed one counts an error and closes the connection), are
+ * {@link RawFrames}', the same as {@link RawNioClient}'s.
  */
 public final class RawClient {
     private RawClient() {}
 
     @SuppressWarnings("AddressSelection") // exactly the IPv4 loopback, like the server it talks to
     public static void main(String[] args) throws Exception {
-        int port = Integer.parseInt(Measure.opt(args, "port", null));
-        int conns = Integer.parseInt(Measure.opt(args, "conns", "1"));
-        int inflight = Integer.parseInt(Measure.opt(args, "inflight", "1"));
-        int payload = Integer.parseInt(Measure.opt(args, "payload", "8"));
-        int blobBytes = Integer.parseInt(Measure.opt(args, "blob", "0"));
-        double warmup = Double.parseDouble(Measure.opt(args, "warmup", "2"));
-        double duration = Double.parseDouble(Measure.opt(args, "duration", "3"));
+        RawFrames.ClientOptions o = RawFrames.ClientOptions.parse(args);
         Measure m = new Measure();
-        for (int i = 0; i < conns; i++) {
-            SocketChannel ch = SocketChannel.open(new InetSocketAddress("127.0.0.1", port));
+        for (int i = 0; i < o.conns(); i++) {
+            SocketChannel ch = SocketChannel.open(new InetSocketAddress("127.0.0.1", o.port()));
             ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            Thread t = new Thread(() -> loop(ch, m, inflight, blobBytes > 0 ? 0 : payload, blobBytes), "raw-client");
+            Thread t = new Thread(() -> loop(ch, m, o.inflight(), o.msgBytes(), o.blobBytes()), "raw-client");
             t.setDaemon(true);
             t.start();
         }
-        m.run(warmup, duration);
+        m.run(o.warmup(), o.duration());
         System.exit(0);
     }
 
@@ -41,21 +37,23 @@ public final class RawClient {
         int slots = Integer.highestOneBit(Math.max(inflight, 1) * 2 - 1) * 2;
         int mask = slots - 1;
         long[] sent = new long[slots];
+        long[] words = RawFrames.payloadWords(payload);
+        RawFrames.Replies replies = new RawFrames.Replies(words, payload);
         ByteBuffer in = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
         ByteBuffer blob = ByteBuffer.allocateDirect(Math.max(blobBytes, 1));
         ByteBuffer[] heads = new ByteBuffer[slots];
         ByteBuffer[] blobs = new ByteBuffer[slots];
         for (int i = 0; i < slots; i++) {
-            heads[i] = ByteBuffer.allocateDirect(32 + payload).order(ByteOrder.LITTLE_ENDIAN);
+            heads[i] =
+                    ByteBuffer.allocateDirect(RawFrames.REQUEST_HEAD + payload).order(ByteOrder.LITTLE_ENDIAN);
             blobs[i] = blob.duplicate().limit(blobBytes);
         }
         ByteBuffer[] gather = new ByteBuffer[2 * slots];
         long seq = 1;
-        long firstUnanswered = 1;
         try (ch) {
             int n = 0;
             for (int i = 0; i < inflight; i++) {
-                n = request(heads, blobs, gather, n, sent, mask, seq++, payload, blobBytes, System.nanoTime());
+                n = request(heads, blobs, gather, n, sent, mask, words, seq++, payload, blobBytes, System.nanoTime());
             }
             writeAll(ch, gather, n);
             while (!m.stop) {
@@ -64,17 +62,10 @@ public final class RawClient {
                 }
                 in.flip();
                 n = 0;
-                while (in.remaining() >= 20) {
-                    int p = in.position();
-                    int msgLen = in.getInt(p + 4);
-                    int blobLen = in.getInt(p + 16);
-                    int total = 20 + msgLen + blobLen;
-                    if (in.remaining() < total) {
-                        break;
-                    }
-                    in.position(p + total);
-                    long now = m.record(sent[(int) (firstUnanswered++ & mask)]);
-                    n = request(heads, blobs, gather, n, sent, mask, seq++, payload, blobBytes, now);
+                long s;
+                while ((s = replies.next(in)) != 0) {
+                    long now = m.record(sent[(int) (s & mask)]);
+                    n = request(heads, blobs, gather, n, sent, mask, words, seq++, payload, blobBytes, now);
                 }
                 in.compact();
                 writeAll(ch, gather, n);
@@ -82,6 +73,7 @@ public final class RawClient {
         } catch (IOException e) {
             if (!m.stop) {
                 m.errors.increment();
+                System.err.println("raw client: " + e);
             }
         }
     }
@@ -93,23 +85,14 @@ public final class RawClient {
             int n,
             long[] sent,
             int mask,
+            long[] words,
             long seq,
             int payload,
             int blobBytes,
             long now) {
         int slot = (int) (seq & mask);
         ByteBuffer h = heads[slot].clear();
-        h.putShort((short) 0x4D25)
-                .put((byte) 1)
-                .put((byte) 0)
-                .putInt(1)
-                .putLong(seq)
-                .putLong(0)
-                .putInt(payload)
-                .putInt(blobBytes);
-        for (int i = 0; i < payload; i++) {
-            h.put((byte) i);
-        }
+        RawFrames.putRequest(h, seq, words, payload, blobBytes);
         gather[n++] = h.flip();
         if (blobBytes > 0) {
             gather[n++] = blobs[slot].clear();

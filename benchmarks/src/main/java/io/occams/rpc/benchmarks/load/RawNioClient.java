@@ -28,24 +28,18 @@ public final class RawNioClient {
 
     @SuppressWarnings("AddressSelection") // exactly the IPv4 loopback, like the server it talks to
     public static void main(String[] args) throws Exception {
-        int port = Integer.parseInt(Measure.opt(args, "port", null));
-        int conns = Integer.parseInt(Measure.opt(args, "conns", "1"));
-        int inflight = Integer.parseInt(Measure.opt(args, "inflight", "1"));
-        int payload = Integer.parseInt(Measure.opt(args, "payload", "8"));
-        int blobBytes = Integer.parseInt(Measure.opt(args, "blob", "0"));
-        int threads = Integer.parseInt(Measure.opt(args, "threads", String.valueOf(Math.min(conns, 2))));
-        double warmup = Double.parseDouble(Measure.opt(args, "warmup", "2"));
-        double duration = Double.parseDouble(Measure.opt(args, "duration", "3"));
+        RawFrames.ClientOptions o = RawFrames.ClientOptions.parse(args);
+        int threads = Integer.parseInt(Measure.opt(args, "threads", String.valueOf(Math.min(o.conns(), 2))));
         Measure m = new Measure();
         Loop[] loops = new Loop[threads];
         for (int i = 0; i < threads; i++) {
             loops[i] = new Loop(m);
         }
-        for (int i = 0; i < conns; i++) {
-            SocketChannel ch = SocketChannel.open(new InetSocketAddress("127.0.0.1", port));
+        for (int i = 0; i < o.conns(); i++) {
+            SocketChannel ch = SocketChannel.open(new InetSocketAddress("127.0.0.1", o.port()));
             ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
             ch.configureBlocking(false);
-            Conn c = new Conn(ch, m, inflight, blobBytes > 0 ? 0 : payload, blobBytes);
+            Conn c = new Conn(ch, m, o.inflight(), o.msgBytes(), o.blobBytes());
             ch.register(loops[i % threads].selector, SelectionKey.OP_READ, c);
         }
         for (int i = 0; i < threads; i++) {
@@ -53,7 +47,7 @@ public final class RawNioClient {
             t.setDaemon(true);
             t.start();
         }
-        m.run(warmup, duration);
+        m.run(o.warmup(), o.duration());
         System.exit(0);
     }
 
@@ -130,8 +124,9 @@ public final class RawNioClient {
         /** The msg's bytes as little-endian longs (the payload is bytes 0, 1, 2, ...), and the tail. */
         private final long[] words;
 
+        private final RawFrames.Replies replies;
+
         private long seq = 1;
-        private long firstUnanswered = 1;
         /** Whether the key asks for OP_WRITE too (a write is unfinished). */
         private boolean writeInterest;
 
@@ -144,7 +139,7 @@ public final class RawNioClient {
             int slots = Integer.highestOneBit(Math.max(inflight, 1) * 2 - 1) * 2;
             this.mask = slots - 1;
             this.sent = new long[slots];
-            this.out = ByteBuffer.allocateDirect(Math.max(1 << 16, inflight * (32 + payload) * 2))
+            this.out = ByteBuffer.allocateDirect(Math.max(1 << 16, inflight * (RawFrames.REQUEST_HEAD + payload) * 2))
                     .order(ByteOrder.LITTLE_ENDIAN);
             if (blobBytes > 0) {
                 ByteBuffer blob = ByteBuffer.allocateDirect(blobBytes);
@@ -154,7 +149,8 @@ public final class RawNioClient {
                 heads = new ByteBuffer[slots];
                 blobs = new ByteBuffer[slots];
                 for (int i = 0; i < slots; i++) {
-                    heads[i] = ByteBuffer.allocateDirect(32 + payload).order(ByteOrder.LITTLE_ENDIAN);
+                    heads[i] = ByteBuffer.allocateDirect(RawFrames.REQUEST_HEAD + payload)
+                            .order(ByteOrder.LITTLE_ENDIAN);
                     blobs[i] = blob.duplicate();
                 }
                 gather = new ByteBuffer[2 * slots];
@@ -163,10 +159,8 @@ public final class RawNioClient {
                 blobs = null;
                 gather = null;
             }
-            words = new long[(payload + 7) / 8];
-            for (int i = 0; i < payload; i++) {
-                words[i / 8] |= (long) (i & 0xff) << (8 * (i % 8));
-            }
+            words = RawFrames.payloadWords(payload);
+            replies = new RawFrames.Replies(words, payload);
         }
 
         void start() {
@@ -181,23 +175,7 @@ public final class RawNioClient {
             int slot = (int) (s & mask);
             sent[slot] = now;
             ByteBuffer h = blobBytes > 0 ? heads[slot].clear() : out;
-            int w = h.position();
-            h.putLong(w, 0x4D25L | 1L << 16 | 1L << 32);
-            h.putLong(w + 8, s);
-            h.putLong(w + 16, 0);
-            h.putInt(w + 24, payload);
-            h.putInt(w + 28, blobBytes);
-            w += 32;
-            for (int i = 0; i < words.length; i++, w += 8) {
-                if (i * 8 + 8 <= payload) {
-                    h.putLong(w, words[i]);
-                } else {
-                    for (int b = 0; b < payload - i * 8; b++) {
-                        h.put(w + b, (byte) (words[i] >>> (8 * b)));
-                    }
-                }
-            }
-            h.position(32 + (h == out ? h.position() : 0) + payload);
+            RawFrames.putRequest(h, s, words, payload, blobBytes);
             if (blobBytes > 0) {
                 if (gatherN + 2 > gather.length) { // unwritten requests move to the front (never more than half)
                     System.arraycopy(gather, gatherOff, gather, 0, gatherN - gatherOff);
@@ -218,43 +196,9 @@ public final class RawNioClient {
                 throw new IOException("server closed");
             }
             in.flip();
-            long now = 0;
-            while (in.remaining() >= RawNioServer.RESPONSE_HEAD) {
-                int p = in.position();
-                long head = in.getLong(p);
-                int msgLen = (int) (head >>> 32);
-                int blobLen = in.getInt(p + 16);
-                if ((head & 0xffff_ffffL) != (0x4D25L | 1L << 16)) {
-                    throw new IOException("bad reply header " + Long.toHexString(head));
-                }
-                if (msgLen != payload || blobLen != 0) {
-                    throw new IOException(
-                            "reply lengths msg " + msgLen + " blob " + blobLen + ", expected " + payload + " and 0");
-                }
-                int total = RawNioServer.RESPONSE_HEAD + msgLen;
-                if (in.remaining() < total) {
-                    break;
-                }
-                long s = in.getLong(p + 8);
-                if (s != firstUnanswered) {
-                    throw new IOException("reply seq " + s + ", expected " + firstUnanswered);
-                }
-                int q = p + RawNioServer.RESPONSE_HEAD;
-                for (int i = 0; i < words.length; i++, q += 8) {
-                    if (i * 8 + 8 <= payload) {
-                        if (in.getLong(q) != words[i]) {
-                            throw new IOException("reply " + s + ": msg bytes differ from those sent");
-                        }
-                    } else {
-                        for (int b = 0; b < payload - i * 8; b++) {
-                            if (in.get(q + b) != (byte) (words[i] >>> (8 * b))) {
-                                throw new IOException("reply " + s + ": msg bytes differ from those sent");
-                            }
-                        }
-                    }
-                }
-                in.position(p + total);
-                now = m.record(sent[(int) (firstUnanswered++ & mask)]);
+            long s;
+            while ((s = replies.next(in)) != 0) {
+                long now = m.record(sent[(int) (s & mask)]);
                 if (!m.stop) {
                     request(now);
                 }

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
  * Every setting of {@link ClientConfig} and {@link ServerConfig} survives {@code toBuilder()} and is read
  * by {@code fromProperties} under its getter's name. The settings are found by reflection (every public
  * getter of the config, with the builder method of the same name), so a setting added later without its
- * copy, its setter or its property fails here without anyone editing this test.
+ * copy, its setter or its property fails here without anyone editing this test. A copy is also compared
+ * with its original field by field, which covers state that no getter shows.
  */
 class ConfigCopiesEverySettingTest {
     /** Public methods of a config that are not settings. */
@@ -74,6 +75,11 @@ class ConfigCopiesEverySettingTest {
         Object original = builder.getMethod("build").invoke(fresh);
         Object viaToBuilder =
                 builder.getMethod("build").invoke(config.getMethod("toBuilder").invoke(original));
+        // Field by field too: state that no getter shows (a field added without one) is carried over as well.
+        assertThat(viaToBuilder)
+                .as("toBuilder().build() of a %s, field by field", config.getSimpleName())
+                .usingRecursiveComparison()
+                .isEqualTo(original);
         Object defaults = config.getMethod("defaults").invoke(null);
         for (Map.Entry<Method, Object> e : values.entrySet()) {
             Method getter = e.getKey();

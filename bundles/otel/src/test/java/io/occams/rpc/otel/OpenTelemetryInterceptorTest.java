@@ -91,70 +91,75 @@ class OpenTelemetryInterceptorTest {
     @Test
     void serverAndClientCallDurationsAreRecordedWithTheRpcConventionsAndMicrosecondBuckets() throws Exception {
         OpenTelemetryInterceptor interceptor = OpenTelemetryInterceptor.create(otel);
-        ServiceDispatcher d =
-                ServiceDispatcher.builder().interceptors(List.of(interceptor)).build();
-        try (RpcServer server =
-                RpcServer.builder().runtime(runtime).dispatcher(d).build()) {
-            server.register(CalService.class, new CalServiceImpl());
-            RpcAddress addr = server.listen("127.0.0.1:0");
-            ClientStream stream =
-                    ClientStream.connect(runtime, addr, ClientConfig.defaults()).get(10, TimeUnit.SECONDS);
-            try {
-                CalService cal = RpcClient.builder()
-                        .interceptors(List.of(interceptor))
-                        .build()
-                        .proxy(CalService.class, stream);
-                for (int i = 0; i < 3; i++) {
-                    assertThat(cal.add(i, 1)).isEqualTo(i + 1);
-                }
-                assertThatThrownBy(() -> cal.div(1, 0)).isInstanceOf(MessageException.class);
-                // A method the server does not have, sent raw: recorded under "_OTHER", not under its wire name.
-                assertThatThrownBy(() -> stream.call("CalService.nope", Unpooled.EMPTY_BUFFER, null)
-                                .join())
-                        .isInstanceOf(CompletionException.class)
-                        .hasCauseInstanceOf(RpcException.class);
-
-                await().atMost(Duration.ofSeconds(20))
-                        .until(() -> count("rpc.server.call.duration", "CalService/add", "OK") == 3
-                                && count("rpc.server.call.duration", "CalService/div", "error") == 1
-                                && count("rpc.server.call.duration", "_OTHER", "rpc_method_notfound") == 1);
-                assertThat(count("rpc.client.call.duration", "CalService/add", "OK"))
-                        .isEqualTo(3);
-                assertThat(count("rpc.client.call.duration", "CalService/div", "error"))
-                        .isEqualTo(1);
-
-                HistogramPointData add = point("rpc.server.call.duration", "CalService/add", "OK");
-                assertThat(add.getAttributes().get(OpenTelemetryInterceptor.RPC_SYSTEM_NAME))
-                        .isEqualTo("occams");
-                assertThat(add.getAttributes().get(OpenTelemetryInterceptor.ERROR_TYPE))
-                        .isNull();
-                assertThat(add.getBoundaries()).first().isEqualTo(0.000001);
-                assertThat(add.getSum()).isPositive().isLessThan(60.0); // seconds, not nanoseconds
-                assertThat(point("rpc.server.call.duration", "CalService/div", "error")
-                                .getAttributes()
-                                .get(OpenTelemetryInterceptor.ERROR_TYPE))
-                        .isEqualTo("error");
-
-                await().atMost(Duration.ofSeconds(20))
-                        .until(() -> spans.getFinishedSpanItems().size() >= 9);
-                List<SpanData> divs = spans.getFinishedSpanItems().stream()
-                        .filter(s -> s.getName().equals("CalService/div"))
-                        .toList();
-                assertThat(divs)
-                        .extracting(SpanData::getKind)
-                        .containsExactlyInAnyOrder(SpanKind.SERVER, SpanKind.CLIENT);
-                assertThat(divs)
-                        .allSatisfy(
-                                s -> assertThat(s.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR));
-            } finally {
-                stream.close();
+        withCalService(interceptor, stream -> {
+            CalService cal = RpcClient.builder()
+                    .interceptors(List.of(interceptor))
+                    .build()
+                    .proxy(CalService.class, stream);
+            for (int i = 0; i < 3; i++) {
+                assertThat(cal.add(i, 1)).isEqualTo(i + 1);
             }
-        }
+            assertThatThrownBy(() -> cal.div(1, 0)).isInstanceOf(MessageException.class);
+            // A method the server does not have, sent raw: recorded under "_OTHER", not under its wire name.
+            assertThatThrownBy(() -> stream.call("CalService.nope", Unpooled.EMPTY_BUFFER, null)
+                            .join())
+                    .isInstanceOf(CompletionException.class)
+                    .hasCauseInstanceOf(RpcException.class);
+
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> count("rpc.server.call.duration", "CalService/add", "OK") == 3
+                            && count("rpc.server.call.duration", "CalService/div", "error") == 1
+                            && count("rpc.server.call.duration", "_OTHER", "rpc_method_notfound") == 1);
+            assertThat(count("rpc.client.call.duration", "CalService/add", "OK"))
+                    .isEqualTo(3);
+            assertThat(count("rpc.client.call.duration", "CalService/div", "error"))
+                    .isEqualTo(1);
+
+            HistogramPointData add = point("rpc.server.call.duration", "CalService/add", "OK");
+            assertThat(add.getAttributes().get(OpenTelemetryInterceptor.RPC_SYSTEM_NAME))
+                    .isEqualTo("occams");
+            assertThat(add.getAttributes().get(OpenTelemetryInterceptor.ERROR_TYPE))
+                    .isNull();
+            assertThat(add.getBoundaries()).first().isEqualTo(0.000001);
+            assertThat(add.getSum()).isPositive().isLessThan(60.0); // seconds, not nanoseconds
+            assertThat(point("rpc.server.call.duration", "CalService/div", "error")
+                            .getAttributes()
+                            .get(OpenTelemetryInterceptor.ERROR_TYPE))
+                    .isEqualTo("error");
+
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> spans.getFinishedSpanItems().size() >= 9);
+            List<SpanData> divs = spans.getFinishedSpanItems().stream()
+                    .filter(s -> s.getName().equals("CalService/div"))
+                    .toList();
+            assertThat(divs).extracting(SpanData::getKind).containsExactlyInAnyOrder(SpanKind.SERVER, SpanKind.CLIENT);
+            assertThat(divs)
+                    .allSatisfy(s -> assertThat(s.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR));
+        });
     }
 
     @Test
     void withoutTracesOnlyMetricsAreRecorded() throws Exception {
         OpenTelemetryInterceptor interceptor = OpenTelemetryInterceptor.create(otel, false);
+        withCalService(interceptor, stream -> {
+            CalService cal = RpcClient.create().proxy(CalService.class, stream);
+            assertThat(cal.inc(1)).isEqualTo(2);
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> count("rpc.server.call.duration", "CalService/inc", "OK") == 1);
+            assertThat(spans.getFinishedSpanItems()).isEmpty();
+        });
+    }
+
+    /** What a test does with its stream to the server. */
+    private interface StreamUse {
+        void accept(ClientStream stream) throws Exception;
+    }
+
+    /**
+     * A server on loopback whose dispatcher carries {@code interceptor}, serving {@link CalService}, and a
+     * stream to it handed to {@code use}; both closed after.
+     */
+    private void withCalService(OpenTelemetryInterceptor interceptor, StreamUse use) throws Exception {
         ServiceDispatcher d =
                 ServiceDispatcher.builder().interceptors(List.of(interceptor)).build();
         try (RpcServer server =
@@ -164,11 +169,7 @@ class OpenTelemetryInterceptorTest {
             ClientStream stream =
                     ClientStream.connect(runtime, addr, ClientConfig.defaults()).get(10, TimeUnit.SECONDS);
             try {
-                CalService cal = RpcClient.create().proxy(CalService.class, stream);
-                assertThat(cal.inc(1)).isEqualTo(2);
-                await().atMost(Duration.ofSeconds(20))
-                        .until(() -> count("rpc.server.call.duration", "CalService/inc", "OK") == 1);
-                assertThat(spans.getFinishedSpanItems()).isEmpty();
+                use.accept(stream);
             } finally {
                 stream.close();
             }

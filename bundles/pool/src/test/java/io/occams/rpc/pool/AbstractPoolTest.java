@@ -16,6 +16,7 @@ import io.occams.rpc.pool.FailoverPool.Selection;
 import io.occams.rpc.stream.Caller;
 import io.occams.rpc.stream.ClientTask;
 import io.occams.rpc.stream.StreamServer;
+import io.occams.rpc.testkit.Futures;
 import io.occams.rpc.testkit.ManualScheduler;
 import io.occams.rpc.testkit.RuntimePerTest;
 import io.occams.rpc.testkit.WatchedRuntime;
@@ -31,7 +32,6 @@ import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
@@ -188,14 +188,8 @@ public abstract class AbstractPoolTest extends RuntimePerTest {
         assertThat(failed).as("failed calls").isZero();
     }
 
-    static RpcException failure(CompletableFuture<?> f) throws Exception {
-        try {
-            f.get(WAIT.toSeconds(), TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            assertThat(e.getCause()).isInstanceOf(RpcException.class);
-            return (RpcException) e.getCause();
-        }
-        throw new AssertionError("the call should have failed");
+    static RpcException failure(CompletableFuture<?> f) {
+        return Futures.rpcFailure(f, WAIT);
     }
 
     // ---- FailoverPool: the seed's scenarios ----

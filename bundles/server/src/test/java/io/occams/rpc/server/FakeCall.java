@@ -1,23 +1,23 @@
 package io.occams.rpc.server;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.occams.rpc.api.RpcCode;
-import io.occams.rpc.api.spi.ServerCall;
+import io.occams.rpc.testkit.ServerCallStub;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A call without a network: records its one answer; releases every buffer exactly once. Made with
+ * A call without a network (testkit's {@link ServerCallStub}): records its one answer; releases every buffer exactly once. Made with
  * {@link #keepingReply}, it hands a successful reply's msg to {@link #keptReply} instead of releasing it,
  * for tests of who holds a reply's buffers until it is written (the test then releases it).
  */
-final class FakeCall implements ServerCall {
+final class FakeCall extends ServerCallStub {
     /** What the call was answered with: flag 0 (msg hex), 1 (errno) or 2 (text). */
     record Answer(int flag, int errno, String msgHex, String text) {
         static Answer ok(String hex) {
@@ -33,11 +33,7 @@ final class FakeCall implements ServerCall {
         }
     }
 
-    private static long seqs;
-    private final long seq;
-    private final String action;
-    private final ByteBuf msg;
-    private final Executor executor;
+    private static final AtomicLong SEQS = new AtomicLong();
     private final AtomicBoolean answered = new AtomicBoolean();
     final CompletableFuture<Answer> answer = new CompletableFuture<>();
     /** With {@link #keepingReply}: the msg of the reply, not released (or the error answer, as a failure). */
@@ -50,12 +46,7 @@ final class FakeCall implements ServerCall {
     }
 
     private FakeCall(String action, byte[] msg, Executor executor, boolean keepReply) {
-        synchronized (FakeCall.class) {
-            this.seq = ++seqs;
-        }
-        this.action = action;
-        this.msg = Unpooled.wrappedBuffer(msg);
-        this.executor = executor;
+        super(SEQS.incrementAndGet(), action, Unpooled.wrappedBuffer(msg), executor, UnpooledByteBufAllocator.DEFAULT);
         this.keepReply = keepReply;
     }
 
@@ -64,51 +55,11 @@ final class FakeCall implements ServerCall {
         return new FakeCall(action, msg, executor, true);
     }
 
-    @Override
-    public long seq() {
-        return seq;
-    }
-
-    @Override
-    public boolean hasStringAction() {
-        return action != null;
-    }
-
-    @Override
-    public int numericAction() {
-        return action == null ? 3 : -1;
-    }
-
-    @Override
-    public String stringAction() {
-        return action;
-    }
-
-    @Override
-    public ByteBuf msg() {
-        return msg;
-    }
-
-    @Override
-    public ByteBuf blob() {
-        return Unpooled.EMPTY_BUFFER;
-    }
-
-    @Override
-    public Executor executor() {
-        return executor;
-    }
-
-    @Override
-    public ByteBufAllocator alloc() {
-        return UnpooledByteBufAllocator.DEFAULT;
-    }
-
     private void claim() {
         if (!answered.compareAndSet(false, true)) {
             throw new IllegalStateException("answered twice");
         }
-        msg.release();
+        msg().release();
     }
 
     /** Completes {@link #answer} (and fails {@link #keptReply}, which expects a successful reply). */

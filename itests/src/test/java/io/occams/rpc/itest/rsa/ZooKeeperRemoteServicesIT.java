@@ -7,10 +7,11 @@ import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 
 import io.occams.rpc.itest.rsa.api.Greeter;
+import io.occams.rpc.testkit.ZooKeeperNodes;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
@@ -69,7 +70,7 @@ public class ZooKeeperRemoteServicesIT {
         // machine's pauses cannot expire it).
         zkServer = new TestingServer(new InstanceSpec(null, -1, -1, -1, true, -1, 1000, -1), true);
         int port = zkServer.getPort();
-        zk = connect("127.0.0.1:" + port);
+        zk = ZooKeeperNodes.connect("127.0.0.1:" + port, Duration.ofSeconds(WAIT));
         Map<String, String> props = Map.of(
                 Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA,
                 "io.occams.rpc.itest.rsa.api;version=1.0.0,org.osgi.service.remoteserviceadmin;version=1.1.0," + JAXB,
@@ -139,7 +140,7 @@ public class ZooKeeperRemoteServicesIT {
                         a.getProperty(Constants.FRAMEWORK_UUID),
                         ref.getProperty(RemoteConstants.ENDPOINT_FRAMEWORK_UUID));
                 // The importer learnt of it from ZooKeeper alone: the endpoint is a node there.
-                String node = nodeWith(REGISTRY, firstId);
+                String node = ZooKeeperNodes.nodeWith(zk, REGISTRY, firstId);
                 assertNotNull("the endpoint " + firstId + " is published in ZooKeeper", node);
 
                 CountDownLatch nodeGone = deleted(node);
@@ -161,7 +162,7 @@ public class ZooKeeperRemoteServicesIT {
                 assertEquals("two:cy", again.hello("cy"));
                 String secondId = (String) proxies.getServiceReference().getProperty(RemoteConstants.ENDPOINT_ID);
                 assertNotEquals("a re-export is a new endpoint", firstId, secondId);
-                assertNotNull("published in ZooKeeper", nodeWith(REGISTRY, secondId));
+                assertNotNull("published in ZooKeeper", ZooKeeperNodes.nodeWith(zk, REGISTRY, secondId));
             } finally {
                 reg.unregister();
             }
@@ -246,39 +247,6 @@ public class ZooKeeperRemoteServicesIT {
         } catch (java.net.URISyntaxException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static ZooKeeper connect(String connect) throws IOException, InterruptedException {
-        CountDownLatch connected = new CountDownLatch(1);
-        ZooKeeper z = new ZooKeeper(connect, 15_000, e -> {
-            if (e.getState() == Watcher.Event.KeeperState.SyncConnected) {
-                connected.countDown();
-            }
-        });
-        assertTrue("the test's own ZooKeeper client connects", connected.await(WAIT, TimeUnit.SECONDS));
-        return z;
-    }
-
-    /** The path of the node under {@code path} whose data holds {@code text}, or null. */
-    private static String nodeWith(String path, String text) throws KeeperException, InterruptedException {
-        byte[] data;
-        List<String> children;
-        try {
-            data = zk.getData(path, false, null);
-            children = zk.getChildren(path, false);
-        } catch (KeeperException.NoNodeException e) {
-            return null;
-        }
-        if (data != null && new String(data, StandardCharsets.UTF_8).contains(text)) {
-            return path;
-        }
-        for (String c : children) {
-            String found = nodeWith(path + "/" + c, text);
-            if (found != null) {
-                return found;
-            }
-        }
-        return null;
     }
 
     /** Counts down when {@code path} is deleted (re-arming the watch across data changes). */
