@@ -474,12 +474,14 @@ class KarafFeaturesIT {
                     .redirectOutput(home.resolve("console.log").toFile());
             environment(pb);
             // The examples feature's server port ($[prop:occams.rpc.port] in its configuration).
-            // occams-rpc-rsa-zookeeper's ($[prop:occams.rsa.zookeeper.host] and .port): the test's ZooKeeper.
+            // occams-rpc-rsa-zookeeper's ($[prop:occams.rsa.zookeeper.host] and .port): the test's ZooKeeper;
+            // a 15 s session (Aries' default is 3 s), which a loaded machine's pauses do not expire.
             pb.environment()
                     .put(
                             "EXTRA_JAVA_OPTS",
                             "-Doccams.rpc.port=" + rpcPort + " -Doccams.rsa.zookeeper.host=127.0.0.1"
-                                    + " -Doccams.rsa.zookeeper.port=" + zooKeeperPort);
+                                    + " -Doccams.rsa.zookeeper.port=" + zooKeeperPort
+                                    + " -Doccams.rsa.zookeeper.timeout=15000");
             process = pb.start();
             log("started Karaf (pid %d) on %s", process.pid(), javaHome);
         }
