@@ -25,19 +25,32 @@ import javax.net.ssl.SSLHandshakeException;
  * channel call, which parks a virtual thread. A handshake is bounded by whoever started it closing the
  * channel (the runtime's handshake timeout); a read or write in progress then fails.
  *
- * <p>Buffers: the ciphertext read ({@link #netIn}, up to four records per socket read) and the
- * plaintext of a record that did not fit the reader's buffer ({@link #appIn}) belong to the reader
- * (records are unwrapped straight into the reader's buffer when it has room); the ciphertext to send
- * ({@link #netOut}, up to four records) to the writer. All are heap buffers: the JDK's AES-GCM is
+ * <p>Buffers: the ciphertext read ({@link #netIn}, four records per socket read at first, growing up
+ * to {@value #MAX_READ_RECORDS} while reads keep filling it) and the plaintext of a record that did not
+ * fit the reader's buffer ({@link #appIn}) belong to the reader (records are unwrapped straight into the
+ * reader's buffer when it has room); the ciphertext to send ({@link #netOut}, four records at first,
+ * growing up to {@value #MAX_WRITE_RECORDS} for larger batches) to the writer. Larger buffers mean
+ * fewer socket calls for large messages, and each call on loopback also pays for waking the peer. Only
+ * connections that carry large messages grow them. All are heap buffers: the JDK's AES-GCM is
  * fastest on arrays (it decrypts in place in {@link #netIn} and encrypts in place in {@link #netOut}),
  * and a heap buffer costs no native memory per idle connection.
  */
 public final class TlsChannel {
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
+    /** The most plaintext one TLS record carries. */
+    private static final int RECORD_PLAINTEXT = 16384;
     /** Records per write call (each up to 16 KiB of plaintext). */
     private static final int RECORDS_PER_WRITE = 4;
-    /** Records one socket read may bring in (a 64 KiB blob is four). */
+    /** Records one socket read brings in at first (a 64 KiB blob is four). */
     private static final int READ_RECORDS = 4;
+    /**
+     * Records one write call may carry: {@link #netOut} grows up to this many when a batch is larger
+     * than it, so that a batch of 64 KiB blobs goes out in one write call (as a plaintext gathering
+     * write does) rather than one call per four records, each waking the peer's reader.
+     */
+    static final int MAX_WRITE_RECORDS = 16;
+    /** Records one socket read may bring in: {@link #netIn} grows up to this many while reads fill it. */
+    static final int MAX_READ_RECORDS = 16;
 
     private final SocketChannel channel;
     private final SSLEngine engine;
@@ -78,6 +91,12 @@ public final class TlsChannel {
      */
     @GuardedBy("readLock")
     private int appSize;
+    /** The last socket read filled {@link #netIn}: the next one gets a larger buffer (up to a limit). */
+    @GuardedBy("readLock")
+    private boolean netInFilled;
+    /** The session's packet buffer size, as the reader last read it (bounds {@link #netIn}'s growth). */
+    @GuardedBy("readLock")
+    private int packetIn;
     /** The session's packet buffer size (one record's ciphertext), kept likewise. */
     @GuardedBy("writeLock")
     private int packetSize;
@@ -91,6 +110,7 @@ public final class TlsChannel {
         this.engine = engine;
         int packet = engine.getSession().getPacketBufferSize();
         this.packetSize = packet;
+        this.packetIn = packet;
         this.appSize = engine.getSession().getApplicationBufferSize();
         this.netIn = ByteBuffer.allocate(packet * READ_RECORDS).flip();
         this.appIn = ByteBuffer.allocate(appSize).flip();
@@ -240,14 +260,20 @@ public final class TlsChannel {
     private boolean readMore() throws IOException {
         netIn.compact();
         try {
-            if (!netIn.hasRemaining()) {
+            boolean grow = !netIn.hasRemaining() // a record larger than the buffer
+                    || (netInFilled && netIn.capacity() < MAX_READ_RECORDS * packetIn); // reads keep filling it
+            if (grow) {
                 int packet = engine.getSession().getPacketBufferSize();
+                packetIn = Math.max(packetIn, packet);
                 ByteBuffer bigger = ByteBuffer.allocate(Math.max(packet, netIn.capacity() * 2));
                 netIn.flip();
                 bigger.put(netIn);
                 netIn = bigger;
             }
-            return channel.read(netIn) >= 0;
+            int room = netIn.remaining();
+            int n = channel.read(netIn);
+            netInFilled = n == room;
+            return n >= 0;
         } finally {
             netIn.flip();
         }
@@ -453,6 +479,10 @@ public final class TlsChannel {
             int packet = packetSize;
             if (netOut.capacity() < packet) {
                 netOut = ByteBuffer.allocate(packet * RECORDS_PER_WRITE);
+            } else if (left > netOut.capacity() - (long) packet && netOut.capacity() < packet * MAX_WRITE_RECORDS) {
+                // a batch larger than the buffer: grow it (up to MAX_WRITE_RECORDS) so one call sends it all
+                long records = left / RECORD_PLAINTEXT + 2;
+                netOut = ByteBuffer.allocate((int) Math.min(records, MAX_WRITE_RECORDS) * packet);
             }
             netOut.clear();
             int first = offset;
