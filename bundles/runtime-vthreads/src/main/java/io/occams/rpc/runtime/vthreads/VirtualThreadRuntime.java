@@ -11,8 +11,8 @@ import io.occams.rpc.api.spi.RuntimeBuilder;
 import io.occams.rpc.api.spi.RuntimeLifecycle;
 import io.occams.rpc.api.spi.TlsContext;
 import io.occams.rpc.runtime.vthreads.internal.InlineWrites;
-import io.occams.rpc.runtime.vthreads.internal.Settings;
 import io.occams.rpc.runtime.vthreads.internal.PlatformReaders;
+import io.occams.rpc.runtime.vthreads.internal.Settings;
 import io.occams.rpc.runtime.vthreads.internal.TimerThread;
 import io.occams.rpc.runtime.vthreads.internal.TlsChannel;
 import io.occams.rpc.runtime.vthreads.internal.TlsHandshake;
@@ -129,6 +129,7 @@ public final class VirtualThreadRuntime implements Runtime, RuntimeLifecycle {
     private final ExecutorService blocking;
     /** Which connections read on a platform thread of their own ({@link Builder#platformReaders(int)}). */
     private final PlatformReaders platformReaders;
+
     private final AtomicLong connectionIds = new AtomicLong();
     /** Live connections (until their reader delivered onClosed); added under stateLock, read by the timer. */
     private final Set<VtConnection> connections = ConcurrentHashMap.newKeySet();

@@ -287,7 +287,9 @@ class VirtualThreadRuntimeTest {
         assertThat(readers.get(0).isVirtual()).isFalse();
         assertThat(readers.get(0).isDaemon()).isTrue();
         assertThat(readers.get(0).getName()).startsWith("occams-vt-reader [");
-        assertThat(readers.get(1).isVirtual()).as("the one platform reader is taken").isTrue();
+        assertThat(readers.get(1).isVirtual())
+                .as("the one platform reader is taken")
+                .isTrue();
 
         // Both kinds of reader serve alike: an echo on each.
         for (RawPeer p : List.of(first, second)) {
