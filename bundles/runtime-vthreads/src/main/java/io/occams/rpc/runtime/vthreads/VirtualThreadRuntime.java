@@ -11,6 +11,7 @@ import io.occams.rpc.api.spi.RuntimeBuilder;
 import io.occams.rpc.api.spi.RuntimeLifecycle;
 import io.occams.rpc.api.spi.TlsContext;
 import io.occams.rpc.runtime.vthreads.internal.InlineWrites;
+import io.occams.rpc.runtime.vthreads.internal.PlatformReaders;
 import io.occams.rpc.runtime.vthreads.internal.Settings;
 import io.occams.rpc.runtime.vthreads.internal.TimerThread;
 import io.occams.rpc.runtime.vthreads.internal.TlsChannel;
@@ -49,7 +50,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A {@link Runtime} on virtual threads, like the seed's coroutines: blocking {@link SocketChannel}s
  * (TCP with TCP_NODELAY, and Unix-domain sockets), one virtual accept thread per listener, and per
- * connection one virtual reader thread and one virtual writer thread. Needs Java 21.
+ * connection one reader thread and one virtual writer thread. Needs Java 21. The reader is a platform
+ * thread for the first {@link Builder#platformReaders(int)} connections at a time (16 by default: the
+ * kernel wakes it directly, one thread switch per read) and a virtual thread for the others.
  *
  * <p><b>Reading.</b> The reader reads into a buffer from {@link #allocator()} (direct when the
  * allocator can) and hands it to {@link ConnectionHandler#onData} (ownership passes), then calls
@@ -86,7 +89,8 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p><b>Wake-ups.</b> A reader blocked on a socket is woken by the JDK's poller. On Linux, JDK 22-25
+ * <p><b>Wake-ups.</b> A platform reader blocked on a socket is woken by the kernel. A virtual reader
+ * blocked on a socket is woken by the JDK's poller. On Linux, JDK 22-25
  * default to {@code jdk.pollerMode=2} (a platform master poller wakes a virtual sub-poller, which unparks
  * the reader); {@code -Djdk.pollerMode=1} has platform poller threads unpark the reader directly, one
  * thread hand-off less: fewer context switches, less CPU and less garbage per small call, but more CPU
@@ -106,6 +110,11 @@ public final class VirtualThreadRuntime implements Runtime, RuntimeLifecycle {
     public static final int DEFAULT_WRITE_LOW_WATER_MARK = 512 * 1024;
     /** The default high water mark: 1 MiB. */
     public static final int DEFAULT_WRITE_HIGH_WATER_MARK = 1024 * 1024;
+    /**
+     * The default of {@link Builder#platformReaders(int)}: the first 16 connections at a time read on
+     * platform threads of their own.
+     */
+    public static final int DEFAULT_PLATFORM_READERS = 16;
     /** The default write timeout: 5 s, the seed's {@code write_timeout}. */
     public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(5);
 
@@ -118,6 +127,9 @@ public final class VirtualThreadRuntime implements Runtime, RuntimeLifecycle {
     private final Settings settings;
     private final ScheduledThreadPoolExecutor timer;
     private final ExecutorService blocking;
+    /** Which connections read on a platform thread of their own ({@link Builder#platformReaders(int)}). */
+    private final PlatformReaders platformReaders;
+
     private final AtomicLong connectionIds = new AtomicLong();
     /** Live connections (until their reader delivered onClosed); added under stateLock, read by the timer. */
     private final Set<VtConnection> connections = ConcurrentHashMap.newKeySet();
@@ -141,6 +153,7 @@ public final class VirtualThreadRuntime implements Runtime, RuntimeLifecycle {
         t.setRemoveOnCancelPolicy(true);
         t.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         this.timer = t;
+        this.platformReaders = new PlatformReaders(b.platformReaders);
         this.blocking = Executors.newThreadPerTaskExecutor(
                 Thread.ofVirtual().name("occams-vt-handler-", 1).factory());
         this.settings = new Settings(
@@ -500,18 +513,27 @@ public final class VirtualThreadRuntime implements Runtime, RuntimeLifecycle {
         if (ch.getRemoteAddress() instanceof InetSocketAddress) {
             ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
         }
-        VtConnection conn = new VtConnection(
-                ch, tls, settings, factory, connectionIds.incrementAndGet(), this::connectionTerminated);
-        stateLock.lock();
+        PlatformReaders slot = platformReaders.take() ? platformReaders : null;
+        VtConnection conn;
         try {
-            if (state != RUNNING) {
-                throw new IllegalStateException("runtime is shut down");
+            conn = new VtConnection(
+                    ch, tls, settings, factory, connectionIds.incrementAndGet(), slot, this::connectionTerminated);
+            stateLock.lock();
+            try {
+                if (state != RUNNING) {
+                    throw new IllegalStateException("runtime is shut down");
+                }
+                connections.add(conn);
+            } finally {
+                stateLock.unlock();
             }
-            connections.add(conn);
-        } finally {
-            stateLock.unlock();
+        } catch (IOException | RuntimeException e) {
+            if (slot != null) {
+                slot.give(); // the reader never started
+            }
+            throw e;
         }
-        conn.start();
+        conn.start(); // from here on the reader gives the slot back when it is done
         return conn;
     }
 
@@ -589,6 +611,7 @@ public final class VirtualThreadRuntime implements Runtime, RuntimeLifecycle {
         private int highWaterMark = DEFAULT_WRITE_HIGH_WATER_MARK;
         private Duration writeTimeout = DEFAULT_WRITE_TIMEOUT;
         private InlineWrites inlineWrites = InlineWrites.AUTO;
+        private int platformReaders = DEFAULT_PLATFORM_READERS;
 
         private Builder() {}
 
@@ -632,6 +655,25 @@ public final class VirtualThreadRuntime implements Runtime, RuntimeLifecycle {
                 throw new IllegalArgumentException("writeTimeout must be positive: " + timeout);
             }
             this.writeTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * How many connections at a time read on a platform thread of their own instead of a virtual
+         * one; at least 0; default {@value VirtualThreadRuntime#DEFAULT_PLATFORM_READERS}. The kernel wakes a platform
+         * thread blocked in a socket read itself, one thread switch per read; a virtual reader is woken
+         * through the JDK's poller, two or three switches per read (a platform poller thread, on Linux a
+         * virtual sub-poller, a carrier), which cost a small call 2-3x the CPU (benchmarks/README.md,
+         * "Issue 21, virtual threads, session 7"). The connections made or accepted first get them; a
+         * connection gives its slot back when it closes. Everything else (the writer, handlers on the
+         * blocking executor, the one-reader-per-connection model, blocking in a callback) is the same
+         * on either kind of reader. 0: every reader is virtual.
+         */
+        public Builder platformReaders(int max) {
+            if (max < 0) {
+                throw new IllegalArgumentException("platformReaders must not be negative: " + max);
+            }
+            this.platformReaders = max;
             return this;
         }
 

@@ -31,29 +31,33 @@ class FloodBothWaysTest {
     /** Generous: 20,000 frames of 1 KiB each way took 11-33 s at load average 25-35 on 2 cores. */
     private static final Duration BOUND = Duration.ofSeconds(90);
 
-    @ParameterizedTest(name = "{1} frames of {0} bytes each way, always inline: {2}")
+    @ParameterizedTest(name = "{1} frames of {0} bytes each way, always inline: {2}, platform readers: {3}")
     @CsvSource({
-        "262144, 64, false",
-        "65536, 256, false",
-        "1024, 20000, false",
-        "262144, 64, true",
-        "65536, 256, true",
-        "1024, 20000, true"
+        "262144, 64, false, true",
+        "65536, 256, false, false",
+        "1024, 20000, false, true",
+        "262144, 64, true, false",
+        "65536, 256, true, true",
+        "1024, 20000, true, true"
     })
-    void bothPeersFloodEachOtherAndFinish(int frameSize, int frames, boolean alwaysInline) throws Exception {
+    void bothPeersFloodEachOtherAndFinish(int frameSize, int frames, boolean alwaysInline, boolean platformReaders)
+            throws Exception {
         // alwaysInline: readers write inline even into a full send buffer, so they do block in
-        // writes and only the rescue reader keeps the input flowing.
-        flood(frameSize, frames, alwaysInline ? InlineWrites.ALWAYS : InlineWrites.AUTO);
+        // writes and only the rescue reader keeps the input flowing. platformReaders: the readers are
+        // platform threads (the default for a runtime's first connections), else virtual ones.
+        flood(frameSize, frames, alwaysInline ? InlineWrites.ALWAYS : InlineWrites.AUTO, platformReaders ? 16 : 0);
     }
 
-    private void flood(int frameSize, int frames, InlineWrites inline) throws Exception {
+    private void flood(int frameSize, int frames, InlineWrites inline, int platformReaders) throws Exception {
         try (VirtualThreadRuntime server = VirtualThreadRuntime.builder()
                         .writeTimeout(Duration.ofSeconds(120))
                         .inlineWrites(inline)
+                        .platformReaders(platformReaders)
                         .build();
                 VirtualThreadRuntime client = VirtualThreadRuntime.builder()
                         .writeTimeout(Duration.ofSeconds(120))
                         .inlineWrites(inline)
+                        .platformReaders(platformReaders)
                         .build()) {
             Peer serverPeer = new Peer(frameSize, frames);
             Peer clientPeer = new Peer(frameSize, frames);

@@ -233,7 +233,7 @@ class VirtualThreadRuntimeTest {
 
     @Test
     void threadsAreNamedAndConnectionsRunOnVirtualThreads() throws Exception {
-        runtime = VirtualThreadRuntime.builder().build();
+        runtime = VirtualThreadRuntime.builder().platformReaders(0).build();
         AtomicReference<Thread> readerThread = new AtomicReference<>();
         CountDownLatch opened = new CountDownLatch(1);
         RecordingFactory serverSide = factory(false, true);
@@ -266,6 +266,44 @@ class VirtualThreadRuntimeTest {
         assertThat(names)
                 .anyMatch(n -> n.matches("occams-vt-handler-\\d+ virtual"))
                 .contains("occams-vt-timer daemon");
+    }
+
+    @Test
+    void theFirstConnectionsReadOnPlatformThreadsAndGiveTheirSlotBackWhenTheyClose() throws Exception {
+        runtime = VirtualThreadRuntime.builder().platformReaders(1).build();
+        List<Thread> readers = new CopyOnWriteArrayList<>();
+        RecordingFactory serverSide = factory(true, true);
+        ConnectionHandler.Factory watching = connection -> {
+            readers.add(Thread.currentThread());
+            return serverSide.open(connection);
+        };
+        Runtime.Listener listener = closeLater(runtime.listen(RpcAddress.tcp("127.0.0.1", 0), watching));
+
+        RawPeer first = closeLater(RawPeer.connect(listener.localAddress()));
+        RecordingHandler firstHandler = serverSide.next(WAIT);
+        RawPeer second = closeLater(RawPeer.connect(listener.localAddress()));
+        serverSide.next(WAIT);
+        assertThat(readers).hasSize(2);
+        assertThat(readers.get(0).isVirtual()).isFalse();
+        assertThat(readers.get(0).isDaemon()).isTrue();
+        assertThat(readers.get(0).getName()).startsWith("occams-vt-reader [");
+        assertThat(readers.get(1).isVirtual())
+                .as("the one platform reader is taken")
+                .isTrue();
+
+        // Both kinds of reader serve alike: an echo on each.
+        for (RawPeer p : List.of(first, second)) {
+            byte[] sent = bytes(1000, 7);
+            p.write(sent);
+            assertThat(p.readExactly(sent.length)).isEqualTo(sent);
+        }
+
+        first.close(); // the server side closes at end-of-stream; its reader gives the slot back
+        awaitClosed(firstHandler);
+        closeLater(RawPeer.connect(listener.localAddress()));
+        serverSide.next(WAIT);
+        assertThat(readers).hasSize(3);
+        assertThat(readers.get(2).isVirtual()).as("the slot came back").isFalse();
     }
 
     @Test
@@ -357,6 +395,7 @@ class VirtualThreadRuntimeTest {
         assertThatThrownBy(() -> b.writeBufferWaterMark(2048, 1024)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> b.writeTimeout(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> b.allocator(null)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> b.platformReaders(-1)).isInstanceOf(IllegalArgumentException.class);
     }
 
     // ---- helpers ----

@@ -24,12 +24,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One connection of the virtual-thread runtime: a blocking {@link SocketChannel} with one virtual
- * reader thread and one virtual writer thread, like the seed's reader and writer coroutines. This
+ * One connection of the virtual-thread runtime: a blocking {@link SocketChannel} with one reader
+ * thread and one virtual writer thread, like the seed's reader and writer coroutines. This
  * class is the reader and the handler's side; the write side and the rescue reader are classes of their
  * own ({@link VtWriteSide}, {@link VtRescueReader}).
  *
- * <p><b>Reader</b> ({@code "occams-vt-reader [peer]-N"}): opens the handler through the factory, then
+ * <p><b>Reader</b> ({@code "occams-vt-reader [peer]-N"}): a platform daemon thread when the runtime's
+ * {@link PlatformReaders} had a slot free (the kernel wakes it itself, one thread switch per read), else
+ * a virtual thread (woken through the JDK's poller). Either way it opens the handler through the factory, then
  * reads into a buffer from the allocator (its size adapts between 512 bytes and the configured read
  * size) and hands it over: {@code onData} then {@code onReadComplete}, once per read. It keeps a
  * reference of its own to that buffer and reads into it again once the handler let go of it (the
@@ -83,6 +85,8 @@ public final class VtConnection implements Connection {
     private final String label;
     private final long id;
     private final Thread reader;
+    /** Where the reader's slot goes back, or null when the reader is virtual. */
+    private final PlatformReaders platformReaders;
     /** The queue, the writer, inline writes and the close state. */
     private final VtWriteSide out;
     /** Keeps the input read while an inline write is blocked. */
@@ -139,7 +143,25 @@ public final class VtConnection implements Connection {
             long id,
             Consumer<VtConnection> onTerminated)
             throws IOException {
+        this(channel, tls, settings, factory, id, null, onTerminated);
+    }
+
+    /**
+     * Wraps {@code channel} as {@link #VtConnection(SocketChannel, TlsChannel, Settings,
+     * ConnectionHandler.Factory, long, Consumer)} does; with {@code platformReaders} not null the reader
+     * is a platform thread whose slot (already taken) goes back to {@code platformReaders} when it is done.
+     */
+    public VtConnection(
+            SocketChannel channel,
+            TlsChannel tls,
+            Settings settings,
+            ConnectionHandler.Factory factory,
+            long id,
+            PlatformReaders platformReaders,
+            Consumer<VtConnection> onTerminated)
+            throws IOException {
         this.channel = channel;
+        this.platformReaders = platformReaders;
         this.tls = tls;
         this.settings = settings;
         this.factory = factory;
@@ -152,7 +174,9 @@ public final class VtConnection implements Connection {
         boolean unnamedPeer = remote instanceof UnixDomainSocketAddress u
                 && u.getPath().toString().isEmpty();
         this.label = (unnamedPeer ? localAddress : remoteAddress).toString();
-        this.reader = Thread.ofVirtual().name(threadName("occams-vt-reader")).unstarted(this::readLoop);
+        this.reader = (platformReaders != null ? Thread.ofPlatform().daemon() : Thread.ofVirtual())
+                .name(threadName("occams-vt-reader"))
+                .unstarted(this::readLoop);
         this.out = new VtWriteSide(this, channel, tls, settings, threadName("occams-vt-writer"));
         this.rescue = new VtRescueReader(this, settings, reader, threadName("occams-vt-rescue"));
     }
@@ -407,6 +431,7 @@ public final class VtConnection implements Connection {
             }
             if (handlerReady()) {
                 closeNow(failure); // no-op when already closed (then the first cause stands)
+                givePlatformReader(); // before onClosed: whoever saw onClosed finds the slot free
                 deliverClosed();
                 onTerminated.accept(this);
             }
@@ -444,12 +469,25 @@ public final class VtConnection implements Connection {
             LOG.warn("{}: the connection handler factory failed; closing", this, t);
             opened.completeExceptionally(t);
             closeNow(t);
+            givePlatformReader();
             onTerminated.accept(this);
             return false;
         }
         opened.complete(null);
         unlockHandler(); // delivers a writability change that came before the handler was ready
         return true;
+    }
+
+    /** On the reader when it is done: its platform slot (if it has one) goes back for another connection. */
+    private void givePlatformReader() {
+        if (platformReaders != null) {
+            platformReaders.give();
+        }
+    }
+
+    /** Whether the reader is a platform thread (it took a slot of the runtime's {@link PlatformReaders}). */
+    public boolean platformReader() {
+        return platformReaders != null;
     }
 
     /** On the reader at end-of-stream (or the rescue's): tells the handler, then parks until closed. */

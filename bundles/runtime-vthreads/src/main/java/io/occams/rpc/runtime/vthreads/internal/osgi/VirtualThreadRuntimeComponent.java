@@ -21,6 +21,8 @@ import org.osgi.service.component.annotations.Deactivate;
  * <tr><td>{@code readBufferSize}</td><td>int</td><td>65536</td><td>the most bytes one read asks for</td></tr>
  * <tr><td>{@code writeLowWaterMark}</td><td>int</td><td>524288</td><td>bytes below which a connection is writable again</td></tr>
  * <tr><td>{@code writeHighWaterMark}</td><td>int</td><td>1048576</td><td>unsent bytes above which a connection is unwritable</td></tr>
+ * <tr><td>{@code platformReaders}</td><td>int</td><td>16</td><td>connections at a time that read on a platform
+ * thread of their own (the rest on virtual threads); here -1 or absent means the default, 0 none</td></tr>
  * <tr><td>{@code writeTimeoutMillis}</td><td>long</td><td>5000</td><td>how long a write may block; how long a close drains</td></tr>
  * <tr><td>{@code service.ranking}</td><td>int</td><td>0</td><td>servers and pools take the best ranked runtime</td></tr>
  * </table>
@@ -42,6 +44,8 @@ public final class VirtualThreadRuntimeComponent extends ForwardingRuntime {
     /** The runtime's own part of the configuration, read by DS from the PID's properties; the write side is {@link io.occams.rpc.api.spi.RuntimeBuilder}'s. */
     @interface Config {
         int readBufferSize() default 0;
+
+        int platformReaders() default -1;
     }
 
     /** Set by activate, before the service is registered; read by every delegating method. */
@@ -52,6 +56,9 @@ public final class VirtualThreadRuntimeComponent extends ForwardingRuntime {
         VirtualThreadRuntime.Builder b = VirtualThreadRuntime.builder();
         if (config.readBufferSize() > 0) {
             b.readBufferSize(config.readBufferSize());
+        }
+        if (config.platformReaders() >= 0) {
+            b.platformReaders(config.platformReaders());
         }
         runtime = b.writeProperties(properties).build();
     }
