@@ -454,8 +454,7 @@ public abstract class AbstractStreamContractTest extends RuntimePerTest {
 
     @ParameterizedTest
     @EnumSource(Transport.class)
-    void theServersCountOfUnansweredCallsIsExactOnceItsReadsEndWhicheverThreadAnswers(Transport t)
-            throws Exception {
+    void theServersCountOfUnansweredCallsIsExactOnceItsReadsEndWhicheverThreadAnswers(Transport t) throws Exception {
         // Action 1 is answered on the reader, action 2 is held and answered later by this test's thread: the
         // reader counts calls ahead in blocks and gives back what a read did not use, so the server-wide count
         // must come out exact between reads either way.
@@ -473,7 +472,8 @@ public abstract class AbstractStreamContractTest extends RuntimePerTest {
         List<CompletableFuture<Void>> inline = new ArrayList<>();
         List<CompletableFuture<Void>> later = new ArrayList<>();
         for (int i = 0; i < calls; i++) {
-            (i % 2 == 0 ? inline : later).add(send(c, 1 + i % 2, Unpooled.buffer(1).writeByte(i)));
+            (i % 2 == 0 ? inline : later)
+                    .add(send(c, 1 + i % 2, Unpooled.buffer(1).writeByte(i)));
         }
         c.flush();
         for (CompletableFuture<Void> f : inline) {
