@@ -4,12 +4,14 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.DuplexChannelConfig;
 import io.netty.util.concurrent.EventExecutor;
@@ -197,6 +199,7 @@ public final class NettyRuntime implements Runtime, RuntimeLifecycle {
                     @Override
                     protected void initChannel(Channel ch) throws Exception {
                         allowHalfClosure(ch);
+                        ch.config().setRecvByteBufAllocator(READS);
                         NettyConnection c = new NettyConnection(
                                 ch,
                                 transport,
@@ -261,6 +264,7 @@ public final class NettyRuntime implements Runtime, RuntimeLifecycle {
                     @Override
                     protected void initChannel(Channel ch) throws Exception {
                         allowHalfClosure(ch);
+                        ch.config().setRecvByteBufAllocator(READS);
                         NettyConnection c = new NettyConnection(
                                 ch,
                                 transport,
@@ -457,6 +461,18 @@ public final class NettyRuntime implements Runtime, RuntimeLifecycle {
     public String toString() {
         return "netty runtime (" + transport.name() + ")";
     }
+
+    /**
+     * How much each read asks for: Netty's adaptive guess, but never below {@value #MIN_READ} bytes. Netty's
+     * edge-triggered epoll reads again whenever a read filled its buffer, and with the default minimum (64)
+     * the guess settles at exactly the size of a repeated small burst when that size is one in its table
+     * (ten 40-byte requests: 400 bytes), so such a burst was read and then followed by a read that found
+     * nothing: 12% of a 1x10 server's reads (benchmarks/README.md, "Issue 21, Netty 1x10, session 7"). The
+     * buffer is the pool's and goes back after the read, so the larger minimum holds no memory.
+     */
+    private static final int MIN_READ = 1024;
+
+    private static final RecvByteBufAllocator READS = new AdaptiveRecvByteBufAllocator(MIN_READ, 2048, 65536);
 
     private void configure(Bootstrap b, boolean unix) {
         b.option(ChannelOption.ALLOCATOR, allocator).option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark);

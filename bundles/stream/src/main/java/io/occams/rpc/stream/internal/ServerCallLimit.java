@@ -23,7 +23,10 @@ public final class ServerCallLimit {
         this.resumeAt = max - max / 4;
     }
 
-    /** Calls of every connection accepted and not answered yet. */
+    /**
+     * Calls of every connection accepted and not answered yet; during a read burst up to a few more, which
+     * the reader counted ahead ({@link #acquire}).
+     */
     public int total() {
         return total.get();
     }
@@ -33,8 +36,12 @@ public final class ServerCallLimit {
         return max;
     }
 
-    void acquire() {
-        total.incrementAndGet();
+    /**
+     * Counts {@code n} calls; a reader counts ahead a few at a time and gives back what its read burst did
+     * not use, so the total may be that much high for the rest of a burst, never low.
+     */
+    void acquire(int n) {
+        total.addAndGet(n);
     }
 
     void release(int n) {

@@ -51,6 +51,8 @@ public final class ServerConnection implements ConnectionHandler {
 
     private static final byte[] ENCODE_ERROR = RpcCode.ENCODE.wireBytes();
     private static final String SLOW_PEER = "connections closed for not reading their replies";
+    /** How many calls the reader counts ahead at once ({@link #reserved}). */
+    static final int RESERVE = 16;
 
     private final Connection connection;
     private final Dispatch dispatch;
@@ -108,6 +110,15 @@ public final class ServerConnection implements ConnectionHandler {
      * Reader-confined.
      */
     private int answeredInBurst;
+    /**
+     * Calls already counted in {@link #inFlight} and the server's {@link #limit} for requests this burst has
+     * not decoded yet: the reader counts calls {@value #RESERVE} at a time, one update of each counter for
+     * them, and gives back what the burst did not use when it ends ({@link #settle}). Like
+     * {@link #answeredInBurst} this only holds the counts high until the burst ends (by fewer than
+     * {@value #RESERVE}), never low: a call is counted before it is dispatched, so an answer made on another
+     * thread never takes off a call that was not added. Reader-confined.
+     */
+    private int reserved;
     /** The peer shut its output, or the stream broke: no more requests will come. */
     private volatile boolean inputDone;
     /** The server is shutting down: read nothing more, answer what was accepted, close. */
@@ -258,8 +269,9 @@ public final class ServerConnection implements ConnectionHandler {
             reader = null;
             cumulation.discardRead();
             burst.handOff();
-            int n = answeredInBurst;
+            int n = answeredInBurst + reserved;
             answeredInBurst = 0;
+            reserved = 0;
             settle(n);
         }
         // The read timeout is about the frame left incomplete: when a frame ended in this read, the next
@@ -302,8 +314,12 @@ public final class ServerConnection implements ConnectionHandler {
                 decoder.action(),
                 call.msgOf(decoder),
                 decoder.blobLength() == 0 ? Unpooled.EMPTY_BUFFER : decoder.retainedBlob());
-        inFlight.incrementAndGet();
-        limit.acquire();
+        if (reserved == 0) {
+            inFlight.addAndGet(RESERVE);
+            limit.acquire(RESERVE);
+            reserved = RESERVE;
+        }
+        reserved--; // this call is counted now, before anyone can answer it
         try {
             dispatch.dispatch(call);
         } catch (Throwable t) {
